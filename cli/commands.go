@@ -1,0 +1,10 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+// subcommands lists soracron's commands; each lives in its own file.
+func subcommands(app *App) []*cobra.Command {
+	return []*cobra.Command{
+		newVersionCmd(app),
+	}
+}

@@ -1,0 +1,114 @@
+// Package cli implements soracron's subcommands, one file per command.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	ExitOK      = 0 // success
+	ExitFailure = 1 // the script or job failed (error, timeout, cancelled)
+	ExitUsage   = 2 // usage error: bad flags, missing file, invalid config, syntax error
+)
+
+// App carries the process environment into the commands, so tests can run
+// them in-process with their own streams and environment.
+type App struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads the environment (os.Getenv in the real process).
+	Getenv func(string) string
+	// StderrIsTerminal enables progress bars and colours.
+	StderrIsTerminal bool
+}
+
+// Stdio returns the App of the real process.
+func Stdio() App {
+	return App{
+		Stdin:            os.Stdin,
+		Stdout:           os.Stdout,
+		Stderr:           os.Stderr,
+		Getenv:           os.Getenv,
+		StderrIsTerminal: isTerminal(os.Stderr),
+	}
+}
+
+// ExitError carries an exit code with the error that caused it.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// usageErr marks err as a usage error (exit code 2).
+func usageErr(err error) error { return &ExitError{Code: ExitUsage, Err: err} }
+
+// failErr marks err as a failure (exit code 1).
+func failErr(err error) error { return &ExitError{Code: ExitFailure, Err: err} }
+
+// Main runs soracron with args (without the program name) and returns the
+// process exit code. SIGINT and SIGTERM cancel the command's context.
+func Main(args []string, app App) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Execute(ctx, args, app)
+}
+
+// Execute runs one command line with the given context and returns its exit code.
+func Execute(ctx context.Context, args []string, app App) int {
+	if app.Getenv == nil {
+		app.Getenv = func(string) string { return "" }
+	}
+	root := newRootCmd(&app)
+	root.SetArgs(args)
+	root.SetIn(app.Stdin)
+	root.SetOut(app.Stdout)
+	root.SetErr(app.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Err != nil && ee.Err.Error() != "" {
+			fmt.Fprintf(app.Stderr, "soracron: %v\n", ee.Err)
+		}
+		return ee.Code
+	}
+	// Errors cobra raises itself (unknown command or flag) are usage errors.
+	fmt.Fprintf(app.Stderr, "soracron: %v\n", err)
+	return ExitUsage
+}
+
+func newRootCmd(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "soracron",
+		Short: "Lua automation of Sora signaling notify metadata, on demand or on cron schedules",
+		Long: `soracron runs Lua scripts that read and change the signaling notify metadata of
+Sora connections (List, Get, Put, Delete, PutItem, DeleteItem, with or without push),
+once from the command line or on cron schedules from jobs.yaml, with dry-run plans,
+timeouts, retries, overlap control and run history. It ships an emulator of the Sora
+API so scripts and tests run without a Sora server.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr(fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
+	})
+	root.AddCommand(subcommands(app)...)
+	return root
+}

@@ -1,0 +1,110 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/soracron/soracron/bindings"
+	"github.com/soracron/soracron/sora"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Client is the Sora API client the sora module uses.
+	Client *sora.Client
+	// Logger receives script logs when a Request has no logger of its own.
+	Logger *slog.Logger
+	// Now is the clock of time.now() and os.time(); time.Now when nil.
+	Now func() time.Time
+	// Progress receives progress bars of long batches; nil disables them.
+	Progress io.Writer
+}
+
+// Request is one run of one script.
+type Request struct {
+	// Script is the path of the .lua file; its directory is the require root.
+	Script string
+	// Args becomes the global table `args`.
+	Args map[string]any
+	// DryRun sends no write to Sora and records a plan instead.
+	DryRun bool
+	// Timeout bounds the run; zero means no limit beyond the context.
+	Timeout time.Duration
+	// Concurrency is the default concurrency of sora.batch and sora.update_all.
+	Concurrency int
+	// Logger is the per-run logger (job and run ids attached); Options.Logger when nil.
+	Logger *slog.Logger
+}
+
+// Result is what a run produced. Run returns a non-nil Result even on error.
+type Result struct {
+	// Value is the script's return value as a JSON-able Go value.
+	Value any
+	// HasValue is false when the script returned nothing.
+	HasValue bool
+	// Stats counts the API calls of the run.
+	Stats bindings.Stats
+	// Plan is the dry-run plan, nil unless the run was a dry run.
+	Plan *bindings.Plan
+	// Duration is the wall time of the run.
+	Duration time.Duration
+}
+
+// ErrorKind classifies a ScriptError.
+type ErrorKind int
+
+// Kinds of script errors.
+const (
+	// Syntax: the script (or a required module) does not compile.
+	Syntax ErrorKind = iota + 1
+	// Runtime: the script raised an error.
+	Runtime
+	// Timeout: the run exceeded its timeout.
+	Timeout
+	// Cancelled: the run's context was cancelled.
+	Cancelled
+)
+
+func (k ErrorKind) String() string {
+	switch k {
+	case Syntax:
+		return "syntax error"
+	case Runtime:
+		return "runtime error"
+	case Timeout:
+		return "timeout"
+	case Cancelled:
+		return "cancelled"
+	}
+	return "error"
+}
+
+// ScriptError is a failed run: where and why.
+type ScriptError struct {
+	Kind ErrorKind
+	// Script is the path of the script as given (or of the required module).
+	Script string
+	// Line is the line of the error, 0 when unknown.
+	Line int
+	// Message is the error message without position.
+	Message string
+	// Traceback is the Lua stack traceback, if any.
+	Traceback string
+	// Err is the underlying error (context error for Timeout and Cancelled).
+	Err error
+}
+
+func (e *ScriptError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Script, e.Line, e.Message)
+	}
+	if e.Script != "" {
+		return fmt.Sprintf("%s: %s", e.Script, e.Message)
+	}
+	return e.Message
+}
+
+// Unwrap returns the underlying error.
+func (e *ScriptError) Unwrap() error { return e.Err }
