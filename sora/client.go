@@ -100,7 +100,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("sora: url %q: %w", cfg.URL, err)
+		return nil, fmt.Errorf("sora: url %q: want http://host:port/ or https://host:port/: %w", cfg.URL, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("sora: url %q: want http://host:port/ or https://host:port/", cfg.URL)
