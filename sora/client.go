@@ -199,7 +199,6 @@ func (c *Client) Call(ctx context.Context, target string, body any) (json.RawMes
 	var data []byte
 	switch b := body.(type) {
 	case nil:
-		data = []byte("{}")
 	case json.RawMessage:
 		data = b
 	case []byte:
@@ -209,6 +208,9 @@ func (c *Client) Call(ctx context.Context, target string, body any) (json.RawMes
 		if err != nil {
 			return nil, &TransportError{Target: full, Err: fmt.Errorf("encode request: %w", err)}
 		}
+	}
+	if len(data) == 0 {
+		data = []byte("{}")
 	}
 	return c.do(ctx, full, data)
 }

@@ -209,8 +209,8 @@ func TestPerAttemptTimeoutIsRetried(t *testing.T) {
 	f := &flaky{fail: 1, mode: "hang"}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	c := newClient(t, srv.URL, func(c *sora.Config) { c.Timeout = 100 * time.Millisecond })
-	if _, err := c.Call(context.Background(), "ListChannels", nil); err != nil {
+	c := newClient(t, srv.URL, func(c *sora.Config) { c.Timeout = 500 * time.Millisecond })
+	if _, err := c.Call(context.Background(), "ListChannels", json.RawMessage(nil)); err != nil {
 		t.Fatalf("second attempt should succeed: %v", err)
 	}
 	if n := f.calls.Load(); n != 2 {
@@ -289,6 +289,15 @@ func TestHeadersAndBody(t *testing.T) {
 	}
 	if _, ok := got.body["push"]; ok {
 		t.Fatalf("push:false was sent: %v", got.body)
+	}
+	// Call with no body sends {} whatever nil it is given.
+	for _, body := range []any{nil, json.RawMessage(nil), []byte(nil)} {
+		if _, err := c.Call(context.Background(), "ListChannels", body); err != nil {
+			t.Fatal(err)
+		}
+		if got.body == nil || len(got.body) != 0 {
+			t.Fatalf("Call(%#v) sent %v, want {}", body, got.body)
+		}
 	}
 }
 

@@ -90,9 +90,13 @@ type Connection struct {
 	Metadata     Metadata `json:"metadata"`
 }
 
+type listRequest struct {
+	ChannelID string `json:"channel_id"`
+}
+
 type connRequest struct {
 	ChannelID    string `json:"channel_id"`
-	ConnectionID string `json:"connection_id,omitempty"`
+	ConnectionID string `json:"connection_id"`
 	Push         *bool  `json:"push,omitempty"`
 }
 
@@ -129,7 +133,7 @@ func pushPtr(push bool) *bool {
 // channel is an empty slice. Order is not guaranteed.
 func (c *Client) List(ctx context.Context, channelID string) ([]Connection, error) {
 	var out []Connection
-	if err := c.typed(ctx, TargetList, connRequest{ChannelID: channelID}, &out); err != nil {
+	if err := c.typed(ctx, TargetList, listRequest{ChannelID: channelID}, &out); err != nil {
 		return nil, err
 	}
 	if out == nil {
