@@ -1,0 +1,294 @@
+// Package history is the run-history store of the soracron scheduler daemon.
+//
+// Every run of a job (scheduled, manual or skipped) is one row in a SQLite
+// database (pure Go, modernc.org/sqlite) at the daemon's --state path, together
+// with the run's captured log lines. The database runs in WAL mode with
+// synchronous=NORMAL, a busy timeout and foreign keys enabled; a committed run
+// survives a crash of the process (but the last transactions may be lost on a
+// power failure, which is acceptable for history).
+//
+// Times are stored as INTEGER unix nanoseconds (UTC), NULL for the zero time,
+// and are read back as UTC time.Time values (so only years 1678 to 2262 are
+// representable).
+//
+// All writes go through a single connection (SQLite has one writer; a pool
+// would only add lock contention), each Finish/Skip in one transaction with
+// prepared statements; reads use a separate pool of query_only connections,
+// which WAL lets proceed while a write is in progress.
+//
+// Only one process may use a state file at a time: Open takes an exclusive,
+// non-blocking lock on PATH.lock and fails at once with an error matching
+// ErrLocked when another process holds it.
+//
+// History is pruned per job to its newest Options.Keep runs (with their log
+// lines); a run still in progress is never deleted, however old. To keep Finish
+// cheap at high rates the pruning is amortized: a job is pruned (down to exactly
+// Keep runs) in the transaction of every Options.PruneEvery-th Finish or Skip of
+// that job (an indexed delete of about PruneEvery rows), and every job is pruned
+// exactly at Open. Between prunes a job therefore holds at most
+// Keep+PruneEvery-1 runs (default: 100 + 9).
+package history
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// Default limits applied when the corresponding Options field is zero.
+const (
+	DefaultKeep        = 100
+	DefaultMaxLogLines = 1000
+	DefaultMaxLogBytes = 256 << 10
+)
+
+// Errors returned by the store; match them with errors.Is.
+var (
+	// ErrNotFound is returned when a run id does not exist (or was pruned).
+	ErrNotFound = errors.New("run not found")
+	// ErrLocked is returned by Open when another process holds the state lock.
+	ErrLocked = errors.New("state is locked")
+	// ErrClosed is returned by calls on a closed Store.
+	ErrClosed = errors.New("history store is closed")
+)
+
+// interruptedError is the error text of runs found running at Open.
+const interruptedError = "process exited during the run"
+
+// Outcome is the state of a run.
+type Outcome string
+
+// Run outcomes. OutcomeRunning is the only non-final one.
+const (
+	OutcomeRunning     Outcome = "running"     // started, not finished yet
+	OutcomeOK          Outcome = "ok"          // the script returned normally
+	OutcomeFailed      Outcome = "failed"      // the script raised an error
+	OutcomeTimeout     Outcome = "timeout"     // the run exceeded its timeout
+	OutcomeCancelled   Outcome = "cancelled"   // the run was cancelled (e.g. shutdown)
+	OutcomeSkipped     Outcome = "skipped"     // the run did not start (e.g. overlap policy)
+	OutcomeInterrupted Outcome = "interrupted" // the process died while the run was running
+)
+
+// Valid reports whether o is one of the known outcomes.
+func (o Outcome) Valid() bool {
+	switch o {
+	case OutcomeRunning, OutcomeOK, OutcomeFailed, OutcomeTimeout, OutcomeCancelled,
+		OutcomeSkipped, OutcomeInterrupted:
+		return true
+	}
+	return false
+}
+
+// Triggers of a run (Run.Trigger).
+const (
+	TriggerSchedule = "schedule" // started by the job's schedule
+	TriggerManual   = "manual"   // started on request (API, CLI)
+)
+
+// Run is one run of a job.
+type Run struct {
+	ID            int64           // assigned by Begin/Skip
+	Job           string          // job name
+	Trigger       string          // TriggerSchedule or TriggerManual
+	Attempt       int             // 1 for the first attempt; 0 is stored as 1
+	Scheduled     time.Time       // the schedule time that fired the run; zero for manual runs
+	Start, End    time.Time       // End is zero while running
+	Outcome       Outcome         // OutcomeRunning until finished
+	Error         string          // error text of a failed run (callers must redact secrets)
+	Result        json.RawMessage // the script's return value as JSON; nil if none
+	Calls         int             // Sora API calls made
+	CallsByAction map[string]int  // calls per action ("put_item", ...); nil if none
+	Writes        int             // writes made (or planned in a dry run)
+	DryRun        bool            // the run was a dry run
+	Logs          []LogLine       // captured log lines; only filled by Get
+}
+
+// Options configures a Store. The zero value uses the defaults.
+type Options struct {
+	// Keep is how many runs to keep per job (the newest; see the package doc);
+	// 0 = DefaultKeep, negative = keep all.
+	Keep int
+	// MaxLogLines caps the log lines stored per run (plus one final
+	// "... N lines dropped" marker); 0 = DefaultMaxLogLines, negative = no cap.
+	MaxLogLines int
+	// MaxLogBytes caps the bytes of log lines stored per run (level + message +
+	// JSON attrs per line); 0 = DefaultMaxLogBytes, negative = no cap.
+	MaxLogBytes int
+	// PruneEvery prunes a job on every PruneEvery-th Finish/Skip of that job;
+	// 0 = max(1, Keep/10) (so at most 10% extra rows), 1 = prune on every finish.
+	PruneEvery int
+	// Now is the clock; nil = time.Now.
+	Now func() time.Time
+}
+
+func (o Options) normalized() Options {
+	if o.Keep == 0 {
+		o.Keep = DefaultKeep
+	}
+	if o.MaxLogLines == 0 {
+		o.MaxLogLines = DefaultMaxLogLines
+	}
+	if o.MaxLogBytes == 0 {
+		o.MaxLogBytes = DefaultMaxLogBytes
+	}
+	if o.PruneEvery <= 0 {
+		o.PruneEvery = max(1, o.Keep/10)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Store is an open run-history database. It is safe for concurrent use.
+type Store struct {
+	path        string
+	opts        Options
+	lock        *flock.Flock
+	w           *sql.DB // the single writer connection
+	r           *sql.DB // read-only connections (WAL readers do not block the writer)
+	st          stmts
+	interrupted int
+
+	mu      sync.Mutex
+	pending map[string]int // per job: finishes since its last prune
+	closed  bool
+}
+
+// Open opens (creating if needed) the history database at path, takes the
+// single-instance lock PATH.lock, migrates the schema, marks runs left running
+// by a dead process as interrupted (see Interrupted) and prunes every job to
+// Options.Keep runs. If another process holds the lock, Open fails at once with a
+// *LockedError matching ErrLocked.
+func Open(path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("history: empty state path")
+	}
+	opts = opts.normalized()
+	lk, err := acquireLock(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{path: path, opts: opts, lock: lk, pending: make(map[string]int)}
+	if err := s.open(); err != nil {
+		_ = s.closeDB()
+		_ = lk.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) open() error {
+	var err error
+	if s.w, err = openDB(s.path, false); err != nil {
+		return err
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	if err := migrate(s.w); err != nil {
+		return fmt.Errorf("history: %s: %w", s.path, err)
+	}
+	var mode string
+	if err := s.w.QueryRow(`PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return fmt.Errorf("history: %s: enable WAL mode: %w", s.path, err)
+	}
+	if mode != "wal" {
+		return fmt.Errorf("history: %s: cannot enable WAL mode (journal mode is %s)", s.path, mode)
+	}
+	if s.interrupted, err = s.markInterrupted(); err != nil {
+		return err
+	}
+	if err := s.pruneAll(); err != nil {
+		return err
+	}
+	if s.r, err = openDB(s.path, true); err != nil {
+		return err
+	}
+	s.r.SetMaxOpenConns(4)
+	s.r.SetMaxIdleConns(4)
+	return s.prepare()
+}
+
+// Interrupted returns how many runs Open found still running (left by a
+// process that died) and marked OutcomeInterrupted.
+func (s *Store) Interrupted() int { return s.interrupted }
+
+// Path returns the database path given to Open.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database and releases the lock. Calls after Close fail with
+// ErrClosed; Close itself is idempotent.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	err := s.closeDB()
+	if uerr := s.lock.Close(); uerr != nil && err == nil {
+		err = fmt.Errorf("history: unlock: %w", uerr)
+	}
+	return err
+}
+
+func (s *Store) closeDB() error {
+	var errs []error
+	errs = append(errs, s.st.close())
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("history: close: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) checkOpen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// markInterrupted finishes every run left in OutcomeRunning.
+func (s *Store) markInterrupted() (int, error) {
+	res, err := s.w.Exec(`UPDATE runs SET outcome = ?, end_ns = ?, error = ? WHERE outcome = ?`,
+		OutcomeInterrupted, s.opts.Now().UnixNano(), interruptedError, OutcomeRunning)
+	if err != nil {
+		return 0, fmt.Errorf("history: mark interrupted runs: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("history: mark interrupted runs: %w", err)
+	}
+	return int(n), nil
+}
+
+// pruneAll prunes every job to exactly Keep runs.
+func (s *Store) pruneAll() error {
+	if s.opts.Keep < 0 {
+		return nil
+	}
+	_, err := s.w.Exec(`DELETE FROM runs WHERE outcome <> ? AND id IN (
+		SELECT id FROM (
+			SELECT id, row_number() OVER (PARTITION BY job ORDER BY id DESC) AS n FROM runs)
+		WHERE n > ?)`, OutcomeRunning, s.opts.Keep)
+	if err != nil {
+		return fmt.Errorf("history: prune: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,420 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/scheduler/history"
+)
+
+// Defaults of Options.
+const (
+	DefaultShutdownTimeout = 30 * time.Second
+	DefaultMissedGrace     = time.Minute
+	// maxWait bounds each sleep of the schedule loop, so that jumps of the
+	// wall clock (suspend, NTP steps) are noticed within that time.
+	maxWait = 30 * time.Second
+	// cancelGrace is how long shutdown waits for cancelled runs to stop.
+	cancelGrace = 10 * time.Second
+	// maxMissed bounds the count of missed runs computed after a long pause.
+	maxMissed = 100000
+)
+
+// Errors of Trigger; match them with errors.Is.
+var (
+	// ErrUnknownJob: no job of that name in the configuration.
+	ErrUnknownJob = errors.New("unknown job")
+	// ErrConflict: the job's policy is forbid and a run is in progress.
+	ErrConflict = errors.New("job is running and its concurrency_policy is forbid")
+	// ErrShuttingDown: the daemon is stopping and starts no new run.
+	ErrShuttingDown = errors.New("daemon is shutting down")
+)
+
+// Causes of cancelled runs, recorded as their error.
+var (
+	errReplaced = errors.New("replaced by a newer run (concurrency_policy: replace)")
+	errShutdown = errors.New("daemon shutting down (shutdown timeout reached)")
+)
+
+// Runner runs one script; *engine.Engine is the real one. Run must return a
+// non-nil Result, even with an error.
+type Runner interface {
+	Run(ctx context.Context, req engine.Request) (*engine.Result, error)
+}
+
+// Compiler is implemented by runners that can check a script without
+// running it (*engine.Engine). New and Reload compile every script of the
+// configuration with it and refuse a configuration whose scripts do not
+// compile.
+type Compiler interface {
+	Compile(path string) error
+}
+
+// Options configure a Scheduler.
+type Options struct {
+	// Config is the initial configuration (required).
+	Config *Config
+	// Runner runs the scripts (required).
+	Runner Runner
+	// History records the runs (required). The Scheduler does not close it.
+	History *history.Store
+	// Logger receives the daemon's logs; runs log through children of it
+	// with the attributes job and run_id. nil discards the logs.
+	Logger *slog.Logger
+	// CaptureLevel is the lowest level of the log lines stored with each
+	// run in the history; slog.LevelInfo when nil.
+	CaptureLevel slog.Leveler
+	// Clock is the time source; SystemClock when nil.
+	Clock Clock
+	// Metrics receive the daemon's metrics; NewMetrics() when nil.
+	Metrics *Metrics
+	// ShutdownTimeout is how long Run waits, once its context is done, for
+	// the runs in progress before cancelling them; DefaultShutdownTimeout
+	// when zero.
+	ShutdownTimeout time.Duration
+	// MissedGrace is how late a scheduled run may start before the daemon
+	// warns that runs were missed (after a suspend, say). Missed runs are
+	// never caught up: a job runs once, then follows its schedule.
+	// DefaultMissedGrace when zero.
+	MissedGrace time.Duration
+}
+
+// Scheduler is the cron daemon: it starts the runs of the jobs of a
+// Config when they are due, applies their concurrency policies, timeouts
+// and retries, and records every run in the history.
+type Scheduler struct {
+	runner   Runner
+	store    *history.Store
+	clock    Clock
+	metrics  *Metrics
+	log      *slog.Logger
+	redact   *redactor
+	capture  slog.Leveler
+	shutdown time.Duration
+	grace    time.Duration
+
+	// runsCtx is the parent of every run's context; cancelling it cancels
+	// every run (with a cause).
+	runsCtx    context.Context
+	cancelRuns context.CancelCauseFunc
+	wg         sync.WaitGroup // chains in progress and pending skip records
+	gate       *startGate     // holds history writes back while runs start
+	wake       chan struct{}  // nudges the schedule loop after a Reload
+	stop       chan struct{}  // closed when shutdown begins
+
+	mu       sync.Mutex
+	cfg      *Config
+	jobs     map[string]*jobState // current jobs, and removed ones still running
+	started  bool
+	stopping bool
+	active   int // chains in progress
+}
+
+// jobState is the scheduler's state of one job name.
+type jobState struct {
+	name    string
+	job     *Job // current configuration; nil once removed
+	next    time.Time
+	running map[*chain]struct{}
+	// last is the newest run that started; lastLoaded says whether it was
+	// read from the history (or set by a run since).
+	last       *history.Run
+	lastLoaded bool
+}
+
+// New returns a Scheduler of opts.Config. It compiles every script when
+// the Runner is a Compiler.
+func New(opts Options) (*Scheduler, error) {
+	if opts.Config == nil || opts.Runner == nil || opts.History == nil {
+		return nil, errors.New("scheduler: Config, Runner and History are required")
+	}
+	if err := compileAll(opts.Runner, opts.Config); err != nil {
+		return nil, err
+	}
+	s := &Scheduler{
+		runner:   opts.Runner,
+		store:    opts.History,
+		clock:    opts.Clock,
+		metrics:  opts.Metrics,
+		capture:  opts.CaptureLevel,
+		shutdown: opts.ShutdownTimeout,
+		grace:    opts.MissedGrace,
+		gate:     newStartGate(),
+		wake:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		jobs:     make(map[string]*jobState),
+	}
+	if s.clock == nil {
+		s.clock = SystemClock{}
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	if s.capture == nil {
+		s.capture = slog.LevelInfo
+	}
+	if s.shutdown <= 0 {
+		s.shutdown = DefaultShutdownTimeout
+	}
+	if s.grace <= 0 {
+		s.grace = DefaultMissedGrace
+	}
+	s.redact = newRedactor(opts.Config.Sora.SecretValues)
+	base := opts.Logger
+	if base == nil {
+		base = slog.New(slog.DiscardHandler)
+	}
+	s.log = slog.New(&redactHandler{h: base.Handler(), r: s.redact})
+	s.runsCtx, s.cancelRuns = context.WithCancelCause(context.Background())
+	s.apply(opts.Config, s.clock.Now())
+	return s, nil
+}
+
+// Metrics returns the daemon's metrics.
+func (s *Scheduler) Metrics() *Metrics { return s.metrics }
+
+// Config returns the configuration in use.
+func (s *Scheduler) Config() *Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg
+}
+
+// compileAll compiles the script of every job, enabled or not (a disabled
+// job can still be run on demand).
+func compileAll(r Runner, cfg *Config) error {
+	c, ok := r.(Compiler)
+	if !ok {
+		return nil
+	}
+	var errs []error
+	seen := map[string]bool{}
+	for _, j := range cfg.Jobs {
+		if seen[j.Script] {
+			continue
+		}
+		seen[j.Script] = true
+		if err := c.Compile(j.Script); err != nil {
+			errs = append(errs, fmt.Errorf("job %q: %w", j.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Reload replaces the configuration, atomically: after compiling every
+// script, new jobs are scheduled, removed ones are no longer started and
+// changed ones take their new settings (a job whose schedule, time zone or
+// enabled flag changed is rescheduled from now). Runs in progress are not
+// disturbed. On error (a script that does not compile) the configuration
+// in use is kept. Changes of the sora and history sections take effect at
+// the next start of the daemon only; Reload logs a warning about them.
+func (s *Scheduler) Reload(cfg *Config) error {
+	if cfg == nil {
+		return errors.New("scheduler: reload: nil configuration")
+	}
+	if err := compileAll(s.runner, cfg); err != nil {
+		s.metrics.ObserveReload(false)
+		return err
+	}
+	s.mu.Lock()
+	old := s.cfg
+	added, removed, changed := s.apply(cfg, s.clock.Now())
+	s.mu.Unlock()
+	s.metrics.ObserveReload(true)
+	if !reflect.DeepEqual(old.Sora, cfg.Sora) {
+		s.log.Warn("the sora section changed; it takes effect when the daemon restarts", slog.String(keyFile, cfg.Path))
+	}
+	if old.HistoryKeep != cfg.HistoryKeep {
+		s.log.Warn("history.keep changed; it takes effect when the daemon restarts", slog.String(keyFile, cfg.Path))
+	}
+	s.log.Info("configuration reloaded", slog.String(keyFile, cfg.Path), slog.Int(keyJobs, len(cfg.Jobs)),
+		slog.Any(keyAdded, added), slog.Any(keyRemoved, removed), slog.Any(keyChanged, changed))
+	s.nudge()
+	return nil
+}
+
+// apply installs cfg; s.mu is held (or s is not shared yet).
+func (s *Scheduler) apply(cfg *Config, now time.Time) (added, removed, changed []string) {
+	now = now.Round(0)
+	seen := make(map[string]bool, len(cfg.Jobs))
+	for _, j := range cfg.Jobs {
+		seen[j.Name] = true
+		js := s.jobs[j.Name]
+		switch {
+		case js == nil:
+			js = &jobState{name: j.Name, running: map[*chain]struct{}{}}
+			s.jobs[j.Name] = js
+			added = append(added, j.Name)
+		case js.job == nil:
+			added = append(added, j.Name)
+		case !sameJob(js.job, j):
+			changed = append(changed, j.Name)
+		}
+		if js.job == nil || !sameSchedule(js.job, j) {
+			js.next = time.Time{}
+			if j.Enabled {
+				js.next = nextRun(j, now)
+			}
+		}
+		js.job = j
+	}
+	for name, js := range s.jobs {
+		if seen[name] || js.job == nil {
+			continue
+		}
+		removed = append(removed, name)
+		js.job, js.next = nil, time.Time{}
+		if len(js.running) == 0 {
+			delete(s.jobs, name)
+		}
+	}
+	s.cfg = cfg
+	s.redact.set(cfg.Sora.SecretValues)
+	s.metrics.jobs.Set(float64(len(cfg.Jobs)))
+	return added, removed, changed
+}
+
+// sameSchedule reports whether a and b fire at the same times.
+func sameSchedule(a, b *Job) bool {
+	return a.ScheduleSpec == b.ScheduleSpec && a.Location.String() == b.Location.String() && a.Enabled == b.Enabled
+}
+
+// sameJob reports whether a and b have the same settings.
+func sameJob(a, b *Job) bool {
+	return sameSchedule(a, b) && a.Script == b.Script && a.Timeout == b.Timeout &&
+		a.ConcurrencyPolicy == b.ConcurrencyPolicy && a.Retries == b.Retries && a.DryRun == b.DryRun &&
+		a.Concurrency == b.Concurrency && reflect.DeepEqual(a.Args, b.Args)
+}
+
+// nextRun is the first run time of j strictly after now; zero if none.
+func nextRun(j *Job, now time.Time) time.Time {
+	next := j.Schedule.Next(now)
+	if next.IsZero() || !next.After(now) {
+		return time.Time{}
+	}
+	return next.Round(0)
+}
+
+// nudge wakes the schedule loop up.
+func (s *Scheduler) nudge() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs the schedule loop until ctx is done, then shuts down: it starts
+// no new run, waits up to the shutdown timeout for the runs in progress,
+// cancels the rest (recorded as cancelled) and returns once every run is
+// recorded. Run may be called once.
+func (s *Scheduler) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return errors.New("scheduler: Run called twice")
+	}
+	s.started = true
+	s.mu.Unlock()
+	s.log.Info("scheduler started", slog.Int(keyJobs, len(s.Config().Jobs)))
+	for {
+		wait := s.dispatchDue()
+		t := s.clock.NewTimer(min(wait, maxWait))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return s.drain()
+		case <-t.C():
+		case <-s.wake:
+			t.Stop()
+		}
+	}
+}
+
+// dispatchDue starts the runs that are due and returns the time until the
+// next one.
+func (s *Scheduler) dispatchDue() time.Duration {
+	now := s.clock.Now().Round(0)
+	var l launch
+	defer l.start(s)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	wait := maxWait
+	for _, js := range s.jobs {
+		j := js.job
+		if j == nil || js.next.IsZero() {
+			continue
+		}
+		if js.next.After(now) {
+			wait = min(wait, js.next.Sub(now))
+			continue
+		}
+		scheduled, missed := latestDue(j, js.next, now)
+		if late := now.Sub(js.next); late > s.grace {
+			s.log.Warn("scheduled runs were missed (was the daemon paused or the host suspended?); running once",
+				slog.String(keyJob, j.Name), slog.Time(keyScheduled, js.next), slog.Int(keyMissed, missed),
+				slog.Duration(keyLate, late))
+		}
+		js.next = nextRun(j, now)
+		if !js.next.IsZero() {
+			wait = min(wait, js.next.Sub(now))
+		}
+		_, _ = s.startLocked(js, history.TriggerSchedule, scheduled, &l)
+	}
+	return wait
+}
+
+// latestDue returns the latest run time of j in [first, now] and how many
+// run times that range holds (capped at maxMissed).
+func latestDue(j *Job, first, now time.Time) (time.Time, int) {
+	latest, n := first, 1
+	for n < maxMissed {
+		t := j.Schedule.Next(latest)
+		if t.IsZero() || !t.After(latest) || t.After(now) {
+			break
+		}
+		latest = t.Round(0)
+		n++
+	}
+	return latest, n
+}
+
+// drain shuts down once the loop has stopped.
+func (s *Scheduler) drain() error {
+	s.mu.Lock()
+	s.stopping = true
+	close(s.stop)
+	n := s.active
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	if n > 0 {
+		s.log.Info("shutting down: waiting for runs in progress", slog.Int(keyRunning, n),
+			slog.Duration(keyTimeout, s.shutdown))
+	}
+	if !sleep(s.clock, s.shutdown, done) {
+		s.log.Info("scheduler stopped")
+		return nil
+	}
+	s.mu.Lock()
+	n = s.active
+	s.mu.Unlock()
+	s.log.Warn("shutdown timeout reached: cancelling runs in progress", slog.Int(keyRunning, n))
+	s.cancelRuns(errShutdown)
+	if !sleep(s.clock, cancelGrace, done) {
+		s.log.Info("scheduler stopped")
+		return nil
+	}
+	s.mu.Lock()
+	n = s.active
+	s.mu.Unlock()
+	return fmt.Errorf("scheduler: %d runs did not stop within %s of their cancellation", n, cancelGrace)
+}

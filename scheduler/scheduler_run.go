@@ -1,0 +1,286 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/scheduler/history"
+)
+
+// runChain runs the attempts of a chain, with the job's retries.
+func (s *Scheduler) runChain(c *chain) {
+	defer s.wg.Done()
+	defer s.release(c)
+	defer func() {
+		// Bugs of our own must not take the daemon down either.
+		if r := recover(); r != nil {
+			s.log.Error("internal error in a run", slog.String(keyJob, c.job.Name),
+				slog.Any(keyPanic, r), slog.String(keyStack, string(debug.Stack())))
+			select {
+			case c.first <- beginResult{err: fmt.Errorf("internal error: %v", r)}:
+			default:
+			}
+		}
+	}()
+	j := c.job
+	for attempt := 1; ; attempt++ {
+		outcome, runErr := s.attempt(c, attempt)
+		if !shouldRetry(j, attempt, outcome, runErr) {
+			return
+		}
+		s.log.Info("retrying the failed run", slog.String(keyJob, j.Name), slog.Int64(keyRunID, c.RunID()),
+			slog.String(keyOutcome, string(outcome)), slog.Int(keyAttempt, attempt+1),
+			slog.Int(keyMaxAttempts, j.Retries.Max+1), slog.Duration(keyBackoff, j.Retries.Backoff))
+		if !sleep(s.clock, j.Retries.Backoff, c.ctx.Done(), s.stop) {
+			s.log.Info("retry abandoned", slog.String(keyJob, j.Name), slog.Int64(keyRunID, c.RunID()),
+				slog.String(keyReason, stopReason(c.ctx, s.stop)))
+			return
+		}
+	}
+}
+
+// shouldRetry reports whether attempt (counted from 1) of j, which ended
+// with outcome and err, is followed by another: failed runs are retried up
+// to j.Retries.Max times, timed-out ones only with retries.on_timeout,
+// cancelled ones and scripts that do not compile never.
+func shouldRetry(j *Job, attempt int, outcome history.Outcome, err error) bool {
+	if attempt > j.Retries.Max {
+		return false
+	}
+	var se *engine.ScriptError
+	switch {
+	case errors.Is(err, errNotRecorded):
+		return false
+	case errors.As(err, &se) && se.Kind == engine.Syntax:
+		return false
+	case outcome == history.OutcomeFailed:
+		return true
+	case outcome == history.OutcomeTimeout:
+		return j.Retries.OnTimeout
+	}
+	return false
+}
+
+// errNotRecorded is the error of an attempt that could not be recorded.
+var errNotRecorded = errors.New("the run could not be recorded")
+
+func stopReason(ctx context.Context, stop <-chan struct{}) string {
+	if err := context.Cause(ctx); err != nil {
+		return err.Error()
+	}
+	select {
+	case <-stop:
+		return "daemon shutting down"
+	default:
+	}
+	return ""
+}
+
+// attempt records and runs one attempt; it returns its outcome and error.
+//
+// The script starts at once: the history row is created concurrently
+// (Begin), so that a burst of due runs does not wait in line for the
+// database; log records that come before the row exists wait for its id.
+func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
+	j := c.job
+	attrs := []slog.Attr{slog.String(keyJob, j.Name)}
+	if n > 1 {
+		attrs = append(attrs, slog.Int(keyAttempt, n))
+	}
+	idp := newIDPromise()
+	// daemon logs to the daemon's log only; logger also captures into the
+	// run's history.
+	daemon := slog.New(&runIDHandler{p: idp, base: s.log.Handler().WithAttrs(attrs)})
+	buf := history.NewLogBuffer(0, 0)
+	buf.Redact = s.redact.replace
+	buf.Level = s.capture
+	logger := slog.New(history.Tee(daemon.Handler(), buf))
+
+	if n == 1 {
+		c.leaveGate(s.gate)
+		s.waitPreds(c)
+	}
+	started := s.clock.Now()
+	go s.begin(c, n, started, idp, daemon)
+	if n == 1 && !c.scheduled.IsZero() {
+		s.metrics.startDelay.Observe(max(started.Sub(c.scheduled), 0).Seconds())
+	}
+
+	res, runErr := s.call(context.WithValue(context.WithValue(c.ctx, scheduledKey{}, c.scheduled), dispKey{}, c.dispatched), engine.Request{
+		Script: j.Script, Args: copyArgs(j.Args), DryRun: j.DryRun, Timeout: j.Timeout,
+		Concurrency: j.Concurrency, Logger: logger,
+	}, logger)
+
+	outcome, errText := s.classify(c.ctx, runErr)
+	rec := history.Run{End: s.clock.Now(), Outcome: outcome, Error: s.redact.replace(errText)}
+	if res != nil {
+		for _, v := range res.Stats.Calls {
+			rec.Calls += v
+		}
+		rec.CallsByAction = res.Stats.Calls
+		rec.Writes = res.Stats.Writes
+		if runErr == nil && res.HasValue {
+			if data, err := json.Marshal(res.Value); err != nil {
+				logger.Warn("the return value cannot be stored as JSON", slog.Any(keyError, err))
+			} else {
+				rec.Result = data
+			}
+		}
+	}
+	var se *engine.ScriptError
+	if errors.As(runErr, &se) && se.Traceback != "" && se.Kind == engine.Runtime {
+		logger.Error("script error", slog.String(keyError, errText), slog.String(keyTraceback, se.Traceback))
+	}
+	dur := rec.End.Sub(started)
+	level := slog.LevelInfo
+	if outcome != history.OutcomeOK {
+		level = slog.LevelError
+	}
+	finishAttrs := []slog.Attr{slog.String(keyOutcome, string(outcome)), slog.Duration(keyDuration, dur),
+		slog.Int(keyCalls, rec.Calls), slog.Int(keyWrites, rec.Writes)}
+	if errText != "" {
+		finishAttrs = append(finishAttrs, slog.String(keyError, errText))
+	}
+	daemon.LogAttrs(context.Background(), level, "run finished", finishAttrs...)
+	rec.Logs = buf.Lines()
+
+	s.metrics.runs.WithLabelValues(j.Name, string(outcome)).Inc()
+	s.metrics.duration.WithLabelValues(j.Name).Observe(dur.Seconds())
+	id, err := idp.wait()
+	if err != nil {
+		return outcome, fmt.Errorf("%w: %w", errNotRecorded, err)
+	}
+	rec.ID = id
+	s.gate.wait()
+	if err := s.store.Finish(context.Background(), rec); err != nil {
+		s.log.Error("cannot record the end of a run", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id),
+			slog.Any(keyError, err))
+	}
+	s.setLast(c.js, rec, c, n, started)
+	return outcome, runErr
+}
+
+// begin creates the history row of an attempt that started at started.
+func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise, daemon *slog.Logger) {
+	j := c.job
+	s.gate.wait()
+	id, err := s.store.Begin(context.Background(), history.Run{
+		Job: j.Name, Trigger: c.trigger, Attempt: n, Scheduled: c.scheduled, Start: started, DryRun: j.DryRun,
+	})
+	if err != nil {
+		s.log.Error("cannot record a run in the history; it runs unrecorded", slog.String(keyJob, j.Name),
+			slog.Any(keyError, err))
+	} else {
+		c.setRunID(id)
+	}
+	idp.resolve(id, err)
+	if n == 1 {
+		select {
+		case c.first <- beginResult{id: id, err: err}:
+		default:
+		}
+	}
+	if err == nil {
+		daemon.Debug("run started", slog.String(keyTrigger, c.trigger), slog.Time(keyScheduled, c.scheduled),
+			slog.String(keyScript, j.Script))
+	}
+}
+
+// waitPreds waits for the chains c replaced to end (bounded: a run that
+// ignores its cancellation does not block the new one forever).
+func (s *Scheduler) waitPreds(c *chain) {
+	if len(c.preds) == 0 {
+		return
+	}
+	t := s.clock.NewTimer(cancelGrace)
+	defer t.Stop()
+	for _, p := range c.preds {
+		select {
+		case <-p.done:
+		case <-c.ctx.Done():
+			return
+		case <-t.C():
+			s.log.Warn("the replaced run did not stop in time; starting anyway", slog.String(keyJob, c.job.Name),
+				slog.Int64(keyReplacedID, p.RunID()))
+			return
+		}
+	}
+	c.preds = nil
+}
+
+// call runs the script, turning a panic of the runner into an error.
+func (s *Scheduler) call(ctx context.Context, req engine.Request, logger *slog.Logger) (res *engine.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			logger.Error("the run panicked", slog.Any(keyPanic, r), slog.String(keyStack, string(debug.Stack())))
+			res, err = nil, &panicError{value: r}
+		}
+	}()
+	return s.runner.Run(ctx, req)
+}
+
+// scheduledKey is the context key of the scheduled time of a run, for
+// runners that measure start delays (the benchmark does).
+type scheduledKey struct{}
+
+// scheduledFrom returns the scheduled time of the run of ctx (zero for
+// manual runs).
+func scheduledFrom(ctx context.Context) time.Time {
+	t, _ := ctx.Value(scheduledKey{}).(time.Time)
+	return t
+}
+
+// panicError is the error of a run whose runner panicked.
+type panicError struct{ value any }
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
+
+// classify maps the error of a run to its outcome and error text.
+func (s *Scheduler) classify(ctx context.Context, err error) (history.Outcome, string) {
+	if err == nil {
+		return history.OutcomeOK, ""
+	}
+	var se *engine.ScriptError
+	switch {
+	case errors.As(err, &se) && se.Kind == engine.Timeout,
+		!errors.As(err, &se) && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		return history.OutcomeTimeout, err.Error()
+	case errors.As(err, &se) && se.Kind == engine.Cancelled,
+		!errors.As(err, &se) && errors.Is(err, context.Canceled):
+		msg := "cancelled"
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			msg = "cancelled: " + cause.Error()
+		}
+		return history.OutcomeCancelled, msg
+	}
+	if ctx.Err() != nil {
+		// The script failed because it was cancelled (e.g. an API call
+		// returned the context's error and the script raised it).
+		msg := "cancelled"
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			msg = "cancelled: " + cause.Error()
+		}
+		return history.OutcomeCancelled, msg + " (" + err.Error() + ")"
+	}
+	return history.OutcomeFailed, err.Error()
+}
+
+// setLast remembers the newest started run of a job for the jobs API.
+func (s *Scheduler) setLast(js *jobState, rec history.Run, c *chain, attempt int, started time.Time) {
+	rec.Job, rec.Trigger, rec.Attempt, rec.Scheduled, rec.Start = js.name, c.trigger, attempt, c.scheduled, started
+	rec.DryRun = c.job.DryRun
+	rec.Logs = nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if js.last == nil || js.last.ID <= rec.ID {
+		js.last, js.lastLoaded = &rec, true
+	}
+}
+
+type dispKey struct{}

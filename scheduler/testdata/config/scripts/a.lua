@@ -1,0 +1,2 @@
+-- used by the scheduler tests: jobs.yaml must find it.
+return args
