@@ -1,0 +1,164 @@
+package bindings
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"maps"
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/sora"
+)
+
+// DefaultConcurrency is the default number of requests sora.batch and
+// sora.update_all keep in flight.
+const DefaultConcurrency = 16
+
+// progressThreshold is the number of requests above which batch and
+// update_all show a progress bar (when SoraOptions.Progress is set).
+const progressThreshold = 200
+
+// SoraOptions configure the sora Lua module of one run.
+type SoraOptions struct {
+	// DryRun sends no write to Sora: writes change an overlay that later
+	// reads of the run see, and Plan reports them.
+	DryRun bool
+	// Concurrency is the default number of requests sora.batch and
+	// sora.update_all keep in flight; DefaultConcurrency when zero.
+	Concurrency int
+	// Logger receives the module's logs; slog.Default() when nil.
+	Logger *slog.Logger
+	// Progress receives a progress bar for batches of more than 200
+	// requests; nil disables it.
+	Progress io.Writer
+}
+
+// Sora is the sora Lua module of one run: create one per run with NewSora,
+// register its Loader, and read Stats and Plan when the run ends.
+//
+// The Lua API (local sora = require("sora")):
+//
+//	sora.list(channel_id)                                  -> {{connection_id, client_id, bundle_id, metadata}, ...}
+//	sora.get(channel_id, connection_id)                    -> metadata
+//	sora.put(channel_id, connection_id, metadata [, opts]) -> metadata after
+//	sora.delete(channel_id, connection_id [, opts])        -> metadata before
+//	sora.put_item(channel_id, connection_id, key, value [, opts]) -> metadata after
+//	sora.delete_item(channel_id, connection_id, key [, opts])     -> metadata after
+//	sora.update(channel_id, connection_id, fn [, opts])    -> metadata after, writes
+//	sora.update_all(channel_id, fn [, opts])               -> summary
+//	sora.batch(requests [, opts])                          -> results, summary
+//	sora.call(target [, params])                           -> decoded reply
+//	sora.dry_run                                           -- true in a dry run
+//
+// opts of the writes and of update is {push = bool}; update_all takes
+// {push = bool, concurrency = n} and batch {concurrency = n} (default
+// SoraOptions.Concurrency); an unknown option is an error, to catch typos.
+//
+// Operational failures return nil, err where err is a table {op, status,
+// type, message, target} (plus key for a failed write of update and
+// update_all) whose tostring reads "sora.get: <target>: status 400
+// connection_not_found: ..."; type is Sora's error_type, or "transport",
+// "timeout", "cancelled", "http_error" (an error reply without JSON),
+// "decode" (a reply without an exact Lua form) or "dry_run". Misuse (wrong
+// argument types, a bad request table, fn returning something else than a
+// table, nil or false) raises a Lua error. The error table's __tostring makes
+// it readable wherever it ends up (an assert that raises non-string messages
+// as they are, error(err), a log line).
+//
+// Lua work (calling fn, converting values) happens on the goroutine that
+// runs the script; batch and update_all send their requests, encoded up
+// front, from a pool of goroutines and stop dispatching when the LState's
+// context ends. In a dry run (SoraOptions.DryRun) no write is sent: writes
+// change an overlay that later reads of the run see (reads still go to the
+// server), return what Sora would have, and make up the Plan.
+type Sora struct {
+	client *sora.Client
+	opts   SoraOptions
+	log    *slog.Logger
+
+	mu       sync.Mutex
+	calls    map[string]int
+	failures int
+	writes   int
+
+	overlay *overlay // nil unless DryRun
+}
+
+// NewSora returns the sora module of one run talking to c.
+func NewSora(c *sora.Client, opts SoraOptions) *Sora {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Sora{client: c, opts: opts, log: opts.Logger, calls: map[string]int{}}
+	if opts.DryRun {
+		s.overlay = newOverlay()
+	}
+	return s
+}
+
+// soraAPI maps the Lua names of the module's functions to their methods.
+func (s *Sora) soraAPI() map[string]lua.LGFunction {
+	return map[string]lua.LGFunction{
+		"list":        s.luaList,
+		"get":         s.luaGet,
+		"put":         s.luaPut,
+		"delete":      s.luaDelete,
+		"put_item":    s.luaPutItem,
+		"delete_item": s.luaDeleteItem,
+		"update":      s.luaUpdate,
+		"update_all":  s.luaUpdateAll,
+		"batch":       s.luaBatch,
+		"call":        s.luaCall,
+	}
+}
+
+// Loader is the lua.LGFunction of require("sora").
+func (s *Sora) Loader(L *lua.LState) int {
+	api := s.soraAPI()
+	mod := L.SetFuncs(L.CreateTable(0, len(api)+1), api)
+	mod.RawSetString("dry_run", lua.LBool(s.opts.DryRun))
+	errorMetatable(L)
+	L.Push(mod)
+	return 1
+}
+
+// Stats returns the calls made so far. It is safe to call at any time.
+func (s *Sora) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Stats{Calls: maps.Clone(s.calls), Failures: s.failures, Writes: s.writes, DryRun: s.opts.DryRun}
+}
+
+// count records one call of action; write is true for a write made (or
+// planned in a dry run) successfully.
+func (s *Sora) count(action string, failed, write bool) {
+	s.mu.Lock()
+	s.calls[action]++
+	if failed {
+		s.failures++
+	} else if write {
+		s.writes++
+	}
+	s.mu.Unlock()
+}
+
+// Plan returns the dry-run plan so far, nil when the run is not a dry run.
+func (s *Sora) Plan() *Plan {
+	if s.overlay == nil {
+		return nil
+	}
+	return s.overlay.plan()
+}
+
+// ctxOf returns the context of L, context.Background() when it has none.
+func ctxOf(L *lua.LState) context.Context {
+	if ctx := L.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}

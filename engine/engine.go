@@ -1,0 +1,184 @@
+// Package engine loads, compiles and runs soracron's Lua scripts.
+//
+// Every run gets a fresh, sandboxed LState: only the safe parts of the
+// standard library, a require that loads preloaded modules (sora, json, log,
+// time) and .lua files under the script's own directory, a context carrying
+// the run's timeout and cancellation, and print routed to the run's logger.
+// Compiled chunks are cached by path and content and shared between runs.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/bindings"
+)
+
+// LState sizes. The call stack and the registry (the Lua data stack) start
+// small, which makes NewState cheap, and grow on demand up to the limits.
+const (
+	callStackSize    = 1024    // maximum call depth
+	registrySize     = 256     // initial data stack slots
+	registryGrowStep = 256     // data stack slots added when it is full
+	registryMaxSize  = 1 << 20 // maximum data stack slots (16 MiB)
+)
+
+// Engine runs scripts. It holds the compile cache and is safe for concurrent
+// use by many goroutines.
+type Engine struct {
+	opts  Options
+	cache *protoCache
+	std   *stdLib
+	// pcall and xpcall of the sandbox
+	pcall, xpcall lua.LGFunction
+}
+
+// New returns an Engine configured with opts.
+func New(opts Options) *Engine {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	std := loadStdLib()
+	return &Engine{
+		opts:   opts,
+		cache:  newProtoCache(DefaultCacheSize),
+		std:    std,
+		pcall:  ctxChecked(std.pcall),
+		xpcall: ctxChecked(std.xpcall),
+	}
+}
+
+// Compile reads and compiles the script at path, filling the cache. A syntax
+// error is a *ScriptError of Kind Syntax.
+func (e *Engine) Compile(path string) error {
+	_, err := e.load(path)
+	return err
+}
+
+// load reads the file at path and returns its compiled chunk, named path.
+func (e *Engine) load(path string) (*lua.FunctionProto, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("script: %w", err)
+	}
+	return e.cache.compile(path, src)
+}
+
+// Run runs one script to completion, timeout or cancellation. Script
+// failures are *ScriptError; the Result is non-nil even on error and carries
+// the statistics of what the script did before it failed.
+func (e *Engine) Run(ctx context.Context, req Request) (res *Result, err error) {
+	start := time.Now()
+	res = &Result{Stats: bindings.Stats{Calls: map[string]int{}, DryRun: req.DryRun}}
+	if req.DryRun {
+		res.Plan = &bindings.Plan{}
+	}
+	defer func() { res.Duration = time.Since(start) }()
+
+	if req.Script == "" {
+		return res, errors.New("script: no path")
+	}
+	proto, err := e.load(req.Script)
+	if err != nil {
+		return res, err
+	}
+
+	var cancel context.CancelFunc
+	if req.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, req.Timeout)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
+	defer cancel()
+
+	r := e.newRun(ctx, req)
+	defer r.L.Close()
+	if err := r.openSandbox(); err != nil {
+		return res, err
+	}
+	if r.sora != nil {
+		defer func() {
+			res.Stats = r.sora.Stats()
+			res.Plan = r.sora.Plan()
+		}()
+	}
+	return res, r.exec(proto, res)
+}
+
+// run is the state of one Run.
+type run struct {
+	e      *Engine
+	req    Request
+	ctx    context.Context
+	L      *lua.LState
+	logger *slog.Logger
+	sora   *bindings.Sora
+
+	dir      string // require root, as given
+	realDir  string // require root with symlinks resolved, set on first require
+	loaded   *lua.LTable
+	preload  *lua.LTable
+	loading  lua.LValue      // marks a module being loaded in package.loaded
+	chunks   map[string]bool // chunk names of this run, to parse error positions
+	handlerF *lua.LFunction
+}
+
+func (e *Engine) newRun(ctx context.Context, req Request) *run {
+	r := &run{
+		e:      e,
+		req:    req,
+		ctx:    ctx,
+		logger: req.Logger,
+		dir:    filepath.Dir(req.Script),
+		chunks: map[string]bool{req.Script: true},
+	}
+	if r.logger == nil {
+		r.logger = e.opts.Logger
+	}
+	if e.opts.Client != nil {
+		r.sora = bindings.NewSora(e.opts.Client, bindings.SoraOptions{
+			DryRun:      req.DryRun,
+			Concurrency: req.Concurrency,
+			Logger:      r.logger,
+			Progress:    e.opts.Progress,
+		})
+	}
+	r.L = lua.NewState(lua.Options{
+		SkipOpenLibs:        true,
+		CallStackSize:       callStackSize,
+		RegistrySize:        registrySize,
+		RegistryMaxSize:     registryMaxSize,
+		RegistryGrowStep:    registryGrowStep,
+		MinimizeStackMemory: true,
+	})
+	r.L.SetContext(ctx)
+	return r
+}
+
+// exec runs the main chunk and fills res.Value.
+func (r *run) exec(proto *lua.FunctionProto, res *Result) error {
+	L := r.L
+	L.Push(L.NewFunctionFromProto(proto))
+	if err := L.PCall(0, lua.MultRet, r.handler()); err != nil {
+		return r.scriptError(err)
+	}
+	if L.GetTop() == 0 || L.Get(1) == lua.LNil {
+		return nil
+	}
+	v, err := bindings.FromLuaPath(L.Get(1), "return value")
+	if err != nil {
+		return &ScriptError{Kind: Runtime, Script: r.req.Script, Message: err.Error(), Err: err}
+	}
+	res.Value, res.HasValue = v, true
+	return nil
+}

@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/bindings"
+)
+
+// Log attribute keys and values of the engine.
+const (
+	attrSource  = "source"
+	sourcePrint = "print"
+)
+
+// openSandbox fills the globals of r.L: the safe standard libraries, a
+// restricted os, package/require, print, args and the preloaded modules.
+func (r *run) openSandbox() error {
+	L := r.L
+	g := L.G.Global
+	r.loaded = L.CreateTable(0, 16)
+	L.G.Registry.RawSetString("_LOADED", r.loaded)
+	r.e.std.open(L, r.loaded)
+
+	// pcall and xpcall must not let a script swallow the end of its context.
+	g.RawSetString("pcall", L.NewFunction(r.e.pcall))
+	g.RawSetString("xpcall", L.NewFunction(r.e.xpcall))
+	g.RawSetString("assert", L.NewFunction(luaAssert))
+	g.RawSetString("error", L.NewFunction(luaError))
+	g.RawSetString("print", L.NewFunction(r.print))
+	g.RawSetString("require", L.NewFunction(r.require))
+
+	osmod := L.CreateTable(0, 4)
+	osmod.RawSetString("time", L.NewFunction(r.osTime))
+	osmod.RawSetString("date", L.NewFunction(r.osDate))
+	osmod.RawSetString("clock", L.NewFunction(r.e.std.osClock))
+	osmod.RawSetString("getenv", L.NewFunction(r.e.std.osGetenv))
+	g.RawSetString("os", osmod)
+	r.loaded.RawSetString("os", osmod)
+
+	r.preload = L.CreateTable(0, 4)
+	if r.sora != nil {
+		r.preload.RawSetString("sora", L.NewFunction(r.sora.Loader))
+	} else {
+		r.preload.RawSetString("sora", L.NewFunction(noSora))
+	}
+	r.preload.RawSetString("json", L.NewFunction(bindings.JSONLoader))
+	r.preload.RawSetString("log", L.NewFunction(bindings.NewLog(r.logger).Loader))
+	r.preload.RawSetString("time", L.NewFunction(bindings.NewTime(r.e.opts.Now).Loader))
+	pkg := L.CreateTable(0, 2)
+	pkg.RawSetString("loaded", r.loaded)
+	pkg.RawSetString("preload", r.preload)
+	g.RawSetString("package", pkg)
+	r.loaded.RawSetString("package", pkg)
+	r.loading = L.NewUserData()
+
+	args := r.req.Args
+	if args == nil {
+		args = map[string]any{}
+	}
+	lv, err := bindings.TryToLua(L, args)
+	if err != nil {
+		return fmt.Errorf("args: %w", err)
+	}
+	g.RawSetString("args", lv)
+	return nil
+}
+
+// noSora is the sora loader when the engine has no client.
+func noSora(L *lua.LState) int {
+	L.RaiseError("sora: no Sora API configured (set the Sora URL)")
+	return 0
+}
+
+// ctxChecked wraps pcall or xpcall: when the run's context has ended, the
+// error is raised again instead of being returned to the script.
+func ctxChecked(fn lua.LGFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		n := fn(L)
+		if ctx := L.Context(); ctx != nil && ctx.Err() != nil {
+			L.RaiseError("%s", ctx.Err())
+		}
+		return n
+	}
+}
+
+// luaAssert is assert(v [, message, ...]): all its arguments when v is
+// true; otherwise it raises message as it is (a sora error table keeps its
+// fields and its __tostring), or "assertion failed!" when there is none.
+// gopher-lua's assert would turn a table message into a type error.
+func luaAssert(L *lua.LState) int {
+	if lua.LVAsBool(L.Get(1)) {
+		return L.GetTop()
+	}
+	if msg := L.Get(2); msg != lua.LNil {
+		L.Error(msg, 0)
+	}
+	L.RaiseError("assertion failed!")
+	return 0
+}
+
+// luaError is error(v [, level]) with Lua's level semantics (gopher-lua's
+// error puts level 2 at the caller of error rather than at its caller's
+// caller): a string gets the position of the function at level (1, the
+// default, is the function that called error; 0 adds no position).
+func luaError(L *lua.LState) int {
+	v := L.Get(1)
+	level := L.OptInt(2, 1)
+	if s, ok := v.(lua.LString); ok && level > 0 {
+		if dbg, ok := L.GetStack(level); ok {
+			if _, err := L.GetInfo("Sl", dbg, nil); err == nil && dbg.What != "G" && dbg.CurrentLine > 0 {
+				v = lua.LString(fmt.Sprintf("%s:%d: %s", dbg.Source, dbg.CurrentLine, s))
+			}
+		}
+	}
+	L.Error(v, 0)
+	return 0
+}
+
+// print logs its arguments, converted with tostring and separated by tabs,
+// at level info with source=print.
+func (r *run) print(L *lua.LState) int {
+	ctx := r.ctx
+	if !r.logger.Enabled(ctx, slog.LevelInfo) {
+		return 0
+	}
+	var b strings.Builder
+	for i := 1; i <= L.GetTop(); i++ {
+		if i > 1 {
+			b.WriteByte('\t')
+		}
+		b.WriteString(L.ToStringMeta(L.Get(i)).String())
+	}
+	r.logger.LogAttrs(ctx, slog.LevelInfo, b.String(), slog.String(attrSource, sourcePrint))
+	return 0
+}
+
+// osTime is os.time: the injected clock without an argument, gopher-lua's
+// os.time with a date table.
+func (r *run) osTime(L *lua.LState) int {
+	if L.GetTop() == 0 || L.Get(1) == lua.LNil {
+		L.Push(lua.LNumber(r.e.opts.Now().Unix()))
+		return 1
+	}
+	return r.e.std.osTime(L)
+}
+
+// osDate is os.date: the injected clock when no time is given.
+func (r *run) osDate(L *lua.LState) int {
+	if L.GetTop() == 0 || L.Get(1) == lua.LNil {
+		L.SetTop(0)
+		L.Push(lua.LString("%c"))
+	}
+	if L.GetTop() < 2 || L.Get(2) == lua.LNil {
+		L.SetTop(1)
+		L.Push(lua.LNumber(r.e.opts.Now().Unix()))
+	}
+	return r.e.std.osDate(L)
+}

@@ -1,0 +1,2 @@
+local util = require("lib.util")
+util.fail("from the helper")

@@ -1,0 +1,3 @@
+local time = require("time")
+time.sleep(60)
+return "woke up"
