@@ -1,0 +1,50 @@
+package cli
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/soracron/soracron/emulator"
+)
+
+// demoFixture is the channel a bare --emulator starts with.
+//
+//go:embed demo.yaml
+var demoFixture []byte
+
+// startEmbeddedEmulator starts the emulator in-process on a loopback port,
+// loaded with fixture (a file) or the demo channel.
+func startEmbeddedEmulator(fixture string) (*target, error) {
+	e := emulator.New(emulator.Options{})
+	var err error
+	if fixture == "" {
+		err = e.LoadFixtureYAML(demoFixture)
+	} else {
+		err = e.LoadFixture(fixture)
+	}
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("emulator: %w", err))
+	}
+	srv, err := emulator.Start(e, "127.0.0.1:0")
+	if err != nil {
+		return nil, failErr(fmt.Errorf("emulator: %w", err))
+	}
+	return &target{
+		url:   srv.URL,
+		dump:  func(w io.Writer) { dumpEmulator(w, e) },
+		close: func() { _ = srv.Close() },
+	}, nil
+}
+
+// dumpEmulator prints the metadata the emulator holds, one connection a line.
+func dumpEmulator(w io.Writer, e *emulator.Emulator) {
+	fmt.Fprintln(w, "emulator metadata after the run:")
+	for _, ch := range e.Channels() {
+		for _, c := range e.Connections(ch.ChannelID) {
+			md, _ := json.Marshal(c.Metadata)
+			fmt.Fprintf(w, "  %s %s %s\n", ch.ChannelID, c.ConnectionID, md)
+		}
+	}
+}

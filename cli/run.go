@@ -1,0 +1,281 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/soracron/soracron/bindings"
+	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/sora"
+)
+
+// noFixture is the value of a bare --emulator: the built-in demo channel.
+const noFixture = "\x00demo"
+
+type runFlags struct {
+	sora        soraFlags
+	args        []string
+	argsJSON    string
+	emulator    string
+	dryRun      bool
+	planJSON    string
+	timeout     time.Duration
+	concurrency int
+	logFormat   string
+	logLevel    string
+	job         string
+	config      string
+}
+
+func newRunCmd(app *App) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run SCRIPT.lua [flags]",
+		Short: "Run a Lua script once against Sora (or the built-in emulator)",
+		Long: `Run a Lua script once. The script reads and changes signaling notify metadata
+through require("sora"); whatever it returns is printed to stdout as JSON, logs and
+a one-line summary go to stderr.
+
+Sora is reached at --sora-url, else $SORA_URL; --emulator starts the built-in
+emulator in-process instead (with a small demo channel "sora", or the fixture
+given as --emulator=FILE) and prints the metadata it holds at the end.
+
+With --dry-run no write is sent: writes go to an overlay that later reads of the
+same run see, and the plan of what would have been written is printed at the end.
+
+Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
+2 usage error (bad flags, missing file, syntax error).`,
+		Example: `  soracron run --emulator scripts/mark_busy.lua --arg minutes=10
+  SORA_URL=http://127.0.0.1:3000/ soracron run scripts/set_key.lua --args-json '{"key":"role","value":"viewer"}' --dry-run
+  soracron run --job mark-busy -c jobs.yaml`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if f.job != "" {
+				if len(args) != 0 {
+					return usageErr(errors.New("give either SCRIPT or --job, not both"))
+				}
+				return nil
+			}
+			if len(args) != 1 {
+				return usageErr(fmt.Errorf("want one SCRIPT.lua, got %d arguments (see 'soracron run --help')", len(args)))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.job != "" {
+				return runJob(cmd.Context(), app, &f)
+			}
+			return runScript(cmd.Context(), app, &f, args[0])
+		},
+	}
+	fs := cmd.Flags()
+	f.sora.register(fs)
+	fs.StringArrayVar(&f.args, "arg", nil, "script argument KEY=VALUE, a string in args.KEY (repeatable)")
+	fs.StringVar(&f.argsJSON, "args-json", "", "script arguments as a JSON object; values keep their JSON types")
+	fs.StringVar(&f.emulator, "emulator", "", "run against the built-in emulator; --emulator=FILE loads a fixture")
+	fs.Lookup("emulator").NoOptDefVal = noFixture
+	fs.BoolVar(&f.dryRun, "dry-run", false, "send no write to Sora; print the plan of what would be written")
+	fs.StringVar(&f.planJSON, "plan-json", "", "with --dry-run, also write the plan as JSON to this file")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "stop the script after this long (0 = no limit)")
+	fs.IntVar(&f.concurrency, "concurrency", 16, "default concurrency of sora.batch and sora.update_all")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.job, "job", "", "run the job NAME of the jobs file once, as serve would")
+	fs.StringVarP(&f.config, "config", "c", "jobs.yaml", "jobs file, with --job")
+	return cmd
+}
+
+// target is where a run sends its requests, and how to show the emulator's
+// state at the end.
+type target struct {
+	url   string
+	dump  func(io.Writer)
+	close func()
+}
+
+// resolveTarget starts the in-process emulator or resolves the Sora URL.
+func resolveTarget(app *App, sf *soraFlags, emulatorFlag string) (*target, error) {
+	if emulatorFlag != "" {
+		if sf.url != "" {
+			return nil, usageErr(errors.New("give either --sora-url or --emulator, not both"))
+		}
+		fixture := emulatorFlag
+		if fixture == noFixture {
+			fixture = ""
+		}
+		return startEmbeddedEmulator(fixture)
+	}
+	url := sf.url
+	if url == "" {
+		url = app.Getenv("SORA_URL")
+	}
+	if url == "" {
+		return nil, usageErr(errors.New("no Sora API URL: give --sora-url, set SORA_URL, or use --emulator to run against the built-in emulator"))
+	}
+	return &target{url: url, dump: func(io.Writer) {}, close: func() {}}, nil
+}
+
+func runScript(ctx context.Context, app *App, f *runFlags, script string) error {
+	if f.concurrency < 1 {
+		return usageErr(errors.New("--concurrency must be at least 1"))
+	}
+	if f.planJSON != "" && !f.dryRun {
+		return usageErr(errors.New("--plan-json needs --dry-run"))
+	}
+	if _, err := os.Stat(script); err != nil {
+		return usageErr(fmt.Errorf("script: %w", err))
+	}
+	scriptArgs, err := parseScriptArgs(f.args, f.argsJSON)
+	if err != nil {
+		return usageErr(err)
+	}
+	logger, err := newLogger(app.Stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return usageErr(err)
+	}
+	tgt, err := resolveTarget(app, &f.sora, f.emulator)
+	if err != nil {
+		return err
+	}
+	defer tgt.close()
+	cfg, err := f.sora.config(tgt.url, f.concurrency)
+	if err != nil {
+		return usageErr(err)
+	}
+	client, err := sora.New(cfg)
+	if err != nil {
+		return usageErr(err)
+	}
+	defer client.CloseIdleConnections()
+
+	var progress io.Writer
+	if app.StderrIsTerminal {
+		progress = app.Stderr
+	}
+	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: progress})
+	if err := eng.Compile(script); err != nil {
+		return usageErr(err)
+	}
+	runLogger := logger.With(slog.String("run_id", newRunID()))
+	res, err := eng.Run(ctx, engine.Request{
+		Script:      script,
+		Args:        scriptArgs,
+		DryRun:      f.dryRun,
+		Timeout:     f.timeout,
+		Concurrency: f.concurrency,
+		Logger:      runLogger,
+	})
+	return finishRun(app, f, tgt, res, err)
+}
+
+// finishRun prints the result, the plan, the emulator's state and the
+// summary of a run, and maps its error to an exit code.
+func finishRun(app *App, f *runFlags, tgt *target, res *engine.Result, runErr error) error {
+	if res == nil {
+		res = &engine.Result{}
+	}
+	if runErr == nil && res.HasValue {
+		out, err := encodeResult(res.Value)
+		if err != nil {
+			runErr = fmt.Errorf("return value: %w", err)
+		} else {
+			_, _ = app.Stdout.Write(out)
+		}
+	}
+	if f.dryRun && res.Plan != nil {
+		fmt.Fprint(app.Stderr, res.Plan.Text())
+		if f.planJSON != "" {
+			data, err := json.MarshalIndent(res.Plan, "", "  ")
+			if err == nil {
+				err = os.WriteFile(f.planJSON, append(data, '\n'), 0o644)
+			}
+			if err != nil && runErr == nil {
+				runErr = fmt.Errorf("plan: %w", err)
+			}
+		}
+	}
+	tgt.dump(app.Stderr)
+	fmt.Fprintln(app.Stderr, summary(res, runErr))
+	if runErr == nil {
+		return nil
+	}
+	var se *engine.ScriptError
+	if errors.As(runErr, &se) {
+		switch se.Kind {
+		case engine.Syntax:
+			return usageErr(se)
+		case engine.Cancelled:
+			return failErr(errors.New("interrupted"))
+		case engine.Timeout:
+			return failErr(se)
+		}
+		if se.Traceback != "" {
+			return failErr(fmt.Errorf("%w\n%s", se, se.Traceback))
+		}
+	}
+	return failErr(runErr)
+}
+
+// summary is the one line printed at the end of every run.
+func summary(res *engine.Result, err error) string {
+	outcome := "ok"
+	var se *engine.ScriptError
+	switch {
+	case err == nil:
+	case errors.As(err, &se) && se.Kind == engine.Timeout:
+		outcome = "timeout"
+	case errors.As(err, &se) && se.Kind == engine.Cancelled:
+		outcome = "interrupted"
+	default:
+		outcome = "failed"
+	}
+	return fmt.Sprintf("soracron: %s in %s: %s", outcome, res.Duration.Round(time.Millisecond), statsLine(res.Stats))
+}
+
+// statsLine renders Stats as "3 calls (1 list, 2 put_item), 0 failed, 2 writes".
+func statsLine(st bindings.Stats) string {
+	names := make([]string, 0, len(st.Calls))
+	total := 0
+	for n, c := range st.Calls {
+		names = append(names, n)
+		total += c
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%d %s", st.Calls[n], n)
+	}
+	calls := plural(total, "call")
+	if len(parts) > 0 {
+		calls += " (" + strings.Join(parts, ", ") + ")"
+	}
+	writes := plural(st.Writes, "write")
+	if st.DryRun {
+		writes += " planned (dry run)"
+	}
+	return fmt.Sprintf("%s, %d failed, %s", calls, st.Failures, writes)
+}
+
+func newRunID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
