@@ -6,5 +6,11 @@ import "github.com/spf13/cobra"
 func subcommands(app *App) []*cobra.Command {
 	return []*cobra.Command{
 		newVersionCmd(app),
+		newEmulatorCmd(app),
+		newRunCmd(app),
+		newServeCmd(app),
+		newCheckCmd(app),
+		newTestCmd(app),
+		newReplCmd(app),
 	}
 }

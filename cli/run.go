@@ -22,7 +22,8 @@ import (
 )
 
 // noFixture is the value of a bare --emulator: the built-in demo channel.
-const noFixture = "\x00demo"
+// A fixture file named "demo" is given as ./demo.
+const noFixture = "demo"
 
 type runFlags struct {
 	sora        soraFlags
@@ -83,7 +84,7 @@ Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
 	f.sora.register(fs)
 	fs.StringArrayVar(&f.args, "arg", nil, "script argument KEY=VALUE, a string in args.KEY (repeatable)")
 	fs.StringVar(&f.argsJSON, "args-json", "", "script arguments as a JSON object; values keep their JSON types")
-	fs.StringVar(&f.emulator, "emulator", "", "run against the built-in emulator; --emulator=FILE loads a fixture")
+	fs.StringVar(&f.emulator, "emulator", "", "run against the built-in emulator with its demo channel; --emulator=FILE loads a fixture instead")
 	fs.Lookup("emulator").NoOptDefVal = noFixture
 	fs.BoolVar(&f.dryRun, "dry-run", false, "send no write to Sora; print the plan of what would be written")
 	fs.StringVar(&f.planJSON, "plan-json", "", "with --dry-run, also write the plan as JSON to this file")

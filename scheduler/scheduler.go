@@ -20,7 +20,8 @@ const (
 	// maxWait bounds each sleep of the schedule loop, so that jumps of the
 	// wall clock (suspend, NTP steps) are noticed within that time.
 	maxWait = 30 * time.Second
-	// cancelGrace is how long shutdown waits for cancelled runs to stop.
+	// cancelGrace is how long (in real time) shutdown waits for cancelled
+	// runs to stop, and a new run for the run it replaces.
 	cancelGrace = 10 * time.Second
 	// maxMissed bounds the count of missed runs computed after a long pause.
 	maxMissed = 100000
@@ -275,7 +276,7 @@ func (s *Scheduler) apply(cfg *Config, now time.Time) (added, removed, changed [
 		}
 	}
 	s.cfg = cfg
-	s.redact.set(cfg.Sora.SecretValues)
+	s.redact.add(cfg.Sora.SecretValues)
 	s.metrics.jobs.Set(float64(len(cfg.Jobs)))
 	return added, removed, changed
 }
@@ -409,9 +410,15 @@ func (s *Scheduler) drain() error {
 	s.mu.Unlock()
 	s.log.Warn("shutdown timeout reached: cancelling runs in progress", slog.Int(keyRunning, n))
 	s.cancelRuns(errShutdown)
-	if !sleep(s.clock, cancelGrace, done) {
+	// Cancelled runs stop within moments; this bound (in real time) only
+	// guards against a runner that ignores its context.
+	grace := time.NewTimer(cancelGrace)
+	defer grace.Stop()
+	select {
+	case <-done:
 		s.log.Info("scheduler stopped")
 		return nil
+	case <-grace.C:
 	}
 	s.mu.Lock()
 	n = s.active

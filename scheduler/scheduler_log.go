@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -42,7 +43,6 @@ const (
 	keyChanged     = "changed"
 	keyMethod      = "method"
 	keyPath        = "path"
-	keyRemote      = "remote"
 )
 
 // Redacted replaces secret values in logs, errors and history.
@@ -50,23 +50,29 @@ const Redacted = "[REDACTED]"
 
 // redactor replaces the secret values of the configuration in use.
 type redactor struct {
-	r atomic.Pointer[strings.Replacer]
+	mu      sync.Mutex
+	secrets []string
+	r       atomic.Pointer[strings.Replacer]
 }
 
 func newRedactor(secrets []string) *redactor {
 	r := &redactor{}
-	r.set(secrets)
+	r.add(secrets)
 	return r
 }
 
-// set replaces the secrets; longer ones are matched first.
-func (r *redactor) set(secrets []string) {
-	list := make([]string, 0, len(secrets))
+// add adds secrets; secrets are never removed (a reload does not change the
+// Sora client, which keeps sending the old ones). Longer secrets are
+// matched first.
+func (r *redactor) add(secrets []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if s != "" {
-			list = append(list, s)
+		if s != "" && !contains(r.secrets, s) {
+			r.secrets = append(r.secrets, s)
 		}
 	}
+	list := slices.Clone(r.secrets)
 	if len(list) == 0 {
 		r.r.Store(nil)
 		return
@@ -169,13 +175,16 @@ func (p *idPromise) wait() (int64, error) {
 	return p.id, p.err
 }
 
-// runIDHandler adds the attribute run_id to the records of a run whose
-// history row may not exist yet: the script starts at once while Begin
-// runs; a record logged before Begin returns waits for the id.
+// runIDHandler is the handler of a run's logger: base with the attributes
+// attrs and run_id. The script starts before its history row exists (Begin
+// runs concurrently), so the attributes are added on the first record,
+// which waits for the id if need be; runs that log nothing cost no handler
+// derivation.
 type runIDHandler struct {
-	p    *idPromise
-	base slog.Handler
-	ops  []func(slog.Handler) slog.Handler // WithAttrs/WithGroup after run_id
+	p     *idPromise
+	base  slog.Handler
+	attrs []slog.Attr                       // before run_id
+	ops   []func(slog.Handler) slog.Handler // WithAttrs/WithGroup after run_id
 
 	once sync.Once
 	h    slog.Handler
@@ -183,10 +192,11 @@ type runIDHandler struct {
 
 func (l *runIDHandler) resolve() slog.Handler {
 	l.once.Do(func() {
-		h := l.base
+		attrs := l.attrs
 		if id, err := l.p.wait(); err == nil {
-			h = h.WithAttrs([]slog.Attr{slog.Int64(keyRunID, id)})
+			attrs = append(attrs[:len(attrs):len(attrs)], slog.Int64(keyRunID, id))
 		}
+		h := l.base.WithAttrs(attrs)
 		for _, op := range l.ops {
 			h = op(h)
 		}
@@ -204,7 +214,7 @@ func (l *runIDHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (l *runIDHandler) with(op func(slog.Handler) slog.Handler) slog.Handler {
-	return &runIDHandler{p: l.p, base: l.base, ops: append(l.ops[:len(l.ops):len(l.ops)], op)}
+	return &runIDHandler{p: l.p, base: l.base, attrs: l.attrs, ops: append(l.ops[:len(l.ops):len(l.ops)], op)}
 }
 
 func (l *runIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {

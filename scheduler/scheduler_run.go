@@ -94,25 +94,23 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		attrs = append(attrs, slog.Int(keyAttempt, n))
 	}
 	idp := newIDPromise()
-	// daemon logs to the daemon's log only; logger also captures into the
-	// run's history.
-	daemon := slog.New(&runIDHandler{p: idp, base: s.log.Handler().WithAttrs(attrs)})
+	// logger is the script's: the daemon's log plus the run's history.
 	buf := history.NewLogBuffer(0, 0)
 	buf.Redact = s.redact.replace
 	buf.Level = s.capture
-	logger := slog.New(history.Tee(daemon.Handler(), buf))
+	logger := slog.New(history.Tee(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf))
 
 	if n == 1 {
 		c.leaveGate(s.gate)
 		s.waitPreds(c)
 	}
 	started := s.clock.Now()
-	go s.begin(c, n, started, idp, daemon)
+	go s.begin(c, n, started, idp)
 	if n == 1 && !c.scheduled.IsZero() {
 		s.metrics.startDelay.Observe(max(started.Sub(c.scheduled), 0).Seconds())
 	}
 
-	res, runErr := s.call(context.WithValue(context.WithValue(c.ctx, scheduledKey{}, c.scheduled), dispKey{}, c.dispatched), engine.Request{
+	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
 		Script: j.Script, Args: copyArgs(j.Args), DryRun: j.DryRun, Timeout: j.Timeout,
 		Concurrency: j.Concurrency, Logger: logger,
 	}, logger)
@@ -142,17 +140,24 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	if outcome != history.OutcomeOK {
 		level = slog.LevelError
 	}
-	finishAttrs := []slog.Attr{slog.String(keyOutcome, string(outcome)), slog.Duration(keyDuration, dur),
-		slog.Int(keyCalls, rec.Calls), slog.Int(keyWrites, rec.Writes)}
-	if errText != "" {
-		finishAttrs = append(finishAttrs, slog.String(keyError, errText))
-	}
-	daemon.LogAttrs(context.Background(), level, "run finished", finishAttrs...)
 	rec.Logs = buf.Lines()
-
 	s.metrics.runs.WithLabelValues(j.Name, string(outcome)).Inc()
 	s.metrics.duration.WithLabelValues(j.Name).Observe(dur.Seconds())
 	id, err := idp.wait()
+	if s.log.Enabled(context.Background(), level) {
+		// The daemon's log only: the run's row has all of it.
+		finishAttrs := make([]slog.Attr, 0, 9)
+		finishAttrs = append(finishAttrs, attrs...)
+		if err == nil {
+			finishAttrs = append(finishAttrs, slog.Int64(keyRunID, id))
+		}
+		finishAttrs = append(finishAttrs, slog.String(keyOutcome, string(outcome)), slog.Duration(keyDuration, dur),
+			slog.Int(keyCalls, rec.Calls), slog.Int(keyWrites, rec.Writes))
+		if errText != "" {
+			finishAttrs = append(finishAttrs, slog.String(keyError, errText))
+		}
+		s.log.LogAttrs(context.Background(), level, "run finished", finishAttrs...)
+	}
 	if err != nil {
 		return outcome, fmt.Errorf("%w: %w", errNotRecorded, err)
 	}
@@ -167,7 +172,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 }
 
 // begin creates the history row of an attempt that started at started.
-func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise, daemon *slog.Logger) {
+func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
 	j := c.job
 	s.gate.wait()
 	id, err := s.store.Begin(context.Background(), history.Run{
@@ -186,9 +191,9 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise, da
 		default:
 		}
 	}
-	if err == nil {
-		daemon.Debug("run started", slog.String(keyTrigger, c.trigger), slog.Time(keyScheduled, c.scheduled),
-			slog.String(keyScript, j.Script))
+	if err == nil && s.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.log.Debug("run started", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id), slog.Int(keyAttempt, n),
+			slog.String(keyTrigger, c.trigger), slog.Time(keyScheduled, c.scheduled), slog.String(keyScript, j.Script))
 	}
 }
 
@@ -198,14 +203,14 @@ func (s *Scheduler) waitPreds(c *chain) {
 	if len(c.preds) == 0 {
 		return
 	}
-	t := s.clock.NewTimer(cancelGrace)
+	t := time.NewTimer(cancelGrace)
 	defer t.Stop()
 	for _, p := range c.preds {
 		select {
 		case <-p.done:
 		case <-c.ctx.Done():
 			return
-		case <-t.C():
+		case <-t.C:
 			s.log.Warn("the replaced run did not stop in time; starting anyway", slog.String(keyJob, c.job.Name),
 				slog.Int64(keyReplacedID, p.RunID()))
 			return
@@ -225,14 +230,19 @@ func (s *Scheduler) call(ctx context.Context, req engine.Request, logger *slog.L
 	return s.runner.Run(ctx, req)
 }
 
-// scheduledKey is the context key of the scheduled time of a run, for
-// runners that measure start delays (the benchmark does).
-type scheduledKey struct{}
+// timingKey is the context key of a run's runTiming, for runners that
+// measure start delays (the benchmark does).
+type timingKey struct{}
 
-// scheduledFrom returns the scheduled time of the run of ctx (zero for
-// manual runs).
-func scheduledFrom(ctx context.Context) time.Time {
-	t, _ := ctx.Value(scheduledKey{}).(time.Time)
+// runTiming is when a run was due and when the scheduler dispatched it.
+type runTiming struct {
+	scheduled  time.Time // zero for manual runs
+	dispatched time.Time
+}
+
+// timingFrom returns the runTiming of the run of ctx.
+func timingFrom(ctx context.Context) runTiming {
+	t, _ := ctx.Value(timingKey{}).(runTiming)
 	return t
 }
 
@@ -282,5 +292,3 @@ func (s *Scheduler) setLast(js *jobState, rec history.Run, c *chain, attempt int
 		js.last, js.lastLoaded = &rec, true
 	}
 }
-
-type dispKey struct{}

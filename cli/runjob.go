@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/scheduler"
+	"github.com/soracron/soracron/sora"
+)
+
+// runJob runs the job f.job of the jobs file f.config once in the
+// foreground, as serve would: the job's args (with --arg / --args-json
+// merged over them), timeout, dry_run (or --dry-run), concurrency and
+// retries. Sora is the file's sora section, unless --sora-url or --emulator
+// say otherwise. Nothing is recorded in the history.
+func runJob(ctx context.Context, app *App, f *runFlags) error {
+	if f.planJSON != "" && !f.dryRun {
+		return usageErr(errors.New("--plan-json needs --dry-run"))
+	}
+	extra, err := parseScriptArgs(f.args, f.argsJSON)
+	if err != nil {
+		return usageErr(err)
+	}
+	logger, err := newLogger(app.Stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return usageErr(err)
+	}
+	cfg, err := loadJobs(app, f.config)
+	if err != nil {
+		return err
+	}
+	cj := cfg.Job(f.job)
+	if cj == nil {
+		names := make([]string, len(cfg.Jobs))
+		for i, j := range cfg.Jobs {
+			names[i] = j.Name
+		}
+		return usageErr(fmt.Errorf("%s has no job %q (jobs: %s)", f.config, f.job, strings.Join(names, ", ")))
+	}
+	job := *cj
+	job.DryRun = job.DryRun || f.dryRun
+	if len(extra) > 0 {
+		args := make(map[string]any, len(job.Args)+len(extra))
+		for k, v := range job.Args {
+			args[k] = v
+		}
+		for k, v := range extra {
+			args[k] = v
+		}
+		job.Args = args
+	}
+
+	tgt := &target{url: cfg.Sora.URL, dump: func(io.Writer) {}, close: func() {}}
+	switch {
+	case f.emulator != "" || f.sora.url != "":
+		if tgt, err = resolveTarget(app, &f.sora, f.emulator); err != nil {
+			return err
+		}
+		cfg.Sora.URL = tgt.url
+	}
+	defer tgt.close()
+	client, err := sora.New(clientConfig(cfg, nil))
+	if err != nil {
+		return usageErr(err)
+	}
+	defer client.CloseIdleConnections()
+
+	var progress io.Writer
+	if app.StderrIsTerminal {
+		progress = app.Stderr
+	}
+	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: progress})
+	if err := eng.Compile(job.Script); err != nil {
+		return usageErr(err)
+	}
+	out, runErr := scheduler.RunOnce(ctx, eng, &job, scheduler.OnceOptions{
+		Logger:  logger.With(slog.String("run_id", newRunID())),
+		Secrets: cfg.Sora.SecretValues,
+	})
+	if out.Attempts > 1 {
+		fmt.Fprintf(app.Stderr, "soracron: job %s: %d attempts, the last one %s\n", job.Name, out.Attempts, out.Outcome)
+	}
+	ff := *f
+	ff.dryRun = job.DryRun
+	return finishRun(app, &ff, tgt, out.Result, runErr)
+}

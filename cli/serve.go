@@ -1,0 +1,317 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/scheduler"
+	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/sora"
+)
+
+type serveFlags struct {
+	config          string
+	listen          string
+	state           string
+	tokenFile       string
+	shutdownTimeout time.Duration
+	emulator        string
+	logFormat       string
+	logLevel        string
+}
+
+func newServeCmd(app *App) *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve [-c jobs.yaml] [flags]",
+		Short: "Run the jobs of jobs.yaml on their schedules (the cron daemon)",
+		Long: `Run the jobs of jobs.yaml on their cron schedules until stopped, with each
+job's args, timeout, retries and concurrency policy (forbid: skip a run while the
+previous one is running; allow: overlap; replace: cancel the running one).
+Every run is recorded, with its log lines, in the state database (--state).
+
+Runs missed while the host was suspended run once, not once per missed time.
+
+HTTP API on --listen (loopback by default):
+  GET  /healthz                 liveness (503 while shutting down)
+  GET  /metrics                 Prometheus metrics
+  GET  /api/jobs                jobs with next run, runs in progress, last run
+  POST /api/jobs/NAME/run       run a job now: 202 {"run_id": N}, 409 if it is
+                                running and its policy is forbid, 404 unknown
+  GET  /api/runs?job=NAME&limit=N   recent runs, newest first
+  GET  /api/runs/ID             one run: outcome, times, error, result, API
+                                calls and its log lines
+A non-loopback --listen requires --token-file; every request then needs the
+header "Authorization: Bearer <token>" (401 otherwise).
+
+Signals:
+  SIGHUP           re-read jobs.yaml and recompile the scripts; the new jobs apply
+                   if everything is valid, otherwise the errors are logged and the
+                   running configuration is kept. Runs in progress are not touched.
+                   (Changes to the sora and history sections need a restart.)
+  SIGINT, SIGTERM  stop starting runs, wait up to --shutdown-timeout for the runs
+                   in progress, cancel the rest (recorded as cancelled), exit 0.
+
+Only one serve may use a state file; runs left "running" by a daemon that was
+killed are marked "interrupted" at start.
+
+Exit codes: 0 stopped by a signal; 1 could not run (state file locked by another
+serve, address in use, ...); 2 usage error (bad flags, invalid jobs.yaml, script
+syntax errors).`,
+		Example: `  soracron serve -c jobs.yaml
+  soracron serve -c jobs.yaml --emulator          # try the jobs against the built-in emulator
+  soracron serve -c /etc/soracron/jobs.yaml --state /var/lib/soracron/state.db \
+      --listen 0.0.0.0:8080 --token-file /etc/soracron/api-token --log-format json
+  curl -X POST http://127.0.0.1:8080/api/jobs/mark-busy/run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), app, &f)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVarP(&f.config, "config", "c", "jobs.yaml", "jobs file")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address of the HTTP API (health, metrics, jobs, runs)")
+	fs.StringVar(&f.state, "state", "soracron.db", "run history database (SQLite; locked while serve runs)")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token the HTTP API requires (needed for a non-loopback --listen)")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", scheduler.DefaultShutdownTimeout, "on SIGINT/SIGTERM, how long to wait for runs in progress before cancelling them")
+	fs.StringVar(&f.emulator, "emulator", "", "run the jobs against the built-in emulator instead of sora.url; --emulator=FILE loads a fixture")
+	fs.Lookup("emulator").NoOptDefVal = noFixture
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return cmd
+}
+
+// configEnv looks up the ${VAR}s of jobs.yaml; an empty variable is unset.
+func configEnv(app *App) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v := app.Getenv(k)
+		return v, v != ""
+	}
+}
+
+// loadJobs loads jobs.yaml, writing every problem to stderr.
+func loadJobs(app *App, path string) (*scheduler.Config, error) {
+	cfg, err := scheduler.Load(path, configEnv(app))
+	if err != nil {
+		n := printConfigErrors(app.Stderr, err)
+		return nil, usageErr(fmt.Errorf("%s is invalid: %s", path, countOf(n, "problem")))
+	}
+	return cfg, nil
+}
+
+// clientConfig is the Sora client configuration of the sora section.
+func clientConfig(cfg *scheduler.Config, onRequest func(sora.RequestInfo)) sora.Config {
+	h := http.Header{}
+	for k, v := range cfg.Sora.Headers {
+		h.Set(k, v)
+	}
+	conns := sora.DefaultMaxConns
+	for _, j := range cfg.Jobs {
+		conns = max(conns, j.Concurrency)
+	}
+	return sora.Config{
+		URL:       cfg.Sora.URL,
+		Timeout:   cfg.Sora.Timeout,
+		Headers:   h,
+		CAFile:    cfg.Sora.CAFile,
+		CertFile:  cfg.Sora.CertFile,
+		KeyFile:   cfg.Sora.KeyFile,
+		Insecure:  cfg.Sora.Insecure,
+		Attempts:  cfg.Sora.Attempts(),
+		MaxConns:  conns,
+		OnRequest: onRequest,
+	}
+}
+
+// loopbackAddr reports whether the host of a listen address is loopback.
+func loopbackAddr(addr string) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Errorf("--listen %q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true, nil
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback(), nil
+}
+
+// readToken reads the API token of --token-file.
+func readToken(path string, logger *slog.Logger) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--token-file: %w", err)
+	}
+	token := strings.TrimSpace(string(data))
+	if token == "" || strings.ContainsAny(token, " \t\r\n") {
+		return "", fmt.Errorf("--token-file %s: want one token on one line", path)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		logger.Warn("the token file is readable by other users; chmod 600 it", slog.String("file", path))
+	}
+	return token, nil
+}
+
+func runServe(ctx context.Context, app *App, f *serveFlags) error {
+	logger, err := newLogger(app.Stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return usageErr(err)
+	}
+	loopback, err := loopbackAddr(f.listen)
+	if err != nil {
+		return usageErr(err)
+	}
+	if !loopback && f.tokenFile == "" {
+		return usageErr(fmt.Errorf("--listen %s is not a loopback address: give --token-file so that the API requires a bearer token", f.listen))
+	}
+	var token string
+	if f.tokenFile != "" {
+		if token, err = readToken(f.tokenFile, logger); err != nil {
+			return usageErr(err)
+		}
+	}
+	if f.shutdownTimeout <= 0 {
+		return usageErr(errors.New("--shutdown-timeout must be positive"))
+	}
+	cfg, err := loadJobs(app, f.config)
+	if err != nil {
+		return err
+	}
+	store, err := history.Open(f.state, history.Options{Keep: cfg.HistoryKeep})
+	if errors.Is(err, history.ErrLocked) {
+		return failErr(fmt.Errorf("%w: only one serve may use a state file; stop the other one or give another --state", err))
+	}
+	if err != nil {
+		return failErr(err)
+	}
+	defer store.Close()
+	if n := store.Interrupted(); n > 0 {
+		logger.Warn("runs left running by a previous process were marked interrupted",
+			slog.Int("count", n), slog.String("state", f.state))
+	}
+
+	var emuURL string
+	if f.emulator != "" {
+		fixture := f.emulator
+		if fixture == noFixture {
+			fixture = ""
+		}
+		tgt, err := startEmbeddedEmulator(fixture)
+		if err != nil {
+			return err
+		}
+		defer tgt.close()
+		emuURL = tgt.url
+		cfg.Sora.URL = emuURL
+		logger.Info("built-in emulator started; jobs use it instead of sora.url", slog.String("url", emuURL))
+	}
+
+	metrics := scheduler.NewMetrics()
+	client, err := sora.New(clientConfig(cfg, metrics.ObserveRequest))
+	if err != nil {
+		return usageErr(err)
+	}
+	defer client.CloseIdleConnections()
+	eng := engine.New(engine.Options{Client: client, Logger: logger})
+
+	sched, err := scheduler.New(scheduler.Options{
+		Config: cfg, Runner: eng, History: store, Logger: logger, Metrics: metrics,
+		ShutdownTimeout: f.shutdownTimeout,
+	})
+	if err != nil {
+		fmt.Fprintln(app.Stderr, err)
+		return usageErr(fmt.Errorf("%s: scripts do not compile", f.config))
+	}
+
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return failErr(fmt.Errorf("listen: %w", err))
+	}
+	srv := &http.Server{
+		Handler:           sched.Handler(scheduler.APIOptions{Token: token}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("http api listening", slog.String("addr", ln.Addr().String()), slog.Bool("token", token != ""))
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	httpDied := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-hup:
+				reloadJobs(app, f.config, emuURL, sched, logger)
+			case err := <-serveErr:
+				logger.Error("http api stopped; shutting down", slog.Any("error", err))
+				httpDied <- err
+				cancel()
+				return
+			}
+		}
+	}()
+
+	logger.Info("soracron serve started", slog.String("config", f.config), slog.String("state", f.state),
+		slog.Int("jobs", len(cfg.Jobs)))
+	runErr := sched.Run(runCtx)
+	shutCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	_ = srv.Shutdown(shutCtx)
+	if runErr != nil {
+		return failErr(runErr)
+	}
+	select {
+	case err := <-httpDied:
+		return failErr(fmt.Errorf("http api: %w", err))
+	default:
+	}
+	logger.Info("soracron serve stopped")
+	return nil
+}
+
+// reloadJobs re-reads jobs.yaml on SIGHUP and applies it when valid.
+func reloadJobs(app *App, path, emuURL string, sched *scheduler.Scheduler, logger *slog.Logger) {
+	logger.Info("SIGHUP: reloading the configuration", slog.String("file", path))
+	cfg, err := scheduler.Load(path, configEnv(app))
+	if err != nil {
+		sched.Metrics().ObserveReload(false)
+		ces := scheduler.ConfigErrors(err)
+		if len(ces) == 0 {
+			logger.Error("configuration reload refused; keeping the running configuration", slog.Any("error", err))
+		}
+		for _, ce := range ces {
+			logger.Error("configuration reload refused; keeping the running configuration",
+				slog.String("file", ce.File), slog.Int("line", ce.Line), slog.String("error", ce.Error()))
+		}
+		return
+	}
+	if emuURL != "" {
+		cfg.Sora.URL = emuURL
+	}
+	if err := sched.Reload(cfg); err != nil {
+		logger.Error("configuration reload refused; keeping the running configuration", slog.Any("error", err))
+	}
+}

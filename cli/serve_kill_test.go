@@ -1,0 +1,117 @@
+package cli_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/soracron/soracron/cli"
+)
+
+// serveHelperEnv carries the arguments of `soracron serve` to the helper
+// process (a re-executed test binary).
+const serveHelperEnv = "SORACRON_TEST_SERVE_ARGS"
+
+// TestServeHelperProcess is not a test: it is the `soracron serve` process
+// that TestServeInterruptedAfterKill kills.
+func TestServeHelperProcess(t *testing.T) {
+	raw := os.Getenv(serveHelperEnv)
+	if raw == "" {
+		t.Skip("helper process only")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(raw), &args); err != nil {
+		t.Fatal(err)
+	}
+	os.Exit(cli.Main(args, cli.Stdio()))
+}
+
+func TestServeInterruptedAfterKill(t *testing.T) {
+	_, url, conn := serveEmulator(t)
+	dir := serveDir(t)
+	jobs := writeServeJobs(t, dir, `
+sora: {url: "{{url}}"}
+jobs:
+  - name: long
+    schedule: "@every 1s"
+    script: scripts/sleep.lua
+    args: {seconds: 600}
+`, url, conn)
+	state := filepath.Join(dir, "state.db")
+	args, _ := json.Marshal([]string{"serve", "-c", jobs, "--listen", "127.0.0.1:0", "--state", state, "--log-level", "debug"})
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$")
+	cmd.Env = append(os.Environ(), serveHelperEnv+"="+string(args))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	// Wait for the first run to start (its log line), then kill -9.
+	started := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		once := false
+		for sc.Scan() {
+			if !once && strings.Contains(sc.Text(), `msg="run started" job=long`) {
+				once = true
+				close(started)
+			}
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the helper serve never started the job")
+	}
+	time.Sleep(200 * time.Millisecond) // the run is recorded before its script logs
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	killed := time.Now()
+
+	// A new serve on the same state marks the run interrupted and runs the
+	// job again, once: no catching up with the runs missed while down.
+	time.Sleep(1500 * time.Millisecond)
+	s := startServe(t, "-c", jobs, "--listen", "127.0.0.1:0", "--state", state, "--shutdown-timeout", "1s")
+	if !strings.Contains(s.stderr.String(), "marked interrupted") || !strings.Contains(s.stderr.String(), "count=1") {
+		t.Errorf("no log of the interrupted run:\n%s", s.stderr.String())
+	}
+	restarted := time.Now()
+	s.waitRun("long", "running")
+	time.Sleep(2500 * time.Millisecond)
+	runs := s.runs("long")
+	var interrupted, started2 int
+	for _, r := range runs {
+		switch {
+		case r.Outcome == "interrupted":
+			interrupted++
+			if !strings.Contains(r.Error, "process exited") {
+				t.Errorf("interrupted run error = %q", r.Error)
+			}
+		case r.Outcome == "running":
+			started2++
+			if r.Scheduled == nil || r.Scheduled.Before(restarted.Add(-time.Second)) {
+				t.Errorf("run %d scheduled %v, before the restart at %s", r.ID, r.Scheduled, restarted)
+			}
+		case r.Outcome == "skipped":
+			if r.Scheduled.Before(killed) {
+				t.Errorf("a missed run was caught up: %+v", r)
+			}
+		default:
+			t.Errorf("unexpected run %+v", r)
+		}
+	}
+	if interrupted != 1 || started2 != 1 {
+		t.Errorf("interrupted %d, running %d; want 1 and 1: %+v", interrupted, started2, runs)
+	}
+}

@@ -1,0 +1,2 @@
+-- Always fails.
+error("boom")

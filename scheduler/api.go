@@ -1,0 +1,188 @@
+package scheduler
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/soracron/soracron/scheduler/history"
+)
+
+// APIOptions configure the daemon's HTTP API.
+type APIOptions struct {
+	// Token, when not empty, must be sent as "Authorization: Bearer TOKEN"
+	// with every request (401 otherwise).
+	Token string
+}
+
+// JobStatus is the state of one job, as GET /api/jobs shows it.
+type JobStatus struct {
+	Name              string     `json:"name"`
+	Schedule          string     `json:"schedule"`
+	Script            string     `json:"script"`
+	Timezone          string     `json:"timezone"`
+	Enabled           bool       `json:"enabled"`
+	DryRun            bool       `json:"dry_run"`
+	ConcurrencyPolicy Policy     `json:"concurrency_policy"`
+	Timeout           string     `json:"timeout"`
+	NextRun           *time.Time `json:"next_run"` // null when disabled or never due again
+	Running           int        `json:"running"`  // runs in progress
+	LastRun           *RunInfo   `json:"last_run"` // newest run that started; null if none
+}
+
+// RunInfo is a run as the HTTP API shows it.
+type RunInfo struct {
+	ID              int64           `json:"id"`
+	Job             string          `json:"job"`
+	Trigger         string          `json:"trigger"`
+	Attempt         int             `json:"attempt"`
+	Outcome         history.Outcome `json:"outcome"`
+	Scheduled       *time.Time      `json:"scheduled"` // null for manual runs
+	Start           *time.Time      `json:"start"`
+	End             *time.Time      `json:"end"` // null while running
+	DurationSeconds *float64        `json:"duration_seconds"`
+	Error           string          `json:"error,omitempty"`
+	Result          json.RawMessage `json:"result"` // the script's return value; null if none
+	Calls           int             `json:"calls"`
+	CallsByAction   map[string]int  `json:"calls_by_action"`
+	Writes          int             `json:"writes"`
+	DryRun          bool            `json:"dry_run"`
+	Logs            []LogLineInfo   `json:"logs,omitempty"` // GET /api/runs/{id} only
+}
+
+// LogLineInfo is one captured log line of a run.
+type LogLineInfo struct {
+	Time  *time.Time     `json:"time"`
+	Level string         `json:"level"`
+	Msg   string         `json:"msg"`
+	Attrs map[string]any `json:"attrs,omitempty"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// NewRunInfo converts a history run (with its logs, if any).
+func NewRunInfo(r *history.Run) *RunInfo {
+	info := &RunInfo{
+		ID: r.ID, Job: r.Job, Trigger: r.Trigger, Attempt: r.Attempt, Outcome: r.Outcome,
+		Scheduled: timePtr(r.Scheduled), Start: timePtr(r.Start), End: timePtr(r.End),
+		Error: r.Error, Result: r.Result, Calls: r.Calls, CallsByAction: r.CallsByAction,
+		Writes: r.Writes, DryRun: r.DryRun,
+	}
+	if info.CallsByAction == nil {
+		info.CallsByAction = map[string]int{}
+	}
+	if !r.Start.IsZero() && !r.End.IsZero() {
+		d := r.End.Sub(r.Start).Seconds()
+		info.DurationSeconds = &d
+	}
+	for _, l := range r.Logs {
+		info.Logs = append(info.Logs, LogLineInfo{Time: timePtr(l.Time), Level: l.Level, Msg: l.Msg, Attrs: l.Attrs})
+	}
+	return info
+}
+
+// Handler returns the HTTP API of the daemon:
+//
+//	GET  /healthz              200 {"status":"ok"} (503 while shutting down)
+//	GET  /metrics              Prometheus metrics
+//	GET  /api/jobs             the jobs with their next and last runs
+//	GET  /api/jobs/{name}      one job
+//	POST /api/jobs/{name}/run  run a job now: 202 {"run_id":N}; 404 unknown job;
+//	                           409 when its policy is forbid and it is running
+//	GET  /api/runs?job=&limit= runs, newest first (limit 1-1000, default 50)
+//	GET  /api/runs/{id}        one run with its log lines
+//
+// Errors are JSON objects {"error": "..."}.
+func (s *Scheduler) Handler(opts APIOptions) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.apiHealth)
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.HandleFunc("GET /api/jobs", s.apiJobs)
+	mux.HandleFunc("GET /api/jobs/{name}", s.apiJob)
+	mux.HandleFunc("POST /api/jobs/{name}/run", s.apiRun)
+	mux.HandleFunc("GET /api/runs", s.apiRuns)
+	mux.HandleFunc("GET /api/runs/{id}", s.apiRunGet)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fallback(mux, w, r) })
+	var h http.Handler = mux
+	if opts.Token != "" {
+		h = requireToken(opts.Token, h)
+	}
+	return securityHeaders(h)
+}
+
+// fallback answers requests no route matches: 405 when the path exists
+// with another method, 404 otherwise.
+func fallback(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use "+strings.Join(allow, " or "))
+		return
+	}
+	writeError(w, http.StatusNotFound, "not found")
+}
+
+// requireToken refuses requests without "Authorization: Bearer token".
+func requireToken(token string, next http.Handler) http.Handler {
+	want := []byte(token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") ||
+			subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="soracron"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeJSON writes v as the JSON body of a reply with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		status = http.StatusInternalServerError
+		data = []byte(`{"error": "cannot encode the reply"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(data, '\n'))
+}
+
+// writeError writes {"error": msg}.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// internalError logs err and answers 500 without details.
+func (s *Scheduler) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("http api error", slog.String(keyMethod, r.Method), slog.String(keyPath, r.URL.Path),
+		slog.Any(keyError, err))
+	writeError(w, http.StatusInternalServerError, "internal error (see the daemon's log)")
+}

@@ -1,0 +1,64 @@
+package scheduler
+
+import "time"
+
+// Clock is the time source of the scheduler: when jobs are due, retry
+// backoffs and the shutdown grace period. Tests inject a fake clock; script
+// timeouts are enforced by the engine in real time.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// NewTimer returns a timer that fires once, after d.
+	NewTimer(d time.Duration) Timer
+}
+
+// Timer is a one-shot timer of a Clock.
+type Timer interface {
+	// C delivers the time when the timer fires.
+	C() <-chan time.Time
+	// Stop prevents the timer from firing; it reports whether it stopped it.
+	Stop() bool
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// NewTimer returns a time.Timer.
+func (SystemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
+
+type systemTimer struct{ t *time.Timer }
+
+func (t systemTimer) C() <-chan time.Time { return t.t.C }
+func (t systemTimer) Stop() bool          { return t.t.Stop() }
+
+// sleep waits for d on clock, returning false if done is closed first.
+func sleep(clock Clock, d time.Duration, done ...<-chan struct{}) bool {
+	if d <= 0 {
+		return true
+	}
+	t := clock.NewTimer(d)
+	defer t.Stop()
+	switch len(done) {
+	case 1:
+		select {
+		case <-t.C():
+			return true
+		case <-done[0]:
+			return false
+		}
+	case 2:
+		select {
+		case <-t.C():
+			return true
+		case <-done[0]:
+			return false
+		case <-done[1]:
+			return false
+		}
+	}
+	<-t.C()
+	return true
+}

@@ -1,0 +1,206 @@
+package scheduler
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/soracron/soracron/emulator"
+	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/sora"
+)
+
+// delayRunner records, for every scheduled run, the delay between its
+// scheduled time and the moment its script is handed to the runner (and
+// the part of it before the scheduler dispatched the run).
+type delayRunner struct {
+	Runner
+	mu       sync.Mutex
+	measure  bool
+	delays   []time.Duration
+	dispatch []time.Duration
+}
+
+func (r *delayRunner) Run(ctx context.Context, req engine.Request) (*engine.Result, error) {
+	if t := timingFrom(ctx); !t.scheduled.IsZero() {
+		d := time.Since(t.scheduled)
+		r.mu.Lock()
+		if r.measure {
+			r.delays = append(r.delays, d)
+			r.dispatch = append(r.dispatch, t.dispatched.Sub(t.scheduled))
+		}
+		r.mu.Unlock()
+	}
+	return r.Runner.Run(ctx, req)
+}
+
+// noopRunner is a runner without script: it isolates the daemon's own cost.
+type noopRunner struct{}
+
+func (noopRunner) Run(context.Context, engine.Request) (*engine.Result, error) {
+	return &engine.Result{Value: 1, HasValue: true}, nil
+}
+
+// procStatus returns a field of /proc/self/status in MiB (0 if absent).
+func procStatus(field string) float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
+}
+
+// BenchmarkDaemon1000Jobs runs the daemon with 1,000 jobs on "@every 1s"
+// (real clock, history database, text logging to io.Discard) and reports
+// the steady state: CPU (cores), RSS, and the p50/p99/max delay between the
+// scheduled time and the start of the run (the call of the runner; the
+// "dispatch" part is until the scheduler hands the run to its goroutine).
+//
+//	engine: the real engine running `return 1` with an emulator-backed client
+//	noop:   a runner that returns at once (the daemon's own cost)
+//
+// SORACRON_BENCH_SECONDS sets the measured time (default 20, after 3 s of
+// warm-up):
+//
+//	go test -run '^$' -bench 'BenchmarkDaemon1000Jobs/engine' -benchtime 1x ./scheduler/
+func BenchmarkDaemon1000Jobs(b *testing.B) {
+	b.Run("engine", func(b *testing.B) { benchmarkDaemon(b, nil) })
+	b.Run("noop", func(b *testing.B) { benchmarkDaemon(b, noopRunner{}) })
+}
+
+func benchmarkDaemon(b *testing.B, inner Runner) {
+	const jobs = 1000
+	seconds := 20
+	if v, err := strconv.Atoi(os.Getenv("SORACRON_BENCH_SECONDS")); err == nil && v > 0 {
+		seconds = v
+	}
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "one.lua"), []byte("return 1\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	emu := emulator.New(emulator.Options{})
+	srv, err := emulator.Start(emu, "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	var y strings.Builder
+	fmt.Fprintf(&y, "sora: {url: %q}\njobs:\n", srv.URL)
+	for i := range jobs {
+		fmt.Fprintf(&y, "  - {name: job-%04d, schedule: \"@every 1s\", script: one.lua}\n", i)
+	}
+	cfg, err := Parse([]byte(y.String()), filepath.Join(dir, "jobs.yaml"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	metrics := NewMetrics()
+	if inner == nil {
+		client, err := sora.New(sora.Config{URL: srv.URL, OnRequest: metrics.ObserveRequest})
+		if err != nil {
+			b.Fatal(err)
+		}
+		inner = engine.New(engine.Options{Client: client, Logger: logger})
+	}
+	runner := &delayRunner{Runner: inner}
+	store, err := history.Open(filepath.Join(dir, "state.db"), history.Options{Keep: cfg.HistoryKeep})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	s, err := New(Options{Config: cfg, Runner: runner, History: store, Logger: logger, Metrics: metrics})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+
+	b.ResetTimer()
+	time.Sleep(3 * time.Second) // warm-up
+	runner.mu.Lock()
+	runner.measure = true
+	runner.mu.Unlock()
+	cpu0, wall0 := cpuTime(), time.Now()
+	var rssMax float64
+	for range seconds {
+		time.Sleep(time.Second)
+		rssMax = max(rssMax, procStatus("VmRSS"))
+	}
+	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+	runner.mu.Lock()
+	runner.measure = false
+	delays, dispatch := slices.Clone(runner.delays), slices.Clone(runner.dispatch)
+	runner.mu.Unlock()
+	b.StopTimer()
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+
+	slices.Sort(delays)
+	slices.Sort(dispatch)
+	skipped := 0
+	mfs, err := metrics.Registry().Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "soracron_skipped_overlaps_total" {
+			for _, m := range mf.GetMetric() {
+				skipped += int(m.GetCounter().GetValue())
+			}
+		}
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(float64(len(delays))/wall.Seconds(), "runs/s")
+	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "cpu-cores")
+	b.ReportMetric(rssMax, "rss-MiB")
+	b.ReportMetric(procStatus("VmHWM"), "hwm-MiB")
+	b.ReportMetric(ms(percentile(delays, 0.50)), "p50-delay-ms")
+	b.ReportMetric(ms(percentile(delays, 0.99)), "p99-delay-ms")
+	b.ReportMetric(ms(percentile(delays, 1)), "max-delay-ms")
+	b.ReportMetric(float64(skipped), "skipped")
+	b.Logf("%d jobs @every 1s for %s: %d runs, cpu %.2f cores (%.0f µs/run), rss max %.0f MiB, hwm %.0f MiB, "+
+		"start delay p50 %s p99 %s max %s (dispatch p50 %s p99 %s), %d skipped",
+		jobs, wall.Round(time.Millisecond), len(delays), cpu.Seconds()/wall.Seconds(),
+		float64(cpu.Microseconds())/float64(max(len(delays), 1)), rssMax, procStatus("VmHWM"),
+		percentile(delays, 0.5).Round(time.Microsecond), percentile(delays, 0.99).Round(time.Microsecond),
+		percentile(delays, 1).Round(time.Microsecond), percentile(dispatch, 0.5).Round(time.Microsecond),
+		percentile(dispatch, 0.99).Round(time.Microsecond), skipped)
+}

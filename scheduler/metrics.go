@@ -1,0 +1,111 @@
+package scheduler
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/soracron/soracron/sora"
+)
+
+// Metrics are the Prometheus metrics of a daemon, in a registry of their
+// own (never the global default registry). Create them before the Sora
+// client, so that its sora.Config.OnRequest can be ObserveRequest.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	runs         *prometheus.CounterVec
+	duration     *prometheus.HistogramVec
+	startDelay   prometheus.Histogram
+	requests     *prometheus.CounterVec
+	skipped      *prometheus.CounterVec
+	jobs         prometheus.Gauge
+	running      prometheus.Gauge
+	reloads      *prometheus.CounterVec
+	reloadFailed prometheus.Gauge
+}
+
+// NewMetrics returns the daemon's metrics, registered in a new registry
+// together with the Go runtime and process collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "soracron_runs_total",
+			Help: "Runs of jobs by final outcome (ok, failed, timeout, cancelled, skipped); each retry attempt counts.",
+		}, []string{"job", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "soracron_run_duration_seconds",
+			Help:    "Wall time of the runs that started.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600},
+		}, []string{"job"}),
+		startDelay: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "soracron_run_start_delay_seconds",
+			Help:    "Delay between the scheduled time of a scheduled run and the start of its script.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 60},
+		}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "soracron_sora_requests_total",
+			Help: "HTTP attempts to the Sora API by action and status (the HTTP status, or \"error\" when no reply came).",
+		}, []string{"action", "status"}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "soracron_skipped_overlaps_total",
+			Help: "Scheduled runs skipped because the previous run was still running (concurrency_policy: forbid).",
+		}, []string{"job"}),
+		jobs: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "soracron_jobs",
+			Help: "Jobs in the configuration (enabled or not).",
+		}),
+		running: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "soracron_running_runs",
+			Help: "Runs in progress (including retries waiting for their backoff).",
+		}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "soracron_config_reloads_total",
+			Help: "Configuration reloads by result (ok, error).",
+		}, []string{"result"}),
+		reloadFailed: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "soracron_config_last_reload_failed",
+			Help: "1 when the last configuration reload was refused (the previous configuration is still in use).",
+		}),
+	}
+	m.reg.MustRegister(m.runs, m.duration, m.startDelay, m.requests, m.skipped, m.jobs, m.running,
+		m.reloads, m.reloadFailed,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Registry returns the registry holding the metrics.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// ObserveRequest counts one HTTP attempt to Sora; it is meant to be the
+// sora.Config.OnRequest of the daemon's client.
+func (m *Metrics) ObserveRequest(info sora.RequestInfo) {
+	status := "error"
+	if info.Status != 0 {
+		status = strconv.Itoa(info.Status)
+	}
+	m.requests.WithLabelValues(sora.ActionName(info.Target), status).Inc()
+}
+
+// ObserveReload counts a configuration reload; ok is false when it was
+// refused and the previous configuration is kept. Reload counts its own
+// outcome; call this for reloads refused before Reload (jobs.yaml invalid).
+func (m *Metrics) ObserveReload(ok bool) {
+	if ok {
+		m.reloads.WithLabelValues("ok").Inc()
+		m.reloadFailed.Set(0)
+		return
+	}
+	m.reloads.WithLabelValues("error").Inc()
+	m.reloadFailed.Set(1)
+}
