@@ -1,0 +1,2 @@
+-- return1.lua: the smallest script, to measure soracron's cold start.
+return 1
