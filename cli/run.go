@@ -38,6 +38,8 @@ type runFlags struct {
 	logLevel    string
 	job         string
 	config      string
+	// changed reports whether a flag was given on the command line.
+	changed func(name string) bool
 }
 
 func newRunCmd(app *App) *cobra.Command {
@@ -74,6 +76,7 @@ Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.changed = cmd.Flags().Changed
 			if f.job != "" {
 				return runJob(cmd.Context(), app, &f)
 			}

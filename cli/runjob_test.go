@@ -55,6 +55,7 @@ jobs:
 		{"--dry-run writes nothing", []string{"--job", "stamp", "--dry-run"}, 0, `"runs": 2`, []string{"dry run"}, json.Number("1")},
 		{"a disabled job runs, with its timeout", []string{"--job", "slow"}, 1, "", []string{"timeout"}, json.Number("1")},
 		{"--arg overrides the job's args", []string{"--job", "stamp", "--arg", "connection_id=NOPE"}, 1, "", []string{"connection_not_found"}, json.Number("1")},
+		{"--timeout overrides the job's timeout", []string{"--job", "slow", "--timeout", "300ms"}, 1, "", []string{"timed out after 300ms"}, json.Number("1")},
 		{"unknown job", []string{"--job", "nope"}, 2, "", []string{`no job "nope"`, "stamp, fail, dry, slow"}, json.Number("1")},
 		{"the job again", []string{"--job", "stamp"}, 0, `"runs": 2`, nil, json.Number("2")},
 	} {
