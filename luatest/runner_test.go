@@ -329,7 +329,7 @@ func TestRunLoadFailures(t *testing.T) {
 		{"accessor outside a test", "local t = require('testing')\nt.metadata('sora', 'x')\n", false, 2, "t.metadata: only inside a test function"},
 		{"run outside a test", "local t = require('testing')\nt.run('x.lua')\n", false, 2, "t.run: only inside a test function"},
 		{"duplicate name", "local t = require('testing')\nt.test('a', function() end)\nt.test('a', function() end)\n", false, 3, `a test named "a" is already registered`},
-		{"bad fixture id", "local t = require('testing')\nt.fixture({sora = {{connection_id = 'C1'}}})\n", false, 2, `connection_id "C1" is not a Sora connection id`},
+		{"bad fixture id", "local t = require('testing')\nt.fixture({sora = {{connection_id = 'C 1'}}})\n", false, 2, `connection_id "C 1" must be 1 to 128 printable characters without spaces`},
 		{"bad fixture key", "local t = require('testing')\nt.fixture({sora = {{id = 'x'}}})\n", false, 2, `unknown key "id"`},
 		{"bad fixture role", "local t = require('testing')\nt.fixture({sora = {{role = 'boss'}}})\n", false, 2, `role "boss"`},
 		{"missing fixture file", "local t = require('testing')\nt.fixture('nope.yaml')\n", false, 2, "nope.yaml"},

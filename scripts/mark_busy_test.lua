@@ -91,3 +91,12 @@ t.test("rejects a negative number of minutes", function()
   t.error_matches(err, "args%.minutes must be a non%-negative number")
   t.eq(#t.requests(), 0, "no request before the arguments are checked")
 end)
+
+-- The README's example, verbatim: readable ids such as "C1" work in fixtures.
+t.fixture({ sora = { {connection_id = "C1", metadata = {status = "busy", since = 0}},
+                     {connection_id = "C2", metadata = {}} } })
+t.test("marks long-busy connections away", function()
+  local result = t.run("mark_busy.lua", {channel_id = "sora", minutes = 10}, {now = 3600})
+  t.eq(t.metadata("sora", "C1").status, "away")
+  t.eq(#t.pushes("sora"), 2)          -- one PutMetadataItem per recipient
+end)
