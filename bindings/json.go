@@ -3,6 +3,8 @@ package bindings
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -96,6 +98,27 @@ var jsonAPI = map[string]lua.LGFunction{
 	"is_object": jsonIsObject,
 }
 
+// JSONMaxBytes is the default limit of JSON sizes: EncodeJSON writes at
+// most that many bytes, FromLua converts no value whose JSON form is longer
+// (a table referenced many times can be small in memory and huge as JSON),
+// and json.encode and json.decode in Lua use it unless the LState has a
+// limit of its own (SetJSONMaxBytes).
+const JSONMaxBytes = 32 << 20
+
+// SetJSONMaxBytes sets the longest JSON text json.encode writes and
+// json.decode reads in L (and its coroutines): n bytes; 0 restores
+// JSONMaxBytes, a negative n removes the limit. Beyond it they return nil
+// and an error.
+func SetJSONMaxBytes(L *lua.LState, n int) {
+	switch {
+	case n == 0:
+		n = JSONMaxBytes
+	case n < 0:
+		n = math.MaxInt
+	}
+	jsonStateOf(L).maxBytes = n
+}
+
 // JSONMaxDepth is the deepest nesting of arrays and objects that the
 // conversions accept; deeper values are an error, not a stack overflow.
 const JSONMaxDepth = 1000
@@ -114,9 +137,10 @@ type jsonNullTag struct{}
 
 // jsonState is the per-LState JSON state kept in the registry.
 type jsonState struct {
-	null   *lua.LUserData
-	array  *lua.LTable
-	object *lua.LTable
+	null     *lua.LUserData
+	array    *lua.LTable
+	object   *lua.LTable
+	maxBytes int // limit of json.encode and json.decode
 }
 
 // jsonStateOf returns the JSON state of L, creating it in L's registry on
@@ -137,7 +161,7 @@ func jsonStateOf(L *lua.LState) *jsonState {
 	nullMT.RawSetString("__metatable", lua.LString("json.null"))
 	null := L.NewUserData()
 	null.Value, null.Metatable = jsonNullTag{}, nullMT
-	st := &jsonState{null: null, array: L.CreateTable(0, 2), object: L.CreateTable(0, 2)}
+	st := &jsonState{null: null, array: L.CreateTable(0, 2), object: L.CreateTable(0, 2), maxBytes: JSONMaxBytes}
 	st.array.RawSetString(jsonTypeField, lua.LString(jsonKindArray))
 	st.array.RawSetString("__name", lua.LString("json.array"))
 	st.object.RawSetString(jsonTypeField, lua.LString(jsonKindObject))
@@ -213,10 +237,15 @@ func jsonEncode(L *lua.LState) int {
 	default:
 		L.ArgError(2, "table expected, got "+opts.Type().String())
 	}
-	b, err := EncodeJSON(v)
+	b, err := encodeJSON(v, jsonStateOf(L).maxBytes)
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	if max := jsonStateOf(L).maxBytes; indent != "" && indentedSize(b, len(indent)) > max {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(tooLarge("value", max).Error()))
 		return 2
 	}
 	if indent != "" {
@@ -229,11 +258,51 @@ func jsonEncode(L *lua.LState) int {
 	return 1
 }
 
+// indentedSize is an upper bound of the length of the compact JSON text b
+// once indented with an indent of n bytes (json.Indent): a newline and the
+// indentation after every opening bracket, comma and before every closing
+// bracket, a space after every colon.
+func indentedSize(b []byte, n int) int {
+	size, depth, inString := len(b), 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			size += 1 + depth*n
+		case ',':
+			size += 1 + depth*n
+		case '}', ']':
+			depth--
+			size += 1 + depth*n
+		case ':':
+			size++
+		}
+	}
+	return size
+}
+
 // jsonDecode is json.decode(s).
 func jsonDecode(L *lua.LState) int {
 	s, ok := L.Get(1).(lua.LString)
 	if !ok {
 		L.ArgError(1, "string expected, got "+L.Get(1).Type().String())
+	}
+	if max := jsonStateOf(L).maxBytes; len(s) > max {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(fmt.Sprintf("JSON text of %d bytes is over the limit of %d bytes", len(s), max)))
+		return 2
 	}
 	v, err := DecodeJSON(L, []byte(s))
 	if err != nil {

@@ -128,7 +128,7 @@ func (c *toLua) value(v any, depth int) (lua.LValue, error) {
 		}
 		d := jsonScanner{L: c.L, st: c.st, path: jsonPath{root: c.path.root, segs: slices.Clone(c.path.segs)}}
 		lv, err := d.document(v, depth)
-		if err != nil && len(c.path.segs) > 0 && !errors.As(err, new(*JSONPathError)) {
+		if err != nil && len(c.path.segs) > 0 && (errors.Is(err, ErrJSONSyntax) || !errors.As(err, new(*JSONPathError))) {
 			return nil, c.path.errAt(detail(ErrJSONValue, err.Error()))
 		}
 		return lv, err

@@ -15,8 +15,13 @@ import (
 // JSONLoader: object keys sorted, json.null as null, marked or inferred
 // arrays and objects. Values without a JSON form are a *JSONPathError naming
 // the offending key ("bad value at a.b[2]: ...", "cycle at a.b").
-func EncodeJSON(v lua.LValue) ([]byte, error) {
-	e := jsonEncoder{buf: make([]byte, 0, 256)}
+// Output longer than JSONMaxBytes is an error matching ErrJSONTooLarge
+// (a table referenced many times can be small in memory and huge as JSON).
+func EncodeJSON(v lua.LValue) ([]byte, error) { return encodeJSON(v, JSONMaxBytes) }
+
+// encodeJSON is EncodeJSON with a limit of max bytes of output.
+func encodeJSON(v lua.LValue, max int) ([]byte, error) {
+	e := jsonEncoder{buf: make([]byte, 0, 256), max: max}
 	e.collect = true
 	if err := e.value(v); err != nil {
 		return nil, err
@@ -28,9 +33,21 @@ func EncodeJSON(v lua.LValue) ([]byte, error) {
 type jsonEncoder struct {
 	tableWalker
 	buf []byte
+	max int // longest output
 }
 
 func (e *jsonEncoder) value(v lua.LValue) error {
+	if err := e.write(v); err != nil {
+		return err
+	}
+	if len(e.buf) > e.max {
+		return tooLarge(e.path.root, e.max)
+	}
+	return nil
+}
+
+// write appends the JSON form of v.
+func (e *jsonEncoder) write(v lua.LValue) error {
 	switch v := v.(type) {
 	case lua.LString:
 		var ok bool
@@ -118,8 +135,11 @@ func FromLua(v lua.LValue) (any, error) { return FromLuaPath(v, "") }
 
 // FromLuaPath is FromLua with error paths starting at root: with root
 // "metadata" an error reads `bad value at metadata.a[3]: ...`.
+//
+// A value whose JSON form is longer than JSONMaxBytes is an error matching
+// ErrJSONTooLarge.
 func FromLuaPath(v lua.LValue, root string) (any, error) {
-	c := fromLua{}
+	c := fromLua{max: JSONMaxBytes}
 	c.path.root = root
 	c.collect = true
 	return c.value(v)
@@ -128,17 +148,32 @@ func FromLuaPath(v lua.LValue, root string) (any, error) {
 // fromLua converts Lua values to Go JSON values.
 type fromLua struct {
 	tableWalker
-	num [32]byte
+	num       [32]byte
+	size, max int // JSON size of what was converted so far (about), limit
+}
+
+// grow counts n more bytes of JSON and checks the limit.
+func (c *fromLua) grow(n int) error {
+	if c.size += n; c.size > c.max {
+		return tooLarge(c.path.root, c.max)
+	}
+	return nil
 }
 
 func (c *fromLua) value(v lua.LValue) (any, error) {
 	switch v := v.(type) {
 	case lua.LString:
+		if err := c.grow(len(v) + 3); err != nil {
+			return nil, err
+		}
 		if !utf8.ValidString(string(v)) {
 			return nil, c.path.errAt(detail(ErrJSONValue, "string is not valid UTF-8"))
 		}
 		return string(v), nil
 	case lua.LNumber:
+		if err := c.grow(8); err != nil {
+			return nil, err
+		}
 		f := float64(v)
 		if f == math.Trunc(f) && math.Abs(f) < 1e15 && (f != 0 || !math.Signbit(f)) {
 			return json.Number(strconv.FormatInt(int64(f), 10)), nil
@@ -149,14 +184,17 @@ func (c *fromLua) value(v lua.LValue) (any, error) {
 		}
 		return json.Number(b), nil
 	case lua.LBool:
-		return bool(v), nil
+		return bool(v), c.grow(6)
 	case *lua.LNilType:
-		return nil, nil
+		return nil, c.grow(5)
 	case *lua.LTable:
+		if err := c.grow(2); err != nil {
+			return nil, err
+		}
 		return c.table(v)
 	case *lua.LUserData:
 		if isJSONNull(v) {
-			return nil, nil
+			return nil, c.grow(5)
 		}
 	}
 	return nil, c.path.errAt(typeError(v))
@@ -188,6 +226,9 @@ func (c *fromLua) table(t *lua.LTable) (any, error) {
 	obj := make(map[string]any, n)
 	for i := base; i < base+n; i++ {
 		m := c.kvs[i]
+		if err := c.grow(len(m.key) + 3); err != nil {
+			return nil, err
+		}
 		if !utf8.ValidString(m.key) {
 			return nil, c.path.errAtKey(lua.LString(m.key), detail(ErrJSONValue, "key is not valid UTF-8"))
 		}

@@ -15,8 +15,8 @@ import (
 // DecodeJSON decodes one JSON document straight into Lua values of L (no Go
 // intermediate), following the rules on JSONLoader: objects and arrays get
 // their marker metatables, null becomes json.null, numbers must be exactly
-// representable. Syntax errors read "invalid JSON at offset N: ..."; value
-// errors are a *JSONPathError naming the key.
+// representable. Syntax errors read "invalid JSON at offset N: ..." and
+// match ErrJSONSyntax; value errors name the key. Both are *JSONPathError.
 //
 // The syntax is checked by encoding/json (json.Valid, and json.Unmarshal for
 // the error message); the values are then built by a small scanner, which is
@@ -43,7 +43,7 @@ type jsonScanner struct {
 // the nesting around it.
 func (d *jsonScanner) document(data []byte, depth int) (lua.LValue, error) {
 	if !utf8.Valid(data) {
-		return nil, fmt.Errorf("invalid JSON at offset %d: not valid UTF-8", invalidUTF8Offset(data))
+		return nil, syntaxError(fmt.Sprintf("invalid JSON at offset %d: not valid UTF-8", invalidUTF8Offset(data)))
 	}
 	if !json.Valid(data) {
 		var raw json.RawMessage
@@ -51,16 +51,22 @@ func (d *jsonScanner) document(data []byte, depth int) (lua.LValue, error) {
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &se) && se.Error() == "unexpected end of JSON input":
-			return nil, errors.New("invalid JSON: unexpected end of input")
+			return nil, syntaxError("invalid JSON: unexpected end of input")
 		case errors.As(err, &se):
-			return nil, fmt.Errorf("invalid JSON at offset %d: %s", se.Offset, se.Error())
+			return nil, syntaxError(fmt.Sprintf("invalid JSON at offset %d: %s", se.Offset, se.Error()))
 		case err != nil:
-			return nil, fmt.Errorf("invalid JSON: %w", err)
+			return nil, syntaxError("invalid JSON: " + err.Error())
 		}
-		return nil, errors.New("invalid JSON")
+		return nil, syntaxError("invalid JSON")
 	}
 	d.data, d.pos = data, 0
 	return d.value(depth)
+}
+
+// syntaxError is the error of an input that is not JSON: a *JSONPathError
+// without path whose message is msg, matching ErrJSONSyntax.
+func syntaxError(msg string) error {
+	return &JSONPathError{Err: detail(ErrJSONSyntax, msg)}
 }
 
 func invalidUTF8Offset(b []byte) int {

@@ -2,6 +2,7 @@ package bindings
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -22,14 +23,30 @@ var (
 	// ErrJSONValue: any other value or key that has no JSON form (functions,
 	// userdata, bad keys, array holes, invalid UTF-8, unsupported Go types).
 	ErrJSONValue = errors.New("value not representable")
+	// ErrJSONSyntax: the input of a decode is not JSON (DecodeJSON).
+	ErrJSONSyntax = errors.New("invalid JSON")
+	// ErrJSONTooLarge: the JSON form of a value (or a text to decode) is
+	// longer than the limit (JSONMaxBytes, or SetJSONMaxBytes).
+	ErrJSONTooLarge = errors.New("too large")
 )
+
+// tooLarge is the error of a value whose JSON form is over max bytes; what
+// names it ("value", "return value").
+func tooLarge(what string, max int) error {
+	if what == "" {
+		what = "value"
+	}
+	return &JSONPathError{Err: detail(ErrJSONTooLarge,
+		fmt.Sprintf("%s is over %d bytes as JSON (the limit; is a table referenced many times?)", what, max))}
+}
 
 // JSONPathError is a conversion error and the path of the offending value,
 // e.g. `bad value at metadata.a[3]: function cannot be encoded as JSON` or
 // `cycle at a.b`.
 type JSONPathError struct {
 	// Path is where the bad value is, in Lua notation with 1-based array
-	// indices (metadata.a[3], a["x-y"]); "(root)" is the value itself.
+	// indices (metadata.a[3], a["x-y"]); "(root)" is the value itself;
+	// empty when the whole input of a decode is not JSON (ErrJSONSyntax).
 	Path string
 	// Err describes the problem; it wraps one of the ErrJSON* errors.
 	Err error
@@ -37,6 +54,9 @@ type JSONPathError struct {
 
 // Error implements error.
 func (e *JSONPathError) Error() string {
+	if e.Path == "" {
+		return e.Err.Error()
+	}
 	if errors.Is(e.Err, ErrJSONCycle) {
 		return "cycle at " + e.Path
 	}

@@ -15,12 +15,13 @@ func parseScriptArgs(kvs []string, argsJSON string) (map[string]any, error) {
 	if strings.TrimSpace(argsJSON) != "" {
 		dec := json.NewDecoder(strings.NewReader(argsJSON))
 		dec.UseNumber()
-		var obj map[string]any
-		if err := dec.Decode(&obj); err != nil {
-			return nil, fmt.Errorf("--args-json: want a JSON object: %w", err)
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("--args-json: not valid JSON: %w", err)
 		}
-		if obj == nil {
-			return nil, fmt.Errorf("--args-json: want a JSON object, got null")
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("--args-json: want a JSON object such as '{\"minutes\": 10}', got %s", jsonKind(v))
 		}
 		if dec.More() {
 			return nil, fmt.Errorf("--args-json: unexpected data after the JSON object")
@@ -47,4 +48,21 @@ func encodeResult(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// jsonKind names the JSON type of a decoded value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number, float64:
+		return "a number"
+	}
+	return "an object"
 }

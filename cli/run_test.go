@@ -70,7 +70,7 @@ return assert(sora.get("sora", "NOSUCHCONNECTION"))`)
 		{"no URL names the ways to give one", []string{"run", ok}, nil, 2, "",
 			[]string{"--sora-url", "SORA_URL", "--emulator"}},
 		{"bad --arg", []string{"run", "--emulator", "--arg", "novalue", ok}, nil, 2, "", []string{`--arg "novalue": want KEY=VALUE`}},
-		{"bad --args-json", []string{"run", "--emulator", "--args-json", "[1]", ok}, nil, 2, "", []string{"--args-json: want a JSON object"}},
+		{"bad --args-json", []string{"run", "--emulator", "--args-json", "[1]", ok}, nil, 2, "", []string{`--args-json: want a JSON object such as '{"minutes": 10}', got an array`}},
 		{"unknown flag", []string{"run", "--bogus", ok}, nil, 2, "", []string{"unknown flag: --bogus"}},
 		{"both URL and emulator", []string{"run", "--emulator", "--sora-url", "http://127.0.0.1:1/", ok}, nil, 2, "", []string{"not both"}},
 		{"two scripts", []string{"run", "--emulator", ok, ok}, nil, 2, "", []string{"want one SCRIPT.lua"}},

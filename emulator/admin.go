@@ -21,6 +21,9 @@ import (
 //	GET    /emulator/events[?channel=ID]          -> NDJSON stream of deliveries (SSE with Accept: text/event-stream)
 //	GET    /emulator/state                       -> 200 {channels, events}
 //	POST   /emulator/reset                       -> 204
+//	GET    /emulator/faults                      -> 200 {seed, rules, injected}
+//	PUT    /emulator/faults                      {seed, rules} -> 200 {seed, rules, injected}
+//	DELETE /emulator/faults                      -> 204 (no more faults)
 
 // Error types of the admin API.
 const (
@@ -42,6 +45,9 @@ func (e *Emulator) newAdminMux() *http.ServeMux {
 	m.HandleFunc("GET /emulator/events", e.adminEvents)
 	m.HandleFunc("GET /emulator/state", e.adminState)
 	m.HandleFunc("POST /emulator/reset", e.adminReset)
+	m.HandleFunc("GET /emulator/faults", e.adminFaultsGet)
+	m.HandleFunc("PUT /emulator/faults", e.adminFaultsPut)
+	m.HandleFunc("DELETE /emulator/faults", e.adminFaultsDelete)
 	m.HandleFunc("/", e.adminFallback)
 	return m
 }
@@ -57,6 +63,8 @@ func adminAllow(path string) string {
 		return "POST"
 	case path == "/emulator/deliveries", path == "/emulator/events", path == "/emulator/state":
 		return "GET"
+	case path == "/emulator/faults":
+		return "GET, PUT, DELETE"
 	}
 	return ""
 }

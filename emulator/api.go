@@ -127,6 +127,9 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("body over %d bytes", maxBodyBytes)})
 		return
 	}
+	if e.faults.Load() != nil && e.injectFault(w, r, target, body) {
+		return
+	}
 	var f reqFields
 	if !parseRequest(body, &f) {
 		e.apiFail(w, r, target, &apiError{http.StatusBadRequest, ErrInvalidJSON, "body is not a JSON object"})

@@ -9,6 +9,9 @@
 // the Sora API; `OPTIONS /` answers CORS preflights; /emulator/... is the
 // admin API. Start serves it on a TCP address.
 //
+// Faults (SetFaults, Options.Faults, /emulator/faults) make it fail, drop,
+// delay or stop answering Sora API requests on purpose, repeatably.
+//
 // State is sharded by channel and locked per connection, so concurrent
 // requests on different connections do not wait for each other. Metadata is
 // kept as raw JSON, so numbers round-trip byte for byte.
@@ -22,6 +25,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -47,6 +51,13 @@ type Options struct {
 	MaxEvents int
 	// Now is the clock of connections' created_time; time.Now when nil.
 	Now func() time.Time
+	// AnyConnectionID accepts connection ids of any form (non-empty, printable,
+	// at most 128 bytes) from fixtures and the admin API, so tests can use
+	// readable ids such as "C1". Generated ids are always Sora's form.
+	AnyConnectionID bool
+	// Faults are injected from the start (see SetFaults). New panics when
+	// they are invalid: validate them first (Faults.Validate).
+	Faults Faults
 }
 
 // header is a response header with its canonical name.
@@ -71,7 +82,14 @@ type Emulator struct {
 	rngMu sync.Mutex
 	rng   *rand.Rand // nil: crypto/rand
 
+	anyID bool
+
 	events events
+
+	faults     atomic.Pointer[faultState] // nil: no fault (the fast path)
+	faultMu    sync.Mutex                 // serialises SetFaults
+	faultSpec  Faults                     // as set, normalized
+	faultCount faultCounters
 }
 
 // New returns an Emulator with no connections.
@@ -81,6 +99,7 @@ func New(opts Options) *Emulator {
 		now:    opts.Now,
 		ctJSON: []string{"application/json"},
 		server: []string{"Cowboy"},
+		anyID:  opts.AnyConnectionID,
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -109,6 +128,11 @@ func New(opts Options) *Emulator {
 	}
 	e.bufs.New = func() any { return new(bytes.Buffer) }
 	e.mux = e.newAdminMux()
+	if len(opts.Faults.Rules) > 0 {
+		if err := e.SetFaults(opts.Faults); err != nil {
+			panic("emulator: Options.Faults: " + err.Error())
+		}
+	}
 	return e
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // shardCount is the number of channel shards; a power of two.
@@ -164,8 +166,14 @@ func (e *Emulator) newConn(c Connection) (*conn, error) {
 	if c.ChannelID == "" {
 		return nil, fmt.Errorf("%w: channel_id is empty", errInvalid)
 	}
-	if c.ConnectionID != "" && !ValidID(c.ConnectionID) {
-		return nil, fmt.Errorf("%w: connection_id %q is not 26 characters of upper-case Crockford base32", errInvalid, c.ConnectionID)
+	if c.ConnectionID != "" {
+		if e.anyID {
+			if !printableID(c.ConnectionID) {
+				return nil, fmt.Errorf("%w: connection_id %q must be 1 to 128 printable characters without spaces", errInvalid, c.ConnectionID)
+			}
+		} else if !ValidID(c.ConnectionID) {
+			return nil, fmt.Errorf("%w: connection_id %q is not 26 characters of upper-case Crockford base32", errInvalid, c.ConnectionID)
+		}
 	}
 	switch c.Role {
 	case "":
@@ -355,6 +363,19 @@ func ValidID(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		if strings.IndexByte(crockford, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// printableID reports whether s is a usable free-form connection id.
+func printableID(s string) bool {
+	if s == "" || len(s) > 128 || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
 			return false
 		}
 	}

@@ -68,3 +68,46 @@ func BenchmarkRunParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRunTrivialPrewarmed is BenchmarkRunTrivial with the sandboxes
+// built ahead by Prewarm (outside the timer): what a run costs when the
+// daemon prewarmed it.
+func BenchmarkRunTrivialPrewarmed(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "trivial.lua")
+	if err := os.WriteFile(path, []byte("return 1"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	e := engine.New(engine.Options{})
+	req := engine.Request{Script: path, Args: map[string]any{"channel": "c1"}}
+	if err := e.Compile(path); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	const batch = 500
+	for i := 0; i < b.N; i += batch {
+		b.StopTimer()
+		e.Prewarm(min(batch, b.N-i))
+		b.StartTimer()
+		for range min(batch, b.N-i) {
+			res, err := e.Run(ctx, req)
+			if err != nil || !res.HasValue {
+				b.Fatal(res, err)
+			}
+		}
+	}
+}
+
+// BenchmarkPrewarm measures building one sandbox ahead (B/op is about what
+// a ready sandbox holds).
+func BenchmarkPrewarm(b *testing.B) {
+	e := engine.New(engine.Options{})
+	b.ReportAllocs()
+	const batch = 1000
+	for i := 0; i < b.N; i += batch {
+		e.Prewarm(min(batch, b.N-i))
+		b.StopTimer()
+		e = engine.New(engine.Options{})
+		b.StartTimer()
+	}
+}

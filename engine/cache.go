@@ -142,6 +142,9 @@ func syntaxError(name string, src []byte, err error) *ScriptError {
 	var pe *parse.Error
 	var ce *lua.CompileError
 	switch {
+	case errors.As(err, &pe) && pe.Message == "Invalid token":
+		se.Line = pe.Pos.Line
+		se.Message = invalidChar(pe.Token)
 	case errors.As(err, &pe):
 		se.Line = pe.Pos.Line
 		se.Message = strings.TrimSpace(pe.Message)
@@ -165,6 +168,9 @@ func syntaxError(name string, src []byte, err error) *ScriptError {
 		if m := parseErrorRE.FindStringSubmatch(msg); m != nil {
 			se.Line, _ = strconv.Atoi(m[1])
 			se.Message = m[3] + " near '" + m[2] + "'"
+			if m[3] == "Invalid token" {
+				se.Message = invalidChar(m[2])
+			}
 		} else {
 			se.Message = msg
 		}
@@ -173,4 +179,17 @@ func syntaxError(name string, src []byte, err error) *ScriptError {
 		se.Message = "syntax error"
 	}
 	return se
+}
+
+// invalidChar is the message of gopher-lua's "Invalid token" (a character
+// that cannot start a token): the character quoted, so that a stray byte
+// does not reach a terminal raw, with a hint for non-ASCII ones.
+func invalidChar(tok string) string {
+	msg := "invalid character " + strconv.QuoteToASCII(tok)
+	for i := 0; i < len(tok); i++ {
+		if tok[i] >= 0x80 {
+			return msg + " (non-ASCII bytes are only allowed in strings and comments)"
+		}
+	}
+	return msg
 }

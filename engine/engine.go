@@ -12,7 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
+	"math"
 	"path/filepath"
 	"time"
 
@@ -26,7 +26,7 @@ import (
 const (
 	callStackSize    = 1024    // maximum call depth
 	registrySize     = 256     // initial data stack slots
-	registryGrowStep = 256     // data stack slots added when it is full
+	registryGrowStep = 16384   // data stack slots added when it is full (each growth copies the stack: small steps make a full stack cost a minute)
 	registryMaxSize  = 1 << 20 // maximum data stack slots (16 MiB)
 )
 
@@ -38,6 +38,9 @@ type Engine struct {
 	std   *stdLib
 	// pcall and xpcall of the sandbox
 	pcall, xpcall lua.LGFunction
+	stamps        stampCache   // versions of the scripts compiled last
+	funcs         sandboxFuncs // function values shared by every sandbox
+	pool          sandboxPool  // sandboxes built ahead by Prewarm
 }
 
 // New returns an Engine configured with opts.
@@ -49,6 +52,13 @@ func New(opts Options) *Engine {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	std := loadStdLib()
+	switch {
+	case opts.MaxStringBytes == 0:
+		opts.MaxStringBytes = DefaultMaxStringBytes
+	case opts.MaxStringBytes < 0:
+		opts.MaxStringBytes = math.MaxInt
+	}
+	limitStrings(std, opts.MaxStringBytes)
 	return &Engine{
 		opts:   opts,
 		cache:  newProtoCache(DefaultCacheSize),
@@ -66,12 +76,22 @@ func (e *Engine) Compile(path string) error {
 }
 
 // load reads the file at path and returns its compiled chunk, named path.
+// A file that has not changed since it was last read (see stampCache) is
+// not read again.
 func (e *Engine) load(path string) (*lua.FunctionProto, error) {
-	src, err := os.ReadFile(path)
+	if p := e.stamps.lookup(path); p != nil {
+		return p, nil
+	}
+	readAt := time.Now()
+	src, fi, err := readScript(path)
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
-	return e.cache.compile(path, src)
+	p, err := e.cache.compile(path, src)
+	if err == nil {
+		e.stamps.remember(path, fi, readAt, p)
+	}
+	return p, err
 }
 
 // Run runs one script to completion, timeout or cancellation. Script
@@ -153,14 +173,9 @@ func (e *Engine) newRun(ctx context.Context, req Request) *run {
 			Progress:    e.opts.Progress,
 		})
 	}
-	r.L = lua.NewState(lua.Options{
-		SkipOpenLibs:        true,
-		CallStackSize:       callStackSize,
-		RegistrySize:        registrySize,
-		RegistryMaxSize:     registryMaxSize,
-		RegistryGrowStep:    registryGrowStep,
-		MinimizeStackMemory: true,
-	})
+	sb := e.takeSandbox()
+	sb.run = r
+	r.L, r.loaded, r.preload, r.loading, r.handlerF = sb.L, sb.loaded, sb.preload, sb.loading, sb.handler
 	r.L.SetContext(ctx)
 	return r
 }
@@ -169,7 +184,11 @@ func (e *Engine) newRun(ctx context.Context, req Request) *run {
 func (r *run) exec(proto *lua.FunctionProto, res *Result) error {
 	L := r.L
 	L.Push(L.NewFunctionFromProto(proto))
-	if err := L.PCall(0, lua.MultRet, r.handler()); err != nil {
+	handler := r.handler()
+	if r.req.OnStart != nil {
+		r.req.OnStart()
+	}
+	if err := protectedCall(L, 0, lua.MultRet, handler); err != nil {
 		return r.scriptError(err)
 	}
 	if L.GetTop() == 0 || L.Get(1) == lua.LNil {

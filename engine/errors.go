@@ -152,8 +152,11 @@ func (r *run) scriptError(err error) *ScriptError {
 			f.message = ae.Object.String()
 			f.script, f.line, f.message = r.splitPosition(f.message)
 			f.traceback = ae.StackTrace
-			if strings.Contains(f.message, "stack overflow") {
+			switch {
+			case strings.Contains(f.message, "stack overflow"):
 				f.message = fmt.Sprintf("stack overflow (more than %d nested calls)", callStackSize)
+			case strings.Contains(f.message, "registry overflow"):
+				f.message = fmt.Sprintf("registry overflow: the Lua data stack is full (%d values; a huge unpack, select or argument list?)", registryMaxSize)
 			}
 		}
 	}

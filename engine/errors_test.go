@@ -44,6 +44,8 @@ func TestSyntaxErrors(t *testing.T) {
 		{"missing end", "if true then\n  x = 1\n", 3, "near <eof>"},
 		{"break outside loop", "local a = 1\nbreak\n", 2, "no loop to break"},
 		{"goto without label", "goto nowhere\n", 1, "no visible label 'nowhere'"},
+		{"invalid character", "local a = 1\nlocal b = a $ 2\n", 2, `invalid character "$"`},
+		{"non-ASCII byte", "local a = 1\nlocal \xff = 2\n", 2, `invalid character "\xff" (non-ASCII bytes are only allowed in strings and comments)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,47 +16,12 @@ const (
 	sourcePrint = "print"
 )
 
-// openSandbox fills the globals of r.L: the safe standard libraries, a
-// restricted os, package/require, print, args and the preloaded modules.
+// openSandbox completes the sandbox of r.L (see newSandbox for the rest:
+// the safe standard libraries, a restricted os, package/require, print and
+// the preloaded modules) with args.
 func (r *run) openSandbox() error {
 	L := r.L
 	g := L.G.Global
-	r.loaded = L.CreateTable(0, 16)
-	L.G.Registry.RawSetString("_LOADED", r.loaded)
-	r.e.std.open(L, r.loaded)
-
-	// pcall and xpcall must not let a script swallow the end of its context.
-	g.RawSetString("pcall", L.NewFunction(r.e.pcall))
-	g.RawSetString("xpcall", L.NewFunction(r.e.xpcall))
-	g.RawSetString("assert", L.NewFunction(luaAssert))
-	g.RawSetString("error", L.NewFunction(luaError))
-	g.RawSetString("print", L.NewFunction(r.print))
-	g.RawSetString("require", L.NewFunction(r.require))
-
-	osmod := L.CreateTable(0, 4)
-	osmod.RawSetString("time", L.NewFunction(r.osTime))
-	osmod.RawSetString("date", L.NewFunction(r.osDate))
-	osmod.RawSetString("clock", L.NewFunction(r.e.std.osClock))
-	osmod.RawSetString("getenv", L.NewFunction(r.e.std.osGetenv))
-	g.RawSetString("os", osmod)
-	r.loaded.RawSetString("os", osmod)
-
-	r.preload = L.CreateTable(0, 4)
-	if r.sora != nil {
-		r.preload.RawSetString("sora", L.NewFunction(r.sora.Loader))
-	} else {
-		r.preload.RawSetString("sora", L.NewFunction(noSora))
-	}
-	r.preload.RawSetString("json", L.NewFunction(bindings.JSONLoader))
-	r.preload.RawSetString("log", L.NewFunction(bindings.NewLog(r.logger).Loader))
-	r.preload.RawSetString("time", L.NewFunction(bindings.NewTime(r.e.opts.Now).Loader))
-	pkg := L.CreateTable(0, 2)
-	pkg.RawSetString("loaded", r.loaded)
-	pkg.RawSetString("preload", r.preload)
-	g.RawSetString("package", pkg)
-	r.loaded.RawSetString("package", pkg)
-	r.loading = L.NewUserData()
-
 	args := r.req.Args
 	if args == nil {
 		args = map[string]any{}
@@ -69,10 +34,14 @@ func (r *run) openSandbox() error {
 	return nil
 }
 
-// noSora is the sora loader when the engine has no client.
-func noSora(L *lua.LState) int {
-	L.RaiseError("sora: no Sora API configured (set the Sora URL)")
-	return 0
+// loadSora is the loader of the sora module: the run's, or an error when
+// the engine has no client.
+func (r *run) loadSora(L *lua.LState) int {
+	if r.sora == nil {
+		L.RaiseError("sora: no Sora API configured (set the Sora URL)")
+		return 0
+	}
+	return r.sora.Loader(L)
 }
 
 // ctxChecked wraps pcall or xpcall: when the run's context has ended, the
@@ -140,23 +109,23 @@ func (r *run) print(L *lua.LState) int {
 
 // osTime is os.time: the injected clock without an argument, gopher-lua's
 // os.time with a date table.
-func (r *run) osTime(L *lua.LState) int {
+func (e *Engine) osTime(L *lua.LState) int {
 	if L.GetTop() == 0 || L.Get(1) == lua.LNil {
-		L.Push(lua.LNumber(r.e.opts.Now().Unix()))
+		L.Push(lua.LNumber(e.opts.Now().Unix()))
 		return 1
 	}
-	return r.e.std.osTime(L)
+	return e.std.osTime(L)
 }
 
 // osDate is os.date: the injected clock when no time is given.
-func (r *run) osDate(L *lua.LState) int {
+func (e *Engine) osDate(L *lua.LState) int {
 	if L.GetTop() == 0 || L.Get(1) == lua.LNil {
 		L.SetTop(0)
 		L.Push(lua.LString("%c"))
 	}
 	if L.GetTop() < 2 || L.Get(2) == lua.LNil {
 		L.SetTop(1)
-		L.Push(lua.LNumber(r.e.opts.Now().Unix()))
+		L.Push(lua.LNumber(e.opts.Now().Unix()))
 	}
-	return r.e.std.osDate(L)
+	return e.std.osDate(L)
 }

@@ -123,7 +123,7 @@ func (s *Session) Call(ctx context.Context, fn lua.LValue, args ...lua.LValue) (
 	for _, a := range args {
 		L.Push(a)
 	}
-	if err := L.PCall(len(args), lua.MultRet, r.handler()); err != nil {
+	if err := protectedCall(L, len(args), lua.MultRet, r.handler()); err != nil {
 		L.SetTop(top)
 		return nil, r.scriptError(err)
 	}

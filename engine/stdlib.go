@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -9,10 +10,12 @@ import (
 // The sandbox's standard library is taken once, in New, from a scratch
 // LState where gopher-lua's libraries are opened: every function of the
 // allowed libraries is recorded as its Go function, and each run builds
-// fresh tables of fresh function values from those records. Nothing of the
-// scratch state is shared with runs; only Go functions and immutable
-// constants are. This is much cheaper than opening the libraries per run,
-// which looks names up, splits module paths and grows tables.
+// fresh tables from those records. The tables are the run's own; only the
+// function values (Go functions, which no script can change: there is no
+// setfenv, debug library or string.dump in the sandbox) and immutable
+// constants are shared by every run. This is much cheaper than opening the
+// libraries per run, which looks names up, splits module paths, grows
+// tables and allocates a hundred function values.
 
 // libField is one field of a library table.
 type libField struct {
@@ -22,6 +25,7 @@ type libField struct {
 	alias  int              // index of an earlier field holding the same function, or -1
 	value  lua.LValue       // constant (number or string); nil for a function or self
 	self   bool             // the library table itself (_G._G, string.__index)
+	shared *lua.LFunction   // the function value of fn (and upvals) every run shares
 }
 
 // library is the recorded content of one library table.
@@ -32,7 +36,8 @@ type library struct {
 
 // stdLib is what the sandbox takes from gopher-lua's libraries.
 type stdLib struct {
-	libs []library
+	libs      []library
+	shareOnce sync.Once // makes the shared function values, at the first open
 	// Go functions the sandbox wraps or reuses.
 	pcall, xpcall                     lua.LGFunction // wrapped by ctxChecked
 	osTime, osDate, osClock, osGetenv lua.LGFunction
@@ -142,10 +147,33 @@ func recordLibrary(name string, t *lua.LTable, remove []string) library {
 	return lib
 }
 
+// share makes the function value of every function field, in a scratch
+// LState (override must not be called after it).
+func (std *stdLib) share() {
+	L := lua.NewState(lua.Options{SkipOpenLibs: true})
+	defer L.Close()
+	for i := range std.libs {
+		for j := range std.libs[i].fields {
+			f := &std.libs[i].fields[j]
+			switch {
+			case f.fn != nil && len(f.upvals) == 0:
+				f.shared = L.NewFunction(f.fn)
+			case f.fn != nil:
+				upvals := make([]lua.LValue, len(f.upvals))
+				for k, u := range f.upvals {
+					upvals[k] = L.NewFunction(u)
+				}
+				f.shared = L.NewClosure(f.fn, upvals...)
+			}
+		}
+	}
+}
+
 // open builds the recorded libraries in L: the base functions in the global
 // table, the others as global tables, all of them in loaded (package.loaded),
 // and the string library as the metatable of strings.
 func (std *stdLib) open(L *lua.LState, loaded *lua.LTable) {
+	std.shareOnce.Do(std.share)
 	g := L.G.Global
 	for i := range std.libs {
 		lib := &std.libs[i]
@@ -156,14 +184,8 @@ func (std *stdLib) open(L *lua.LState, loaded *lua.LTable) {
 		for _, f := range lib.fields {
 			var v lua.LValue
 			switch {
-			case f.fn != nil && len(f.upvals) == 0:
-				v = L.NewFunction(f.fn)
 			case f.fn != nil:
-				upvals := make([]lua.LValue, len(f.upvals))
-				for j, u := range f.upvals {
-					upvals[j] = L.NewFunction(u)
-				}
-				v = L.NewClosure(f.fn, upvals...)
+				v = f.shared
 			case f.alias >= 0:
 				v = t.RawGetString(lib.fields[f.alias].key)
 			case f.self:

@@ -20,6 +20,13 @@ type Options struct {
 	Now func() time.Time
 	// Progress receives progress bars of long batches; nil disables them.
 	Progress io.Writer
+	// MaxStringBytes bounds the strings a script can make the host build
+	// in one call: string.rep, table.concat and string.gsub results, and
+	// json.encode output and json.decode input (string.format widths are
+	// limited to 2 digits). DefaultMaxStringBytes (32 MiB) when zero; a
+	// negative value removes the limit. It is not a memory limit: see
+	// DefaultMaxStringBytes for what it does not cover.
+	MaxStringBytes int
 }
 
 // Request is one run of one script.
@@ -36,6 +43,13 @@ type Request struct {
 	Concurrency int
 	// Logger is the per-run logger (job and run ids attached); Options.Logger when nil.
 	Logger *slog.Logger
+	// OnStart, when set, is called when the script starts: in the run's
+	// goroutine, once its sandbox is complete (fresh LState, libraries,
+	// modules, args, context), just before the script's main chunk is
+	// called. It is not called for a run that fails before (a script that
+	// cannot be read or does not compile, args that do not convert). The
+	// daemon measures the start delay of scheduled runs with it.
+	OnStart func()
 }
 
 // Result is what a run produced. Run returns a non-nil Result even on error.

@@ -71,8 +71,10 @@ type SoraConfig struct {
 	CAFile, CertFile, KeyFile string
 	// Insecure skips TLS certificate verification.
 	Insecure bool
-	// SecretValues are the expanded values of the ${VAR}s used in Headers
-	// (and the password of URL, if any), for redaction in logs.
+	// SecretValues are the values to redact in logs and in the run history:
+	// the expanded values of the ${VAR}s used in Headers, every header value
+	// of 8 bytes or more (and the token of "Bearer TOKEN"), and the password
+	// of URL, if any.
 	SecretValues []string
 }
 

@@ -266,6 +266,14 @@ func (d *decoder) headers(n *yaml.Node, s *SoraConfig) {
 		for _, x := range d.expanded {
 			s.SecretValues = appendUnique(s.SecretValues, x)
 		}
+		// Header values are credentials more often than not: redact literal
+		// ones too (and the token of "Bearer TOKEN"), when long enough not to
+		// blank out ordinary words.
+		for _, x := range []string{v, lastField(v)} {
+			if len(x) >= minLiteralSecret {
+				s.SecretValues = appendUnique(s.SecretValues, x)
+			}
+		}
 		s.Headers[k] = v
 	}
 	d.expanded = nil
@@ -341,4 +349,17 @@ func loadLocation(s string) (*time.Location, error) {
 		return nil, errors.New("invalid time zone name")
 	}
 	return time.LoadLocation(s)
+}
+
+// minLiteralSecret is the shortest literal header value that is redacted.
+const minLiteralSecret = 8
+
+// lastField returns the last space-separated field of s ("TOKEN" of
+// "Bearer TOKEN"), or "" when s has a single field.
+func lastField(s string) string {
+	f := strings.Fields(s)
+	if len(f) < 2 {
+		return ""
+	}
+	return f[len(f)-1]
 }

@@ -60,7 +60,7 @@ func TestLoadGood(t *testing.T) {
 				"X-Literal":     "${NOT_EXPANDED}",
 			},
 			Insecure:     true,
-			SecretValues: []string{"s3cret"},
+			SecretValues: []string{"s3cret", "Bearer s3cret", "${NOT_EXPANDED}"},
 		}
 		if !reflect.DeepEqual(cfg.Sora, want) {
 			t.Errorf("Sora = %+v\nwant   %+v", cfg.Sora, want)
@@ -179,12 +179,14 @@ func TestEnvExpansion(t *testing.T) {
 		errs    []string
 	}{
 		{"plain", "abc", "abc", nil, nil},
-		{"one variable", "Bearer ${TOKEN}", "Bearer t0k", []string{"t0k"}, nil},
+		{"one variable", "Bearer ${TOKEN}", "Bearer t0k", []string{"t0k", "Bearer t0k"}, nil},
+		{"short literal is not a secret", "abcdefg", "abcdefg", nil, nil},
+		{"long literal is a secret, and its token", "Bearer abcdefgh", "Bearer abcdefgh", []string{"Bearer abcdefgh", "abcdefgh"}, nil},
 		{"two variables", "${TOKEN}:${TOKEN}", "t0k:t0k", []string{"t0k"}, nil},
 		{"set but empty", "x${EMPTY}y", "xy", nil, nil},
-		{"escaped", "$${TOKEN}", "${TOKEN}", nil, nil},
-		{"escape then variable", "$${TOKEN}${TOKEN}", "${TOKEN}t0k", []string{"t0k"}, nil},
-		{"dollar without brace", "$TOKEN and $$", "$TOKEN and $$", nil, nil},
+		{"escaped", "$${TOKEN}", "${TOKEN}", []string{"${TOKEN}"}, nil},
+		{"escape then variable", "$${TOKEN}${TOKEN}", "${TOKEN}t0k", []string{"t0k", "${TOKEN}t0k"}, nil},
+		{"dollar without brace", "$TOKEN and $$", "$TOKEN and $$", []string{"$TOKEN and $$"}, nil},
 		{"value is not expanded again", "${DOLLAR}", "${TOKEN}", []string{"${TOKEN}"}, nil},
 		{"unset", "Bearer ${SORA_API_TOKEN}", "", nil, []string{`jobs.yaml:3: ${SORA_API_TOKEN} is not set`}},
 		{"two unset", "${A}${B}", "", nil, []string{`jobs.yaml:3: ${A} is not set`, `jobs.yaml:3: ${B} is not set`}},

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -153,9 +152,10 @@ func TestDaemonAPI(t *testing.T) {
 		for _, l := range r.Logs {
 			msgs = append(msgs, l.Msg)
 		}
+		// runs is a JSON number (float64 here), not the string "1".
 		if len(r.Logs) != 1 || r.Logs[0].Msg != "stamped" || r.Logs[0].Level != "INFO" || r.Logs[0].Time == nil ||
-			fmt.Sprint(r.Logs[0].Attrs["runs"]) != "1" {
-			t.Errorf("logs = %v", msgs)
+			r.Logs[0].Attrs["runs"] != float64(1) {
+			t.Errorf("logs = %v %+v", msgs, r.Logs)
 		}
 	})
 

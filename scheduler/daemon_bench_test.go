@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,29 +24,71 @@ import (
 	"github.com/soracron/soracron/sora"
 )
 
-// delayRunner records, for every scheduled run, the delay between its
-// scheduled time and the moment its script is handed to the runner (and
-// the part of it before the scheduler dispatched the run).
+// delayRunner records, for every scheduled run, its start delay: the time
+// from its scheduled time to the moment its script starts executing in its
+// LState (the engine's Request.OnStart: the sandbox is complete and the
+// main chunk is about to be called). For a runner without script (noop)
+// the start is the call of the runner. It also records the part of the
+// delay until the scheduler dispatched the run, and the part spent in the
+// runner before the script started (setup).
 type delayRunner struct {
 	Runner
 	mu       sync.Mutex
 	measure  bool
 	delays   []time.Duration
 	dispatch []time.Duration
+	setup    []time.Duration
+	bursts   map[time.Time][]time.Duration // DEBUG
 }
 
 func (r *delayRunner) Run(ctx context.Context, req engine.Request) (*engine.Result, error) {
-	if t := timingFrom(ctx); !t.scheduled.IsZero() {
-		d := time.Since(t.scheduled)
-		r.mu.Lock()
-		if r.measure {
-			r.delays = append(r.delays, d)
-			r.dispatch = append(r.dispatch, t.dispatched.Sub(t.scheduled))
-		}
-		r.mu.Unlock()
+	t := timingFrom(ctx)
+	if t.scheduled.IsZero() {
+		return r.Runner.Run(ctx, req)
 	}
-	return r.Runner.Run(ctx, req)
+	var started time.Time
+	onStart := req.OnStart
+	req.OnStart = func() {
+		started = time.Now()
+		if onStart != nil {
+			onStart()
+		}
+	}
+	called := time.Now()
+	res, err := r.Runner.Run(ctx, req)
+	if started.IsZero() {
+		started = called
+	}
+	r.mu.Lock()
+	if r.measure {
+		if r.bursts == nil {
+			r.bursts = map[time.Time][]time.Duration{}
+		}
+		r.bursts[t.scheduled] = append(r.bursts[t.scheduled], started.Sub(t.scheduled))
+		r.delays = append(r.delays, started.Sub(t.scheduled))
+		r.dispatch = append(r.dispatch, t.dispatched.Sub(t.scheduled))
+		r.setup = append(r.setup, started.Sub(called))
+	}
+	r.mu.Unlock()
+	return res, err
 }
+
+// Prewarm and Prewarmed forward to the runner if it is a Prewarmer.
+func (r *delayRunner) Prewarm(n int) int {
+	if p, ok := r.Runner.(Prewarmer); ok {
+		return p.Prewarm(n)
+	}
+	return 0
+}
+
+func (r *delayRunner) Prewarmed() int {
+	if p, ok := r.Runner.(Prewarmer); ok {
+		return p.Prewarmed()
+	}
+	return 0
+}
+
+var progStart = time.Now() // DEBUG
 
 // noopRunner is a runner without script: it isolates the daemon's own cost.
 type noopRunner struct{}
@@ -87,9 +131,12 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 // BenchmarkDaemon1000Jobs runs the daemon with 1,000 jobs on "@every 1s"
 // (real clock, history database, text logging to io.Discard) and reports
-// the steady state: CPU (cores), RSS, and the p50/p99/max delay between the
-// scheduled time and the start of the run (the call of the runner; the
-// "dispatch" part is until the scheduler hands the run to its goroutine).
+// the steady state: CPU (cores), RSS, and the p50/p99/max start delay: the
+// time from the scheduled time of a run to the moment its script starts
+// executing in its fresh LState (sandbox complete, main chunk about to be
+// called; see delayRunner). Its "dispatch" part is until the scheduler
+// hands the run to its goroutine, its "setup" part the time in the runner
+// before the script starts.
 //
 //	engine: the real engine running `return 1` with an emulator-backed client
 //	noop:   a runner that returns at once (the daemon's own cost)
@@ -162,10 +209,19 @@ func benchmarkDaemon(b *testing.B, inner Runner) {
 		time.Sleep(time.Second)
 		rssMax = max(rssMax, procStatus("VmRSS"))
 	}
+	if f := os.Getenv("DEBUG_HEAP"); f != "" { // DEBUG
+		runtime.GC()
+		hf, _ := os.Create(f)
+		_ = pprof.WriteHeapProfile(hf)
+		hf.Close()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.Logf("DEBUG prewarmed %d heap inuse %d MB", runner.Prewarmed(), ms.HeapInuse>>20)
+	}
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	runner.mu.Lock()
 	runner.measure = false
-	delays, dispatch := slices.Clone(runner.delays), slices.Clone(runner.dispatch)
+	delays, dispatch, setup := slices.Clone(runner.delays), slices.Clone(runner.dispatch), slices.Clone(runner.setup)
 	runner.mu.Unlock()
 	b.StopTimer()
 	cancel()
@@ -175,6 +231,19 @@ func benchmarkDaemon(b *testing.B, inner Runner) {
 
 	slices.Sort(delays)
 	slices.Sort(dispatch)
+	slices.Sort(setup)
+	if os.Getenv("DEBUG_BURSTS") != "" { // DEBUG
+		keys := []time.Time{}
+		for k := range runner.bursts {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b time.Time) int { return a.Compare(b) })
+		for _, k := range keys {
+			d := runner.bursts[k]
+			slices.Sort(d)
+			b.Logf("burst @%.3fs: n=%d p10 %s p50 %s p90 %s max %s", k.Sub(progStart).Seconds(), len(d), percentile(d, 0.1).Round(time.Millisecond), percentile(d, 0.5).Round(time.Millisecond), percentile(d, 0.9).Round(time.Millisecond), percentile(d, 1).Round(time.Millisecond))
+		}
+	}
 	skipped := 0
 	mfs, err := metrics.Registry().Gather()
 	if err != nil {
@@ -196,11 +265,14 @@ func benchmarkDaemon(b *testing.B, inner Runner) {
 	b.ReportMetric(ms(percentile(delays, 0.99)), "p99-delay-ms")
 	b.ReportMetric(ms(percentile(delays, 1)), "max-delay-ms")
 	b.ReportMetric(float64(skipped), "skipped")
+	load, _ := os.ReadFile("/proc/loadavg")
 	b.Logf("%d jobs @every 1s for %s: %d runs, cpu %.2f cores (%.0f µs/run), rss max %.0f MiB, hwm %.0f MiB, "+
-		"start delay p50 %s p99 %s max %s (dispatch p50 %s p99 %s), %d skipped",
+		"start delay (scheduled time -> script starts executing in its LState) p50 %s p99 %s max %s "+
+		"(dispatch p50 %s p99 %s; setup in the runner p50 %s p99 %s), %d skipped; loadavg %s",
 		jobs, wall.Round(time.Millisecond), len(delays), cpu.Seconds()/wall.Seconds(),
 		float64(cpu.Microseconds())/float64(max(len(delays), 1)), rssMax, procStatus("VmHWM"),
 		percentile(delays, 0.5).Round(time.Microsecond), percentile(delays, 0.99).Round(time.Microsecond),
 		percentile(delays, 1).Round(time.Microsecond), percentile(dispatch, 0.5).Round(time.Microsecond),
-		percentile(dispatch, 0.99).Round(time.Microsecond), skipped)
+		percentile(dispatch, 0.99).Round(time.Microsecond), percentile(setup, 0.5).Round(time.Microsecond),
+		percentile(setup, 0.99).Round(time.Microsecond), skipped, strings.TrimSpace(string(load)))
 }

@@ -66,8 +66,9 @@ jobs:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Logs) != 1 || got.Logs[0].Msg != "stamped" || fmt.Sprint(got.Logs[0].Attrs["runs"]) != "1" {
-		t.Errorf("run logs = %#v, want the script's line", got.Logs)
+	// The number the script logged is stored as a number.
+	if len(got.Logs) != 1 || got.Logs[0].Msg != "stamped" || got.Logs[0].Attrs["runs"] != json.Number("1") {
+		t.Errorf("run logs = %#v, want the script's line with runs: 1", got.Logs)
 	}
 	// The daemon's log has the per-run attributes.
 	if !strings.Contains(h.logs.String(), "job=stamp run_id=1") {

@@ -96,6 +96,9 @@ func (l *launch) start(s *Scheduler) {
 	for _, c := range l.chains {
 		go s.runChain(c)
 	}
+	if len(l.chains) > 0 {
+		s.kickPrewarm(len(l.chains)) // replace the sandboxes these runs take
+	}
 	for _, sk := range l.skips {
 		go s.recordSkip(sk)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/soracron/soracron/engine"
@@ -102,12 +103,14 @@ type Scheduler struct {
 
 	// runsCtx is the parent of every run's context; cancelling it cancels
 	// every run (with a cause).
-	runsCtx    context.Context
-	cancelRuns context.CancelCauseFunc
-	wg         sync.WaitGroup // chains in progress and pending skip records
-	gate       *startGate     // holds history writes back while runs start
-	wake       chan struct{}  // nudges the schedule loop after a Reload
-	stop       chan struct{}  // closed when shutdown begins
+	runsCtx     context.Context
+	cancelRuns  context.CancelCauseFunc
+	wg          sync.WaitGroup // chains in progress and pending skip records
+	gate        *startGate     // holds history writes back while runs start
+	wake        chan struct{}  // nudges the schedule loop after a Reload
+	prewarmKick chan struct{}  // nudges the prewarm loop after a dispatch or a Reload
+	burst       atomic.Int64   // runs dispatched since the prewarm loop last looked
+	stop        chan struct{}  // closed when shutdown begins
 
 	mu       sync.Mutex
 	cfg      *Config
@@ -149,7 +152,9 @@ func New(opts Options) (*Scheduler, error) {
 		gate:     newStartGate(),
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
-		jobs:     make(map[string]*jobState),
+
+		prewarmKick: make(chan struct{}, 1),
+		jobs:        make(map[string]*jobState),
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
@@ -237,6 +242,7 @@ func (s *Scheduler) Reload(cfg *Config) error {
 	s.log.Info("configuration reloaded", slog.String(keyFile, cfg.Path), slog.Int(keyJobs, len(cfg.Jobs)),
 		slog.Any(keyAdded, added), slog.Any(keyRemoved, removed), slog.Any(keyChanged, changed))
 	s.nudge()
+	s.kickPrewarm(0)
 	return nil
 }
 
@@ -323,9 +329,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.started = true
 	s.mu.Unlock()
 	s.log.Info("scheduler started", slog.Int(keyJobs, len(s.Config().Jobs)))
+	if p, ok := s.runner.(Prewarmer); ok {
+		s.wg.Add(1)
+		go s.prewarmLoop(p)
+	}
 	for {
-		wait := s.dispatchDue()
-		t := s.clock.NewTimer(min(wait, maxWait))
+		next := s.dispatchDue()
+		// The wait is measured after the dispatch, which takes a while
+		// when many runs are due.
+		t := s.clock.NewTimer(min(next.Sub(s.clock.Now()), maxWait))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -337,9 +349,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
-// dispatchDue starts the runs that are due and returns the time until the
-// next one.
-func (s *Scheduler) dispatchDue() time.Duration {
+// dispatchDue starts the runs that are due and returns the time of the
+// next one (at most maxWait after now).
+func (s *Scheduler) dispatchDue() time.Time {
 	now := s.clock.Now().Round(0)
 	var l launch
 	defer l.start(s)
@@ -367,7 +379,7 @@ func (s *Scheduler) dispatchDue() time.Duration {
 		}
 		_, _ = s.startLocked(js, history.TriggerSchedule, scheduled, &l)
 	}
-	return wait
+	return now.Add(wait)
 }
 
 // latestDue returns the latest run time of j in [first, now] and how many

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/soracron/soracron/engine"
@@ -87,6 +88,14 @@ func stopReason(ctx context.Context, stop <-chan struct{}) string {
 // The script starts at once: the history row is created concurrently
 // (Begin), so that a burst of due runs does not wait in line for the
 // database; log records that come before the row exists wait for its id.
+//
+// The start delay of a scheduled run (the metric
+// soracron_run_start_delay_seconds) is the time from its scheduled time to
+// the moment its script starts executing: the runner's Request.OnStart,
+// which the engine calls once the run's sandbox is complete, just before
+// the script's main chunk. For a runner that does not call OnStart (or a
+// run that fails before its script starts) it is the time when the run is
+// handed to the runner.
 func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	j := c.job
 	attrs := []slog.Attr{slog.String(keyJob, j.Name)}
@@ -100,20 +109,35 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	buf.Level = s.capture
 	logger := slog.New(history.Tee(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf))
 
-	if n == 1 {
+	if n == 1 && len(c.preds) > 0 {
+		// Waiting for the runs it replaces is not starting.
 		c.leaveGate(s.gate)
 		s.waitPreds(c)
 	}
 	started := s.clock.Now()
 	go s.begin(c, n, started, idp)
-	if n == 1 && !c.scheduled.IsZero() {
-		s.metrics.startDelay.Observe(max(started.Sub(c.scheduled), 0).Seconds())
+	// onStart runs when the script starts; observed, by then or after the
+	// run, once.
+	var observed atomic.Bool
+	observe := func(at time.Time) {
+		if n == 1 && !c.scheduled.IsZero() && observed.CompareAndSwap(false, true) {
+			s.metrics.startDelay.Observe(max(at.Sub(c.scheduled), 0).Seconds())
+		}
+	}
+	onStart := func() {
+		c.leaveGate(s.gate)
+		observe(s.clock.Now())
 	}
 
 	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
 		Script: j.Script, Args: copyArgs(j.Args), DryRun: j.DryRun, Timeout: j.Timeout,
-		Concurrency: j.Concurrency, Logger: logger,
+		Concurrency: j.Concurrency, Logger: logger, OnStart: onStart,
 	}, logger)
+	c.leaveGate(s.gate)
+	observe(started)
+	// What follows (recording, logging) waits for the runs starting at the
+	// same time.
+	s.gate.wait()
 
 	outcome, errText := s.classify(c.ctx, runErr)
 	rec := history.Run{End: s.clock.Now(), Outcome: outcome, Error: s.redact.replace(errText)}
@@ -162,7 +186,6 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		return outcome, fmt.Errorf("%w: %w", errNotRecorded, err)
 	}
 	rec.ID = id
-	s.gate.wait()
 	if err := s.store.Finish(context.Background(), rec); err != nil {
 		s.log.Error("cannot record the end of a run", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id),
 			slog.Any(keyError, err))

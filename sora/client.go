@@ -230,7 +230,14 @@ func (c *Client) do(ctx context.Context, target string, data []byte) (json.RawMe
 			return reply, nil
 		}
 		lastErr = err
+		if ctx.Err() != nil {
+			// Cancellation, not the reply, is why this request ends.
+			return nil, fmt.Errorf("%w (after %d attempts, last: %v)", &TransportError{Target: target, Err: ctx.Err()}, attempt, err)
+		}
 		if attempt >= c.attempts || !c.retryable(ctx, err) {
+			if attempt > 1 {
+				return nil, fmt.Errorf("%w (after %d attempts)", err, attempt)
+			}
 			return nil, err
 		}
 		wait := c.backoff(attempt)
@@ -257,10 +264,21 @@ func (c *Client) retryable(ctx context.Context, err error) bool {
 	}
 	var te *TransportError
 	if errors.As(err, &te) {
-		// A reply too large or undecodable will not get better.
-		return !errors.Is(te.Err, errTooLarge)
+		// A reply too large, or a certificate that does not verify, will
+		// not get better.
+		return !errors.Is(te.Err, errTooLarge) && !tlsFailure(te.Err)
 	}
 	return false
+}
+
+// tlsFailure reports whether err is a TLS verification or protocol failure.
+func tlsFailure(err error) bool {
+	var cv *tls.CertificateVerificationError
+	var rh tls.RecordHeaderError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cv) || errors.As(err, &rh) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
 }
 
 // backoff returns the wait after the given attempt: exponential, capped,

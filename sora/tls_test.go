@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/soracron/soracron/sora"
 )
@@ -56,7 +58,8 @@ func TestTLS(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
 			cfg.URL = srv.URL
-			cfg.Attempts = 1
+			cfg.Attempts = 3
+			cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, time.Millisecond
 			c, err := sora.New(cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -72,6 +75,9 @@ func TestTLS(t *testing.T) {
 			case "verify":
 				if !errors.As(err, &ce) {
 					t.Fatalf("error = %v, want a certificate verification error", err)
+				}
+				if strings.Contains(err.Error(), "attempts") {
+					t.Fatalf("a certificate error was retried: %v", err)
 				}
 			case "status":
 				if !errors.As(err, &ae) || ae.Status != 401 || ae.Type != "no_client_cert" {

@@ -12,9 +12,17 @@
 // representable).
 //
 // All writes go through a single connection (SQLite has one writer; a pool
-// would only add lock contention), each Finish/Skip in one transaction with
-// prepared statements; reads use a separate pool of query_only connections,
-// which WAL lets proceed while a write is in progress.
+// would only add lock contention) and a single writer goroutine that commits
+// them in groups: the Begin, Finish and Skip calls queued while a transaction
+// is being written are written together in the next one (up to
+// Options.MaxBatch), with prepared statements. Each call returns once its
+// write is committed, so batching changes no guarantee: a run whose id Begin
+// returned is on disk and is marked interrupted by the next Open if the
+// process dies before its Finish is committed; a run whose Begin had not
+// been committed yet when the process died leaves no trace, and neither does
+// its Finish, which needs the id. Close commits the writes already queued.
+// Reads use a separate pool of query_only connections, which WAL lets proceed
+// while a write is in progress.
 //
 // Only one process may use a state file at a time: Open takes an exclusive,
 // non-blocking lock on PATH.lock and fails at once with an error matching
@@ -45,6 +53,7 @@ const (
 	DefaultKeep        = 100
 	DefaultMaxLogLines = 1000
 	DefaultMaxLogBytes = 256 << 10
+	DefaultMaxBatch    = 256
 )
 
 // Errors returned by the store; match them with errors.Is.
@@ -124,6 +133,14 @@ type Options struct {
 	PruneEvery int
 	// Now is the clock; nil = time.Now.
 	Now func() time.Time
+	// MaxBatch caps the writes (Begin, Finish, Skip) committed in one
+	// transaction; 0 = DefaultMaxBatch, 1 = one transaction per write.
+	MaxBatch int
+	// CommitDelay is how long the writer waits, once a write is queued, for
+	// more writes to commit with it (unless MaxBatch are queued first); 0 =
+	// no wait: the writes queued while a transaction is written go in the
+	// next one.
+	CommitDelay time.Duration
 }
 
 func (o Options) normalized() Options {
@@ -142,6 +159,9 @@ func (o Options) normalized() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = DefaultMaxBatch
+	}
 	return o
 }
 
@@ -155,8 +175,12 @@ type Store struct {
 	st          stmts
 	interrupted int
 
+	wake       chan struct{} // nudges the writer goroutine
+	writerDone chan struct{} // closed when the writer goroutine has ended
+
 	mu      sync.Mutex
 	pending map[string]int // per job: finishes since its last prune
+	queue   []*op          // writes waiting for the writer
 	closed  bool
 }
 
@@ -213,7 +237,13 @@ func (s *Store) open() error {
 	}
 	s.r.SetMaxOpenConns(4)
 	s.r.SetMaxIdleConns(4)
-	return s.prepare()
+	if err := s.prepare(); err != nil {
+		return err
+	}
+	s.wake = make(chan struct{}, 1)
+	s.writerDone = make(chan struct{})
+	go s.writeLoop()
+	return nil
 }
 
 // Interrupted returns how many runs Open found still running (left by a
@@ -223,8 +253,8 @@ func (s *Store) Interrupted() int { return s.interrupted }
 // Path returns the database path given to Open.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the database and releases the lock. Calls after Close fail with
-// ErrClosed; Close itself is idempotent.
+// Close commits the writes already queued, closes the database and releases
+// the lock. Calls after Close fail with ErrClosed; Close itself is idempotent.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -233,6 +263,10 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	if s.writerDone != nil {
+		s.wakeWriter()
+		<-s.writerDone
+	}
 	err := s.closeDB()
 	if uerr := s.lock.Close(); uerr != nil && err == nil {
 		err = fmt.Errorf("history: unlock: %w", uerr)

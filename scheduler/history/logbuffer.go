@@ -20,8 +20,9 @@ import (
 // slog.JSONHandler would show them (groups as nested maps).
 //
 // Attribute values are converted to JSON values at capture time: times become
-// RFC 3339 strings, durations strings like "1.5s", errors their text, other
-// values their JSON encoding (or fmt %+v text if they do not encode).
+// RFC 3339 strings, durations strings like "1.5s", errors their text,
+// json.Number values (numbers logged by scripts) JSON numbers, other values
+// their JSON encoding (or fmt %+v text if they do not encode).
 //
 // A LogBuffer and the handlers derived from it are safe for concurrent use.
 // Set Redact and Level before the first use.
@@ -262,6 +263,15 @@ func (c *collector) value(v slog.Value) any {
 		}
 	case []byte:
 		return c.str(string(x))
+	case json.Number:
+		// A number stays a number (json.Number is a Stringer), unless it
+		// is not a valid JSON number or its text holds a secret.
+		if s := x.String(); c.str(s) == s {
+			if _, err := json.Marshal(x); err == nil {
+				return x
+			}
+		}
+		return c.str(x.String())
 	case json.Marshaler, encoding.TextMarshaler:
 	case fmt.Stringer:
 		return c.str(x.String())

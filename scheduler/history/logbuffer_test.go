@@ -71,7 +71,9 @@ type creds struct {
 
 func TestLogBufferAttrs(t *testing.T) {
 	t0 := time.Date(2025, 5, 6, 7, 8, 9, 10, time.UTC)
-	redact := func(s string) string { return strings.ReplaceAll(s, "s3cr3t", "[REDACTED]") }
+	redact := func(s string) string {
+		return strings.NewReplacer("s3cr3t", "[REDACTED]", "12345", "[REDACTED]").Replace(s)
+	}
 	tests := []struct {
 		name      string
 		log       func(l *slog.Logger)
@@ -123,6 +125,16 @@ func TestLogBufferAttrs(t *testing.T) {
 			wantAttrs: map[string]any{"hdr": "Bearer [REDACTED]", "err": "auth failed for token [REDACTED]",
 				"creds": map[string]any{"user": "u", "token": "[REDACTED]", "tags": []any{"a-[REDACTED]"}},
 				"raw":   "[REDACTED]", "g": map[string]any{"k": "[REDACTED]"}, "n": int64(5)},
+		},
+		{
+			name: "json numbers stay numbers",
+			log: func(l *slog.Logger) {
+				l.Info("m", "runs", json.Number("1"), "ratio", json.Number("-2.5e3"), "bad", json.Number("0x1f"),
+					"nested", map[string]any{"n": json.Number("7")}, "secret", json.Number("12345"))
+			},
+			wantMsg: "m",
+			wantAttrs: map[string]any{"runs": json.Number("1"), "ratio": json.Number("-2.5e3"), "bad": "0x1f",
+				"nested": map[string]any{"n": json.Number("7")}, "secret": "[REDACTED]"},
 		},
 		{
 			name:      "unencodable values fall back to text",
@@ -345,3 +357,48 @@ func (failingHandler) Enabled(context.Context, slog.Level) bool  { return true }
 func (failingHandler) Handle(context.Context, slog.Record) error { return errFailing }
 func (f failingHandler) WithAttrs([]slog.Attr) slog.Handler      { return f }
 func (f failingHandler) WithGroup(string) slog.Handler           { return f }
+
+// TestStoredNumbers checks that numbers logged by scripts (json.Number
+// attributes) are stored as JSON numbers, and read back as numbers.
+func TestStoredNumbers(t *testing.T) {
+	tests := []struct {
+		name      string
+		value     any
+		wantJSON  string
+		wantValue any
+	}{
+		{"integer", json.Number("1"), `{"v":1}`, json.Number("1")},
+		{"float", json.Number("0.25"), `{"v":0.25}`, json.Number("0.25")},
+		{"not a JSON number", json.Number("1_000"), `{"v":"1_000"}`, "1_000"},
+		{"string", "1", `{"v":"1"}`, "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.db")
+			s := openStore(t, path, Options{})
+			buf := NewLogBuffer(0, 0)
+			slog.New(buf).Info("m", "v", tt.value)
+			id := runOnce(t, s, "a", OutcomeOK, buf.Lines()...)
+			if got := storedAttrs(t, s, id); got != tt.wantJSON {
+				t.Errorf("stored attrs = %s, want %s", got, tt.wantJSON)
+			}
+			r, err := s.Get(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Logs[0].Attrs["v"]; got != tt.wantValue {
+				t.Errorf("read back %#v, want %#v", got, tt.wantValue)
+			}
+		})
+	}
+}
+
+// storedAttrs returns the attrs column of the first log line of run id.
+func storedAttrs(t *testing.T, s *Store, id int64) string {
+	t.Helper()
+	var attrs string
+	if err := s.r.QueryRow(`SELECT attrs FROM run_logs WHERE run_id = ? AND seq = 0`, id).Scan(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	return attrs
+}

@@ -10,7 +10,10 @@ import (
 // Begin records the start of a run with OutcomeRunning and returns its id.
 // r.Job and r.Trigger (TriggerSchedule or TriggerManual) are required; a zero
 // r.Start means now and r.Attempt 0 means 1. Outcome, End, counts and logs are
-// ignored (see Finish); r.DryRun is recorded here.
+// ignored (see Finish); r.DryRun is recorded here. Begin returns once the run
+// is committed (in a batch with other writes, see the package doc): a run
+// whose id is known survives a crash of the process, and is then marked
+// interrupted by the next Open.
 func (s *Store) Begin(ctx context.Context, r Run) (int64, error) {
 	if err := s.checkOpen(); err != nil {
 		return 0, err
@@ -21,25 +24,25 @@ func (s *Store) Begin(ctx context.Context, r Run) (int64, error) {
 	if r.Start.IsZero() {
 		r.Start = s.opts.Now()
 	}
-	res, err := s.st.insert.ExecContext(ctx, r.Job, r.Trigger, max(r.Attempt, 1), nanos(r.Scheduled),
-		nanos(r.Start), nil, OutcomeRunning, "", nil, 0, nil, 0, r.DryRun)
-	if err != nil {
+	r.Error = ""
+	o := &op{kind: opBegin, run: r}
+	if err := s.submit(ctx, o); err != nil {
+		if o.state.Load() == opTaken {
+			return 0, err // already prefixed
+		}
 		return 0, fmt.Errorf("history: begin %s: %w", r.Job, err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("history: begin %s: %w", r.Job, err)
-	}
-	return id, nil
+	return o.id, nil
 }
 
-// Finish records the end of the running run r.ID in one transaction: End (zero
+// Finish records the end of the running run r.ID atomically: End (zero
 // means now), Outcome (a final outcome, required), Error, Result (valid JSON or
 // empty), Calls, CallsByAction, Writes and Logs (capped to Options.MaxLogLines
 // and MaxLogBytes with a final "... N lines dropped" marker). It then prunes
 // the run's job if due (see the package doc). Finish fails with ErrNotFound if
-// the run does not exist and with an error if it is no longer running. Call it
-// with a context that outlives the run's own, so cancelled runs are recorded.
+// the run does not exist and with an error if it is no longer running. It
+// returns once the end is committed. Call it with a context that outlives the
+// run's own, so cancelled runs are recorded.
 func (s *Store) Finish(ctx context.Context, r Run) error {
 	if err := s.checkOpen(); err != nil {
 		return err
@@ -61,44 +64,21 @@ func (s *Store) Finish(ctx context.Context, r Run) error {
 	if err != nil {
 		return fmt.Errorf("history: finish run %d: %w", r.ID, err)
 	}
-
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("history: finish run %d: %w", r.ID, err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	var job string
-	err = tx.StmtContext(ctx, s.st.finish).QueryRowContext(ctx, nanos(r.End), r.Outcome, r.Error, result,
-		r.Calls, encodeCalls(r.CallsByAction), r.Writes, r.ID).Scan(&job)
-	if errors.Is(err, sql.ErrNoRows) {
-		var outcome Outcome
-		err = tx.QueryRowContext(ctx, `SELECT outcome FROM runs WHERE id = ?`, r.ID).Scan(&outcome)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("history: finish run %d: %w", r.ID, ErrNotFound)
+	r.Logs = nil
+	o := &op{kind: opFinish, run: r, result: result, logs: logs}
+	if err := s.submit(ctx, o); err != nil {
+		if o.state.Load() == opTaken {
+			return err
 		}
-		if err == nil {
-			return fmt.Errorf("history: finish run %d: run is already %s", r.ID, outcome)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("history: finish run %d: %w", r.ID, err)
-	}
-	if err := s.insertLogs(ctx, tx, r.ID, logs); err != nil {
-		return fmt.Errorf("history: finish run %d: %w", r.ID, err)
-	}
-	if err := s.maybePrune(ctx, tx, job); err != nil {
-		return fmt.Errorf("history: finish run %d: %w", r.ID, err)
-	}
-	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("history: finish run %d: %w", r.ID, err)
 	}
 	return nil
 }
 
-// Skip records, in one transaction, a run that did not start (OutcomeSkipped)
-// and returns its id. Start and End are r.Start, or now if it is zero; r.Error
+// Skip records, atomically, a run that did not start (OutcomeSkipped) and
+// returns its id. Start and End are r.Start, or now if it is zero; r.Error
 // should say why the run was skipped. r.Logs are stored like in Finish. The
-// job is pruned if due.
+// job is pruned if due. Skip returns once the run is committed.
 func (s *Store) Skip(ctx context.Context, r Run) (int64, error) {
 	if err := s.checkOpen(); err != nil {
 		return 0, err
@@ -113,30 +93,15 @@ func (s *Store) Skip(ctx context.Context, r Run) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("history: skip %s: %w", r.Job, err)
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
+	r.Logs = nil
+	o := &op{kind: opSkip, run: r, logs: logs}
+	if err := s.submit(ctx, o); err != nil {
+		if o.state.Load() == opTaken {
+			return 0, err
+		}
 		return 0, fmt.Errorf("history: skip %s: %w", r.Job, err)
 	}
-	defer func() { _ = tx.Rollback() }()
-	res, err := tx.StmtContext(ctx, s.st.insert).ExecContext(ctx, r.Job, r.Trigger, max(r.Attempt, 1),
-		nanos(r.Scheduled), nanos(r.Start), nanos(r.Start), OutcomeSkipped, r.Error, nil, 0, nil, 0, r.DryRun)
-	if err != nil {
-		return 0, fmt.Errorf("history: skip %s: %w", r.Job, err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("history: skip %s: %w", r.Job, err)
-	}
-	if err := s.insertLogs(ctx, tx, id, logs); err != nil {
-		return 0, fmt.Errorf("history: skip %s: %w", r.Job, err)
-	}
-	if err := s.maybePrune(ctx, tx, r.Job); err != nil {
-		return 0, fmt.Errorf("history: skip %s: %w", r.Job, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("history: skip %s: %w", r.Job, err)
-	}
-	return id, nil
+	return o.id, nil
 }
 
 func validateNew(r Run) error {
@@ -145,41 +110,6 @@ func validateNew(r Run) error {
 	}
 	if r.Trigger != TriggerSchedule && r.Trigger != TriggerManual {
 		return fmt.Errorf("job %s: invalid trigger %q", r.Job, r.Trigger)
-	}
-	return nil
-}
-
-func (s *Store) insertLogs(ctx context.Context, tx *sql.Tx, id int64, logs []encodedLine) error {
-	if len(logs) == 0 {
-		return nil
-	}
-	st := tx.StmtContext(ctx, s.st.insertLog)
-	for i, l := range logs {
-		if _, err := st.ExecContext(ctx, id, i, l.timeNS, l.level, l.msg, l.attrs); err != nil {
-			return fmt.Errorf("insert log line: %w", err)
-		}
-	}
-	return nil
-}
-
-// maybePrune prunes job to Options.Keep runs on every
-// Options.PruneEvery-th call for that job.
-func (s *Store) maybePrune(ctx context.Context, tx *sql.Tx, job string) error {
-	if s.opts.Keep < 0 {
-		return nil
-	}
-	s.mu.Lock()
-	s.pending[job]++
-	due := s.pending[job] >= s.opts.PruneEvery
-	if due {
-		s.pending[job] = 0
-	}
-	s.mu.Unlock()
-	if !due {
-		return nil
-	}
-	if _, err := tx.StmtContext(ctx, s.st.prune).ExecContext(ctx, job, s.opts.Keep); err != nil {
-		return fmt.Errorf("prune %s: %w", job, err)
 	}
 	return nil
 }
