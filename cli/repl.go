@@ -24,7 +24,6 @@ import (
 
 	"github.com/soracron/soracron/bindings"
 	"github.com/soracron/soracron/engine"
-	"github.com/soracron/soracron/sora"
 )
 
 // replChunk is the chunk name of REPL input in error messages (stdin:2: ...).
@@ -86,19 +85,11 @@ func runRepl(ctx context.Context, app *App, f *replFlags) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	tgt, err := resolveTarget(app, &f.sora, f.emulator)
+	tgt, client, err := f.sora.connect(app, f.emulator, bindings.DefaultConcurrency)
 	if err != nil {
 		return err
 	}
 	defer tgt.close()
-	cfg, err := f.sora.config(tgt.url, bindings.DefaultConcurrency)
-	if err != nil {
-		return usageErr(err)
-	}
-	client, err := sora.New(cfg)
-	if err != nil {
-		return usageErr(err)
-	}
 	defer client.CloseIdleConnections()
 	eng := engine.New(engine.Options{Client: client, Logger: logger})
 	r, err := newRepl(eng, app.Stdout, app.Stderr)

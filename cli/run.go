@@ -18,7 +18,6 @@ import (
 
 	"github.com/soracron/soracron/bindings"
 	"github.com/soracron/soracron/engine"
-	"github.com/soracron/soracron/sora"
 )
 
 // noFixture is the value of a bare --emulator: the built-in demo channel.
@@ -148,19 +147,11 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 	if err != nil {
 		return usageErr(err)
 	}
-	tgt, err := resolveTarget(app, &f.sora, f.emulator)
+	tgt, client, err := f.sora.connect(app, f.emulator, f.concurrency)
 	if err != nil {
 		return err
 	}
 	defer tgt.close()
-	cfg, err := f.sora.config(tgt.url, f.concurrency)
-	if err != nil {
-		return usageErr(err)
-	}
-	client, err := sora.New(cfg)
-	if err != nil {
-		return usageErr(err)
-	}
 	defer client.CloseIdleConnections()
 
 	var progress io.Writer

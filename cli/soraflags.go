@@ -71,3 +71,22 @@ func (f *soraFlags) config(url string, maxConns int) (sora.Config, error) {
 		MaxConns: max(maxConns, sora.DefaultMaxConns),
 	}, nil
 }
+
+// connect resolves where Sora is (--sora-url, $SORA_URL or the in-process
+// emulator of --emulator) and returns a client for it. The caller closes the
+// target when done.
+func (f *soraFlags) connect(app *App, emulatorFlag string, maxConns int) (*target, *sora.Client, error) {
+	tgt, err := resolveTarget(app, f, emulatorFlag)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := f.config(tgt.url, maxConns)
+	if err == nil {
+		var client *sora.Client
+		if client, err = sora.New(cfg); err == nil {
+			return tgt, client, nil
+		}
+	}
+	tgt.close()
+	return nil, nil, usageErr(err)
+}
