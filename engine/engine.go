@@ -4,7 +4,10 @@
 // standard library, a require that loads preloaded modules (sora, json, log,
 // time) and .lua files under the script's own directory, a context carrying
 // the run's timeout and cancellation, and print routed to the run's logger.
-// Compiled chunks are cached by path and content and shared between runs.
+// The LState is built when the run starts, or ahead of it by Prewarm (still
+// for that run only); the Go function values of the libraries are shared.
+// Compiled chunks are cached by path and content and shared between runs; a
+// script file that has not changed since it was read is not read again.
 package engine
 
 import (

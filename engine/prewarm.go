@@ -145,6 +145,7 @@ func (e *Engine) newSandbox() *sandbox {
 	}
 	sb.preload.RawSetString("json", fn.jsonLoader)
 	sb.preload.RawSetString("time", fn.timeLoader)
+	// The functions of the run that takes the sandbox.
 	sb.preload.RawSetString("sora", L.NewFunction(func(L *lua.LState) int { return sb.run.loadSora(L) }))
 	sb.preload.RawSetString("log", L.NewFunction(func(L *lua.LState) int {
 		return bindings.NewLog(sb.run.logger).Loader(L)

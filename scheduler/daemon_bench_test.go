@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,7 +36,6 @@ type delayRunner struct {
 	delays   []time.Duration
 	dispatch []time.Duration
 	setup    []time.Duration
-	bursts   map[time.Time][]time.Duration // DEBUG
 }
 
 func (r *delayRunner) Run(ctx context.Context, req engine.Request) (*engine.Result, error) {
@@ -61,10 +58,6 @@ func (r *delayRunner) Run(ctx context.Context, req engine.Request) (*engine.Resu
 	}
 	r.mu.Lock()
 	if r.measure {
-		if r.bursts == nil {
-			r.bursts = map[time.Time][]time.Duration{}
-		}
-		r.bursts[t.scheduled] = append(r.bursts[t.scheduled], started.Sub(t.scheduled))
 		r.delays = append(r.delays, started.Sub(t.scheduled))
 		r.dispatch = append(r.dispatch, t.dispatched.Sub(t.scheduled))
 		r.setup = append(r.setup, started.Sub(called))
@@ -87,8 +80,6 @@ func (r *delayRunner) Prewarmed() int {
 	}
 	return 0
 }
-
-var progStart = time.Now() // DEBUG
 
 // noopRunner is a runner without script: it isolates the daemon's own cost.
 type noopRunner struct{}
@@ -209,15 +200,6 @@ func benchmarkDaemon(b *testing.B, inner Runner) {
 		time.Sleep(time.Second)
 		rssMax = max(rssMax, procStatus("VmRSS"))
 	}
-	if f := os.Getenv("DEBUG_HEAP"); f != "" { // DEBUG
-		runtime.GC()
-		hf, _ := os.Create(f)
-		_ = pprof.WriteHeapProfile(hf)
-		hf.Close()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		b.Logf("DEBUG prewarmed %d heap inuse %d MB", runner.Prewarmed(), ms.HeapInuse>>20)
-	}
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	runner.mu.Lock()
 	runner.measure = false
@@ -232,18 +214,6 @@ func benchmarkDaemon(b *testing.B, inner Runner) {
 	slices.Sort(delays)
 	slices.Sort(dispatch)
 	slices.Sort(setup)
-	if os.Getenv("DEBUG_BURSTS") != "" { // DEBUG
-		keys := []time.Time{}
-		for k := range runner.bursts {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b time.Time) int { return a.Compare(b) })
-		for _, k := range keys {
-			d := runner.bursts[k]
-			slices.Sort(d)
-			b.Logf("burst @%.3fs: n=%d p10 %s p50 %s p90 %s max %s", k.Sub(progStart).Seconds(), len(d), percentile(d, 0.1).Round(time.Millisecond), percentile(d, 0.5).Round(time.Millisecond), percentile(d, 0.9).Round(time.Millisecond), percentile(d, 1).Round(time.Millisecond))
-		}
-	}
 	skipped := 0
 	mfs, err := metrics.Registry().Gather()
 	if err != nil {

@@ -3,11 +3,13 @@ package scheduler
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -85,6 +87,32 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// jobMetrics are the metrics a job's successful runs update, looked up
+// once (by label values) instead of at every run.
+type jobMetrics struct {
+	ok       prometheus.Counter  // runs ending ok
+	duration prometheus.Observer // run durations
+}
+
+// observeRun counts a run of js that ended with outcome after dur.
+func (s *Scheduler) observeRun(js *jobState, outcome history.Outcome, dur time.Duration) {
+	if outcome != history.OutcomeOK {
+		s.metrics.runs.WithLabelValues(js.name, string(outcome)).Inc()
+		s.metrics.duration.WithLabelValues(js.name).Observe(dur.Seconds())
+		return
+	}
+	jm := js.metrics.Load()
+	if jm == nil {
+		js.metrics.CompareAndSwap(nil, &jobMetrics{
+			ok:       s.metrics.runs.WithLabelValues(js.name, string(history.OutcomeOK)),
+			duration: s.metrics.duration.WithLabelValues(js.name),
+		})
+		jm = js.metrics.Load()
+	}
+	jm.ok.Inc()
+	jm.duration.Observe(dur.Seconds())
 }
 
 // ObserveRequest counts one HTTP attempt to Sora; it is meant to be the

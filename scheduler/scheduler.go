@@ -90,6 +90,13 @@ type Options struct {
 // Scheduler is the cron daemon: it starts the runs of the jobs of a
 // Config when they are due, applies their concurrency policies, timeouts
 // and retries, and records every run in the history.
+//
+// Many runs may be due at the same instant (a thousand jobs on
+// "@every 1s"). Their scripts start first: the history writes and the
+// bookkeeping of the runs wait until they have (see startGate), the
+// sandboxes of the runs are built ahead while the daemon is idle when the
+// Runner is a Prewarmer, and the garbage of a burst is collected while
+// idle too (see prewarmLoop).
 type Scheduler struct {
 	runner   Runner
 	store    *history.Store
@@ -130,6 +137,8 @@ type jobState struct {
 	// read from the history (or set by a run since).
 	last       *history.Run
 	lastLoaded bool
+	// metrics are the job's run metrics, made at its first successful run.
+	metrics atomic.Pointer[jobMetrics]
 }
 
 // New returns a Scheduler of opts.Config. It compiles every script when

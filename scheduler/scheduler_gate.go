@@ -8,16 +8,19 @@ import (
 // maxGateWait bounds how long history writes wait for runs to start.
 const maxGateWait = 250 * time.Millisecond
 
-// startGate (nil: no gate) holds history writes back while runs are starting. When many
-// jobs are due at the same instant (1,000 jobs on "@every 1s"), the CPU
-// first goes to starting their scripts, and the database work (one
-// transaction per Begin and per Finish, on a single writer connection)
-// follows; otherwise every start waits behind the writes of the runs
-// started before it. A write waits at most maxGateWait.
+// startGate (nil: no gate) holds history writes, and the work that follows
+// the end of a run, back while runs are starting. When many jobs are due at
+// the same instant (1,000 jobs on "@every 1s"), the CPU first goes to
+// starting their scripts, and the bookkeeping and database work follows;
+// otherwise every start waits behind the work of the runs started before
+// it. The gate closes when a run is dispatched while none is starting, and
+// the work it holds waits at most until maxGateWait after that.
 type startGate struct {
-	mu   sync.Mutex
-	n    int           // runs dispatched whose script has not started
-	open chan struct{} // closed while n == 0
+	mu      sync.Mutex
+	n       int           // runs dispatched whose script has not started
+	open    chan struct{} // closed while n == 0
+	expired chan struct{} // closed maxGateWait after the gate closed
+	timer   *time.Timer   // closes expired
 }
 
 func newStartGate() *startGate {
@@ -34,6 +37,9 @@ func (g *startGate) add() {
 	g.mu.Lock()
 	if g.n == 0 {
 		g.open = make(chan struct{})
+		expired := make(chan struct{})
+		g.expired = expired
+		g.timer = time.AfterFunc(maxGateWait, func() { close(expired) })
 	}
 	g.n++
 	g.mu.Unlock()
@@ -48,27 +54,22 @@ func (g *startGate) done() {
 	g.n--
 	if g.n == 0 {
 		close(g.open)
+		g.timer.Stop()
 	}
 	g.mu.Unlock()
 }
 
-// wait returns once no run is starting, or after maxGateWait.
+// wait returns once no run is starting, or once the gate has been closed
+// for maxGateWait.
 func (g *startGate) wait() {
 	if g == nil {
 		return
 	}
 	g.mu.Lock()
-	ch := g.open
+	open, expired := g.open, g.expired
 	g.mu.Unlock()
 	select {
-	case <-ch:
-		return
-	default:
-	}
-	t := time.NewTimer(maxGateWait)
-	defer t.Stop()
-	select {
-	case <-ch:
-	case <-t.C:
+	case <-open:
+	case <-expired:
 	}
 }

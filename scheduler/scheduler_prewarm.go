@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"os"
 	"runtime"
 	"time"
 )
@@ -47,7 +46,7 @@ const (
 func (s *Scheduler) prewarmLoop(p Prewarmer) {
 	defer s.wg.Done()
 	for {
-		if s.burst.Swap(0) >= idleGCBurst && os.Getenv("XGC") != "0" {
+		if s.burst.Swap(0) >= idleGCBurst {
 			s.gate.wait()
 			runtime.GC()
 		}

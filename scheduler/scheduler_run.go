@@ -116,8 +116,8 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	}
 	started := s.clock.Now()
 	go s.begin(c, n, started, idp)
-	// onStart runs when the script starts; observed, by then or after the
-	// run, once.
+	// The start delay is observed once: when the script starts, or after
+	// the run if the runner did not say.
 	var observed atomic.Bool
 	observe := func(at time.Time) {
 		if n == 1 && !c.scheduled.IsZero() && observed.CompareAndSwap(false, true) {
@@ -133,14 +133,15 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		Script: j.Script, Args: copyArgs(j.Args), DryRun: j.DryRun, Timeout: j.Timeout,
 		Concurrency: j.Concurrency, Logger: logger, OnStart: onStart,
 	}, logger)
+	end := s.clock.Now()
+	outcome, errText := s.classify(c.ctx, runErr)
 	c.leaveGate(s.gate)
 	observe(started)
 	// What follows (recording, logging) waits for the runs starting at the
 	// same time.
 	s.gate.wait()
 
-	outcome, errText := s.classify(c.ctx, runErr)
-	rec := history.Run{End: s.clock.Now(), Outcome: outcome, Error: s.redact.replace(errText)}
+	rec := history.Run{End: end, Outcome: outcome, Error: s.redact.replace(errText)}
 	if res != nil {
 		for _, v := range res.Stats.Calls {
 			rec.Calls += v
@@ -165,8 +166,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		level = slog.LevelError
 	}
 	rec.Logs = buf.Lines()
-	s.metrics.runs.WithLabelValues(j.Name, string(outcome)).Inc()
-	s.metrics.duration.WithLabelValues(j.Name).Observe(dur.Seconds())
+	s.observeRun(c.js, outcome, dur)
 	id, err := idp.wait()
 	if s.log.Enabled(context.Background(), level) {
 		// The daemon's log only: the run's row has all of it.

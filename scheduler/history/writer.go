@@ -151,9 +151,6 @@ func (s *Store) nextBatch(timer **time.Timer) (batch []*op, stop bool) {
 	rest := copy(s.queue, s.queue[k:])
 	clear(s.queue[rest:])
 	s.queue = s.queue[:rest]
-	if rest > 0 {
-		s.wakeWriter() // more is waiting: no need to wait for a wake-up
-	}
 	return batch, false
 }
 
@@ -169,6 +166,17 @@ func (s *Store) writeBatch(batch []*op) {
 	if len(ops) == 0 {
 		return
 	}
+	defer func() {
+		// A bug must not leave the callers waiting forever.
+		if r := recover(); r != nil {
+			for _, o := range ops {
+				o.fail(fmt.Errorf("internal error: %v", r))
+			}
+		}
+		for _, o := range ops {
+			close(o.done)
+		}
+	}()
 	if err := s.execBatch(ops); err != nil {
 		if len(ops) == 1 {
 			ops[0].fail(err)
@@ -180,9 +188,6 @@ func (s *Store) writeBatch(batch []*op) {
 				}
 			}
 		}
-	}
-	for _, o := range ops {
-		close(o.done)
 	}
 }
 
