@@ -26,6 +26,11 @@ type poolTask struct {
 // execute sends t's requests; it runs on a pool goroutine and must not touch
 // any LState.
 func (s *Sora) execute(ctx context.Context, t *poolTask) {
+	if ctx.Err() != nil {
+		// Queued before the context ended: never sent, not a failed call.
+		t.cancel(ctx)
+		return
+	}
 	for _, r := range t.reqs {
 		raw, err := s.client.Call(ctx, r.target, rawBody(r))
 		if !r.quiet {
@@ -55,7 +60,7 @@ func (t *poolTask) cancel(ctx context.Context) {
 // cancels the requests in flight and waits for them before it propagates.
 func (s *Sora) runTasks(parent context.Context, conc int, next func() *poolTask, done func(*poolTask)) (stopped bool) {
 	ctx, cancel := context.WithCancel(parent)
-	jobs := make(chan *poolTask)
+	jobs := make(chan *poolTask, conc)
 	results := make(chan *poolTask, conc)
 	var wg sync.WaitGroup
 	wg.Add(conc)
