@@ -244,7 +244,7 @@ func runEmulator(cmd *cobra.Command, app *App, o emulatorOptions) error {
 		fmt.Fprintln(stderr, "soracron emulator: no connections yet (add some with POST /emulator/connections)")
 	}
 	for _, c := range channels {
-		fmt.Fprintf(stderr, "soracron emulator: channel %q: %d connections\n", c.ChannelID, c.Connections)
+		fmt.Fprintf(stderr, "soracron emulator: channel %q: %d connections%s\n", c.ChannelID, c.Connections, someIDs(e, c.ChannelID))
 	}
 	if !isLoopback(host) {
 		fmt.Fprintf(stderr, "soracron emulator: warning: %s is not a loopback address: anyone who can reach it can read and change metadata (there is no authentication)\n", o.listen)
@@ -281,4 +281,20 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// someIDs lists the first connection ids of a channel, so an operator can
+// reproduce requests with curl at once.
+func someIDs(e *emulator.Emulator, channelID string) string {
+	const show = 3
+	conns := e.Connections(channelID)
+	ids := make([]string, 0, show)
+	for _, c := range conns[:min(show, len(conns))] {
+		ids = append(ids, c.ConnectionID)
+	}
+	more := ""
+	if len(conns) > show {
+		more = ", ..."
+	}
+	return " (" + strings.Join(ids, ", ") + more + ")"
 }
