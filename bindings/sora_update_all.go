@@ -1,7 +1,9 @@
 package bindings
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -116,10 +118,18 @@ func (s *Sora) luaUpdateAll(L *lua.LState) int {
 		for next() != nil {
 		}
 	} else {
-		s.runTasks(ctxOf(L), poolSize(o.concurrency, n), next, done)
+		stopped := s.runTasks(ctxOf(L), poolSize(o.concurrency, n), next, done)
+		if stopped {
+			// The run is ending (timeout or cancellation) and the script
+			// will not see the summary: say here which half was written.
+			s.log.Warn("sora.update_all: stopped before the end", "channel_id", ch,
+				"written", len(written), "not_written", len(notWritten),
+				"written_ids", someIDs(written), "not_written_ids", someIDs(notWritten))
+		}
 	}
 	if failed > 0 {
 		s.log.Warn("sora.update_all: writes failed", "channel_id", ch, "failed", failed, "changed", changed,
+			"not_written_ids", someIDs(notWritten),
 			"error", lua.LVAsString(L.ToStringMeta(errs.RawGetInt(1).(*lua.LTable).RawGetString("err"))))
 	}
 	sum := L.CreateTable(0, 7)
@@ -143,4 +153,17 @@ func idArray(L *lua.LState, ids []string) *lua.LTable {
 	}
 	MarkArray(L, t)
 	return t
+}
+
+// maxLoggedIDs bounds the connection ids one log line lists.
+const maxLoggedIDs = 100
+
+// someIDs returns ids, sorted, for a log line: all of them up to
+// maxLoggedIDs, then the count of the rest.
+func someIDs(ids []string) string {
+	sorted := slices.Sorted(slices.Values(ids))
+	if len(sorted) <= maxLoggedIDs {
+		return strings.Join(sorted, ",")
+	}
+	return strings.Join(sorted[:maxLoggedIDs], ",") + fmt.Sprintf(",... (%d more)", len(sorted)-maxLoggedIDs)
 }
