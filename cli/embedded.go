@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/spf13/pflag"
 	"io"
 
 	"github.com/soracron/soracron/emulator"
@@ -15,11 +16,12 @@ import (
 var demoFixture []byte
 
 // startEmbeddedEmulator starts the emulator in-process on a loopback port,
-// loaded with fixture (a file) or the demo channel.
+// loaded with fixture (a file) or, for noFixture (a bare --emulator), the
+// demo channel.
 func startEmbeddedEmulator(fixture string) (*target, error) {
 	e := emulator.New(emulator.Options{})
 	var err error
-	if fixture == "" {
+	if fixture == noFixture {
 		err = e.LoadFixtureYAML(demoFixture)
 	} else {
 		err = e.LoadFixture(fixture)
@@ -47,4 +49,11 @@ func dumpEmulator(w io.Writer, e *emulator.Emulator) {
 			fmt.Fprintf(w, "  %s %s %s\n", ch.ChannelID, c.ConnectionID, md)
 		}
 	}
+}
+
+// emulatorFlag registers --emulator[=FIXTURE]: a bare --emulator is the
+// demo channel (noFixture), --emulator=FILE a fixture file.
+func emulatorFlag(fs *pflag.FlagSet, v *string, usage string) {
+	fs.StringVar(v, "emulator", "", usage+" (its demo channel \"sora\"); --emulator=FILE loads a fixture instead")
+	fs.Lookup("emulator").NoOptDefVal = noFixture
 }

@@ -189,7 +189,7 @@ func describeFaults(f *emulator.Faults) string {
 
 // isLoopback reports whether a listen host only accepts local connections.
 func isLoopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))

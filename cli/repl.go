@@ -74,8 +74,7 @@ the session was interrupted); 2 usage error.`,
 	}
 	fs := cmd.Flags()
 	f.sora.register(fs)
-	fs.StringVar(&f.emulator, "emulator", "", "use the built-in emulator; --emulator=FILE loads a fixture")
-	fs.Lookup("emulator").NoOptDefVal = noFixture
+	emulatorFlag(fs, &f.emulator, "use the built-in emulator")
 	fs.StringVar(&f.logLevel, "log-level", "info", "level of the log module's output on stderr: debug, info, warn or error")
 	return cmd
 }

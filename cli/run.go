@@ -86,8 +86,7 @@ Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
 	f.sora.register(fs)
 	fs.StringArrayVar(&f.args, "arg", nil, "script argument KEY=VALUE, a string in args.KEY (repeatable)")
 	fs.StringVar(&f.argsJSON, "args-json", "", "script arguments as a JSON object; values keep their JSON types")
-	fs.StringVar(&f.emulator, "emulator", "", "run against the built-in emulator with its demo channel; --emulator=FILE loads a fixture instead")
-	fs.Lookup("emulator").NoOptDefVal = noFixture
+	emulatorFlag(fs, &f.emulator, "run against the built-in emulator")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "send no write to Sora; print the plan of what would be written")
 	fs.StringVar(&f.planJSON, "plan-json", "", "with --dry-run, also write the plan as JSON to this file")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "stop the script after this long (0 = no limit)")
@@ -113,11 +112,7 @@ func resolveTarget(app *App, sf *soraFlags, emulatorFlag string) (*target, error
 		if sf.url != "" {
 			return nil, usageErr(errors.New("give either --sora-url or --emulator, not both"))
 		}
-		fixture := emulatorFlag
-		if fixture == noFixture {
-			fixture = ""
-		}
-		return startEmbeddedEmulator(fixture)
+		return startEmbeddedEmulator(emulatorFlag)
 	}
 	url := sf.url
 	if url == "" {

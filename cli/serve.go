@@ -86,8 +86,7 @@ syntax errors).`,
 	fs.StringVar(&f.state, "state", "soracron.db", "run history database (SQLite; locked while serve runs)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token the HTTP API requires (needed for a non-loopback --listen)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", scheduler.DefaultShutdownTimeout, "on SIGINT/SIGTERM, how long to wait for runs in progress before cancelling them")
-	fs.StringVar(&f.emulator, "emulator", "", "run the jobs against the built-in emulator instead of sora.url; --emulator=FILE loads a fixture")
-	fs.Lookup("emulator").NoOptDefVal = noFixture
+	emulatorFlag(fs, &f.emulator, "run the jobs against the built-in emulator instead of sora.url")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
@@ -141,11 +140,7 @@ func loopbackAddr(addr string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("--listen %q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
 	}
-	if strings.EqualFold(host, "localhost") {
-		return true, nil
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback(), nil
+	return isLoopback(host), nil
 }
 
 // readToken reads the API token of --token-file.
@@ -204,11 +199,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 
 	var emuURL string
 	if f.emulator != "" {
-		fixture := f.emulator
-		if fixture == noFixture {
-			fixture = ""
-		}
-		tgt, err := startEmbeddedEmulator(fixture)
+		tgt, err := startEmbeddedEmulator(f.emulator)
 		if err != nil {
 			return err
 		}
