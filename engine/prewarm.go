@@ -35,7 +35,7 @@ type sandboxFuncs struct {
 	once                              sync.Once
 	pcall, xpcall, assert, error      *lua.LFunction
 	osTime, osDate, osClock, osGetenv *lua.LFunction
-	jsonLoader, timeLoader            *lua.LFunction
+	loaders                           map[string]*lua.LFunction // of the modules that do not depend on the run
 }
 
 // sharedFuncs returns the engine's sandboxFuncs, made on first use.
@@ -50,8 +50,7 @@ func (e *Engine) sharedFuncs() *sandboxFuncs {
 		f.assert, f.error = L.NewFunction(luaAssert), L.NewFunction(luaError)
 		f.osTime, f.osDate = L.NewFunction(e.osTime), L.NewFunction(e.osDate)
 		f.osClock, f.osGetenv = L.NewFunction(e.std.osClock), L.NewFunction(e.std.osGetenv)
-		f.jsonLoader = L.NewFunction(bindings.JSONLoader)
-		f.timeLoader = L.NewFunction(bindings.NewTime(e.opts.Now).Loader)
+		f.loaders = e.sharedLoaders(L)
 	})
 	return f
 }
@@ -139,17 +138,19 @@ func (e *Engine) newSandbox() *sandbox {
 	g.RawSetString("os", osmod)
 	sb.loaded.RawSetString("os", osmod)
 
-	sb.preload = L.CreateTable(0, 4)
+	sb.preload = L.CreateTable(0, len(moduleNames))
 	if e.opts.MaxStringBytes != bindings.JSONMaxBytes {
 		bindings.SetJSONMaxBytes(L, e.opts.MaxStringBytes) // json.encode/decode follow MaxStringBytes
 	}
-	sb.preload.RawSetString("json", fn.jsonLoader)
-	sb.preload.RawSetString("time", fn.timeLoader)
+	for name, loader := range fn.loaders {
+		sb.preload.RawSetString(name, loader)
+	}
 	// The functions of the run that takes the sandbox.
 	sb.preload.RawSetString("sora", L.NewFunction(func(L *lua.LState) int { return sb.run.loadSora(L) }))
 	sb.preload.RawSetString("log", L.NewFunction(func(L *lua.LState) int {
 		return bindings.NewLog(sb.run.logger).Loader(L)
 	}))
+	sb.preload.RawSetString("http", L.NewFunction(func(L *lua.LState) int { return sb.run.loadHTTP(L) }))
 	g.RawSetString("print", L.NewFunction(func(L *lua.LState) int { return sb.run.print(L) }))
 	g.RawSetString("require", L.NewFunction(func(L *lua.LState) int { return sb.run.require(L) }))
 	sb.handler = L.NewFunction(func(L *lua.LState) int { return sb.run.handle(L) })
