@@ -5,7 +5,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
+	lualog "github.com/soracron/soracron/bindings/log"
 )
 
 // MaxPrewarmed caps the sandboxes Prewarm keeps ready (a fresh sandbox
@@ -139,8 +140,8 @@ func (e *Engine) newSandbox() *sandbox {
 	sb.loaded.RawSetString("os", osmod)
 
 	sb.preload = L.CreateTable(0, len(moduleNames))
-	if e.opts.MaxStringBytes != bindings.JSONMaxBytes {
-		bindings.SetJSONMaxBytes(L, e.opts.MaxStringBytes) // json.encode/decode follow MaxStringBytes
+	if e.opts.MaxStringBytes != luajson.MaxBytes {
+		luajson.SetMaxBytes(L, e.opts.MaxStringBytes) // json.encode/decode follow MaxStringBytes
 	}
 	for name, loader := range fn.loaders {
 		sb.preload.RawSetString(name, loader)
@@ -148,7 +149,7 @@ func (e *Engine) newSandbox() *sandbox {
 	// The functions of the run that takes the sandbox.
 	sb.preload.RawSetString("sora", L.NewFunction(func(L *lua.LState) int { return sb.run.loadSora(L) }))
 	sb.preload.RawSetString("log", L.NewFunction(func(L *lua.LState) int {
-		return bindings.NewLog(sb.run.logger).Loader(L)
+		return lualog.New(sb.run.logger).Loader(L)
 	}))
 	sb.preload.RawSetString("http", L.NewFunction(func(L *lua.LState) int { return sb.run.loadHTTP(L) }))
 	g.RawSetString("print", L.NewFunction(func(L *lua.LState) int { return sb.run.print(L) }))
@@ -157,7 +158,7 @@ func (e *Engine) newSandbox() *sandbox {
 	// The key of args, so that setting it does not grow the table; the run
 	// sets its value before any script sees it.
 	g.RawSetString("args", lua.LFalse)
-	bindings.Null(L) // makes the json state (null, the array and object markers) now
+	luajson.Null(L) // makes the json state (null, the array and object markers) now
 	pkg := L.CreateTable(0, 2)
 	pkg.RawSetString("loaded", sb.loaded)
 	pkg.RawSetString("preload", sb.preload)

@@ -13,17 +13,20 @@ import (
 // MaxRandomBytes is the most bytes random_bytes returns in one call.
 const MaxRandomBytes = 1 << 20
 
-// api is the module's function table.
-var api = map[string]lua.LGFunction{
-	"sha256":       sha256Hex,
-	"hmac_sha256":  hmacSHA256,
-	"random_bytes": randomBytes,
-	"uuid_v4":      uuidV4,
-	"uuid_v7":      uuidV7,
+// functions is the module's function table.
+func functions() map[string]lua.LGFunction {
+	return map[string]lua.LGFunction{
+		"sha256":       sha256Hex,
+		"hmac_sha256":  hmacSHA256,
+		"random_bytes": randomBytes,
+		"uuid_v4":      uuidV4,
+		"uuid_v7":      uuidV7,
+	}
 }
 
 // Loader is the lua.LGFunction of require("crypto").
 func Loader(L *lua.LState) int {
+	api := functions()
 	L.Push(L.SetFuncs(L.CreateTable(0, len(api)), api))
 	return 1
 }

@@ -103,8 +103,8 @@ func New(opts Options) *Module {
 	return m
 }
 
-// api is the module's function table.
-func (m *Module) api() map[string]lua.LGFunction {
+// functions is the module's function table.
+func (m *Module) functions() map[string]lua.LGFunction {
 	return map[string]lua.LGFunction{
 		"get":     m.get,
 		"post":    m.post,
@@ -114,7 +114,7 @@ func (m *Module) api() map[string]lua.LGFunction {
 
 // Loader is the lua.LGFunction of require("http").
 func (m *Module) Loader(L *lua.LState) int {
-	api := m.api()
+	api := m.functions()
 	L.Push(L.SetFuncs(L.CreateTable(0, len(api)), api))
 	return 1
 }

@@ -47,8 +47,8 @@ func New(maxBytes, cacheSize int) *Module {
 	return &Module{maxBytes: maxBytes, cache: c}
 }
 
-// api is the module's function table.
-func (m *Module) api() map[string]lua.LGFunction {
+// functions is the module's function table.
+func (m *Module) functions() map[string]lua.LGFunction {
 	return map[string]lua.LGFunction{
 		"match":    m.match,
 		"find":     m.find,
@@ -59,7 +59,7 @@ func (m *Module) api() map[string]lua.LGFunction {
 
 // Loader is the lua.LGFunction of require("regexp").
 func (m *Module) Loader(L *lua.LState) int {
-	api := m.api()
+	api := m.functions()
 	L.Push(L.SetFuncs(L.CreateTable(0, len(api)), api))
 	return 1
 }

@@ -21,8 +21,8 @@ func New(maxBytes int) *Module {
 	return &Module{maxBytes: maxBytes}
 }
 
-// api is the module's function table.
-func (m *Module) api() map[string]lua.LGFunction {
+// functions is the module's function table.
+func (m *Module) functions() map[string]lua.LGFunction {
 	return map[string]lua.LGFunction{
 		"split":      m.split,
 		"fields":     fields,
@@ -39,7 +39,7 @@ func (m *Module) api() map[string]lua.LGFunction {
 
 // Loader is the lua.LGFunction of require("strings").
 func (m *Module) Loader(L *lua.LState) int {
-	api := m.api()
+	api := m.functions()
 	L.Push(L.SetFuncs(L.CreateTable(0, len(api)), api))
 	return 1
 }
