@@ -96,7 +96,7 @@ type Cluster struct {
 	requests atomic.Uint64 // etcd requests sent
 	// dead makes the replica vanish like a killed process: no revoke (tests).
 	dead atomic.Bool
-	seq      atomic.Uint64 // manual run ids
+	seq  atomic.Uint64 // manual run ids
 
 	mu      sync.Mutex
 	term    *term // the current session, nil while there is none
