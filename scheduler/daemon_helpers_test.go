@@ -16,6 +16,7 @@ import (
 
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/sora"
 )
@@ -102,10 +103,10 @@ func copyScripts(t testing.TB, dir string) {
 	}
 }
 
-func (h *harness) load(yaml string) *Config {
+func (h *harness) load(yaml string) *jobs.Config {
 	h.t.Helper()
 	path := writeJobs(h.t, h.dir, yaml, h.emuURL, h.conn)
-	cfg, err := Load(path, func(k string) (string, bool) { v, ok := h.envv[k]; return v, ok })
+	cfg, err := jobs.Load(path, func(k string) (string, bool) { v, ok := h.envv[k]; return v, ok })
 	if err != nil {
 		h.t.Fatalf("jobs.yaml: %v", err)
 	}
@@ -136,7 +137,7 @@ func newHarness(t *testing.T, yaml string, o harnessOptions) *harness {
 		url = o.soraURL
 	}
 	path := writeJobs(t, h.dir, yaml, url, h.conn)
-	cfg, err := Load(path, func(k string) (string, bool) { v, ok := o.env[k]; return v, ok })
+	cfg, err := jobs.Load(path, func(k string) (string, bool) { v, ok := o.env[k]; return v, ok })
 	if err != nil {
 		t.Fatalf("jobs.yaml: %v", err)
 	}

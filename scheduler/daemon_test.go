@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -375,13 +376,13 @@ jobs:
 }
 
 func TestDaemonShouldRetry(t *testing.T) {
-	job := func(max int, onTimeout bool) *Job {
-		return &Job{Retries: RetryPolicy{Max: max, OnTimeout: onTimeout}}
+	job := func(max int, onTimeout bool) *jobs.Job {
+		return &jobs.Job{Retries: jobs.RetryPolicy{Max: max, OnTimeout: onTimeout}}
 	}
 	runtimeErr := &engine.ScriptError{Kind: engine.Runtime, Message: "boom"}
 	for _, tc := range []struct {
 		name    string
-		job     *Job
+		job     *jobs.Job
 		attempt int
 		outcome history.Outcome
 		err     error

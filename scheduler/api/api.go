@@ -1,4 +1,12 @@
-package scheduler
+// Package api is the HTTP API of soracron's daemon (`soracron serve
+// --listen`): health, Prometheus metrics, the jobs with their next and last
+// runs, manual runs and the run history, as JSON. Handler wraps a running
+// *scheduler.Scheduler; the scheduler knows nothing of HTTP.
+//
+// Every reply carries X-Content-Type-Options: nosniff and Cache-Control:
+// no-store; with Options.Token set, every request must carry
+// "Authorization: Bearer TOKEN" (compared in constant time) or gets 401.
+package api
 
 import (
 	"crypto/sha256"
@@ -9,11 +17,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
-// APIOptions configure the daemon's HTTP API.
-type APIOptions struct {
+// Options configure the HTTP API.
+type Options struct {
 	// Token, when not empty, must be sent as "Authorization: Bearer TOKEN"
 	// with every request (401 otherwise).
 	Token string
@@ -21,17 +31,17 @@ type APIOptions struct {
 
 // JobStatus is the state of one job, as GET /api/jobs shows it.
 type JobStatus struct {
-	Name              string     `json:"name"`
-	Schedule          string     `json:"schedule"`
-	Script            string     `json:"script"`
-	Timezone          string     `json:"timezone"`
-	Enabled           bool       `json:"enabled"`
-	DryRun            bool       `json:"dry_run"`
-	ConcurrencyPolicy Policy     `json:"concurrency_policy"`
-	Timeout           string     `json:"timeout"`
-	NextRun           *time.Time `json:"next_run"` // null when disabled or never due again
-	Running           int        `json:"running"`  // runs in progress
-	LastRun           *RunInfo   `json:"last_run"` // newest run that started; null if none
+	Name              string      `json:"name"`
+	Schedule          string      `json:"schedule"`
+	Script            string      `json:"script"`
+	Timezone          string      `json:"timezone"`
+	Enabled           bool        `json:"enabled"`
+	DryRun            bool        `json:"dry_run"`
+	ConcurrencyPolicy jobs.Policy `json:"concurrency_policy"`
+	Timeout           string      `json:"timeout"`
+	NextRun           *time.Time  `json:"next_run"` // null when disabled or never due again
+	Running           int         `json:"running"`  // runs in progress
+	LastRun           *RunInfo    `json:"last_run"` // newest run that started; null if none
 }
 
 // RunInfo is a run as the HTTP API shows it.
@@ -90,7 +100,14 @@ func NewRunInfo(r *history.Run) *RunInfo {
 	return info
 }
 
-// Handler returns the HTTP API of the daemon:
+// api serves the requests of one Handler.
+type api struct {
+	s     *scheduler.Scheduler
+	store *history.Store
+	log   *slog.Logger // the daemon's (secrets redacted)
+}
+
+// Handler returns the HTTP API of the daemon s:
 //
 //	GET  /healthz              200 {"status":"ok"} (503 while shutting down)
 //	GET  /metrics              Prometheus metrics
@@ -102,15 +119,16 @@ func NewRunInfo(r *history.Run) *RunInfo {
 //	GET  /api/runs/{id}        one run with its log lines
 //
 // Errors are JSON objects {"error": "..."}.
-func (s *Scheduler) Handler(opts APIOptions) http.Handler {
+func Handler(s *scheduler.Scheduler, opts Options) http.Handler {
+	a := &api{s: s, store: s.History(), log: s.Logger()}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.apiHealth)
-	mux.Handle("GET /metrics", s.metrics.Handler())
-	mux.HandleFunc("GET /api/jobs", s.apiJobs)
-	mux.HandleFunc("GET /api/jobs/{name}", s.apiJob)
-	mux.HandleFunc("POST /api/jobs/{name}/run", s.apiRun)
-	mux.HandleFunc("GET /api/runs", s.apiRuns)
-	mux.HandleFunc("GET /api/runs/{id}", s.apiRunGet)
+	mux.HandleFunc("GET /healthz", a.health)
+	mux.Handle("GET /metrics", s.Metrics().Handler())
+	mux.HandleFunc("GET /api/jobs", a.jobs)
+	mux.HandleFunc("GET /api/jobs/{name}", a.job)
+	mux.HandleFunc("POST /api/jobs/{name}/run", a.run)
+	mux.HandleFunc("GET /api/runs", a.runs)
+	mux.HandleFunc("GET /api/runs/{id}", a.runGet)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fallback(mux, w, r) })
 	var h http.Handler = mux
 	if opts.Token != "" {
@@ -159,6 +177,7 @@ func requireToken(token string, next http.Handler) http.Handler {
 	})
 }
 
+// securityHeaders sets the headers every reply carries.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -185,8 +204,15 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 // internalError logs err and answers 500 without details.
-func (s *Scheduler) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Error("http api error", slog.String(keyMethod, r.Method), slog.String(keyPath, r.URL.Path),
+func (a *api) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Error("http api error", slog.String(keyMethod, r.Method), slog.String(keyPath, r.URL.Path),
 		slog.Any(keyError, err))
 	writeError(w, http.StatusInternalServerError, "internal error (see the daemon's log)")
 }
+
+// Attribute keys of the API's log lines.
+const (
+	keyMethod = "method"
+	keyPath   = "path"
+	keyError  = "error"
+)
