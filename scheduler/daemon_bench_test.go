@@ -39,6 +39,12 @@ type delayRunner struct {
 	setup    []time.Duration
 }
 
+// timingFrom returns the runTiming of the run of ctx.
+func timingFrom(ctx context.Context) runTiming {
+	t, _ := ctx.Value(timingKey{}).(runTiming)
+	return t
+}
+
 func (r *delayRunner) Run(ctx context.Context, req engine.Request) (*engine.Result, error) {
 	t := timingFrom(ctx)
 	if t.scheduled.IsZero() {
@@ -216,7 +222,7 @@ func benchmarkDaemon(b *testing.B, inner Runner) {
 	slices.Sort(dispatch)
 	slices.Sort(setup)
 	skipped := 0
-	mfs, err := metrics.Registry().Gather()
+	mfs, err := metrics.reg.Gather()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -289,7 +289,7 @@ func (r panicRunner) Run(ctx context.Context, req engine.Request) (*engine.Resul
 // (0 if absent); an empty label matches the unlabelled series.
 func counterValue(t testing.TB, m *Metrics, name, label, value string) float64 {
 	t.Helper()
-	mfs, err := m.Registry().Gather()
+	mfs, err := m.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -145,9 +145,9 @@ jobs:
 		h.tick(10 * time.Second)
 		h.waitRuns("slow", 1, "running", outcomeIs(history.OutcomeRunning))
 		h.tick(10 * time.Second)
-		runs := h.waitRuns("slow", 1, "cancelled", outcomeIs(history.OutcomeCancelled))
+		h.waitRuns("slow", 1, "cancelled", outcomeIs(history.OutcomeCancelled))
 		waitFor(t, 10*time.Second, func() bool { return len(h.runs("slow")) == 2 }, "the second run")
-		runs = h.runs("slow")
+		runs := h.runs("slow")
 		if runs[0].Outcome != history.OutcomeCancelled || !strings.Contains(runs[0].Error, "replaced") {
 			t.Errorf("first run = %+v, want cancelled: replaced", runs[0])
 		}
@@ -187,9 +187,9 @@ jobs:
     retries: {max: 1, backoff: 0s, on_timeout: `+map[bool]string{true: "true", false: "false"}[tc.onTimeout]+`}
 `, harnessOptions{soraURL: hang.URL})
 			h.tick(time.Minute)
-			runs := h.waitRuns("hang", tc.attempts, "timed out", outcomeIs(history.OutcomeTimeout))
+			h.waitRuns("hang", tc.attempts, "timed out", outcomeIs(history.OutcomeTimeout))
 			time.Sleep(300 * time.Millisecond) // a wrong extra attempt would show up
-			runs = h.runs("hang")
+			runs := h.runs("hang")
 			if len(runs) != tc.attempts {
 				t.Fatalf("%d runs, want %d: %v", len(runs), tc.attempts, lazyRuns{h, "hang"})
 			}

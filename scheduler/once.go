@@ -14,7 +14,7 @@ type OnceOptions struct {
 	// Logger receives the run's logs (with the attribute job); nil
 	// discards them.
 	Logger *slog.Logger
-	// Clock times the retries' backoff; SystemClock when nil.
+	// Clock times the retries' backoff; the system clock when nil.
 	Clock Clock
 	// Secrets are redacted from the logs and the error (the
 	// configuration's Sora.SecretValues).
@@ -39,7 +39,7 @@ type OnceResult struct {
 func RunOnce(ctx context.Context, r Runner, j *jobs.Job, opts OnceOptions) (OnceResult, error) {
 	clock := opts.Clock
 	if clock == nil {
-		clock = SystemClock{}
+		clock = systemClock{}
 	}
 	base := opts.Logger
 	if base == nil {

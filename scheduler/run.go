@@ -255,19 +255,13 @@ func (s *Scheduler) call(ctx context.Context, req engine.Request, logger *slog.L
 }
 
 // timingKey is the context key of a run's runTiming, for runners that
-// measure start delays (the benchmark does).
+// measure start delays (BenchmarkDaemon1000Jobs does).
 type timingKey struct{}
 
 // runTiming is when a run was due and when the scheduler dispatched it.
 type runTiming struct {
 	scheduled  time.Time // zero for manual runs
 	dispatched time.Time
-}
-
-// timingFrom returns the runTiming of the run of ctx.
-func timingFrom(ctx context.Context) runTiming {
-	t, _ := ctx.Value(timingKey{}).(runTiming)
-	return t
 }
 
 // panicError is the error of a run whose runner panicked.

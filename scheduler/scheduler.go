@@ -15,10 +15,12 @@ import (
 	"github.com/soracron/soracron/scheduler/history"
 )
 
-// Defaults of Options.
+// DefaultShutdownTimeout is the default of Options.ShutdownTimeout.
+const DefaultShutdownTimeout = 30 * time.Second
+
 const (
-	DefaultShutdownTimeout = 30 * time.Second
-	DefaultMissedGrace     = time.Minute
+	// defaultMissedGrace is the default of Options.MissedGrace.
+	defaultMissedGrace = time.Minute
 	// maxWait bounds each sleep of the schedule loop, so that jumps of the
 	// wall clock (suspend, NTP steps) are noticed within that time.
 	maxWait = 30 * time.Second
@@ -63,7 +65,7 @@ type Options struct {
 	// CaptureLevel is the lowest level of the log lines stored with each
 	// run in the history; slog.LevelInfo when nil.
 	CaptureLevel slog.Leveler
-	// Clock is the time source; SystemClock when nil.
+	// Clock is the time source; the system clock when nil.
 	Clock Clock
 	// Metrics receive the daemon's metrics; NewMetrics() when nil.
 	Metrics *Metrics
@@ -74,7 +76,7 @@ type Options struct {
 	// MissedGrace is how late a scheduled run may start before the daemon
 	// warns that runs were missed (after a suspend, say). Missed runs are
 	// never caught up: a job runs once, then follows its schedule.
-	// DefaultMissedGrace when zero.
+	// One minute when zero.
 	MissedGrace time.Duration
 }
 
@@ -157,7 +159,7 @@ func New(opts Options) (*Scheduler, error) {
 		jobs:        make(map[string]*jobState),
 	}
 	if s.clock == nil {
-		s.clock = SystemClock{}
+		s.clock = systemClock{}
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
@@ -169,7 +171,7 @@ func New(opts Options) (*Scheduler, error) {
 		s.shutdown = DefaultShutdownTimeout
 	}
 	if s.grace <= 0 {
-		s.grace = DefaultMissedGrace
+		s.grace = defaultMissedGrace
 	}
 	s.redact = newRedactor(opts.Config.Sora.SecretValues)
 	base := opts.Logger
@@ -185,8 +187,8 @@ func New(opts Options) (*Scheduler, error) {
 // Metrics returns the daemon's metrics.
 func (s *Scheduler) Metrics() *Metrics { return s.metrics }
 
-// Config returns the configuration in use.
-func (s *Scheduler) Config() *jobs.Config {
+// config returns the configuration in use.
+func (s *Scheduler) config() *jobs.Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cfg

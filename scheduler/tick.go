@@ -30,7 +30,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 	s.started = true
 	s.mu.Unlock()
-	s.log.Info("scheduler started", slog.Int(keyJobs, len(s.Config().Jobs)))
+	s.log.Info("scheduler started", slog.Int(keyJobs, len(s.config().Jobs)))
 	if p, ok := s.runner.(Prewarmer); ok {
 		s.wg.Add(1)
 		go s.prewarmLoop(p)
