@@ -20,6 +20,7 @@ type ConfigError struct {
 	Msg string
 }
 
+// Error formats the problem as "FILE:LINE: job \"NAME\": MSG".
 func (e *ConfigError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)

@@ -31,45 +31,45 @@ type Options struct {
 
 // JobStatus is the state of one job, as GET /api/jobs shows it.
 type JobStatus struct {
-	Name              string      `json:"name"`
-	Schedule          string      `json:"schedule"`
-	Script            string      `json:"script"`
-	Timezone          string      `json:"timezone"`
-	Enabled           bool        `json:"enabled"`
-	DryRun            bool        `json:"dry_run"`
-	ConcurrencyPolicy jobs.Policy `json:"concurrency_policy"`
-	Timeout           string      `json:"timeout"`
-	NextRun           *time.Time  `json:"next_run"` // null when disabled or never due again
-	Running           int         `json:"running"`  // runs in progress
-	LastRun           *RunInfo    `json:"last_run"` // newest run that started; null if none
+	Name              string      `json:"name"`               // the job's name
+	Schedule          string      `json:"schedule"`           // its schedule as written
+	Script            string      `json:"script"`             // its script as written in jobs.yaml
+	Timezone          string      `json:"timezone"`           // the zone of its schedule
+	Enabled           bool        `json:"enabled"`            // false: never scheduled, runs on demand only
+	DryRun            bool        `json:"dry_run"`            // its runs do not write to Sora
+	ConcurrencyPolicy jobs.Policy `json:"concurrency_policy"` // forbid, allow or replace
+	Timeout           string      `json:"timeout"`            // the bound of each run, e.g. "1m0s"
+	NextRun           *time.Time  `json:"next_run"`           // null when disabled or never due again
+	Running           int         `json:"running"`            // runs in progress
+	LastRun           *RunInfo    `json:"last_run"`           // newest run that started; null if none
 }
 
 // RunInfo is a run as the HTTP API shows it.
 type RunInfo struct {
-	ID              int64           `json:"id"`
-	Job             string          `json:"job"`
-	Trigger         string          `json:"trigger"`
-	Attempt         int             `json:"attempt"`
-	Outcome         history.Outcome `json:"outcome"`
-	Scheduled       *time.Time      `json:"scheduled"` // null for manual runs
-	Start           *time.Time      `json:"start"`
-	End             *time.Time      `json:"end"` // null while running
-	DurationSeconds *float64        `json:"duration_seconds"`
-	Error           string          `json:"error,omitempty"`
-	Result          json.RawMessage `json:"result"` // the script's return value; null if none
-	Calls           int             `json:"calls"`
-	CallsByAction   map[string]int  `json:"calls_by_action"`
-	Writes          int             `json:"writes"`
-	DryRun          bool            `json:"dry_run"`
-	Logs            []LogLineInfo   `json:"logs,omitempty"` // GET /api/runs/{id} only
+	ID              int64           `json:"id"`               // the run's id in the history
+	Job             string          `json:"job"`              // the job's name
+	Trigger         string          `json:"trigger"`          // schedule or manual
+	Attempt         int             `json:"attempt"`          // 1, then 2... for retries
+	Outcome         history.Outcome `json:"outcome"`          // running, ok, failed, timeout, ...
+	Scheduled       *time.Time      `json:"scheduled"`        // null for manual runs
+	Start           *time.Time      `json:"start"`            // when the run started
+	End             *time.Time      `json:"end"`              // null while running
+	DurationSeconds *float64        `json:"duration_seconds"` // null while running
+	Error           string          `json:"error,omitempty"`  // why it failed, secrets redacted
+	Result          json.RawMessage `json:"result"`           // the script's return value; null if none
+	Calls           int             `json:"calls"`            // Sora API calls made
+	CallsByAction   map[string]int  `json:"calls_by_action"`  // the calls by action (get, put_item, ...)
+	Writes          int             `json:"writes"`           // writes made (or planned in a dry run)
+	DryRun          bool            `json:"dry_run"`          // the run did not write to Sora
+	Logs            []LogLineInfo   `json:"logs,omitempty"`   // GET /api/runs/{id} only
 }
 
 // LogLineInfo is one captured log line of a run.
 type LogLineInfo struct {
-	Time  *time.Time     `json:"time"`
-	Level string         `json:"level"`
-	Msg   string         `json:"msg"`
-	Attrs map[string]any `json:"attrs,omitempty"`
+	Time  *time.Time     `json:"time"`            // when it was logged
+	Level string         `json:"level"`           // DEBUG, INFO, WARN or ERROR
+	Msg   string         `json:"msg"`             // the message
+	Attrs map[string]any `json:"attrs,omitempty"` // its attributes
 }
 
 func timePtr(t time.Time) *time.Time {
