@@ -1,16 +1,18 @@
 // Package emulator is an in-memory emulator of the Sora HTTP API: the six
 // signaling notify metadata actions (Sora_20201124), the neighbouring targets
-// an automation script reaches for (ListChannels, ListChannelConnections,
-// PushChannel, PushConnection, DisconnectConnection), push deliveries
-// recorded and streamed, and an admin API under /emulator/ to add and remove
-// connections.
+// an automation script reaches for (ListConnections, ListChannels,
+// ListChannelConnections, the four Push* and the four Disconnect* targets,
+// with the versions Shiguredo's tools send; targets.go is the one table of
+// them), push deliveries recorded and streamed, and an admin API under
+// /emulator/ to add and remove connections.
 //
 // An *Emulator is an http.Handler: `POST /` with an x-sora-target header is
 // the Sora API; `OPTIONS /` answers CORS preflights; /emulator/... is the
 // admin API. Start serves it on a TCP address.
 //
 // Faults (SetFaults, Options.Faults, /emulator/faults) make it fail, drop,
-// delay or stop answering Sora API requests on purpose, repeatably.
+// delay, stop answering, or apply and then drop the reply of Sora API
+// requests on purpose, repeatably.
 //
 // State is sharded by channel and locked per connection, so concurrent
 // requests on different connections do not wait for each other. Metadata is
@@ -79,8 +81,9 @@ type Emulator struct {
 
 	shards [shardCount]shard
 
-	rngMu sync.Mutex
-	rng   *rand.Rand // nil: crypto/rand
+	rngMu   sync.Mutex
+	rng     *rand.Rand // nil: crypto/rand
+	sessRng *rand.Rand // session ids, apart so they do not shift connection ids
 
 	anyID bool
 
@@ -109,6 +112,7 @@ func New(opts Options) *Emulator {
 	}
 	if opts.Seed != 0 {
 		e.rng = rand.New(rand.NewPCG(uint64(opts.Seed), 0x9e3779b97f4a7c15))
+		e.sessRng = rand.New(rand.NewPCG(uint64(opts.Seed), 0x5e55104e5e55104e))
 	}
 	if opts.CORSOrigin != "" {
 		e.cors = []header{
