@@ -3,7 +3,8 @@ module github.com/soracron/soracron
 go 1.26.0
 
 require (
-	github.com/chzyer/readline v1.5.1
+	github.com/creack/pty v1.1.24
+	github.com/ergochat/readline v0.1.3
 	github.com/gofrs/flock v0.13.2
 	github.com/google/uuid v1.6.0
 	github.com/hashicorp/golang-lru/v2 v2.0.7
