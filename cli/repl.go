@@ -30,7 +30,6 @@ import (
 // replChunk is the chunk name of REPL input in error messages (stdin:2: ...).
 const replChunk = "stdin"
 
-
 type replFlags struct {
 	sora     soraFlags
 	emulator string
