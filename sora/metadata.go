@@ -27,11 +27,17 @@ var knownTargets = map[string]string{
 	"DeleteSignalingNotifyMetadata":     TargetDelete,
 	"PutSignalingNotifyMetadataItem":    TargetPutItem,
 	"DeleteSignalingNotifyMetadataItem": TargetDeleteItem,
+	"ListConnections":                   "Sora_20201013.ListConnections",
 	"ListChannels":                      "Sora_20201013.ListChannels",
 	"ListChannelConnections":            "Sora_20201013.ListChannelConnections",
 	"PushChannel":                       "Sora_20160711.PushChannel",
 	"PushConnection":                    "Sora_20160711.PushConnection",
+	"PushClient":                        "Sora_20160711.PushClient",
+	"PushChannelByRole":                 "Sora_20201120.PushChannelByRole",
 	"DisconnectConnection":              "Sora_20151104.DisconnectConnection",
+	"DisconnectClient":                  "Sora_20151104.DisconnectClient",
+	"DisconnectChannel":                 "Sora_20151104.DisconnectChannel",
+	"DisconnectChannelByRole":           "Sora_20201120.DisconnectChannelByRole",
 }
 
 var actionNames = map[string]string{
