@@ -22,7 +22,8 @@ import (
 	"github.com/yuin/gopher-lua/parse"
 	"golang.org/x/term"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
+	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/engine"
 )
 
@@ -84,7 +85,7 @@ func runRepl(ctx context.Context, app *App, f *replFlags) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	tgt, client, err := f.sora.connect(app, f.emulator, bindings.DefaultConcurrency)
+	tgt, client, err := f.sora.connect(app, f.emulator, luasora.DefaultConcurrency)
 	if err != nil {
 		return err
 	}
@@ -228,7 +229,7 @@ func (r *repl) formatIndent(v lua.LValue, prefix string, depth int) string {
 	if v == lua.LNil {
 		return "nil"
 	}
-	if data, err := bindings.EncodeJSON(v); err == nil {
+	if data, err := luajson.Encode(v); err == nil {
 		var buf bytes.Buffer
 		if json.Indent(&buf, data, prefix, "  ") == nil {
 			return buf.String()

@@ -16,7 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/soracron/soracron/bindings"
+	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/engine"
 )
 
@@ -234,7 +234,7 @@ func summary(res *engine.Result, err error) string {
 }
 
 // statsLine renders Stats as "3 calls (1 list, 2 put_item), 0 failed, 2 writes".
-func statsLine(st bindings.Stats) string {
+func statsLine(st luasora.Stats) string {
 	names := make([]string, 0, len(st.Calls))
 	total := 0
 	for n, c := range st.Calls {

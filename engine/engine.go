@@ -21,7 +21,9 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
+	"github.com/soracron/soracron/bindings/plan"
+	luasora "github.com/soracron/soracron/bindings/sora"
 )
 
 // LState sizes. The call stack and the registry (the Lua data stack) start
@@ -102,9 +104,9 @@ func (e *Engine) load(path string) (*lua.FunctionProto, error) {
 // the statistics of what the script did before it failed.
 func (e *Engine) Run(ctx context.Context, req Request) (res *Result, err error) {
 	start := time.Now()
-	res = &Result{Stats: bindings.Stats{Calls: map[string]int{}, DryRun: req.DryRun}}
+	res = &Result{Stats: luasora.Stats{Calls: map[string]int{}, DryRun: req.DryRun}}
 	if req.DryRun {
-		res.Plan = &bindings.Plan{}
+		res.Plan = &plan.Plan{}
 	}
 	defer func() { res.Duration = time.Since(start) }()
 
@@ -145,7 +147,7 @@ type run struct {
 	ctx    context.Context
 	L      *lua.LState
 	logger *slog.Logger
-	sora   *bindings.Sora
+	sora   *luasora.Module
 
 	dir      string // require root, as given
 	realDir  string // require root with symlinks resolved, set on first require
@@ -169,7 +171,7 @@ func (e *Engine) newRun(ctx context.Context, req Request) *run {
 		r.logger = e.opts.Logger
 	}
 	if e.opts.Client != nil {
-		r.sora = bindings.NewSora(e.opts.Client, bindings.SoraOptions{
+		r.sora = luasora.New(e.opts.Client, luasora.Options{
 			DryRun:      req.DryRun,
 			Concurrency: req.Concurrency,
 			Logger:      r.logger,
@@ -197,7 +199,7 @@ func (r *run) exec(proto *lua.FunctionProto, res *Result) error {
 	if L.GetTop() == 0 || L.Get(1) == lua.LNil {
 		return nil
 	}
-	v, err := bindings.FromLuaPath(L.Get(1), "return value")
+	v, err := luajson.FromLuaPath(L.Get(1), "return value")
 	if err != nil {
 		return &ScriptError{Kind: Runtime, Script: r.req.Script, Message: err.Error(), Err: err}
 	}

@@ -5,7 +5,9 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
+	lualog "github.com/soracron/soracron/bindings/log"
+	luatime "github.com/soracron/soracron/bindings/time"
 )
 
 // MaxPrewarmed caps the sandboxes Prewarm keeps ready (a fresh sandbox
@@ -50,8 +52,8 @@ func (e *Engine) sharedFuncs() *sandboxFuncs {
 		f.assert, f.error = L.NewFunction(luaAssert), L.NewFunction(luaError)
 		f.osTime, f.osDate = L.NewFunction(e.osTime), L.NewFunction(e.osDate)
 		f.osClock, f.osGetenv = L.NewFunction(e.std.osClock), L.NewFunction(e.std.osGetenv)
-		f.jsonLoader = L.NewFunction(bindings.JSONLoader)
-		f.timeLoader = L.NewFunction(bindings.NewTime(e.opts.Now).Loader)
+		f.jsonLoader = L.NewFunction(luajson.Loader)
+		f.timeLoader = L.NewFunction(luatime.New(e.opts.Now).Loader)
 	})
 	return f
 }
@@ -140,15 +142,15 @@ func (e *Engine) newSandbox() *sandbox {
 	sb.loaded.RawSetString("os", osmod)
 
 	sb.preload = L.CreateTable(0, 4)
-	if e.opts.MaxStringBytes != bindings.JSONMaxBytes {
-		bindings.SetJSONMaxBytes(L, e.opts.MaxStringBytes) // json.encode/decode follow MaxStringBytes
+	if e.opts.MaxStringBytes != luajson.MaxBytes {
+		luajson.SetMaxBytes(L, e.opts.MaxStringBytes) // json.encode/decode follow MaxStringBytes
 	}
 	sb.preload.RawSetString("json", fn.jsonLoader)
 	sb.preload.RawSetString("time", fn.timeLoader)
 	// The functions of the run that takes the sandbox.
 	sb.preload.RawSetString("sora", L.NewFunction(func(L *lua.LState) int { return sb.run.loadSora(L) }))
 	sb.preload.RawSetString("log", L.NewFunction(func(L *lua.LState) int {
-		return bindings.NewLog(sb.run.logger).Loader(L)
+		return lualog.New(sb.run.logger).Loader(L)
 	}))
 	g.RawSetString("print", L.NewFunction(func(L *lua.LState) int { return sb.run.print(L) }))
 	g.RawSetString("require", L.NewFunction(func(L *lua.LState) int { return sb.run.require(L) }))
@@ -156,7 +158,7 @@ func (e *Engine) newSandbox() *sandbox {
 	// The key of args, so that setting it does not grow the table; the run
 	// sets its value before any script sees it.
 	g.RawSetString("args", lua.LFalse)
-	bindings.Null(L) // makes the json state (null, the array and object markers) now
+	luajson.Null(L) // makes the json state (null, the array and object markers) now
 	pkg := L.CreateTable(0, 2)
 	pkg.RawSetString("loaded", sb.loaded)
 	pkg.RawSetString("preload", sb.preload)

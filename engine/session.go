@@ -8,7 +8,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	"github.com/soracron/soracron/bindings/plan"
+	luasora "github.com/soracron/soracron/bindings/sora"
 )
 
 // SessionOptions configure a Session.
@@ -145,15 +146,15 @@ func kindOf(err error) ErrorKind {
 }
 
 // Stats returns the sora module's calls so far (empty without a client).
-func (s *Session) Stats() bindings.Stats {
+func (s *Session) Stats() luasora.Stats {
 	if s.r.sora == nil {
-		return bindings.Stats{Calls: map[string]int{}, DryRun: s.r.req.DryRun}
+		return luasora.Stats{Calls: map[string]int{}, DryRun: s.r.req.DryRun}
 	}
 	return s.r.sora.Stats()
 }
 
 // Plan returns the dry-run plan so far, nil unless the session is a dry run.
-func (s *Session) Plan() *bindings.Plan {
+func (s *Session) Plan() *plan.Plan {
 	if s.r.sora == nil {
 		return nil
 	}

@@ -6,7 +6,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/soracron/soracron/bindings"
+	"github.com/soracron/soracron/bindings/plan"
+	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -59,9 +60,9 @@ type Result struct {
 	// HasValue is false when the script returned nothing.
 	HasValue bool
 	// Stats counts the API calls of the run.
-	Stats bindings.Stats
+	Stats luasora.Stats
 	// Plan is the dry-run plan, nil unless the run was a dry run.
-	Plan *bindings.Plan
+	Plan *plan.Plan
 	// Duration is the wall time of the run.
 	Duration time.Duration
 }

@@ -14,7 +14,10 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
+	lualog "github.com/soracron/soracron/bindings/log"
+	luasora "github.com/soracron/soracron/bindings/sora"
+	luatime "github.com/soracron/soracron/bindings/time"
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/sora"
@@ -47,10 +50,10 @@ func moduleFields(t *testing.T) map[string][]string {
 	defer L.Close()
 	fr := &fileRun{}
 	loaders := map[string]lua.LGFunction{
-		"sora":    bindings.NewSora(client, bindings.SoraOptions{}).Loader,
-		"json":    bindings.JSONLoader,
-		"log":     bindings.NewLog(nil).Loader,
-		"time":    bindings.NewTime(nil).Loader,
+		"sora":    luasora.New(client, luasora.Options{}).Loader,
+		"json":    luajson.Loader,
+		"log":     lualog.New(nil).Loader,
+		"time":    luatime.New(nil).Loader,
 		"testing": fr.loader,
 	}
 	prefixes := map[string]string{"testing": "t"}

@@ -1,10 +1,3 @@
-// Package sora is a Go client of the Sora HTTP API, with typed methods for the
-// signaling notify metadata actions and Call for any other target.
-//
-// Every method takes a context, is safe for concurrent use, retries what is
-// safe to retry (connection errors, 429, 502, 503, 504; the metadata actions
-// are idempotent) with exponential backoff and jitter, and decodes numbers
-// exactly (json.Number).
 package sora
 
 import (
@@ -130,14 +123,14 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		maxRetryAfter:  orDuration(cfg.MaxRetryAfter, DefaultMaxRetryAfter),
 		retryAmbiguous: ambiguous,
-		url:       u.String(),
-		timeout:   orDuration(cfg.Timeout, DefaultTimeout),
-		headers:   cfg.Headers.Clone(),
-		attempts:  cfg.Attempts,
-		base:      orDuration(cfg.BackoffBase, DefaultBackoffBase),
-		max:       orDuration(cfg.BackoffMax, DefaultBackoffMax),
-		maxBody:   cfg.MaxResponseBytes,
-		onRequest: cfg.OnRequest,
+		url:            u.String(),
+		timeout:        orDuration(cfg.Timeout, DefaultTimeout),
+		headers:        cfg.Headers.Clone(),
+		attempts:       cfg.Attempts,
+		base:           orDuration(cfg.BackoffBase, DefaultBackoffBase),
+		max:            orDuration(cfg.BackoffMax, DefaultBackoffMax),
+		maxBody:        cfg.MaxResponseBytes,
+		onRequest:      cfg.OnRequest,
 	}
 	if c.attempts <= 0 {
 		c.attempts = DefaultAttempts

@@ -66,17 +66,18 @@ func ParseRetryAmbiguous(s string) (string, error) {
 
 // RetryClassOf returns the retry class of a full target name: the table's
 // entry for a known target; for any other, RetryIdempotent when its action
-// reads (List*, Get*) and RetryOnce otherwise (a target soracron does not
-// know may have side effects).
+// only reads (List*, Get*), RetryDisconnect for Disconnect*, and RetryOnce
+// otherwise (a target soracron does not know may have side effects).
 func RetryClassOf(target string) RetryClass {
+	if t, ok := lookup(target); ok && t.Name == target {
+		return t.Retry
+	}
 	action := target[strings.IndexByte(target, '.')+1:]
 	switch {
+	case strings.HasPrefix(action, "List"), strings.HasPrefix(action, "Get"):
+		return RetryIdempotent
 	case strings.HasPrefix(action, "Disconnect"):
 		return RetryDisconnect
-	case strings.HasPrefix(action, "Push"):
-		return RetryOnce
-	case IsWrite(target), strings.HasPrefix(action, "List"), strings.HasPrefix(action, "Get"):
-		return RetryIdempotent
 	}
 	return RetryOnce
 }
