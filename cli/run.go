@@ -37,6 +37,7 @@ type runFlags struct {
 	logLevel    string
 	job         string
 	config      string
+	allowHTTP   []string
 	// changed reports whether a flag was given on the command line.
 	changed func(name string) bool
 }
@@ -93,6 +94,7 @@ Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
 	fs.IntVar(&f.concurrency, "concurrency", 16, "default concurrency of sora.batch and sora.update_all")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringArrayVar(&f.allowHTTP, "allow-http", nil, "let the script's http module reach HOST (host, host:port or *.domain; repeatable)")
 	fs.StringVar(&f.job, "job", "", "run the job NAME of the jobs file once, as serve would")
 	fs.StringVarP(&f.config, "config", "c", "jobs.yaml", "jobs file, with --job")
 	return cmd
@@ -164,6 +166,7 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 		DryRun:      f.dryRun,
 		Timeout:     f.timeout,
 		Concurrency: f.concurrency,
+		HTTPAllow:   f.allowHTTP,
 		Logger:      runLogger,
 	})
 	return finishRun(app, f, tgt, res, err)

@@ -2,7 +2,7 @@
 //
 // Every run gets a fresh, sandboxed LState: only the safe parts of the
 // standard library, a require that loads preloaded modules (sora, json, log,
-// time) and .lua files under the script's own directory, a context carrying
+// time, strings, regexp, base64, hex, crypto, http; see Modules) and .lua files under the script's own directory, a context carrying
 // the run's timeout and cancellation, and print routed to the run's logger.
 // The LState is built when the run starts, or ahead of it by Prewarm (still
 // for that run only); the Go function values of the libraries are shared.
@@ -16,11 +16,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	nethttp "net/http"
 	"path/filepath"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
+	luahttp "github.com/soracron/soracron/bindings/http"
 	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/bindings/plan"
 	luasora "github.com/soracron/soracron/bindings/sora"
@@ -46,6 +48,8 @@ type Engine struct {
 	stamps        stampCache   // versions of the scripts compiled last
 	funcs         sandboxFuncs // function values shared by every sandbox
 	pool          sandboxPool  // sandboxes built ahead by Prewarm
+	mods          engineModules
+	httpTransport *nethttp.Transport // of the http module, shared by the runs
 }
 
 // New returns an Engine configured with opts.
@@ -70,6 +74,9 @@ func New(opts Options) *Engine {
 		std:    std,
 		pcall:  ctxChecked(std.pcall),
 		xpcall: ctxChecked(std.xpcall),
+		mods:   newEngineModules(opts.MaxStringBytes),
+		// The http module's connections are kept between runs.
+		httpTransport: luahttp.NewTransport(),
 	}
 }
 

@@ -23,6 +23,8 @@ type SessionOptions struct {
 	DryRun bool
 	// Concurrency is the default concurrency of sora.batch and sora.update_all.
 	Concurrency int
+	// HTTPAllow lists the hosts the http module may reach (none when empty).
+	HTTPAllow []string
 	// Logger receives print and the log module; the Engine's logger when nil.
 	Logger *slog.Logger
 	// Modules are extra modules for require, by name (e.g. "testing"). A
@@ -51,6 +53,7 @@ func (e *Engine) NewSession(opts SessionOptions) (*Session, error) {
 		Args:        opts.Args,
 		DryRun:      opts.DryRun,
 		Concurrency: opts.Concurrency,
+		HTTPAllow:   opts.HTTPAllow,
 		Logger:      opts.Logger,
 	})
 	r.dir = dir

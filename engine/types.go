@@ -28,6 +28,10 @@ type Options struct {
 	// negative value removes the limit. It is not a memory limit: see
 	// DefaultMaxStringBytes for what it does not cover.
 	MaxStringBytes int
+	// HTTPSetting names where a user allows hosts for the http module, in
+	// the error of a request to a host not allowed; the http module's
+	// default (jobs.yaml and --allow-http) when empty.
+	HTTPSetting string
 }
 
 // Request is one run of one script.
@@ -42,6 +46,9 @@ type Request struct {
 	Timeout time.Duration
 	// Concurrency is the default concurrency of sora.batch and sora.update_all.
 	Concurrency int
+	// HTTPAllow lists the hosts the http module may send requests to
+	// (none when empty: the module is off).
+	HTTPAllow []string
 	// Logger is the per-run logger (job and run ids attached); Options.Logger when nil.
 	Logger *slog.Logger
 	// OnStart, when set, is called when the script starts: in the run's
