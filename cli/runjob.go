@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/sora"
 )
@@ -97,7 +98,7 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 
 // overrideJob applies the flags given on the command line over the job and
 // the sora section of the jobs file.
-func overrideJob(f *runFlags, job *scheduler.Job, sc *scheduler.SoraConfig) error {
+func overrideJob(f *runFlags, job *jobs.Job, sc *jobs.SoraConfig) error {
 	changed := f.changed
 	if changed == nil {
 		changed = func(string) bool { return false }

@@ -1,4 +1,4 @@
-package scheduler
+package api
 
 import (
 	"bytes"
@@ -69,8 +69,8 @@ jobs:
 `
 
 func TestDaemonAPI(t *testing.T) {
-	h := newHarness(t, apiJobs, harnessOptions{})
-	srv := httptest.NewServer(h.s.Handler(APIOptions{}))
+	h := newHarness(t, apiJobs)
+	srv := httptest.NewServer(Handler(h.s, Options{}))
 	t.Cleanup(srv.Close)
 	c := apiClient{t: t, url: srv.URL}
 
@@ -216,8 +216,8 @@ func TestDaemonAPI(t *testing.T) {
 }
 
 func TestDaemonAPIToken(t *testing.T) {
-	h := newHarness(t, apiJobs, harnessOptions{})
-	srv := httptest.NewServer(h.s.Handler(APIOptions{Token: "t0ken"}))
+	h := newHarness(t, apiJobs)
+	srv := httptest.NewServer(Handler(h.s, Options{Token: "t0ken"}))
 	t.Cleanup(srv.Close)
 	for _, tc := range []struct {
 		name, header string

@@ -1,10 +1,11 @@
-package scheduler
+package jobs
 
 import (
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,7 +120,7 @@ func (d *decoder) mapping(n *yaml.Node, where string, allowed []string) (map[str
 			d.errorf(k, "%smerge keys (<<) are not supported; use the defaults section", where)
 			continue
 		}
-		if allowed != nil && !contains(allowed, key) {
+		if allowed != nil && !slices.Contains(allowed, key) {
 			msg := fmt.Sprintf("%sunknown key %q", where, key)
 			if s := suggest(key, allowed); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
@@ -135,15 +136,6 @@ func (d *decoder) mapping(n *yaml.Node, where string, allowed []string) (map[str
 		order = append(order, key)
 	}
 	return m, order, true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // suggest returns the element of known closest to s, if close enough to be

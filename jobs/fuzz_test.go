@@ -1,4 +1,4 @@
-package scheduler
+package jobs
 
 import (
 	"encoding/json"

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -53,9 +54,9 @@ func (r *warmRunner) Prewarmed() int {
 	return r.ready
 }
 
-// newPrewarmScheduler returns a Scheduler (real clock) of jobs (name:
+// newPrewarmScheduler returns a Scheduler (real clock) of specs (name:
 // schedule) on r.
-func newPrewarmScheduler(t *testing.T, r Runner, jobs map[string]string) *Scheduler {
+func newPrewarmScheduler(t *testing.T, r Runner, specs map[string]string) *Scheduler {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "one.lua"), []byte("return 1\n"), 0o644); err != nil {
@@ -63,10 +64,10 @@ func newPrewarmScheduler(t *testing.T, r Runner, jobs map[string]string) *Schedu
 	}
 	var y strings.Builder
 	y.WriteString("sora: {url: \"http://127.0.0.1:1/\"}\njobs:\n")
-	for name, sched := range jobs {
+	for name, sched := range specs {
 		fmt.Fprintf(&y, "  - {name: %s, schedule: %q, script: one.lua}\n", name, sched)
 	}
-	cfg, err := Parse([]byte(y.String()), filepath.Join(dir, "jobs.yaml"), nil)
+	cfg, err := jobs.Parse([]byte(y.String()), filepath.Join(dir, "jobs.yaml"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -50,7 +51,7 @@ func (s *Scheduler) runChain(c *chain) {
 // with outcome and err, is followed by another: failed runs are retried up
 // to j.Retries.Max times, timed-out ones only with retries.on_timeout,
 // cancelled ones and scripts that do not compile never.
-func shouldRetry(j *Job, attempt int, outcome history.Outcome, err error) bool {
+func shouldRetry(j *jobs.Job, attempt int, outcome history.Outcome, err error) bool {
 	if attempt > j.Retries.Max {
 		return false
 	}
@@ -130,7 +131,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	}
 
 	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
-		Script: j.Script, Args: copyArgs(j.Args), DryRun: j.DryRun, Timeout: j.Timeout,
+		Script: j.Script, Args: j.CopyArgs(), DryRun: j.DryRun, Timeout: j.Timeout,
 		Concurrency: j.Concurrency, Logger: logger, OnStart: onStart,
 	}, logger)
 	end := s.clock.Now()
@@ -254,19 +255,13 @@ func (s *Scheduler) call(ctx context.Context, req engine.Request, logger *slog.L
 }
 
 // timingKey is the context key of a run's runTiming, for runners that
-// measure start delays (the benchmark does).
+// measure start delays (BenchmarkDaemon1000Jobs does).
 type timingKey struct{}
 
 // runTiming is when a run was due and when the scheduler dispatched it.
 type runTiming struct {
 	scheduled  time.Time // zero for manual runs
 	dispatched time.Time
-}
-
-// timingFrom returns the runTiming of the run of ctx.
-func timingFrom(ctx context.Context) runTiming {
-	t, _ := ctx.Value(timingKey{}).(runTiming)
-	return t
 }
 
 // panicError is the error of a run whose runner panicked.

@@ -1,4 +1,4 @@
-package scheduler
+package jobs
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,11 @@ var (
 
 // jobNameRE is what a job name must match (names appear in URLs).
 var jobNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidName reports whether name can be the name of a job: 1 to 64
+// letters, digits, '.', '_' or '-', starting with a letter or digit (names
+// appear in URLs).
+func ValidName(name string) bool { return jobNameRE.MatchString(name) }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
@@ -280,7 +286,7 @@ func (d *decoder) headers(n *yaml.Node, s *SoraConfig) {
 }
 
 func appendUnique(list []string, s string) []string {
-	if contains(list, s) {
+	if slices.Contains(list, s) {
 		return list
 	}
 	return append(list, s)

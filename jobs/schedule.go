@@ -1,8 +1,9 @@
-package scheduler
+package jobs
 
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +30,7 @@ func parseSchedule(spec string, loc *time.Location) (s cron.Schedule, err error)
 		if f[0] == "@every" {
 			return parseEvery(f)
 		}
-		if !contains(descriptors, f[0]) {
+		if !slices.Contains(descriptors, f[0]) {
 			return nil, fmt.Errorf("unknown descriptor %q (use @yearly, @monthly, @weekly, @daily, @hourly or @every <duration>)", f[0])
 		}
 		if len(f) > 1 {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -13,7 +14,7 @@ type OnceOptions struct {
 	// Logger receives the run's logs (with the attribute job); nil
 	// discards them.
 	Logger *slog.Logger
-	// Clock times the retries' backoff; SystemClock when nil.
+	// Clock times the retries' backoff; the system clock when nil.
 	Clock Clock
 	// Secrets are redacted from the logs and the error (the
 	// configuration's Sora.SecretValues).
@@ -35,10 +36,10 @@ type OnceResult struct {
 // without policy or history. It returns the last attempt's error. A panic
 // of the runner is an error. It waits for no overlapping run: it is meant
 // for `soracron run --job`.
-func RunOnce(ctx context.Context, r Runner, j *Job, opts OnceOptions) (OnceResult, error) {
+func RunOnce(ctx context.Context, r Runner, j *jobs.Job, opts OnceOptions) (OnceResult, error) {
 	clock := opts.Clock
 	if clock == nil {
-		clock = SystemClock{}
+		clock = systemClock{}
 	}
 	base := opts.Logger
 	if base == nil {
@@ -55,7 +56,7 @@ func RunOnce(ctx context.Context, r Runner, j *Job, opts OnceOptions) (OnceResul
 		}
 		logger := slog.New(s.log.Handler().WithAttrs(attrs))
 		res, err := s.call(ctx, engine.Request{
-			Script: j.Script, Args: copyArgs(j.Args), DryRun: j.DryRun, Timeout: j.Timeout,
+			Script: j.Script, Args: j.CopyArgs(), DryRun: j.DryRun, Timeout: j.Timeout,
 			Concurrency: j.Concurrency, Logger: logger,
 		}, logger)
 		if res == nil {

@@ -1,4 +1,12 @@
-package scheduler
+// Package api is the HTTP API of soracron's daemon (`soracron serve
+// --listen`): health, Prometheus metrics, the jobs with their next and last
+// runs, manual runs and the run history, as JSON. Handler wraps a running
+// *scheduler.Scheduler; the scheduler knows nothing of HTTP.
+//
+// Every reply carries X-Content-Type-Options: nosniff and Cache-Control:
+// no-store; with Options.Token set, every request must carry
+// "Authorization: Bearer TOKEN" (compared in constant time) or gets 401.
+package api
 
 import (
 	"crypto/sha256"
@@ -9,11 +17,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
-// APIOptions configure the daemon's HTTP API.
-type APIOptions struct {
+// Options configure the HTTP API.
+type Options struct {
 	// Token, when not empty, must be sent as "Authorization: Bearer TOKEN"
 	// with every request (401 otherwise).
 	Token string
@@ -21,45 +31,45 @@ type APIOptions struct {
 
 // JobStatus is the state of one job, as GET /api/jobs shows it.
 type JobStatus struct {
-	Name              string     `json:"name"`
-	Schedule          string     `json:"schedule"`
-	Script            string     `json:"script"`
-	Timezone          string     `json:"timezone"`
-	Enabled           bool       `json:"enabled"`
-	DryRun            bool       `json:"dry_run"`
-	ConcurrencyPolicy Policy     `json:"concurrency_policy"`
-	Timeout           string     `json:"timeout"`
-	NextRun           *time.Time `json:"next_run"` // null when disabled or never due again
-	Running           int        `json:"running"`  // runs in progress
-	LastRun           *RunInfo   `json:"last_run"` // newest run that started; null if none
+	Name              string      `json:"name"`               // the job's name
+	Schedule          string      `json:"schedule"`           // its schedule as written
+	Script            string      `json:"script"`             // its script as written in jobs.yaml
+	Timezone          string      `json:"timezone"`           // the zone of its schedule
+	Enabled           bool        `json:"enabled"`            // false: never scheduled, runs on demand only
+	DryRun            bool        `json:"dry_run"`            // its runs do not write to Sora
+	ConcurrencyPolicy jobs.Policy `json:"concurrency_policy"` // forbid, allow or replace
+	Timeout           string      `json:"timeout"`            // the bound of each run, e.g. "1m0s"
+	NextRun           *time.Time  `json:"next_run"`           // null when disabled or never due again
+	Running           int         `json:"running"`            // runs in progress
+	LastRun           *RunInfo    `json:"last_run"`           // newest run that started; null if none
 }
 
 // RunInfo is a run as the HTTP API shows it.
 type RunInfo struct {
-	ID              int64           `json:"id"`
-	Job             string          `json:"job"`
-	Trigger         string          `json:"trigger"`
-	Attempt         int             `json:"attempt"`
-	Outcome         history.Outcome `json:"outcome"`
-	Scheduled       *time.Time      `json:"scheduled"` // null for manual runs
-	Start           *time.Time      `json:"start"`
-	End             *time.Time      `json:"end"` // null while running
-	DurationSeconds *float64        `json:"duration_seconds"`
-	Error           string          `json:"error,omitempty"`
-	Result          json.RawMessage `json:"result"` // the script's return value; null if none
-	Calls           int             `json:"calls"`
-	CallsByAction   map[string]int  `json:"calls_by_action"`
-	Writes          int             `json:"writes"`
-	DryRun          bool            `json:"dry_run"`
-	Logs            []LogLineInfo   `json:"logs,omitempty"` // GET /api/runs/{id} only
+	ID              int64           `json:"id"`               // the run's id in the history
+	Job             string          `json:"job"`              // the job's name
+	Trigger         string          `json:"trigger"`          // schedule or manual
+	Attempt         int             `json:"attempt"`          // 1, then 2... for retries
+	Outcome         history.Outcome `json:"outcome"`          // running, ok, failed, timeout, ...
+	Scheduled       *time.Time      `json:"scheduled"`        // null for manual runs
+	Start           *time.Time      `json:"start"`            // when the run started
+	End             *time.Time      `json:"end"`              // null while running
+	DurationSeconds *float64        `json:"duration_seconds"` // null while running
+	Error           string          `json:"error,omitempty"`  // why it failed, secrets redacted
+	Result          json.RawMessage `json:"result"`           // the script's return value; null if none
+	Calls           int             `json:"calls"`            // Sora API calls made
+	CallsByAction   map[string]int  `json:"calls_by_action"`  // the calls by action (get, put_item, ...)
+	Writes          int             `json:"writes"`           // writes made (or planned in a dry run)
+	DryRun          bool            `json:"dry_run"`          // the run did not write to Sora
+	Logs            []LogLineInfo   `json:"logs,omitempty"`   // GET /api/runs/{id} only
 }
 
 // LogLineInfo is one captured log line of a run.
 type LogLineInfo struct {
-	Time  *time.Time     `json:"time"`
-	Level string         `json:"level"`
-	Msg   string         `json:"msg"`
-	Attrs map[string]any `json:"attrs,omitempty"`
+	Time  *time.Time     `json:"time"`            // when it was logged
+	Level string         `json:"level"`           // DEBUG, INFO, WARN or ERROR
+	Msg   string         `json:"msg"`             // the message
+	Attrs map[string]any `json:"attrs,omitempty"` // its attributes
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -90,7 +100,14 @@ func NewRunInfo(r *history.Run) *RunInfo {
 	return info
 }
 
-// Handler returns the HTTP API of the daemon:
+// api serves the requests of one Handler.
+type api struct {
+	s     *scheduler.Scheduler
+	store *history.Store
+	log   *slog.Logger // the daemon's (secrets redacted)
+}
+
+// Handler returns the HTTP API of the daemon s:
 //
 //	GET  /healthz              200 {"status":"ok"} (503 while shutting down)
 //	GET  /metrics              Prometheus metrics
@@ -102,15 +119,16 @@ func NewRunInfo(r *history.Run) *RunInfo {
 //	GET  /api/runs/{id}        one run with its log lines
 //
 // Errors are JSON objects {"error": "..."}.
-func (s *Scheduler) Handler(opts APIOptions) http.Handler {
+func Handler(s *scheduler.Scheduler, opts Options) http.Handler {
+	a := &api{s: s, store: s.History(), log: s.Logger()}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.apiHealth)
-	mux.Handle("GET /metrics", s.metrics.Handler())
-	mux.HandleFunc("GET /api/jobs", s.apiJobs)
-	mux.HandleFunc("GET /api/jobs/{name}", s.apiJob)
-	mux.HandleFunc("POST /api/jobs/{name}/run", s.apiRun)
-	mux.HandleFunc("GET /api/runs", s.apiRuns)
-	mux.HandleFunc("GET /api/runs/{id}", s.apiRunGet)
+	mux.HandleFunc("GET /healthz", a.health)
+	mux.Handle("GET /metrics", s.Metrics().Handler())
+	mux.HandleFunc("GET /api/jobs", a.jobs)
+	mux.HandleFunc("GET /api/jobs/{name}", a.job)
+	mux.HandleFunc("POST /api/jobs/{name}/run", a.run)
+	mux.HandleFunc("GET /api/runs", a.runs)
+	mux.HandleFunc("GET /api/runs/{id}", a.runGet)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fallback(mux, w, r) })
 	var h http.Handler = mux
 	if opts.Token != "" {
@@ -159,6 +177,7 @@ func requireToken(token string, next http.Handler) http.Handler {
 	})
 }
 
+// securityHeaders sets the headers every reply carries.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -185,8 +204,15 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 // internalError logs err and answers 500 without details.
-func (s *Scheduler) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Error("http api error", slog.String(keyMethod, r.Method), slog.String(keyPath, r.URL.Path),
+func (a *api) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Error("http api error", slog.String(keyMethod, r.Method), slog.String(keyPath, r.URL.Path),
 		slog.Any(keyError, err))
 	writeError(w, http.StatusInternalServerError, "internal error (see the daemon's log)")
 }
+
+// Attribute keys of the API's log lines.
+const (
+	keyMethod = "method"
+	keyPath   = "path"
+	keyError  = "error"
+)
