@@ -25,6 +25,8 @@ type Target struct {
 	Action string
 	// Write is true for the four metadata writes.
 	Write bool
+	// Retry says which failures of the target are retried (see RetryClass).
+	Retry RetryClass
 }
 
 // Short returns the name without its version prefix
@@ -32,9 +34,7 @@ type Target struct {
 func (t Target) Short() string { return t.Name[strings.IndexByte(t.Name, '.')+1:] }
 
 // targets is the one table of targets: every target whose short name Call
-// accepts, the metadata actions first, with the versions Shiguredo's own
-// tools send. The emulator keeps its own table (it imports nothing of the
-// project); a test in e2e pins the two equal.
+// accepts, the metadata actions first.
 var targets = []Target{
 	{Name: TargetList, Action: "list"},
 	{Name: TargetGet, Action: "get"},
@@ -45,14 +45,14 @@ var targets = []Target{
 	{Name: "Sora_20201013.ListConnections"},
 	{Name: "Sora_20201013.ListChannels"},
 	{Name: "Sora_20201013.ListChannelConnections"},
-	{Name: "Sora_20160711.PushChannel"},
-	{Name: "Sora_20160711.PushConnection"},
-	{Name: "Sora_20160711.PushClient"},
-	{Name: "Sora_20201120.PushChannelByRole"},
-	{Name: "Sora_20151104.DisconnectConnection"},
-	{Name: "Sora_20151104.DisconnectClient"},
-	{Name: "Sora_20151104.DisconnectChannel"},
-	{Name: "Sora_20201120.DisconnectChannelByRole"},
+	{Name: "Sora_20160711.PushChannel", Retry: RetryOnce},
+	{Name: "Sora_20160711.PushConnection", Retry: RetryOnce},
+	{Name: "Sora_20160711.PushClient", Retry: RetryOnce},
+	{Name: "Sora_20201120.PushChannelByRole", Retry: RetryOnce},
+	{Name: "Sora_20151104.DisconnectConnection", Retry: RetryDisconnect},
+	{Name: "Sora_20151104.DisconnectClient", Retry: RetryDisconnect},
+	{Name: "Sora_20151104.DisconnectChannel", Retry: RetryDisconnect},
+	{Name: "Sora_20201120.DisconnectChannelByRole", Retry: RetryDisconnect},
 }
 
 // Targets returns a copy of the table of targets the client knows.
