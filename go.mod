@@ -19,6 +19,7 @@ require (
 	go.uber.org/zap v1.27.1
 	golang.org/x/term v0.48.0
 	gopkg.in/yaml.v3 v3.0.1
+	layeh.com/gopher-json v0.0.0-20190114024228-97fed8db8427
 	modernc.org/sqlite v1.62.0
 )
 
