@@ -12,5 +12,6 @@ func subcommands(app *App) []*cobra.Command {
 		newCheckCmd(app),
 		newTestCmd(app),
 		newReplCmd(app),
+		newLintCmd(app),
 	}
 }
