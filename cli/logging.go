@@ -23,3 +23,8 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
+
+// logWarn returns a warning printer to logger.
+func logWarn(logger *slog.Logger) func(string) {
+	return func(msg string) { logger.Warn(msg) }
+}
