@@ -126,6 +126,9 @@ an empty variable counts as unset.`,
 		return usageErr(fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
 	})
 	root.AddCommand(subcommands(app)...)
+	// The completion command takes its output stream when it is made.
+	root.SetOut(app.Stdout)
+	root.SetErr(app.Stderr)
 	root.InitDefaultCompletionCmd()
 	env := &envBinder{getenv: app.Getenv, fromEnv: map[string]string{}}
 	env.bind(root)

@@ -28,12 +28,12 @@ type soraFlags struct {
 	url        string
 	headers    []string
 	headerFile string
-	timeout  time.Duration
-	retries  int
-	caFile   string
-	certFile string
-	keyFile  string
-	insecure bool
+	timeout    time.Duration
+	retries    int
+	caFile     string
+	certFile   string
+	keyFile    string
+	insecure   bool
 }
 
 func (f *soraFlags) register(fs *pflag.FlagSet) {
