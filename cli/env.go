@@ -132,7 +132,23 @@ func setFromEnv(f *pflag.Flag, v string) error {
 
 // explain adds, to an error about a flag that was set from the
 // environment, which variable set it.
-func (b *envBinder) explain(msg string) string {
+func (b *envBinder) explain(err error) error {
+	if msg := b.explainMsg(err.Error()); msg != err.Error() {
+		return &explainedError{msg: msg, err: err}
+	}
+	return err
+}
+
+// explainedError is an error with a better message.
+type explainedError struct {
+	msg string
+	err error
+}
+
+func (e *explainedError) Error() string { return e.msg }
+func (e *explainedError) Unwrap() error { return e.err }
+
+func (b *envBinder) explainMsg(msg string) string {
 	names := make([]string, 0, len(b.fromEnv))
 	for flag := range b.fromEnv {
 		names = append(names, flag)

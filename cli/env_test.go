@@ -103,7 +103,7 @@ func runEnvProbe(t *testing.T, env map[string]string, args ...string) (*envProbe
 	code := 0
 	if err != nil {
 		code = ExitUsage
-		stderr.WriteString(binder.explain(err.Error()))
+		stderr.WriteString(binder.explain(err).Error())
 	}
 	return &p, code, stderr.String()
 }

@@ -28,6 +28,9 @@ type App struct {
 	Stderr io.Writer
 	// Getenv reads the environment (os.Getenv in the real process).
 	Getenv func(string) string
+	// jsonErrors makes Execute write its error as a JSON log line (set by
+	// commands given --log-format json).
+	jsonErrors bool
 	// StderrIsTerminal enables progress bars and colours.
 	StderrIsTerminal bool
 }
@@ -82,20 +85,18 @@ func Execute(ctx context.Context, args []string, app App) int {
 	if err == nil {
 		return ExitOK
 	}
+	code := ExitUsage // errors cobra raises itself (unknown command or flag) are usage errors
 	var ee *ExitError
 	if errors.As(err, &ee) {
-		if ee.Err != nil && ee.Err.Error() != "" {
-			msg := ee.Err.Error()
-			if ee.Code == ExitUsage {
-				msg = env.explain(msg)
-			}
-			fmt.Fprintf(app.Stderr, "soracron: %s\n", msg)
-		}
-		return ee.Code
+		code, err = ee.Code, ee.Err
 	}
-	// Errors cobra raises itself (unknown command or flag) are usage errors.
-	fmt.Fprintf(app.Stderr, "soracron: %v\n", err)
-	return ExitUsage
+	if err != nil && err.Error() != "" {
+		if code == ExitUsage {
+			err = env.explain(err)
+		}
+		printError(&app, err)
+	}
+	return code
 }
 
 // newRootCmd builds the command tree. Every flag of every command can be

@@ -16,7 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
+	"github.com/soracron/soracron/scheduler/api"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/sora"
 )
@@ -116,8 +118,8 @@ func configEnv(app *App) func(string) (string, bool) {
 }
 
 // loadJobs loads jobs.yaml, writing every problem to stderr.
-func loadJobs(app *App, path string) (*scheduler.Config, error) {
-	cfg, err := scheduler.Load(path, configEnv(app))
+func loadJobs(app *App, path string) (*jobs.Config, error) {
+	cfg, err := jobs.Load(path, configEnv(app))
 	if err != nil {
 		n := printConfigErrors(app.Stderr, err)
 		return nil, usageErr(fmt.Errorf("%s is invalid: %s", path, countOf(n, "problem")))
@@ -126,7 +128,7 @@ func loadJobs(app *App, path string) (*scheduler.Config, error) {
 }
 
 // clientConfig is the Sora client configuration of the sora section.
-func clientConfig(cfg *scheduler.Config, onRequest func(sora.RequestInfo)) sora.Config {
+func clientConfig(cfg *jobs.Config, onRequest func(sora.RequestInfo)) sora.Config {
 	h := http.Header{}
 	for k, v := range cfg.Sora.Headers {
 		h.Set(k, v)
@@ -202,7 +204,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	// adjust applies the flags (and their variables) over jobs.yaml, at
 	// start and on every reload.
 	var emuURL string
-	adjust := func(cfg *scheduler.Config) error {
+	adjust := func(cfg *jobs.Config) error {
 		if err := f.sora.override(app, &cfg.Sora, f.changed, logWarn(logger)); err != nil {
 			return err
 		}
@@ -273,6 +275,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	logger.Info("http api listening", slog.String("addr", ln.Addr().String()), slog.Bool("token", token != ""))
 
 	notify := notifier{logger: logger}
+	jobCount := len(cfg.Jobs)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -286,8 +289,10 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 				return
 			case <-hup:
 				notify.reloading()
-				reloadJobs(app, f.config, adjust, sched, logger)
-				notify.ready(fmt.Sprintf("running %s from %s", countOf(len(sched.Config().Jobs), "job"), f.config))
+				if n := reloadJobs(app, f.config, adjust, sched, logger); n >= 0 {
+					jobCount = n
+				}
+				notify.ready(fmt.Sprintf("running %s from %s", countOf(jobCount, "job"), f.config))
 			case err := <-serveErr:
 				logger.Error("http api stopped; shutting down", slog.Any("error", err))
 				httpDied <- err
@@ -325,23 +330,25 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 // load balancers) call without credentials and which tells nothing but
 // "ok" or "stopping".
 func apiHandler(sched *scheduler.Scheduler, token string) http.Handler {
-	api := sched.Handler(scheduler.APIOptions{Token: token})
+	h := api.Handler(sched, api.Options{Token: token})
 	if token == "" {
-		return api
+		return h
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", sched.Handler(scheduler.APIOptions{}))
-	mux.Handle("/", api)
+	mux.Handle("GET /healthz", api.Handler(sched, api.Options{}))
+	mux.Handle("/", h)
 	return mux
 }
 
 // reloadJobs re-reads jobs.yaml on SIGHUP and applies it when valid.
-func reloadJobs(app *App, path string, adjust func(*scheduler.Config) error, sched *scheduler.Scheduler, logger *slog.Logger) {
+// It returns the number of jobs of the new configuration, or -1 when the
+// running one was kept.
+func reloadJobs(app *App, path string, adjust func(*jobs.Config) error, sched *scheduler.Scheduler, logger *slog.Logger) int {
 	logger.Info("SIGHUP: reloading the configuration", slog.String("file", path))
-	cfg, err := scheduler.Load(path, configEnv(app))
+	cfg, err := jobs.Load(path, configEnv(app))
 	if err != nil {
 		sched.Metrics().ObserveReload(false)
-		ces := scheduler.ConfigErrors(err)
+		ces := jobs.ConfigErrors(err)
 		if len(ces) == 0 {
 			logger.Error("configuration reload refused; keeping the running configuration", slog.Any("error", err))
 		}
@@ -349,14 +356,16 @@ func reloadJobs(app *App, path string, adjust func(*scheduler.Config) error, sch
 			logger.Error("configuration reload refused; keeping the running configuration",
 				slog.String("file", ce.File), slog.Int("line", ce.Line), slog.String("error", ce.Error()))
 		}
-		return
+		return -1
 	}
 	if err := adjust(cfg); err != nil {
 		sched.Metrics().ObserveReload(false)
 		logger.Error("configuration reload refused; keeping the running configuration", slog.Any("error", err))
-		return
+		return -1
 	}
 	if err := sched.Reload(cfg); err != nil {
 		logger.Error("configuration reload refused; keeping the running configuration", slog.Any("error", err))
+		return -1
 	}
+	return len(cfg.Jobs)
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/soracron/soracron/scheduler"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -30,6 +30,7 @@ type soraFlags struct {
 	headerFile string
 	timeout    time.Duration
 	retries    int
+	ambig      string
 	caFile     string
 	certFile   string
 	keyFile    string
@@ -41,7 +42,8 @@ func (f *soraFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.headers, "header", nil, "extra request header 'Name: value' (repeatable); over --header-file and $SORA_API_TOKEN")
 	fs.StringVar(&f.headerFile, "header-file", "", "file of request headers, one 'Name: value' a line, e.g. a proxy's bearer token; must not be readable by other users")
 	fs.DurationVar(&f.timeout, "request-timeout", sora.DefaultTimeout, "timeout of each Sora API request attempt")
-	fs.IntVar(&f.retries, "retries", sora.DefaultAttempts-1, "retries of a request after a connection error, 429, 502, 503 or 504")
+	fs.IntVar(&f.retries, "retries", sora.DefaultAttempts-1, "retries of a request after a connection error, 429, 502, 503 or 504 (see --retry-ambiguous)")
+	fs.StringVar(&f.ambig, "retry-ambiguous", sora.RetryAmbiguousAuto, "retry failures after which a request may have been applied (timeout or reset after sending, 502, 504): auto (metadata actions and reads only, not Push*/Disconnect*), all, or none")
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of CAs that verify Sora's certificate (instead of the system's)")
 	fs.StringVar(&f.certFile, "cert-file", "", "client certificate (PEM) for mutual TLS")
 	fs.StringVar(&f.keyFile, "key-file", "", "client key (PEM) for mutual TLS")
@@ -110,23 +112,28 @@ func (f *soraFlags) config(app *App, url string, maxConns int) (sora.Config, err
 	if err := checkKeyFile("--key-file", f.keyFile, warnTo(app)); err != nil {
 		return sora.Config{}, err
 	}
+	ambig, err := sora.ParseRetryAmbiguous(f.ambig)
+	if err != nil {
+		return sora.Config{}, errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
+	}
 	return sora.Config{
-		URL:      url,
-		Timeout:  f.timeout,
-		Headers:  h,
-		Attempts: f.retries + 1,
-		CAFile:   f.caFile,
-		CertFile: f.certFile,
-		KeyFile:  f.keyFile,
-		Insecure: f.insecure,
-		MaxConns: max(maxConns, sora.DefaultMaxConns),
+		RetryAmbiguous: ambig,
+		URL:            url,
+		Timeout:        f.timeout,
+		Headers:        h,
+		Attempts:       f.retries + 1,
+		CAFile:         f.caFile,
+		CertFile:       f.certFile,
+		KeyFile:        f.keyFile,
+		Insecure:       f.insecure,
+		MaxConns:       max(maxConns, sora.DefaultMaxConns),
 	}, nil
 }
 
 // override applies the flags given (on the command line or by their
 // variables) and $SORA_API_TOKEN over the sora section of jobs.yaml.
 // Header values it adds are redacted like the file's.
-func (f *soraFlags) override(app *App, sc *scheduler.SoraConfig, changed func(string) bool, warn func(string)) error {
+func (f *soraFlags) override(app *App, sc *jobs.SoraConfig, changed func(string) bool, warn func(string)) error {
 	if changed("sora-url") {
 		sc.URL = f.url
 	}

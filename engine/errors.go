@@ -9,7 +9,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
 )
 
 // failure is what the error handler captured while the failed run's stack
@@ -76,7 +76,7 @@ func (r *run) errorString(L *lua.LState, v lua.LValue, ctxDone bool) string {
 		}
 	}
 	if tb, ok := v.(*lua.LTable); ok {
-		if data, err := bindings.EncodeJSON(tb); err == nil {
+		if data, err := luajson.Encode(tb); err == nil {
 			return string(data)
 		}
 	}
