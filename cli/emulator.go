@@ -3,17 +3,16 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/soracron/soracron/emulator"
+	"github.com/soracron/soracron/internal/syncio"
 )
 
 // emulatorOptions are the flags of `soracron emulator`.
@@ -228,7 +227,8 @@ func runEmulator(cmd *cobra.Command, app *App, o emulatorOptions) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	stderr := &lockedWriter{w: app.Stderr}
+	// The server's goroutines and ours write to stderr.
+	stderr := syncio.NewWriter(app.Stderr)
 	level := slog.LevelInfo // changes made through the admin API
 	if o.logRequests {
 		level = slog.LevelDebug
@@ -280,18 +280,6 @@ func runEmulator(cmd *cobra.Command, app *App, o emulatorOptions) error {
 	default:
 		return failErr(errors.New("emulator: server stopped unexpectedly"))
 	}
-}
-
-// lockedWriter serialises writes from the server's goroutines and ours.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // someIDs lists the first connection ids of a channel, so an operator can
