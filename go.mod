@@ -3,7 +3,8 @@ module github.com/soracron/soracron
 go 1.26.0
 
 require (
-	github.com/chzyer/readline v1.5.1
+	github.com/creack/pty v1.1.24
+	github.com/ergochat/readline v0.1.3
 	github.com/gofrs/flock v0.13.2
 	github.com/google/uuid v1.6.0
 	github.com/hashicorp/golang-lru/v2 v2.0.7
@@ -19,6 +20,7 @@ require (
 	go.uber.org/zap v1.27.1
 	golang.org/x/term v0.48.0
 	gopkg.in/yaml.v3 v3.0.1
+	layeh.com/gopher-json v0.0.0-20190114024228-97fed8db8427
 	modernc.org/sqlite v1.62.0
 )
 
