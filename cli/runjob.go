@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/soracron/soracron/engine"
@@ -47,6 +48,7 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 	}
 	job := *cj
 	job.DryRun = job.DryRun || f.dryRun
+	job.HTTPAllow = append(slices.Clone(job.HTTPAllow), f.allowHTTP...)
 	if err := overrideJob(f, &job, &cfg.Sora); err != nil {
 		return usageErr(err)
 	}
