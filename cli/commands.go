@@ -13,5 +13,7 @@ func subcommands(app *App) []*cobra.Command {
 		newTestCmd(app),
 		newReplCmd(app),
 		newLintCmd(app),
+		newManCmd(app),
+		newHealthcheckCmd(app),
 	}
 }
