@@ -122,6 +122,12 @@ func overrideJob(f *runFlags, job *jobs.Job, sc *jobs.SoraConfig) error {
 		}
 		sc.Retries = f.sora.retries
 	}
+	if changed("retry-ambiguous") {
+		if _, err := sora.ParseRetryAmbiguous(f.sora.ambig); err != nil {
+			return errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
+		}
+		sc.RetryAmbiguous = f.sora.ambig
+	}
 	if len(f.sora.headers) > 0 {
 		h, err := parseHeaders(f.sora.headers)
 		if err != nil {
