@@ -105,9 +105,20 @@ func runCheck(app *App, f *checkFlags) error {
 		if len(tags) > 0 {
 			fmt.Fprintf(w, " (%s)", strings.Join(tags, ", "))
 		}
-		fmt.Fprintf(w, "\n  schedule  %s (%s)\n  script    %s\n", j.ScheduleSpec, j.Location, j.ScriptRel)
+		if j.HasSchedule() {
+			fmt.Fprintf(w, "\n  schedule  %s (%s)\n", j.ScheduleSpec, j.Location)
+		} else {
+			fmt.Fprintf(w, "\n  schedule  none: runs on events only\n")
+		}
+		for _, t := range j.On {
+			fmt.Fprintf(w, "  on        %s\n", t)
+		}
+		fmt.Fprintf(w, "  script    %s\n", j.ScriptRel)
 		if !j.Enabled {
 			fmt.Fprintf(w, "  next      never: the job is disabled\n")
+			continue
+		}
+		if !j.HasSchedule() {
 			continue
 		}
 		runs := j.NextRuns(from, checkRuns)
