@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +27,7 @@ type emulatorOptions struct {
 	corsOrigin  string
 	seed        int64
 	logRequests bool
+	webhookURL  string
 	faults      faultFlags
 }
 
@@ -35,6 +39,7 @@ type faultFlags struct {
 	targets    []string
 	latency    string
 	dropRate   float64
+	dropAfter  float64
 	hang       bool
 }
 
@@ -45,9 +50,11 @@ func newEmulatorCmd(app *App) *cobra.Command {
 		Short: "Serve an in-memory emulator of the Sora API (for trying scripts and for tests)",
 		Long: `Serve an in-memory emulator of the Sora HTTP API: the six signaling notify
 metadata actions (List, Get, Put, Delete, PutItem, DeleteItem; target version
-Sora_20201124), ListChannels, ListChannelConnections, PushChannel,
-PushConnection and DisconnectConnection, replying as Sora does (errors are
-JSON {"error_type", "message"}). By default it listens on 127.0.0.1:3000,
+Sora_20201124), ListConnections, ListChannels, ListChannelConnections,
+PushChannel, PushConnection, PushClient, PushChannelByRole,
+DisconnectConnection, DisconnectClient, DisconnectChannel and
+DisconnectChannelByRole, with the versions Shiguredo's tools send, replying as
+Sora does (errors are JSON {"error_type", "message"}). By default it listens on 127.0.0.1:3000,
 Sora's default API address, so scripts and tools aimed at a local Sora reach
 it without touching a real server.
 
@@ -65,7 +72,8 @@ with --generate CHANNEL=COUNT, or while it runs through the admin API:
   POST   /emulator/reset                        remove everything
   GET    /emulator/faults                       faults in force and how many were injected
   PUT    /emulator/faults                       replace them, e.g. {"seed":1, "rules":[{"targets":
-                                                ["PutSignalingNotifyMetadataItem"], "fail_rate":0.2}]}
+                                                ["PutSignalingNotifyMetadataItem"], "fail_rate":0.2}]},
+                                                or one rule for every target: {"fail_rate":1}
   DELETE /emulator/faults                       remove them
 
 A fixture file is YAML:
@@ -82,14 +90,26 @@ Fault injection, to see how scripts and jobs cope with a Sora that is slow,
 flaky or down. The flags make one rule, for every Sora API request or, with
 --fault-target, for those targets only; PUT /emulator/faults changes the rules
 while the emulator runs. Effects apply in this order: --hang, --latency,
---drop-rate, --fail-rate. Failed and dropped requests are not applied. Which
+--drop-rate, --fail-rate, --drop-after-apply-rate. Failed and dropped requests
+are not applied; --drop-after-apply-rate applies a successful request and then
+closes the connection without its reply (a reply lost on the way back). Which
 requests fail is fixed by --seed, the request and how many identical requests
 came before it, so a run against the same seed fails the same requests.
 
   --fail-rate 0.2 --fail-status 503   answer 20% of requests 503 {"error_type":"injected_fault"}
   --latency 50ms, --latency 5ms-50ms  add a fixed or a random delay to every reply
   --drop-rate 0.01                    close 1% of connections without a reply
+  --drop-after-apply-rate 1           apply every request, then close without a reply
   --hang                              never answer (until PUT/DELETE /emulator/faults)
+
+With --event-webhook-url it sends Sora's event webhooks to that URL:
+connection.created when a connection is added (admin API, fixture,
+--generate), connection.destroyed when one leaves (admin API, Disconnect*
+targets, reset), and connection.updated on POST
+/emulator/connections/CHANNEL/ID/updated. Each is a JSON POST with the headers
+sora-event-webhook-type, sora-session-id and sora-connection-id, delivered
+asynchronously, in order per connection, retried up to 5 times; a
+user:password in the URL is sent as HTTP Basic authentication.
 
 State lives in memory only and is lost when the emulator stops (Ctrl-C).
 It has no authentication: keep it on a loopback address (the default).`,
@@ -98,7 +118,8 @@ It has no authentication: keep it on a loopback address (the default).`,
   soracron emulator --fixture fixture.yaml --listen 127.0.0.1:3001
   soracron emulator --cors-origin http://localhost:8080
   soracron emulator --generate sora=1000 --fail-rate 0.2 --fault-target PutSignalingNotifyMetadataItem --seed 1
-  soracron emulator --generate sora=100 --latency 5ms-50ms --drop-rate 0.01`,
+  soracron emulator --generate sora=100 --latency 5ms-50ms --drop-rate 0.01
+  soracron emulator --event-webhook-url http://127.0.0.1:8080/webhooks/sora/event`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runEmulator(cmd, app, o)
@@ -111,11 +132,13 @@ It has no authentication: keep it on a loopback address (the default).`,
 	f.StringVar(&o.corsOrigin, "cors-origin", "", "allow browser requests from this origin (adds Sora's CORS headers)")
 	f.Int64Var(&o.seed, "seed", 0, "seed for generated connection ids and injected faults, for reproducible runs (0: random)")
 	f.BoolVar(&o.logRequests, "log-requests", false, "log every Sora API request to stderr")
+	f.StringVar(&o.webhookURL, "event-webhook-url", "", "send Sora's event webhooks (connection.created/updated/destroyed) to this URL; user:password@ in it is Basic auth")
 	f.Float64Var(&o.faults.failRate, "fail-rate", 0, "share of Sora API requests (0 to 1) answered with --fail-status instead of being applied")
 	f.IntVar(&o.faults.failStatus, "fail-status", emulator.DefaultFailStatus, "status of the failures of --fail-rate (400 to 599)")
 	f.StringArrayVar(&o.faults.targets, "fault-target", nil, "apply the fault flags to this target only, e.g. PutSignalingNotifyMetadataItem (repeatable; default: every target)")
 	f.StringVar(&o.faults.latency, "latency", "", "delay added to every reply: a duration (50ms) or a range (5ms-50ms)")
 	f.Float64Var(&o.faults.dropRate, "drop-rate", 0, "share of Sora API requests (0 to 1) whose connection is closed without a reply")
+	f.Float64Var(&o.faults.dropAfter, "drop-after-apply-rate", 0, "share of successful Sora API requests (0 to 1) that are applied and then closed without a reply")
 	f.BoolVar(&o.faults.hang, "hang", false, "do not answer Sora API requests at all (until the faults are changed with PUT /emulator/faults)")
 	return cmd
 }
@@ -145,17 +168,17 @@ func (f *faultFlags) faults(seed uint64) (*emulator.Faults, error) {
 		return nil, fmt.Errorf("--latency: %w", err)
 	}
 	rule := emulator.FaultRule{Targets: f.targets, Hang: f.hang, Latency: lat, DropRate: f.dropRate,
-		FailRate: f.failRate, FailStatus: f.failStatus}
-	if !rule.Hang && lat.IsZero() && rule.DropRate == 0 && rule.FailRate == 0 {
+		FailRate: f.failRate, FailStatus: f.failStatus, DropAfterApplyRate: f.dropAfter}
+	if !rule.Hang && lat.IsZero() && rule.DropRate == 0 && rule.FailRate == 0 && rule.DropAfterApplyRate == 0 {
 		if len(f.targets) > 0 {
-			return nil, errors.New("--fault-target needs a fault: --fail-rate, --latency, --drop-rate or --hang")
+			return nil, errors.New("--fault-target needs a fault: --fail-rate, --latency, --drop-rate, --drop-after-apply-rate or --hang")
 		}
 		return nil, nil
 	}
 	flt := &emulator.Faults{Seed: seed, Rules: []emulator.FaultRule{rule}}
 	if err := flt.Validate(); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "rules[0]: ")
-		for _, n := range []string{"fail_rate", "fail_status", "drop_rate"} {
+		for _, n := range []string{"fail_rate", "fail_status", "drop_rate", "drop_after_apply_rate"} {
 			msg = strings.Replace(msg, n+" ", "--"+strings.ReplaceAll(n, "_", "-")+" ", 1)
 		}
 		msg = strings.Replace(msg, "unknown target", "--fault-target: unknown target", 1)
@@ -179,6 +202,9 @@ func describeFaults(f *emulator.Faults) string {
 	}
 	if r.FailRate > 0 {
 		parts = append(parts, fmt.Sprintf("%g%% failed with status %d", r.FailRate*100, r.FailStatus))
+	}
+	if r.DropAfterApplyRate > 0 {
+		parts = append(parts, fmt.Sprintf("%g%% applied, then dropped", r.DropAfterApplyRate*100))
 	}
 	where := "every Sora API request"
 	if len(r.Targets) > 0 {
@@ -217,13 +243,28 @@ func runEmulator(cmd *cobra.Command, app *App, o emulatorOptions) error {
 	if err != nil {
 		return usageErr(err)
 	}
+	if o.webhookURL != "" {
+		if err := emulator.ValidateEventWebhookURL(o.webhookURL); err != nil {
+			return usageErr(fmt.Errorf("--event-webhook-url: %w", err))
+		}
+	}
 	stderr := &lockedWriter{w: app.Stderr}
 	level := slog.LevelInfo // changes made through the admin API
 	if o.logRequests {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	e := emulator.New(emulator.Options{CORSOrigin: o.corsOrigin, Logger: logger, Seed: o.seed})
+	e := emulator.New(emulator.Options{CORSOrigin: o.corsOrigin, Logger: logger, Seed: o.seed, EventWebhookURL: o.webhookURL})
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := e.Close(ctx); err != nil {
+			fmt.Fprintf(stderr, "soracron emulator: %v\n", err)
+		}
+	}()
+	if o.webhookURL != "" {
+		fmt.Fprintf(stderr, "soracron emulator: sending event webhooks to %s\n", redactURL(o.webhookURL))
+	}
 	if faults != nil {
 		if err := e.SetFaults(*faults); err != nil {
 			return usageErr(err)
@@ -269,6 +310,15 @@ func runEmulator(cmd *cobra.Command, app *App, o emulatorOptions) error {
 	default:
 		return failErr(errors.New("emulator: server stopped unexpectedly"))
 	}
+}
+
+// redactURL hides the password of a URL's user:password.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
 }
 
 // lockedWriter serialises writes from the server's goroutines and ours.

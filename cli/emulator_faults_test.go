@@ -65,10 +65,11 @@ func TestEmulatorFaultFlagErrors(t *testing.T) {
 	}{
 		{"rate above 1", []string{"--fail-rate", "1.5"}, "soracron: --fail-rate 1.5: want a share from 0 to 1\n"},
 		{"negative drop", []string{"--drop-rate", "-1"}, "soracron: --drop-rate -1: want a share from 0 to 1\n"},
+		{"drop after apply above 1", []string{"--drop-after-apply-rate", "2"}, "soracron: --drop-after-apply-rate 2: want a share from 0 to 1\n"},
 		{"status", []string{"--fail-rate", "0.1", "--fail-status", "200"}, "soracron: --fail-status 200: want an error status from 400 to 599\n"},
 		{"latency", []string{"--latency", "soon"}, `soracron: --latency: latency "soon": want a duration like 50ms or a range like 5ms-50ms` + "\n"},
 		{"target", []string{"--hang", "--fault-target", "Bogus"}, `soracron: --fault-target: unknown target "Bogus" (want one of ListSignalingNotifyMetadata, `},
-		{"target without fault", []string{"--fault-target", "ListChannels"}, "soracron: --fault-target needs a fault: --fail-rate, --latency, --drop-rate or --hang\n"},
+		{"target without fault", []string{"--fault-target", "ListChannels"}, "soracron: --fault-target needs a fault: --fail-rate, --latency, --drop-rate, --drop-after-apply-rate or --hang\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,5 +92,33 @@ func TestEmulatorHelpFaults(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}
+	}
+}
+
+func TestEmulatorDropAfterApplyFlag(t *testing.T) {
+	run := startEmulator(t, "--listen", "127.0.0.1:0", "--generate", "sora=2", "--seed", "1",
+		"--drop-after-apply-rate", "1", "--fault-target", "PushChannel")
+	stderr := strings.Join(run.lines, "\n")
+	if want := "injecting faults into PushChannel: 100% applied, then dropped (seed 1)"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	req, _ := http.NewRequest(http.MethodPost, run.url, strings.NewReader(`{"channel_id":"sora","data":{"a":1}}`))
+	req.Header.Set("x-sora-target", "Sora_20160711.PushChannel")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("push: got a reply %d, want none", resp.StatusCode)
+	}
+	resp, err := http.Get(run.url + "emulator/deliveries?channel=sora")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds []json.RawMessage
+	err = json.NewDecoder(resp.Body).Decode(&ds)
+	resp.Body.Close()
+	if err != nil || len(ds) != 1 {
+		t.Errorf("%d deliveries (%v), want the push applied once", len(ds), err)
+	}
+	if code := run.stop(); code != cli.ExitOK {
+		t.Errorf("exit code %d", code)
 	}
 }

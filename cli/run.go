@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/soracron/soracron/bindings"
+	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/engine"
 )
 
@@ -37,6 +36,8 @@ type runFlags struct {
 	logLevel    string
 	job         string
 	config      string
+	allowHTTP   []string
+	summaryJSON string
 	// changed reports whether a flag was given on the command line.
 	changed func(name string) bool
 }
@@ -76,6 +77,10 @@ Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.changed = cmd.Flags().Changed
+			app.jsonErrors = strings.EqualFold(f.logFormat, "json")
+			if err := f.checkOutputs(); err != nil {
+				return err
+			}
 			if f.job != "" {
 				return runJob(cmd.Context(), app, &f)
 			}
@@ -88,11 +93,13 @@ Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
 	fs.StringVar(&f.argsJSON, "args-json", "", "script arguments as a JSON object; values keep their JSON types")
 	emulatorFlag(fs, &f.emulator, "run against the built-in emulator")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "send no write to Sora; print the plan of what would be written")
-	fs.StringVar(&f.planJSON, "plan-json", "", "with --dry-run, also write the plan as JSON to this file")
+	fs.StringVar(&f.planJSON, "plan-json", "", "with --dry-run, also write the plan as JSON to this file (- for stdout)")
+	fs.StringVar(&f.summaryJSON, "summary-json", "", "write the run's summary (outcome, duration, calls, failures, plan, result) as one JSON document to this file (- for stdout, instead of the result)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "stop the script after this long (0 = no limit)")
 	fs.IntVar(&f.concurrency, "concurrency", 16, "default concurrency of sora.batch and sora.update_all")
-	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json (json: every line on stderr is a JSON object)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringArrayVar(&f.allowHTTP, "allow-http", nil, "let the script's http module reach HOST (host, host:port or *.domain; repeatable)")
 	fs.StringVar(&f.job, "job", "", "run the job NAME of the jobs file once, as serve would")
 	fs.StringVarP(&f.config, "config", "c", "jobs.yaml", "jobs file, with --job")
 	return cmd
@@ -101,9 +108,10 @@ Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
 // target is where a run sends its requests, and how to show the emulator's
 // state at the end.
 type target struct {
-	url   string
-	dump  func(io.Writer)
-	close func()
+	url      string
+	dump     func(io.Writer)
+	dumpJSON func(*slog.Logger) // nil when there is nothing to dump
+	close    func()
 }
 
 // resolveTarget starts the in-process emulator or resolves the Sora URL.
@@ -128,8 +136,8 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 	if f.concurrency < 1 {
 		return usageErr(errors.New("--concurrency must be at least 1"))
 	}
-	if f.planJSON != "" && !f.dryRun {
-		return usageErr(errors.New("--plan-json needs --dry-run"))
+	if err := checkRunFlags(f); err != nil {
+		return err
 	}
 	if _, err := os.Stat(script); err != nil {
 		return usageErr(fmt.Errorf("script: %w", err))
@@ -149,11 +157,7 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 	defer tgt.close()
 	defer client.CloseIdleConnections()
 
-	var progress io.Writer
-	if app.StderrIsTerminal {
-		progress = app.Stderr
-	}
-	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: progress})
+	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: f.progress(app)})
 	if err := eng.Compile(script); err != nil {
 		return usageErr(err)
 	}
@@ -164,77 +168,14 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 		DryRun:      f.dryRun,
 		Timeout:     f.timeout,
 		Concurrency: f.concurrency,
+		HTTPAllow:   f.allowHTTP,
 		Logger:      runLogger,
 	})
-	return finishRun(app, f, tgt, res, err)
-}
-
-// finishRun prints the result, the plan, the emulator's state and the
-// summary of a run, and maps its error to an exit code.
-func finishRun(app *App, f *runFlags, tgt *target, res *engine.Result, runErr error) error {
-	if res == nil {
-		res = &engine.Result{}
-	}
-	if runErr == nil && res.HasValue {
-		out, err := encodeResult(res.Value)
-		if err != nil {
-			runErr = fmt.Errorf("return value: %w", err)
-		} else {
-			_, _ = app.Stdout.Write(out)
-		}
-	}
-	if f.dryRun && res.Plan != nil {
-		fmt.Fprint(app.Stderr, res.Plan.Text())
-		if f.planJSON != "" {
-			data, err := json.MarshalIndent(res.Plan, "", "  ")
-			if err == nil {
-				err = os.WriteFile(f.planJSON, append(data, '\n'), 0o644)
-			}
-			if err != nil && runErr == nil {
-				runErr = fmt.Errorf("plan: %w", err)
-			}
-		}
-	}
-	tgt.dump(app.Stderr)
-	fmt.Fprintln(app.Stderr, summary(res, runErr))
-	if runErr == nil {
-		return nil
-	}
-	var se *engine.ScriptError
-	if errors.As(runErr, &se) {
-		switch se.Kind {
-		case engine.Syntax:
-			return usageErr(se)
-		case engine.Cancelled:
-			return failErr(errors.New("interrupted"))
-		case engine.Timeout:
-			return failErr(se)
-		}
-		if se.Traceback != "" {
-			return failErr(fmt.Errorf("%w\n%s", se, se.Traceback))
-		}
-	}
-	return failErr(runErr)
-}
-
-// summary is the one line printed at the end of every run.
-func summary(res *engine.Result, err error) string {
-	outcome := "ok"
-	var se *engine.ScriptError
-	switch {
-	case err == nil:
-	case errors.As(err, &se) && se.Kind == engine.Timeout:
-		outcome = "timeout"
-	case errors.As(err, &se) && se.Kind == engine.Cancelled:
-		outcome = "interrupted"
-	default:
-		outcome = "failed"
-	}
-	return fmt.Sprintf("soracron: %s in %s: %s", outcome, res.Duration.Round(time.Millisecond), statsLine(res.Stats))
+	return finishRun(app, f, runLogger, tgt, res, err)
 }
 
 // statsLine renders Stats as "3 calls (1 list, 2 put_item), 0 failed, 2 writes".
-func statsLine(st bindings.Stats) string {
+func statsLine(st luasora.Stats) string {
 	names := make([]string, 0, len(st.Calls))
 	total := 0
 	for n, c := range st.Calls {
@@ -268,4 +209,42 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// checkRunFlags checks the flags of run that a script's run must not find
+// wrong only after the script ran (and made its writes): --timeout and
+// --plan-json.
+func checkRunFlags(f *runFlags) error {
+	if f.timeout < 0 {
+		return usageErr(fmt.Errorf("--timeout %s: must not be negative (0 means no limit)", f.timeout))
+	}
+	if f.planJSON == "" {
+		return nil
+	}
+	if !f.dryRun {
+		return usageErr(errors.New("--plan-json needs --dry-run"))
+	}
+	if err := checkWritable(f.planJSON); err != nil {
+		return usageErr(fmt.Errorf("--plan-json: %w", err))
+	}
+	return nil
+}
+
+// checkWritable checks that path can be written, without changing an
+// existing file and without leaving a new one behind.
+func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		if f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err == nil {
+			f.Close()
+			return os.Remove(path)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

@@ -19,6 +19,7 @@ type soraFlags struct {
 	headers  []string
 	timeout  time.Duration
 	retries  int
+	ambig    string
 	caFile   string
 	certFile string
 	keyFile  string
@@ -29,7 +30,8 @@ func (f *soraFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.url, "sora-url", "", "Sora API URL, e.g. http://127.0.0.1:3000/ (default $SORA_URL)")
 	fs.StringArrayVar(&f.headers, "header", nil, "extra request header 'Name: value', e.g. for a proxy's bearer token (repeatable)")
 	fs.DurationVar(&f.timeout, "request-timeout", sora.DefaultTimeout, "timeout of each Sora API request attempt")
-	fs.IntVar(&f.retries, "retries", sora.DefaultAttempts-1, "retries of a request after a connection error, 429, 502, 503 or 504")
+	fs.IntVar(&f.retries, "retries", sora.DefaultAttempts-1, "retries of a request after a connection error, 429, 502, 503 or 504 (see --retry-ambiguous)")
+	fs.StringVar(&f.ambig, "retry-ambiguous", sora.RetryAmbiguousAuto, "retry failures after which a request may have been applied (timeout or reset after sending, 502, 504): auto (metadata actions and reads only, not Push*/Disconnect*), all, or none")
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of CAs that verify Sora's certificate (instead of the system's)")
 	fs.StringVar(&f.certFile, "cert-file", "", "client certificate (PEM) for mutual TLS")
 	fs.StringVar(&f.keyFile, "key-file", "", "client key (PEM) for mutual TLS")
@@ -45,9 +47,21 @@ func parseHeaders(list []string) (http.Header, error) {
 		if !ok || name == "" || strings.ContainsAny(name, " \t") {
 			return nil, fmt.Errorf("--header %q: want 'Name: value'", s)
 		}
+		if i := strings.IndexFunc(s, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }); i >= 0 {
+			return nil, fmt.Errorf("--header %q: control character %q at byte %d (a CR or LF would split the request)", s, s[i], i)
+		}
+		if i := strings.IndexFunc(name, func(r rune) bool { return !isTokenChar(r) }); i >= 0 {
+			return nil, fmt.Errorf("--header %q: %q is not allowed in a header name", s, name[i])
+		}
 		h.Add(name, strings.TrimSpace(value))
 	}
 	return h, nil
+}
+
+// isTokenChar reports whether r may appear in an HTTP header name (an RFC
+// 9110 token character).
+func isTokenChar(r rune) bool {
+	return r < 0x7f && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))
 }
 
 // config returns the client configuration for url (already resolved).
@@ -59,16 +73,21 @@ func (f *soraFlags) config(url string, maxConns int) (sora.Config, error) {
 	if err != nil {
 		return sora.Config{}, err
 	}
+	ambig, err := sora.ParseRetryAmbiguous(f.ambig)
+	if err != nil {
+		return sora.Config{}, errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
+	}
 	return sora.Config{
-		URL:      url,
-		Timeout:  f.timeout,
-		Headers:  h,
-		Attempts: f.retries + 1,
-		CAFile:   f.caFile,
-		CertFile: f.certFile,
-		KeyFile:  f.keyFile,
-		Insecure: f.insecure,
-		MaxConns: max(maxConns, sora.DefaultMaxConns),
+		RetryAmbiguous: ambig,
+		URL:            url,
+		Timeout:        f.timeout,
+		Headers:        h,
+		Attempts:       f.retries + 1,
+		CAFile:         f.caFile,
+		CertFile:       f.certFile,
+		KeyFile:        f.keyFile,
+		Insecure:       f.insecure,
+		MaxConns:       max(maxConns, sora.DefaultMaxConns),
 	}, nil
 }
 

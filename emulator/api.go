@@ -4,23 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
-)
-
-// Targets served on `POST /`. A target matches only with its exact version
-// prefix; anything else is unknown_target.
-const (
-	TargetList                   = "Sora_20201124.ListSignalingNotifyMetadata"
-	TargetGet                    = "Sora_20201124.GetSignalingNotifyMetadata"
-	TargetPut                    = "Sora_20201124.PutSignalingNotifyMetadata"
-	TargetDelete                 = "Sora_20201124.DeleteSignalingNotifyMetadata"
-	TargetPutItem                = "Sora_20201124.PutSignalingNotifyMetadataItem"
-	TargetDeleteItem             = "Sora_20201124.DeleteSignalingNotifyMetadataItem"
-	TargetListChannels           = "Sora_20201013.ListChannels"
-	TargetListChannelConnections = "Sora_20201013.ListChannelConnections"
-	TargetPushChannel            = "Sora_20160711.PushChannel"
-	TargetPushConnection         = "Sora_20160711.PushConnection"
-	TargetDisconnectConnection   = "Sora_20151104.DisconnectConnection"
 )
 
 // Error types of the emulator's replies (the reference's error table, plus
@@ -49,44 +32,46 @@ func notFound(channelID, connectionID string) *apiError {
 		fmt.Sprintf("connection %q is not connected in channel %q", connectionID, channelID)}
 }
 
-func knownTarget(target string) bool {
-	switch target {
-	case TargetList, TargetGet, TargetPut, TargetDelete, TargetPutItem, TargetDeleteItem,
-		TargetListChannels, TargetListChannelConnections, TargetPushChannel, TargetPushConnection,
-		TargetDisconnectConnection:
-		return true
-	}
-	return false
-}
-
 // dispatch runs the action of a known target; it returns the 200 reply body
 // or an error. (Direct calls, not a table of funcs, keep f on the stack.)
-func (e *Emulator) dispatch(target string, f *reqFields) ([]byte, *apiError) {
-	switch target {
-	case TargetList:
+func (e *Emulator) dispatch(t *target, f *reqFields) ([]byte, *apiError) {
+	switch t.act {
+	case actList:
 		return e.list(f)
-	case TargetGet:
+	case actGet:
 		return e.get(f)
-	case TargetPut:
+	case actPut:
 		return e.put(f)
-	case TargetDelete:
+	case actDelete:
 		return e.delete(f)
-	case TargetPutItem:
+	case actPutItem:
 		return e.putItem(f)
-	case TargetDeleteItem:
+	case actDeleteItem:
 		return e.deleteItem(f)
-	case TargetListChannels:
+	case actListConnections:
+		return e.listConnections(f)
+	case actListChannels:
 		return e.listChannels(f)
-	case TargetListChannelConnections:
+	case actListChannelConnections:
 		return e.listChannelConnections(f)
-	case TargetPushChannel:
+	case actPushChannel:
 		return e.pushChannel(f)
-	case TargetPushConnection:
+	case actPushConnection:
 		return e.pushConnection(f)
-	case TargetDisconnectConnection:
-		return e.disconnect(f)
+	case actPushClient:
+		return e.pushClient(f)
+	case actPushChannelByRole:
+		return e.pushChannelByRole(f)
+	case actDisconnectConnection:
+		return e.disconnectConnection(f)
+	case actDisconnectClient:
+		return e.disconnectClient(f)
+	case actDisconnectChannel:
+		return e.disconnectChannel(f)
+	case actDisconnectChannelByRole:
+		return e.disconnectChannelByRole(f)
 	}
-	return nil, &apiError{http.StatusBadRequest, ErrUnknownTarget, fmt.Sprintf("unknown x-sora-target %q", target)}
+	return nil, &apiError{http.StatusBadRequest, ErrUnknownTarget, fmt.Sprintf("unknown x-sora-target %q", t.name)}
 }
 
 // serveAPI serves `POST /` and `OPTIONS /`.
@@ -103,16 +88,17 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("method %s is not allowed: the Sora API takes POST", r.Method)})
 		return
 	}
-	var target string
+	var name string
 	if v := r.Header["X-Sora-Target"]; len(v) > 0 {
-		target = v[0]
+		name = v[0]
 	}
-	if !knownTarget(target) {
+	t := lookupTarget(name)
+	if t == nil {
 		msg := "missing x-sora-target header"
-		if target != "" {
-			msg = fmt.Sprintf("unknown x-sora-target %q", target)
+		if name != "" {
+			msg = fmt.Sprintf("unknown x-sora-target %q", name)
 		}
-		e.apiFail(w, r, target, &apiError{http.StatusBadRequest, ErrUnknownTarget, msg})
+		e.apiFail(w, r, name, &apiError{http.StatusBadRequest, ErrUnknownTarget, msg})
 		return
 	}
 	buf, err := e.readBody(r)
@@ -120,29 +106,43 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	body := buf.Bytes()
 	switch {
 	case err != nil:
-		e.apiFail(w, r, target, &apiError{http.StatusBadRequest, ErrInvalidJSON, "cannot read body: " + err.Error()})
+		e.apiFail(w, r, name, &apiError{http.StatusBadRequest, ErrInvalidJSON, "cannot read body: " + err.Error()})
 		return
 	case len(body) > maxBodyBytes:
-		e.apiFail(w, r, target, &apiError{http.StatusRequestEntityTooLarge, ErrRequestTooLarge,
+		e.apiFail(w, r, name, &apiError{http.StatusRequestEntityTooLarge, ErrRequestTooLarge,
 			fmt.Sprintf("body over %d bytes", maxBodyBytes)})
 		return
 	}
-	if e.faults.Load() != nil && e.injectFault(w, r, target, body) {
-		return
+	var after afterFault
+	if e.faults.Load() != nil {
+		var answered bool
+		if answered, after = e.injectFault(w, r, name, body); answered {
+			return
+		}
+	}
+	if t.noBody && len(body) == 0 {
+		// Shiguredo's tools send no body at all to a target without
+		// parameters (JSON.stringify of nothing); Sora takes it as {}.
+		body = append(body, '{', '}')
 	}
 	var f reqFields
 	if !parseRequest(body, &f) {
-		e.apiFail(w, r, target, &apiError{http.StatusBadRequest, ErrInvalidJSON, "body is not a JSON object"})
+		e.apiFail(w, r, name, &apiError{http.StatusBadRequest, ErrInvalidJSON, "body is not a JSON object"})
 		return
 	}
-	out, aerr := e.dispatch(target, &f)
+	out, aerr := e.dispatch(t, &f)
 	if aerr != nil {
-		e.apiFail(w, r, target, aerr)
+		e.apiFail(w, r, name, aerr)
+		return
+	}
+	if after.drop {
+		e.faultCount.droppedAfterApply.Add(1)
+		abort(w)
 		return
 	}
 	e.writeJSON(w, http.StatusOK, out)
 	if e.log.Enabled(r.Context(), slog.LevelDebug) {
-		e.log.Debug("api request", "target", target, "status", http.StatusOK)
+		e.log.Debug("api request", "target", name, "status", http.StatusOK)
 	}
 }
 
@@ -166,14 +166,6 @@ func needString(raw []byte, key string) (string, *apiError) {
 	return s, nil
 }
 
-func optString(raw []byte, key string) *apiError {
-	if raw == nil {
-		return nil
-	}
-	_, err := needString(raw, key)
-	return err
-}
-
 func needObject(raw []byte, key string) ([]byte, *apiError) {
 	if raw == nil {
 		return nil, paramErr("missing key %q", key)
@@ -182,6 +174,15 @@ func needObject(raw []byte, key string) ([]byte, *apiError) {
 		return nil, paramErr("key %q must be an object, got %s", key, jsonKind(raw))
 	}
 	return raw, nil
+}
+
+// optReason checks the optional reason of the Disconnect targets: an
+// object such as {"type": "normal"}, as Shiguredo's tools send it.
+func optReason(raw []byte) *apiError {
+	if raw == nil || raw[0] == '{' {
+		return nil
+	}
+	return paramErr(`key "reason" must be an object such as {"type": "normal"}, got %s`, jsonKind(raw))
 }
 
 func optBool(raw []byte, key string) (bool, *apiError) {
@@ -194,6 +195,19 @@ func optBool(raw []byte, key string) (bool, *apiError) {
 		return false, nil
 	}
 	return false, paramErr("key %q must be a boolean, got %s", key, jsonKind(raw))
+}
+
+// needRole reads a role: sendrecv, sendonly or recvonly.
+func needRole(raw []byte) (string, *apiError) {
+	role, err := needString(raw, "role")
+	if err != nil {
+		return "", err
+	}
+	switch role {
+	case RoleSendRecv, RoleSendOnly, RoleRecvOnly:
+		return role, nil
+	}
+	return "", paramErr("key %q must be sendrecv, sendonly or recvonly, got %q", "role", role)
 }
 
 // connIDs reads channel_id and connection_id.
@@ -213,290 +227,4 @@ func (e *Emulator) find(channelID, connectionID string) (*conn, []string, *apiEr
 		return nil, nil, notFound(channelID, connectionID)
 	}
 	return c, ids, nil
-}
-
-// The six metadata actions.
-
-func (e *Emulator) list(f *reqFields) ([]byte, *apiError) {
-	ch, err := needString(f.channelID, "channel_id")
-	if err != nil {
-		return nil, err
-	}
-	conns := e.channelConns(ch)
-	b := make([]byte, 0, 2+len(conns)*160)
-	b = append(b, '[')
-	for i, c := range conns {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		c.mu.Lock()
-		enc := c.enc
-		c.mu.Unlock()
-		b = append(b, `{"client_id":`...)
-		b = appendString(b, c.clientID)
-		b = append(b, `,"bundle_id":`...)
-		b = appendString(b, c.bundleID)
-		b = append(b, `,"connection_id":`...)
-		b = appendString(b, c.id)
-		b = append(b, `,"metadata":`...)
-		b = append(b, enc...)
-		b = append(b, '}')
-	}
-	return append(b, ']'), nil
-}
-
-func (e *Emulator) get(f *reqFields) ([]byte, *apiError) {
-	ch, id, err := connIDs(f)
-	if err != nil {
-		return nil, err
-	}
-	c, _, err := e.find(ch, id)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.removed {
-		return nil, notFound(ch, id)
-	}
-	return c.enc, nil
-}
-
-func (e *Emulator) put(f *reqFields) ([]byte, *apiError) {
-	ch, id, err := connIDs(f)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := needObject(f.metadata, "metadata")
-	if err != nil {
-		return nil, err
-	}
-	push, err := optBool(f.push, "push")
-	if err != nil {
-		return nil, err
-	}
-	c, rcpt, err := e.find(ch, id)
-	if err != nil {
-		return nil, err
-	}
-	md := parseMetadata(raw)
-	enc := md.encode()
-	var msg []byte
-	if push {
-		msg = pushMetadata("PutMetadata", id, enc)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.removed {
-		return nil, notFound(ch, id)
-	}
-	c.md, c.enc = md, enc
-	if push {
-		e.events.record(ch, rcpt, msg)
-	}
-	return enc, nil
-}
-
-func (e *Emulator) delete(f *reqFields) ([]byte, *apiError) {
-	ch, id, err := connIDs(f)
-	if err != nil {
-		return nil, err
-	}
-	push, err := optBool(f.push, "push")
-	if err != nil {
-		return nil, err
-	}
-	c, rcpt, err := e.find(ch, id)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.removed {
-		return nil, notFound(ch, id)
-	}
-	before := c.enc
-	c.md, c.enc = nil, emptyObject()
-	if push {
-		e.events.record(ch, rcpt, pushMetadata("DeleteMetadata", id, before))
-	}
-	return before, nil
-}
-
-func (e *Emulator) putItem(f *reqFields) ([]byte, *apiError) {
-	ch, id, err := connIDs(f)
-	if err != nil {
-		return nil, err
-	}
-	key, err := needString(f.key, "key")
-	if err != nil {
-		return nil, err
-	}
-	if f.value == nil {
-		return nil, paramErr("missing key %q", "value")
-	}
-	push, err := optBool(f.push, "push")
-	if err != nil {
-		return nil, err
-	}
-	c, rcpt, err := e.find(ch, id)
-	if err != nil {
-		return nil, err
-	}
-	val := compactCopy(f.value)
-	var msg []byte
-	if push {
-		msg = pushItem("PutMetadataItem", id, key, val)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.removed {
-		return nil, notFound(ch, id)
-	}
-	c.md.set(key, val)
-	c.enc = c.md.encode()
-	if push {
-		e.events.record(ch, rcpt, msg)
-	}
-	return c.enc, nil
-}
-
-func (e *Emulator) deleteItem(f *reqFields) ([]byte, *apiError) {
-	ch, id, err := connIDs(f)
-	if err != nil {
-		return nil, err
-	}
-	key, err := needString(f.key, "key")
-	if err != nil {
-		return nil, err
-	}
-	push, err := optBool(f.push, "push")
-	if err != nil {
-		return nil, err
-	}
-	c, rcpt, err := e.find(ch, id)
-	if err != nil {
-		return nil, err
-	}
-	var msg []byte
-	if push {
-		msg = pushItem("DeleteMetadataItem", id, key, nil)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.removed {
-		return nil, notFound(ch, id)
-	}
-	if c.md.del(key) {
-		c.enc = c.md.encode()
-	}
-	if push {
-		e.events.record(ch, rcpt, msg)
-	}
-	return c.enc, nil
-}
-
-// Neighbouring targets. Where the reference leaves a reply open, the
-// emulator's choices are: ListChannels reports spotlight false and
-// multistream true; ListChannelConnections gives created_time in Unix
-// seconds; PushChannel and PushConnection reply {}; PushChannel to a channel
-// without connections succeeds and delivers nothing.
-
-func (e *Emulator) listChannels(f *reqFields) ([]byte, *apiError) {
-	if _, err := optBool(f.local, "local"); err != nil {
-		return nil, err
-	}
-	b := []byte{'['}
-	for i, ci := range e.Channels() {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"channel_id":`...)
-		b = appendString(b, ci.ChannelID)
-		b = append(b, `,"spotlight":false,"multistream":true}`...)
-	}
-	return append(b, ']'), nil
-}
-
-func (e *Emulator) listChannelConnections(f *reqFields) ([]byte, *apiError) {
-	ch, err := needString(f.channelID, "channel_id")
-	if err != nil {
-		return nil, err
-	}
-	b := []byte{'['}
-	for i, c := range e.channelConns(ch) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"channel_id":`...)
-		b = appendString(b, c.channelID)
-		b = append(b, `,"client_id":`...)
-		b = appendString(b, c.clientID)
-		b = append(b, `,"bundle_id":`...)
-		b = appendString(b, c.bundleID)
-		b = append(b, `,"connection_id":`...)
-		b = appendString(b, c.id)
-		b = append(b, `,"role":`...)
-		b = appendString(b, c.role)
-		b = append(b, `,"created_time":`...)
-		b = strconv.AppendInt(b, c.created.Unix(), 10)
-		b = append(b, '}')
-	}
-	return append(b, ']'), nil
-}
-
-func (e *Emulator) pushChannel(f *reqFields) ([]byte, *apiError) {
-	ch, err := needString(f.channelID, "channel_id")
-	if err != nil {
-		return nil, err
-	}
-	data, err := needObject(f.data, "data")
-	if err != nil {
-		return nil, err
-	}
-	if rcpt := e.recipients(ch); len(rcpt) > 0 {
-		e.events.record(ch, rcpt, pushData(data))
-	}
-	return emptyObject(), nil
-}
-
-func (e *Emulator) pushConnection(f *reqFields) ([]byte, *apiError) {
-	ch, id, err := connIDs(f)
-	if err != nil {
-		return nil, err
-	}
-	data, err := needObject(f.data, "data")
-	if err != nil {
-		return nil, err
-	}
-	c, _, err := e.find(ch, id)
-	if err != nil {
-		return nil, err
-	}
-	msg := pushData(data)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.removed {
-		return nil, notFound(ch, id)
-	}
-	e.events.record(ch, []string{c.id}, msg)
-	return emptyObject(), nil
-}
-
-func (e *Emulator) disconnect(f *reqFields) ([]byte, *apiError) {
-	ch, id, err := connIDs(f)
-	if err != nil {
-		return nil, err
-	}
-	if err := optString(f.reason, "reason"); err != nil {
-		return nil, err
-	}
-	if !e.RemoveConnection(ch, id) {
-		return nil, notFound(ch, id)
-	}
-	b := append([]byte(nil), `{"channel_id":`...)
-	b = appendString(b, ch)
-	b = append(b, `,"connection_id":`...)
-	b = appendString(b, id)
-	return append(b, '}'), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -71,13 +72,14 @@ func TestActions(t *testing.T) {
 		{name: "list channels local", target: TargetListChannels, body: `{"local":true}`,
 			want: `[{"channel_id":"other","spotlight":false,"multistream":true},{"channel_id":"sora","spotlight":false,"multistream":true}]`},
 		{name: "list channel connections", target: TargetListChannelConnections, body: `{"channel_id":"other"}`,
-			want: `[{"channel_id":"other","client_id":"` + connC + `","bundle_id":"` + connC + `","connection_id":"` + connC + `","role":"sendrecv","created_time":1700000000}]`},
+			want: `[{"channel_id":"other","client_id":"` + connC + `","bundle_id":"` + connC + `","connection_id":"` + connC +
+				`","session_id":"$other","role":"sendrecv","created_time":1700000000000000,"audio":true,"video":true,"simulcast":false,"spotlight":false}]`},
 		{name: "list channel connections empty", target: TargetListChannelConnections, body: `{"channel_id":"x"}`, want: `[]`},
-		{name: "push channel", target: TargetPushChannel, body: `{"channel_id":"sora","data":{"m":1}}`, want: `{}`, after: mdA},
+		{name: "push channel", target: TargetPushChannel, body: `{"channel_id":"sora","data":{"m":1}}`, want: `{"data":{"m":1},"type":"push"}`, after: mdA},
 		{name: "push connection", target: TargetPushConnection,
-			body: `{"channel_id":"sora","connection_id":"` + connB + `","data":{"m":1}}`, want: `{}`},
+			body: `{"channel_id":"sora","connection_id":"` + connB + `","data":{"m":1}}`, want: `{"data":{"m":1},"type":"push"}`},
 		{name: "disconnect", target: TargetDisconnectConnection,
-			body: `{"channel_id":"other","connection_id":"` + connC + `","reason":"bye"}`,
+			body: `{"channel_id":"other","connection_id":"` + connC + `","reason":{"type":"normal"}}`,
 			want: `{"channel_id":"other","connection_id":"` + connC + `"}`},
 	}
 	for _, tt := range tests {
@@ -88,8 +90,9 @@ func TestActions(t *testing.T) {
 			if r.status != 200 {
 				t.Fatalf("status %d, body %s", r.status, r.body)
 			}
-			if got := string(r.body); got != tt.want {
-				t.Errorf("body\n got: %s\nwant: %s", got, tt.want)
+			want := strings.NewReplacer("$other", sessionOf(e, "other"), "$sora", sessionOf(e, "sora")).Replace(tt.want)
+			if got := string(r.body); got != want {
+				t.Errorf("body\n got: %s\nwant: %s", got, want)
 			}
 			if ct := r.header.Get("Content-Type"); ct != "application/json" {
 				t.Errorf("content-type %q", ct)

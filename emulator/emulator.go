@@ -1,16 +1,18 @@
 // Package emulator is an in-memory emulator of the Sora HTTP API: the six
 // signaling notify metadata actions (Sora_20201124), the neighbouring targets
-// an automation script reaches for (ListChannels, ListChannelConnections,
-// PushChannel, PushConnection, DisconnectConnection), push deliveries
-// recorded and streamed, and an admin API under /emulator/ to add and remove
-// connections.
+// an automation script reaches for (ListConnections, ListChannels,
+// ListChannelConnections, the four Push* and the four Disconnect* targets,
+// with the versions Shiguredo's tools send; targets.go is the one table of
+// them), push deliveries recorded and streamed, and an admin API under
+// /emulator/ to add and remove connections.
 //
 // An *Emulator is an http.Handler: `POST /` with an x-sora-target header is
 // the Sora API; `OPTIONS /` answers CORS preflights; /emulator/... is the
 // admin API. Start serves it on a TCP address.
 //
 // Faults (SetFaults, Options.Faults, /emulator/faults) make it fail, drop,
-// delay or stop answering Sora API requests on purpose, repeatably.
+// delay, stop answering, or apply and then drop the reply of Sora API
+// requests on purpose, repeatably.
 //
 // State is sharded by channel and locked per connection, so concurrent
 // requests on different connections do not wait for each other. Metadata is
@@ -58,6 +60,15 @@ type Options struct {
 	// Faults are injected from the start (see SetFaults). New panics when
 	// they are invalid: validate them first (Faults.Validate).
 	Faults Faults
+	// EventWebhookURL, when set, receives Sora's event webhooks
+	// (connection.created, connection.updated, connection.destroyed); a
+	// user:password in it is sent as HTTP Basic authentication. New panics
+	// when it is invalid: check it first (ValidateEventWebhookURL). Close
+	// the Emulator to stop the deliveries.
+	EventWebhookURL string
+	// EventWebhookUser and EventWebhookPassword, when set, are the HTTP
+	// Basic authentication of the event webhook.
+	EventWebhookUser, EventWebhookPassword string
 }
 
 // header is a response header with its canonical name.
@@ -79,12 +90,15 @@ type Emulator struct {
 
 	shards [shardCount]shard
 
-	rngMu sync.Mutex
-	rng   *rand.Rand // nil: crypto/rand
+	rngMu   sync.Mutex
+	rng     *rand.Rand // nil: crypto/rand
+	sessRng *rand.Rand // session ids, apart so they do not shift connection ids
 
 	anyID bool
 
 	events events
+
+	webhook *webhook // nil: no event webhook
 
 	faults     atomic.Pointer[faultState] // nil: no fault (the fast path)
 	faultMu    sync.Mutex                 // serialises SetFaults
@@ -109,6 +123,7 @@ func New(opts Options) *Emulator {
 	}
 	if opts.Seed != 0 {
 		e.rng = rand.New(rand.NewPCG(uint64(opts.Seed), 0x9e3779b97f4a7c15))
+		e.sessRng = rand.New(rand.NewPCG(uint64(opts.Seed), 0x5e55104e5e55104e))
 	}
 	if opts.CORSOrigin != "" {
 		e.cors = []header{
@@ -128,6 +143,13 @@ func New(opts Options) *Emulator {
 	}
 	e.bufs.New = func() any { return new(bytes.Buffer) }
 	e.mux = e.newAdminMux()
+	if opts.EventWebhookURL != "" {
+		w, err := newWebhook(opts.EventWebhookURL, opts.EventWebhookUser, opts.EventWebhookPassword)
+		if err != nil {
+			panic("emulator: Options.EventWebhookURL: " + err.Error())
+		}
+		e.webhook = w
+	}
 	if len(opts.Faults.Rules) > 0 {
 		if err := e.SetFaults(opts.Faults); err != nil {
 			panic("emulator: Options.Faults: " + err.Error())
@@ -162,7 +184,9 @@ func (e *Emulator) Reset() {
 		s.channels = map[string]*channel{}
 		s.mu.Unlock()
 		for _, ch := range old {
-			for _, c := range ch.conns {
+			for _, id := range ch.ids {
+				c := ch.conns[id]
+				e.event(EventConnectionDestroyed, c)
 				c.markRemoved()
 			}
 		}

@@ -150,8 +150,8 @@ func (e *Emulator) EventStats() EventStats {
 	return EventStats{LastSeq: ev.seq, Recorded: len(ev.ring), Subscribers: len(ev.subs), Dropped: ev.dropped.Load()}
 }
 
-// Push messages. Field order follows the reference: type, action,
-// connection_id, then the action's fields.
+// Push messages of the metadata writes. Field order follows the reference:
+// type, action, connection_id, then the action's fields.
 
 const pushPrefix = `{"type":"push","data":{"type":"signaling_notify_metadata_ext","action":"`
 
@@ -184,10 +184,11 @@ func pushItem(action, connectionID, key string, value []byte) []byte {
 	return append(b, "}}"...)
 }
 
-// pushData is the message of PushChannel / PushConnection.
+// pushData is the message of the Push* targets, with the key order of the
+// vendor's recorded PushChannel reply: {"data": ..., "type": "push"}.
 func pushData(data []byte) []byte {
 	b := make([]byte, 0, len(data)+24)
-	b = append(b, `{"type":"push","data":`...)
+	b = append(b, `{"data":`...)
 	b = appendCompact(b, data)
-	return append(b, '}')
+	return append(b, `,"type":"push"}`...)
 }

@@ -35,7 +35,10 @@ const maxSeen = 1 << 20
 // requests. The same run against the same seed fails the same requests.
 //
 // An injected failure or drop happens before the request is applied: a
-// failed write changed nothing.
+// failed write changed nothing. A drop after apply (DropAfterApplyRate) is
+// the other case: the request is applied, then its connection is closed
+// without a reply, as when a reply is lost on the way back; it applies only
+// to requests that succeed (a request that failed was not applied).
 type Faults struct {
 	// Seed drives the random draws of the rules.
 	Seed uint64 `json:"seed"`
@@ -46,7 +49,7 @@ type Faults struct {
 }
 
 // FaultRule is the faults of one set of targets. Effects apply in the order
-// of the fields: hang, latency, drop, failure.
+// of the fields: hang, latency, drop, failure, and drop after apply.
 type FaultRule struct {
 	// Targets are the targets the rule applies to, as full names
 	// ("Sora_20201124.PutSignalingNotifyMetadataItem") or action names
@@ -66,6 +69,9 @@ type FaultRule struct {
 	// FailStatus is the status of injected failures; DefaultFailStatus
 	// (503) when zero. It must be 400 to 599.
 	FailStatus int `json:"fail_status,omitempty"`
+	// DropAfterApplyRate is the share of successful requests (0 to 1) that
+	// are applied and then have their connection closed without a reply.
+	DropAfterApplyRate float64 `json:"drop_after_apply_rate,omitempty"`
 }
 
 // Latency is a delay: Min when Max is not above it, else uniform in
@@ -132,15 +138,16 @@ func (l *Latency) UnmarshalText(b []byte) error {
 
 // FaultStats counts the faults injected since the emulator started.
 type FaultStats struct {
-	Failed  uint64 `json:"failed"`
-	Dropped uint64 `json:"dropped"`
-	Delayed uint64 `json:"delayed"`
-	Hung    uint64 `json:"hung"`
+	Failed            uint64 `json:"failed"`
+	Dropped           uint64 `json:"dropped"`
+	DroppedAfterApply uint64 `json:"dropped_after_apply"`
+	Delayed           uint64 `json:"delayed"`
+	Hung              uint64 `json:"hung"`
 }
 
 // faultCounters are the atomic counters behind FaultStats.
 type faultCounters struct {
-	failed, dropped, delayed, hung atomic.Uint64
+	failed, dropped, droppedAfterApply, delayed, hung atomic.Uint64
 }
 
 // faultState is one set of faults in force, with what it needs at request
@@ -175,7 +182,7 @@ func (f Faults) normalize() (Faults, error) {
 		for _, rate := range []struct {
 			name string
 			v    float64
-		}{{"fail_rate", r.FailRate}, {"drop_rate", r.DropRate}} {
+		}{{"fail_rate", r.FailRate}, {"drop_rate", r.DropRate}, {"drop_after_apply_rate", r.DropAfterApplyRate}} {
 			if math.IsNaN(rate.v) || rate.v < 0 || rate.v > 1 {
 				return Faults{}, fmt.Errorf("%s: %s %v: want a share from 0 to 1", where, rate.name, rate.v)
 			}
@@ -211,34 +218,7 @@ func (f Faults) normalize() (Faults, error) {
 
 // active reports whether a rule does anything.
 func (r *FaultRule) active() bool {
-	return r.Hang || !r.Latency.IsZero() || r.DropRate > 0 || r.FailRate > 0
-}
-
-// targetList is every target the emulator serves.
-var targetList = []string{
-	TargetList, TargetGet, TargetPut, TargetDelete, TargetPutItem, TargetDeleteItem,
-	TargetListChannels, TargetListChannelConnections, TargetPushChannel, TargetPushConnection,
-	TargetDisconnectConnection,
-}
-
-// FullTarget returns the full name of a target given as its full name or
-// its action name ("PutSignalingNotifyMetadataItem"), and whether the
-// emulator serves it.
-func FullTarget(name string) (string, bool) {
-	for _, t := range targetList {
-		if name == t || name == t[strings.IndexByte(t, '.')+1:] {
-			return t, true
-		}
-	}
-	return "", false
-}
-
-func actionNames() []string {
-	out := make([]string, len(targetList))
-	for i, t := range targetList {
-		out[i] = t[strings.IndexByte(t, '.')+1:]
-	}
-	return out
+	return r.Hang || !r.Latency.IsZero() || r.DropRate > 0 || r.FailRate > 0 || r.DropAfterApplyRate > 0
 }
 
 // SetFaults replaces the faults in force (an empty Faults removes them).
@@ -264,7 +244,7 @@ func (e *Emulator) setFaults(f Faults) {
 	}
 	if st != nil {
 		for _, r := range f.Rules {
-			rs := ruleState{FaultRule: r, random: r.DropRate > 0 || r.FailRate > 0 || r.Latency.Max > r.Latency.Min}
+			rs := ruleState{FaultRule: r, random: r.DropRate > 0 || r.FailRate > 0 || r.DropAfterApplyRate > 0 || r.Latency.Max > r.Latency.Min}
 			if r.Targets != nil {
 				rs.targets = map[string]bool{}
 				for _, t := range r.Targets {
@@ -298,7 +278,8 @@ func (e *Emulator) Faults() Faults {
 // FaultStats returns the counts of faults injected so far.
 func (e *Emulator) FaultStats() FaultStats {
 	c := &e.faultCount
-	return FaultStats{Failed: c.failed.Load(), Dropped: c.dropped.Load(), Delayed: c.delayed.Load(), Hung: c.hung.Load()}
+	return FaultStats{Failed: c.failed.Load(), Dropped: c.dropped.Load(), DroppedAfterApply: c.droppedAfterApply.Load(),
+		Delayed: c.delayed.Load(), Hung: c.hung.Load()}
 }
 
 // match returns the rule that applies to target, nil when none does.
@@ -330,6 +311,7 @@ const (
 	saltDrop uint64 = iota + 1
 	saltFail
 	saltLatency
+	saltDropAfterApply
 )
 
 // draw returns a number in [0, 1) fixed by the seed, the request hash, its
@@ -364,25 +346,31 @@ func requestHash(target string, body []byte) uint64 {
 // errAborted means the request was dropped or its client went away.
 var errAborted = errors.New("aborted")
 
+// afterFault is what the faults do after a request is applied.
+type afterFault struct {
+	drop bool // close the connection instead of replying
+}
+
 // injectFault applies the faults in force to a Sora API request. It returns
 // true when it answered the request (an injected failure) or dropped it;
-// the caller then does nothing more.
-func (e *Emulator) injectFault(w http.ResponseWriter, r *http.Request, target string, body []byte) bool {
+// the caller then does nothing more. Otherwise it says what to do once the
+// request is applied.
+func (e *Emulator) injectFault(w http.ResponseWriter, r *http.Request, target string, body []byte) (bool, afterFault) {
 	for {
 		st := e.faults.Load()
 		if st == nil {
-			return false
+			return false, afterFault{}
 		}
 		rule := st.match(target)
 		if rule == nil {
-			return false
+			return false, afterFault{}
 		}
 		if rule.Hang {
 			e.faultCount.hung.Add(1)
 			select {
 			case <-r.Context().Done():
 				abort(w)
-				return true
+				return true, afterFault{}
 			case <-st.done: // the faults changed: look again
 				continue
 			}
@@ -401,21 +389,21 @@ func (e *Emulator) injectFault(w http.ResponseWriter, r *http.Request, target st
 			e.faultCount.delayed.Add(1)
 			if err := sleepCtx(r, d); err != nil {
 				abort(w)
-				return true
+				return true, afterFault{}
 			}
 		}
 		if rule.DropRate > 0 && st.draw(h, n, saltDrop) < rule.DropRate {
 			e.faultCount.dropped.Add(1)
 			abort(w)
-			return true
+			return true, afterFault{}
 		}
 		if rule.FailRate > 0 && st.draw(h, n, saltFail) < rule.FailRate {
 			e.faultCount.failed.Add(1)
 			e.apiFail(w, r, target, &apiError{rule.FailStatus, ErrInjectedFault,
 				fmt.Sprintf("injected fault: status %d for %s (emulator fault rule, fail_rate %g)", rule.FailStatus, target, rule.FailRate)})
-			return true
+			return true, afterFault{}
 		}
-		return false
+		return false, afterFault{drop: rule.DropAfterApplyRate > 0 && st.draw(h, n, saltDropAfterApply) < rule.DropAfterApplyRate}
 	}
 }
 

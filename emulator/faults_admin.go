@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 )
 
@@ -11,12 +12,27 @@ type faultsReply struct {
 	Injected FaultStats `json:"injected"`
 }
 
-// faultsInput is the body of PUT /emulator/faults: a Faults; the injected
-// counts of a GET reply are accepted and ignored, so that a reply can be
-// edited and sent back.
+// faultsInput is the body of PUT /emulator/faults: a Faults
+// ({"seed", "rules": [...]}), or the shorthand of one rule for every target
+// given at the top level ({"fail_rate": 1}, optionally with a seed). The
+// injected counts of a GET reply are accepted and ignored, so that a reply
+// can be edited and sent back.
 type faultsInput struct {
 	Faults
+	FaultRule
 	Injected json.RawMessage `json:"injected,omitempty"`
+}
+
+// faults returns the faults the body asks for.
+func (in *faultsInput) faults() (Faults, error) {
+	r := in.FaultRule
+	if !r.active() && len(r.Targets) == 0 && r.FailStatus == 0 {
+		return in.Faults, nil
+	}
+	if len(in.Rules) > 0 {
+		return Faults{}, errors.New(`invalid body: give either "rules": [...] or the fields of one rule at the top level, not both`)
+	}
+	return Faults{Seed: in.Seed, Rules: []FaultRule{r}}, nil
 }
 
 func (e *Emulator) faultsReply() faultsReply {
@@ -37,11 +53,15 @@ func (e *Emulator) adminFaultsPut(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, http.StatusBadRequest, ErrBadRequest, err.Error())
 		return
 	}
-	if err := e.SetFaults(in.Faults); err != nil {
+	f, err := in.faults()
+	if err == nil {
+		err = e.SetFaults(f)
+	}
+	if err != nil {
 		e.writeError(w, http.StatusBadRequest, ErrBadRequest, err.Error())
 		return
 	}
-	e.log.Info("faults set", "rules", len(in.Rules), "seed", in.Seed)
+	e.log.Info("faults set", "rules", len(f.Rules), "seed", f.Seed)
 	e.writeValue(w, http.StatusOK, e.faultsReply())
 }
 

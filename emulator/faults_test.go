@@ -361,7 +361,7 @@ func TestFaultsAdminAPI(t *testing.T) {
 		if r.status != 200 {
 			t.Fatalf("status %d", r.status)
 		}
-		jsonEqual(t, r.body, `{"seed":0,"rules":[],"injected":{"failed":0,"dropped":0,"delayed":0,"hung":0}}`)
+		jsonEqual(t, r.body, `{"seed":0,"rules":[],"injected":{"failed":0,"dropped":0,"dropped_after_apply":0,"delayed":0,"hung":0}}`)
 	})
 	t.Run("put", func(t *testing.T) {
 		r := do(t, http.MethodPut, url, "", `{"seed":1,"rules":[{"targets":["PutSignalingNotifyMetadataItem"],"fail_rate":0.2,"latency":"5ms-50ms"},{"drop_rate":0.01}]}`)
@@ -369,7 +369,7 @@ func TestFaultsAdminAPI(t *testing.T) {
 			t.Fatalf("status %d: %s", r.status, r.body)
 		}
 		want := `{"seed":1,"rules":[{"targets":["Sora_20201124.PutSignalingNotifyMetadataItem"],"latency":"5ms-50ms","fail_rate":0.2,"fail_status":503},` +
-			`{"drop_rate":0.01,"fail_status":503}],"injected":{"failed":0,"dropped":0,"delayed":0,"hung":0}}`
+			`{"drop_rate":0.01,"fail_status":503}],"injected":{"failed":0,"dropped":0,"dropped_after_apply":0,"delayed":0,"hung":0}}`
 		jsonEqual(t, r.body, want)
 		jsonEqual(t, do(t, http.MethodGet, url, "", "").body, want)
 		if got := e.Faults(); got.Seed != 1 || len(got.Rules) != 2 || got.Rules[0].Latency != (Latency{5 * time.Millisecond, 50 * time.Millisecond}) {
@@ -388,6 +388,8 @@ func TestFaultsAdminAPI(t *testing.T) {
 		{"latency", `{"rules":[{"latency":"soon"}]}`, `invalid body: latency "soon": want a duration like 50ms or a range like 5ms-50ms`},
 		{"unknown field", `{"rules":[{"fail_ratio":0.5}]}`, `invalid body: json: unknown field "fail_ratio"`},
 		{"not JSON", `{`, "invalid body: unexpected EOF"},
+		{"rules and a top-level rule", `{"fail_rate":1,"rules":[{"drop_rate":1}]}`, `invalid body: give either "rules": [...] or the fields of one rule`},
+		{"drop after apply rate", `{"rules":[{"drop_after_apply_rate":-1}]}`, "faults: rules[0]: drop_after_apply_rate -1: want a share from 0 to 1"},
 	}
 	for _, tt := range bad {
 		t.Run("put bad "+tt.name, func(t *testing.T) {

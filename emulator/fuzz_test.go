@@ -14,7 +14,7 @@ import (
 
 // fuzzTargets are the targets a fuzzed request picks from ("" is a missing
 // header, the last an unknown target).
-var fuzzTargets = append(append([]string{}, targetList...), "", "Sora_20201124.Bogus")
+var fuzzTargets = append(Targets(), "", "Sora_20201124.Bogus")
 
 // fuzzValues are JSON values (valid and not) a structured request uses.
 var fuzzValues = []string{
@@ -93,7 +93,7 @@ func fuzzTargetSet(b byte) []string {
 	if b%2 == 0 {
 		return nil
 	}
-	return []string{targetList[int(b/2)%len(targetList)]}
+	return []string{targets[int(b/2)%len(targets)].name}
 }
 
 // fuzzBody builds a request body with the usual keys, some of them wrong.

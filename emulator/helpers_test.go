@@ -114,3 +114,14 @@ func mustAdd(t testing.TB, e *Emulator, c Connection) Connection {
 
 // fixedNow is a clock for deterministic created_time.
 func fixedNow() time.Time { return time.Unix(1700000000, 0) }
+
+// sessionOf returns the session id of a channel, "" when it has none.
+func sessionOf(e *Emulator, channelID string) string {
+	s := e.shard(channelID)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if ch := s.channels[channelID]; ch != nil {
+		return ch.sessionID
+	}
+	return ""
+}

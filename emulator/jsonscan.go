@@ -16,7 +16,7 @@ import (
 // slice means the key is absent. Slices point into the request buffer and
 // must be copied before they are kept.
 type reqFields struct {
-	channelID, connectionID, key, value, metadata, push, data, reason, local []byte
+	channelID, connectionID, clientID, role, key, value, metadata, push, data, reason, local []byte
 }
 
 // parseRequest fills f from body, which must be a JSON object. It reports
@@ -31,6 +31,10 @@ func parseRequest(body []byte, f *reqFields) bool {
 			f.channelID = val
 		case "connection_id":
 			f.connectionID = val
+		case "client_id":
+			f.clientID = val
+		case "role":
+			f.role = val
 		case "key":
 			f.key = val
 		case "value":

@@ -33,7 +33,7 @@ func FuzzParseRequest(f *testing.F) {
 			return
 		}
 		for name, got := range map[string][]byte{
-			"channel_id": f.channelID, "connection_id": f.connectionID, "key": f.key, "value": f.value,
+			"channel_id": f.channelID, "connection_id": f.connectionID, "client_id": f.clientID, "role": f.role, "key": f.key, "value": f.value,
 			"metadata": f.metadata, "push": f.push, "data": f.data, "reason": f.reason, "local": f.local,
 		} {
 			want, present := exactKey(t, body, name)

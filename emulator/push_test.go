@@ -31,7 +31,7 @@ func TestPushFanOut(t *testing.T) {
 		{"delete", TargetDelete, `{` + c + `,"push":true}`,
 			`{"type":"push","data":{"type":"signaling_notify_metadata_ext","action":"DeleteMetadata","connection_id":"` + target + `","metadata":{"n":10,"seat":12345678901234567890}}}`},
 		{"push channel", TargetPushChannel, `{"channel_id":"sora","data":{"hello": [1, 2]}}`,
-			`{"type":"push","data":{"hello":[1,2]}}`},
+			`{"data":{"hello":[1,2]},"type":"push"}`},
 	}
 	received := map[string]int{}
 	for _, w := range writes {
@@ -82,7 +82,7 @@ func TestPushFanOut(t *testing.T) {
 			t.Fatalf("status %d: %s", r.status, r.body)
 		}
 		ds := e.Deliveries("other")
-		if len(ds) != 1 || !slices.Equal(ds[0].Recipients, []string{others[1]}) || string(ds[0].Message) != `{"type":"push","data":{"x":true}}` {
+		if len(ds) != 1 || !slices.Equal(ds[0].Recipients, []string{others[1]}) || string(ds[0].Message) != `{"data":{"x":true},"type":"push"}` {
 			t.Errorf("deliveries of other: %+v", ds)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	crand "crypto/rand"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -63,14 +64,16 @@ type shard struct {
 
 // channel is guarded by its shard's mutex.
 type channel struct {
-	conns map[string]*conn
-	ids   []string // sorted connection ids; replaced on change, never modified
+	conns     map[string]*conn
+	ids       []string // sorted connection ids; replaced on change, never modified
+	sessionID string   // made when the channel's first connection arrives
 }
 
 // conn is one connection; its identity is immutable, its metadata is guarded
 // by mu.
 type conn struct {
 	channelID, id, clientID, bundleID, role string
+	sessionID                               string // set by addConns before the conn is visible
 	created                                 time.Time
 
 	mu      sync.Mutex
@@ -211,7 +214,7 @@ func (e *Emulator) addConns(channelID string, conns []*conn) error {
 	defer s.mu.Unlock()
 	ch := s.channels[channelID]
 	if ch == nil {
-		ch = &channel{conns: make(map[string]*conn, len(conns))}
+		ch = &channel{conns: make(map[string]*conn, len(conns)), sessionID: e.newSessionID()}
 	}
 	batch := make(map[string]bool, len(conns))
 	for _, c := range conns {
@@ -223,8 +226,10 @@ func (e *Emulator) addConns(channelID string, conns []*conn) error {
 	ids := make([]string, len(ch.ids), len(ch.ids)+len(conns))
 	copy(ids, ch.ids)
 	for _, c := range conns {
+		c.sessionID = ch.sessionID
 		ch.conns[c.id] = c
 		ids = append(ids, c.id)
+		e.event(EventConnectionCreated, c)
 	}
 	slices.Sort(ids)
 	ch.ids = ids
@@ -233,33 +238,63 @@ func (e *Emulator) addConns(channelID string, conns []*conn) error {
 }
 
 // RemoveConnection disconnects a connection and reports whether it existed.
+// Its metadata goes with it.
 func (e *Emulator) RemoveConnection(channelID, connectionID string) bool {
+	return len(e.removeIDs(channelID, func(ch *channel) []*conn {
+		if c := ch.conns[connectionID]; c != nil {
+			return []*conn{c}
+		}
+		return nil
+	})) > 0
+}
+
+// removeWhere disconnects the connections of a channel that match keep
+// (every one when keep is nil) and returns them, ordered by id.
+func (e *Emulator) removeWhere(channelID string, keep func(*conn) bool) []*conn {
+	return e.removeIDs(channelID, func(ch *channel) []*conn {
+		var out []*conn
+		for _, id := range ch.ids {
+			if c := ch.conns[id]; keep == nil || keep(c) {
+				out = append(out, c)
+			}
+		}
+		return out
+	})
+}
+
+// removeIDs removes the connections pick chooses, under the shard lock.
+func (e *Emulator) removeIDs(channelID string, pick func(*channel) []*conn) []*conn {
 	s := e.shard(channelID)
 	s.mu.Lock()
 	ch := s.channels[channelID]
-	var c *conn
+	var gone []*conn
 	if ch != nil {
-		c = ch.conns[connectionID]
+		gone = pick(ch)
 	}
-	if c == nil {
+	if len(gone) == 0 {
 		s.mu.Unlock()
-		return false
+		return nil
 	}
-	delete(ch.conns, connectionID)
+	for _, c := range gone {
+		delete(ch.conns, c.id)
+		e.event(EventConnectionDestroyed, c)
+	}
 	if len(ch.conns) == 0 {
 		delete(s.channels, channelID)
 	} else {
-		ids := make([]string, 0, len(ch.ids)-1)
+		ids := make([]string, 0, len(ch.conns))
 		for _, id := range ch.ids {
-			if id != connectionID {
+			if ch.conns[id] != nil {
 				ids = append(ids, id)
 			}
 		}
 		ch.ids = ids
 	}
 	s.mu.Unlock()
-	c.markRemoved()
-	return true
+	for _, c := range gone {
+		c.markRemoved()
+	}
+	return gone
 }
 
 // Generate adds n connections with generated ids, default client and bundle
@@ -338,12 +373,17 @@ const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 // NewID returns a new connection id: 26 characters of upper-case Crockford
 // base32, deterministic when Options.Seed is set.
-func (e *Emulator) NewID() string {
+func (e *Emulator) NewID() string { return e.newID(e.rng) }
+
+// newSessionID returns a new session id, of the same form as connection ids.
+func (e *Emulator) newSessionID() string { return e.newID(e.sessRng) }
+
+func (e *Emulator) newID(rng *rand.Rand) string {
 	var b [26]byte
-	if e.rng != nil {
+	if rng != nil {
 		e.rngMu.Lock()
 		for i := range b {
-			b[i] = crockford[e.rng.IntN(32)]
+			b[i] = crockford[rng.IntN(32)]
 		}
 		e.rngMu.Unlock()
 		return string(b[:])

@@ -86,3 +86,26 @@ func TestVendorExchanges(t *testing.T) {
 		})
 	}
 }
+
+// TestVendorPushChannel replays the vendor's recorded PushChannel exchange
+// (API_PUSH): the reply is the push message, byte for byte, with the
+// recorded content-length.
+func TestVendorPushChannel(t *testing.T) {
+	e, srv := start(t, Options{})
+	mustAdd(t, e, Connection{ChannelID: "sora", ConnectionID: connA})
+	r := call(t, srv.URL, TargetPushChannel, "{\n    \"channel_id\": \"sora\",\n    \"data\": {\n        \"spam\": \"egg\"\n    }\n}")
+	const recorded = "{\n    \"data\": {\n        \"spam\": \"egg\"\n    },\n    \"type\": \"push\"\n}"
+	var want bytes.Buffer
+	if err := json.Compact(&want, []byte(recorded)); err != nil {
+		t.Fatal(err)
+	}
+	if r.status != 200 || !bytes.Equal(r.body, want.Bytes()) {
+		t.Errorf("status %d, reply %s, recorded %s", r.status, r.body, want.Bytes())
+	}
+	if cl := r.header.Get("Content-Length"); cl != "37" {
+		t.Errorf("content-length %q, recorded 37", cl)
+	}
+	if ds := e.Deliveries("sora"); len(ds) != 1 || !bytes.Equal(ds[0].Message, want.Bytes()) {
+		t.Errorf("deliveries %+v", ds)
+	}
+}

@@ -2,7 +2,7 @@
 //
 // Every run gets a fresh, sandboxed LState: only the safe parts of the
 // standard library, a require that loads preloaded modules (sora, json, log,
-// time) and .lua files under the script's own directory, a context carrying
+// time, strings, regexp, base64, hex, crypto, http; see Modules) and .lua files under the script's own directory, a context carrying
 // the run's timeout and cancellation, and print routed to the run's logger.
 // The LState is built when the run starts, or ahead of it by Prewarm (still
 // for that run only); the Go function values of the libraries are shared.
@@ -16,12 +16,16 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	nethttp "net/http"
 	"path/filepath"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luahttp "github.com/soracron/soracron/bindings/http"
+	luajson "github.com/soracron/soracron/bindings/json"
+	"github.com/soracron/soracron/bindings/plan"
+	luasora "github.com/soracron/soracron/bindings/sora"
 )
 
 // LState sizes. The call stack and the registry (the Lua data stack) start
@@ -36,12 +40,14 @@ const (
 // Engine runs scripts. It holds the compile cache and is safe for concurrent
 // use by many goroutines.
 type Engine struct {
-	opts   Options
-	cache  *protoCache
-	std    *stdLib
-	stamps stampCache   // versions of the scripts compiled last
-	funcs  sandboxFuncs // function values shared by every sandbox
-	pool   sandboxPool  // sandboxes built ahead by Prewarm
+	opts          Options
+	cache         *protoCache
+	std           *stdLib
+	stamps        stampCache   // versions of the scripts compiled last
+	funcs         sandboxFuncs // function values shared by every sandbox
+	pool          sandboxPool  // sandboxes built ahead by Prewarm
+	mods          engineModules
+	httpTransport *nethttp.Transport // of the http module, shared by the runs
 }
 
 // New returns an Engine configured with opts.
@@ -67,6 +73,9 @@ func New(opts Options) *Engine {
 		opts:  opts,
 		cache: newProtoCache(DefaultCacheSize),
 		std:   std,
+		mods:  newEngineModules(opts.MaxStringBytes),
+		// The http module's connections are kept between runs.
+		httpTransport: luahttp.NewTransport(),
 	}
 }
 
@@ -101,9 +110,9 @@ func (e *Engine) load(ctx context.Context, path string) (*lua.FunctionProto, err
 // the statistics of what the script did before it failed.
 func (e *Engine) Run(ctx context.Context, req Request) (res *Result, err error) {
 	start := time.Now()
-	res = &Result{Stats: bindings.Stats{Calls: map[string]int{}, DryRun: req.DryRun}}
+	res = &Result{Stats: luasora.Stats{Calls: map[string]int{}, DryRun: req.DryRun}}
 	if req.DryRun {
-		res.Plan = &bindings.Plan{}
+		res.Plan = &plan.Plan{}
 	}
 	defer func() { res.Duration = time.Since(start) }()
 
@@ -143,7 +152,7 @@ type run struct {
 	ctx    context.Context
 	L      *lua.LState
 	logger *slog.Logger
-	sora   *bindings.Sora
+	sora   *luasora.Module
 
 	dir      string // require root, as given
 	realDir  string // require root with symlinks resolved, set on first require
@@ -167,7 +176,7 @@ func (e *Engine) newRun(ctx context.Context, req Request) *run {
 		r.logger = e.opts.Logger
 	}
 	if e.opts.Client != nil {
-		r.sora = bindings.NewSora(e.opts.Client, bindings.SoraOptions{
+		r.sora = luasora.New(e.opts.Client, luasora.Options{
 			DryRun:      req.DryRun,
 			Concurrency: req.Concurrency,
 			Logger:      r.logger,
@@ -195,7 +204,7 @@ func (r *run) exec(proto *lua.FunctionProto, res *Result) error {
 	if L.GetTop() == 0 || L.Get(1) == lua.LNil {
 		return nil
 	}
-	v, err := bindings.FromLuaPath(L.Get(1), "return value")
+	v, err := luajson.FromLuaPath(L.Get(1), "return value")
 	if err != nil {
 		return &ScriptError{Kind: Runtime, Script: r.req.Script, Message: err.Error(), Err: err}
 	}

@@ -10,7 +10,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
 )
 
 // MaxErrorBytes caps the message of a script error (64 KiB): an error
@@ -100,7 +100,7 @@ func (r *run) errorString(L *lua.LState, v lua.LValue, ctxDone bool) string {
 		}
 	}
 	if tb, ok := v.(*lua.LTable); ok {
-		if data, err := bindings.EncodeJSON(tb); err == nil {
+		if data, err := luajson.Encode(tb); err == nil {
 			return string(data)
 		}
 	}

@@ -5,7 +5,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
+	lualog "github.com/soracron/soracron/bindings/log"
 )
 
 // MaxPrewarmed caps the sandboxes Prewarm keeps ready (a fresh sandbox
@@ -35,7 +36,7 @@ type sandboxFuncs struct {
 	once                              sync.Once
 	pcall, xpcall, assert, error      *lua.LFunction
 	osTime, osDate, osClock, osGetenv *lua.LFunction
-	jsonLoader, timeLoader            *lua.LFunction
+	loaders                           map[string]*lua.LFunction // of the modules that do not depend on the run
 }
 
 // sharedFuncs returns the engine's sandboxFuncs, made on first use.
@@ -51,8 +52,7 @@ func (e *Engine) sharedFuncs() *sandboxFuncs {
 		f.assert, f.error = L.NewFunction(luaAssert), L.NewFunction(luaError)
 		f.osTime, f.osDate = L.NewFunction(e.osTime), L.NewFunction(e.osDate)
 		f.osClock, f.osGetenv = L.NewFunction(e.std.osClock), L.NewFunction(e.std.osGetenv)
-		f.jsonLoader = L.NewFunction(bindings.JSONLoader)
-		f.timeLoader = L.NewFunction(bindings.NewTime(e.opts.Now).Loader)
+		f.loaders = e.sharedLoaders(L)
 	})
 	return f
 }
@@ -140,24 +140,26 @@ func (e *Engine) newSandbox() *sandbox {
 	g.RawSetString("os", osmod)
 	sb.loaded.RawSetString("os", osmod)
 
-	sb.preload = L.CreateTable(0, 4)
-	if e.opts.MaxStringBytes != bindings.JSONMaxBytes {
-		bindings.SetJSONMaxBytes(L, e.opts.MaxStringBytes) // json.encode/decode follow MaxStringBytes
+	sb.preload = L.CreateTable(0, len(moduleNames))
+	if e.opts.MaxStringBytes != luajson.MaxBytes {
+		luajson.SetMaxBytes(L, e.opts.MaxStringBytes) // json.encode/decode follow MaxStringBytes
 	}
-	sb.preload.RawSetString("json", fn.jsonLoader)
-	sb.preload.RawSetString("time", fn.timeLoader)
+	for name, loader := range fn.loaders {
+		sb.preload.RawSetString(name, loader)
+	}
 	// The functions of the run that takes the sandbox.
 	sb.preload.RawSetString("sora", L.NewFunction(func(L *lua.LState) int { return sb.run.loadSora(L) }))
 	sb.preload.RawSetString("log", L.NewFunction(func(L *lua.LState) int {
-		return bindings.NewLog(sb.run.logger).Loader(L)
+		return lualog.New(sb.run.logger).Loader(L)
 	}))
+	sb.preload.RawSetString("http", L.NewFunction(func(L *lua.LState) int { return sb.run.loadHTTP(L) }))
 	g.RawSetString("print", L.NewFunction(func(L *lua.LState) int { return sb.run.print(L) }))
 	g.RawSetString("require", L.NewFunction(func(L *lua.LState) int { return sb.run.require(L) }))
 	sb.handler = L.NewFunction(func(L *lua.LState) int { return sb.run.handle(L) })
 	// The key of args, so that setting it does not grow the table; the run
 	// sets its value before any script sees it.
 	g.RawSetString("args", lua.LFalse)
-	bindings.Null(L) // makes the json state (null, the array and object markers) now
+	luajson.Null(L) // makes the json state (null, the array and object markers) now
 	pkg := L.CreateTable(0, 2)
 	pkg.RawSetString("loaded", sb.loaded)
 	pkg.RawSetString("preload", sb.preload)

@@ -7,7 +7,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
 )
 
 // Log attribute keys and values of the engine.
@@ -26,7 +26,7 @@ func (r *run) openSandbox() error {
 	if args == nil {
 		args = map[string]any{}
 	}
-	lv, err := bindings.TryToLua(L, args)
+	lv, err := luajson.TryToLua(L, args)
 	if err != nil {
 		return fmt.Errorf("args: %w", err)
 	}

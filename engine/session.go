@@ -8,7 +8,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	"github.com/soracron/soracron/bindings/plan"
+	luasora "github.com/soracron/soracron/bindings/sora"
 )
 
 // SessionOptions configure a Session.
@@ -22,6 +23,8 @@ type SessionOptions struct {
 	DryRun bool
 	// Concurrency is the default concurrency of sora.batch and sora.update_all.
 	Concurrency int
+	// HTTPAllow lists the hosts the http module may reach (none when empty).
+	HTTPAllow []string
 	// Logger receives print and the log module; the Engine's logger when nil.
 	Logger *slog.Logger
 	// Modules are extra modules for require, by name (e.g. "testing"). A
@@ -50,6 +53,7 @@ func (e *Engine) NewSession(opts SessionOptions) (*Session, error) {
 		Args:        opts.Args,
 		DryRun:      opts.DryRun,
 		Concurrency: opts.Concurrency,
+		HTTPAllow:   opts.HTTPAllow,
 		Logger:      opts.Logger,
 	})
 	r.dir = dir
@@ -145,15 +149,15 @@ func kindOf(err error) ErrorKind {
 }
 
 // Stats returns the sora module's calls so far (empty without a client).
-func (s *Session) Stats() bindings.Stats {
+func (s *Session) Stats() luasora.Stats {
 	if s.r.sora == nil {
-		return bindings.Stats{Calls: map[string]int{}, DryRun: s.r.req.DryRun}
+		return luasora.Stats{Calls: map[string]int{}, DryRun: s.r.req.DryRun}
 	}
 	return s.r.sora.Stats()
 }
 
 // Plan returns the dry-run plan so far, nil unless the session is a dry run.
-func (s *Session) Plan() *bindings.Plan {
+func (s *Session) Plan() *plan.Plan {
 	if s.r.sora == nil {
 		return nil
 	}

@@ -6,7 +6,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/soracron/soracron/bindings"
+	"github.com/soracron/soracron/bindings/plan"
+	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -27,6 +28,10 @@ type Options struct {
 	// negative value removes the limit. It is not a memory limit: see
 	// DefaultMaxStringBytes for what it does not cover.
 	MaxStringBytes int
+	// HTTPSetting names where a user allows hosts for the http module, in
+	// the error of a request to a host not allowed; the http module's
+	// default (jobs.yaml and --allow-http) when empty.
+	HTTPSetting string
 }
 
 // Request is one run of one script.
@@ -41,6 +46,9 @@ type Request struct {
 	Timeout time.Duration
 	// Concurrency is the default concurrency of sora.batch and sora.update_all.
 	Concurrency int
+	// HTTPAllow lists the hosts the http module may send requests to
+	// (none when empty: the module is off).
+	HTTPAllow []string
 	// Logger is the per-run logger (job and run ids attached); Options.Logger when nil.
 	Logger *slog.Logger
 	// OnStart, when set, is called when the script starts: in the run's
@@ -59,9 +67,9 @@ type Result struct {
 	// HasValue is false when the script returned nothing.
 	HasValue bool
 	// Stats counts the API calls of the run.
-	Stats bindings.Stats
+	Stats luasora.Stats
 	// Plan is the dry-run plan, nil unless the run was a dry run.
-	Plan *bindings.Plan
+	Plan *plan.Plan
 	// Duration is the wall time of the run.
 	Duration time.Duration
 }

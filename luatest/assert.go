@@ -6,7 +6,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/pm"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
 )
 
 // fail raises an assertion failure: "<file>:<line>: <what> failed[: msg]"
@@ -118,7 +118,7 @@ func errorText(L *lua.LState, v lua.LValue) string {
 		return L.ToStringMeta(v).String()
 	}
 	if t, ok := v.(*lua.LTable); ok {
-		if b, err := bindings.EncodeJSON(t); err == nil {
+		if b, err := luajson.Encode(t); err == nil {
 			return string(b)
 		}
 	}
@@ -127,7 +127,7 @@ func errorText(L *lua.LState, v lua.LValue) string {
 
 // quote renders s for a failure message, on one line.
 func quote(s string) string {
-	b, err := bindings.EncodeJSON(lua.LString(s))
+	b, err := luajson.Encode(lua.LString(s))
 	if err != nil {
 		return strings.ReplaceAll(s, "\n", `\n`)
 	}

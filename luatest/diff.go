@@ -9,7 +9,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
 )
 
 // maxDiffs is the number of differing paths a failed t.eq shows.
@@ -263,7 +263,7 @@ func render(L *lua.LState, v lua.LValue) string {
 			if name, ok := L.GetMetaField(v, "__name").(lua.LString); ok {
 				s = string(name) + ": " + s
 			}
-		} else if b, err := bindings.EncodeJSON(v); err == nil {
+		} else if b, err := luajson.Encode(v); err == nil {
 			s = string(b)
 			switch sh, _ := tableShape(v); {
 			case sh == shapeObject && s == "{}":
@@ -277,7 +277,7 @@ func render(L *lua.LState, v lua.LValue) string {
 	case *lua.LFunction:
 		return v.String()
 	default:
-		if b, err := bindings.EncodeJSON(v); err == nil {
+		if b, err := luajson.Encode(v); err == nil {
 			s = string(b)
 		} else {
 			s = v.String()

@@ -9,7 +9,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
 )
 
 // evalPair evaluates "return got, want" in a state with the json module.
@@ -17,7 +17,7 @@ func evalPair(t *testing.T, src string) (*lua.LState, lua.LValue, lua.LValue) {
 	t.Helper()
 	L := lua.NewState()
 	t.Cleanup(L.Close)
-	L.PreloadModule("json", bindings.JSONLoader)
+	L.PreloadModule("json", luajson.Loader)
 	if err := L.DoString("local json = require('json')\n" + src); err != nil {
 		t.Fatal(err)
 	}

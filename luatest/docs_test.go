@@ -3,6 +3,9 @@ package luatest
 import (
 	"bufio"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,7 +17,6 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/sora"
@@ -22,14 +24,15 @@ import (
 
 // The reference, docs/lua-api.md, is checked against the code:
 //
-//   - every field of every module (loaded in an LState: sora, json, log,
-//     time, testing) has a heading "### `mod.name" (the testing module is
+//   - every field of every module (engine.Modules and testing, loaded in
+//     a session) has a heading "### `mod.name" (the testing module is
 //     written t.name), and every such heading names a real field;
 //   - every ```lua block runs: a block that requires "testing" runs as a
 //     test file through Run and all its tests must pass; any other block
 //     runs as a script through the engine against a fresh emulator loaded
 //     with the demo fixture of `soracron run --emulator` (cli/demo.yaml) and
-//     must succeed. Blocks tagged ```lua-norun (and other languages) are not
+//     must succeed (the http examples call https://crm.example.com, which
+//     is replaced by a local test server). Blocks tagged ```lua-norun (and other languages) are not
 //     run. The working directory is the repository root, so examples use
 //     paths such as scripts/mark_busy.lua.
 
@@ -43,25 +46,22 @@ func moduleFields(t *testing.T) map[string][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	L := lua.NewState()
-	defer L.Close()
 	fr := &fileRun{}
-	loaders := map[string]lua.LGFunction{
-		"sora":    bindings.NewSora(client, bindings.SoraOptions{}).Loader,
-		"json":    bindings.JSONLoader,
-		"log":     bindings.NewLog(nil).Loader,
-		"time":    bindings.NewTime(nil).Loader,
-		"testing": fr.loader,
+	sess, err := engine.New(engine.Options{Client: client}).NewSession(engine.SessionOptions{
+		Modules: map[string]lua.LGFunction{"testing": fr.loader},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer sess.Close()
 	prefixes := map[string]string{"testing": "t"}
 	out := map[string][]string{}
-	for name, loader := range loaders {
-		L.PreloadModule(name, loader)
-		if err := L.DoString("return require('" + name + "')"); err != nil {
+	for _, name := range append(engine.Modules(), "testing") {
+		vals, err := sess.DoString(context.Background(), "modules", "return require('"+name+"')")
+		if err != nil {
 			t.Fatal(err)
 		}
-		mod, ok := L.Get(-1).(*lua.LTable)
-		L.Pop(1)
+		mod, ok := vals[0].(*lua.LTable)
 		if !ok {
 			t.Fatalf("require(%q) is not a table", name)
 		}
@@ -78,7 +78,7 @@ func moduleFields(t *testing.T) map[string][]string {
 	return out
 }
 
-var headingRE = regexp.MustCompile("(?m)^#{3,4} `(sora|json|log|time|t)\\.([a-z_]+)[(`]")
+var headingRE = regexp.MustCompile("(?m)^#{3,4} `([a-z0-9]+)\\.([a-z_0-9]+)[(`]")
 
 func TestDocsListEveryFunction(t *testing.T) {
 	doc, err := os.ReadFile(docPath)
@@ -193,10 +193,36 @@ func runDocTestFile(t *testing.T, blk docBlock) {
 	}
 }
 
+// crmURL is the service the http module's examples call; runDocScript
+// points it to crmServer.
+const crmURL = "https://crm.example.com"
+
+// crmServer starts the test server of the http examples and returns its URL:
+// GET /api/users lists users, POST or PUT /api/events echoes the event with
+// 201, anything else is 404.
+func crmServer(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/api/users":
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `[{"name":"ann"},{"name":"bob"}]`)
+		case (r.Method == http.MethodPost || r.Method == http.MethodPut) && r.URL.Path == "/api/events":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			io.Copy(w, r.Body)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 // runDocScript runs a block as a script against the demo channel.
 func runDocScript(t *testing.T, blk docBlock, demo []byte) {
 	path := filepath.Join(t.TempDir(), "example.lua")
-	if err := os.WriteFile(path, []byte(blk.src), 0o644); err != nil {
+	src := strings.ReplaceAll(blk.src, crmURL, crmServer(t))
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	emu := emulator.New(emulator.Options{})
@@ -216,7 +242,7 @@ func runDocScript(t *testing.T, blk docBlock, demo []byte) {
 	eng := engine.New(engine.Options{Client: client})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if _, err := eng.Run(ctx, engine.Request{Script: path}); err != nil {
+	if _, err := eng.Run(ctx, engine.Request{Script: path, HTTPAllow: []string{"127.0.0.1"}}); err != nil {
 		t.Errorf("%s:%d: example failed: %v", docPath, blk.line, err)
 	}
 }

@@ -7,7 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/soracron/soracron/bindings"
+	"github.com/soracron/soracron/bindings/plan"
+	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/sora"
@@ -42,8 +43,8 @@ type requestInfo struct {
 // lastRun is what t.stats() and t.plan() report: the statistics of the
 // last t.run and the plan of the last dry run.
 type lastRun struct {
-	stats bindings.Stats
-	plan  *bindings.Plan
+	stats luasora.Stats
+	plan  *plan.Plan
 }
 
 // newEnv starts the emulator of a test, loaded with fx (nil: empty).

@@ -10,7 +10,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/emulator"
 )
 
@@ -67,7 +67,7 @@ func fixtureFromFile(dir, path string) (*fixture, error) {
 // fixtureFromTable builds a fixture from a table of channel ids to lists of
 // connections: {sora = {{connection_id = ..., metadata = {...}}, ...}}.
 func fixtureFromTable(tbl *lua.LTable) (*fixture, error) {
-	v, err := bindings.FromLuaPath(tbl, "fixture")
+	v, err := luajson.FromLuaPath(tbl, "fixture")
 	if err != nil {
 		return nil, err
 	}

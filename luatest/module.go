@@ -10,7 +10,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings"
+	luajson "github.com/soracron/soracron/bindings/json"
+	"github.com/soracron/soracron/bindings/plan"
 	"github.com/soracron/soracron/engine"
 )
 
@@ -198,7 +199,7 @@ func (fr *fileRun) luaRun(L *lua.LState) int {
 	switch v := L.Get(2).(type) {
 	case *lua.LNilType:
 	case *lua.LTable:
-		a, err := bindings.FromLuaPath(v, "args")
+		a, err := luajson.FromLuaPath(v, "args")
 		if err != nil {
 			L.ArgError(2, err.Error())
 		}
@@ -240,7 +241,7 @@ func (fr *fileRun) luaRun(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	L.Push(bindings.ToLua(L, res.Value))
+	L.Push(luajson.ToLua(L, res.Value))
 	return 1
 }
 
@@ -294,7 +295,7 @@ func (fr *fileRun) luaMetadata(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	L.Push(bindings.ToLua(L, md))
+	L.Push(luajson.ToLua(L, md))
 	return 1
 }
 
@@ -313,7 +314,7 @@ func (fr *fileRun) luaConnections(L *lua.LState) int {
 			"metadata":      c.Metadata,
 		})
 	}
-	L.Push(bindings.ToLua(L, list))
+	L.Push(luajson.ToLua(L, list))
 	return 1
 }
 
@@ -330,7 +331,7 @@ func (fr *fileRun) luaPushes(L *lua.LState) int {
 			})
 		}
 	}
-	L.Push(bindings.ToLua(L, list))
+	L.Push(luajson.ToLua(L, list))
 	return 1
 }
 
@@ -345,7 +346,7 @@ func (fr *fileRun) luaRequests(L *lua.LState) int {
 		}
 		list = append(list, m)
 	}
-	L.Push(bindings.ToLua(L, list))
+	L.Push(luajson.ToLua(L, list))
 	return 1
 }
 
@@ -359,7 +360,7 @@ func (fr *fileRun) luaPlan(L *lua.LState) int {
 	}
 	p := *last.plan
 	if p.Changes == nil {
-		p.Changes = []bindings.PlanChange{}
+		p.Changes = []plan.Change{}
 	}
 	pushJSON(L, p)
 	return 1
@@ -387,7 +388,7 @@ func pushJSON(L *lua.LState, v any) {
 	if err != nil {
 		L.RaiseError("%v", err)
 	}
-	lv, err := bindings.DecodeJSON(L, data)
+	lv, err := luajson.Decode(L, data)
 	if err != nil {
 		L.RaiseError("%v", err)
 	}
@@ -423,7 +424,7 @@ func (fr *fileRun) luaConnect(L *lua.LState) int {
 	if v := L.Get(2); v != lua.LNil {
 		L.CheckTable(2)
 		var err error
-		if item, err = bindings.FromLuaPath(v, "connection"); err != nil {
+		if item, err = luajson.FromLuaPath(v, "connection"); err != nil {
 			L.ArgError(2, err.Error())
 		}
 	}

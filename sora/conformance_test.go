@@ -149,8 +149,8 @@ func TestConformanceNeighbourTargets(t *testing.T) {
 	}{
 		{"list channels short name", "ListChannels", nil, `[{"channel_id":"sora","spotlight":false,"multistream":true}]`},
 		{"list channels full name", "Sora_20201013.ListChannels", map[string]any{"local": true}, `[{"channel_id":"sora","spotlight":false,"multistream":true}]`},
-		{"push channel", "PushChannel", map[string]any{"channel_id": "sora", "data": map[string]any{"m": 1}}, `{}`},
-		{"push connection", "PushConnection", map[string]any{"channel_id": "sora", "connection_id": confB, "data": map[string]any{"m": 2}}, `{}`},
+		{"push channel", "PushChannel", map[string]any{"channel_id": "sora", "data": map[string]any{"m": 1}}, `{"data":{"m":1},"type":"push"}`},
+		{"push connection", "PushConnection", map[string]any{"channel_id": "sora", "connection_id": confB, "data": map[string]any{"m": 2}}, `{"data":{"m":2},"type":"push"}`},
 		{"disconnect", "DisconnectConnection", map[string]any{"channel_id": "sora", "connection_id": confB}, `{"channel_id":"sora","connection_id":"` + confB + `"}`},
 	}
 	for _, tt := range tests {
@@ -191,8 +191,8 @@ func TestConformanceNeighbourTargets(t *testing.T) {
 			t.Fatal(err)
 		}
 		ds := e.Deliveries("sora")
-		if len(ds) != 2 || string(ds[0].Message) != `{"type":"push","data":{"m":1}}` || len(ds[0].Recipients) != 2 ||
-			string(ds[1].Message) != `{"type":"push","data":{"m":2}}` || !reflect.DeepEqual(ds[1].Recipients, []string{confB}) {
+		if len(ds) != 2 || string(ds[0].Message) != `{"data":{"m":1},"type":"push"}` || len(ds[0].Recipients) != 2 ||
+			string(ds[1].Message) != `{"data":{"m":2},"type":"push"}` || !reflect.DeepEqual(ds[1].Recipients, []string{confB}) {
 			t.Errorf("deliveries %+v", ds)
 		}
 	})

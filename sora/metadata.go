@@ -5,77 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 )
-
-// Targets of the signaling notify metadata actions.
-const (
-	TargetList       = "Sora_20201124.ListSignalingNotifyMetadata"
-	TargetGet        = "Sora_20201124.GetSignalingNotifyMetadata"
-	TargetPut        = "Sora_20201124.PutSignalingNotifyMetadata"
-	TargetDelete     = "Sora_20201124.DeleteSignalingNotifyMetadata"
-	TargetPutItem    = "Sora_20201124.PutSignalingNotifyMetadataItem"
-	TargetDeleteItem = "Sora_20201124.DeleteSignalingNotifyMetadataItem"
-)
-
-// knownTargets maps an action name to its full target, so Call accepts the
-// short name of the targets an automation script reaches for.
-var knownTargets = map[string]string{
-	"ListSignalingNotifyMetadata":       TargetList,
-	"GetSignalingNotifyMetadata":        TargetGet,
-	"PutSignalingNotifyMetadata":        TargetPut,
-	"DeleteSignalingNotifyMetadata":     TargetDelete,
-	"PutSignalingNotifyMetadataItem":    TargetPutItem,
-	"DeleteSignalingNotifyMetadataItem": TargetDeleteItem,
-	"ListChannels":                      "Sora_20201013.ListChannels",
-	"ListChannelConnections":            "Sora_20201013.ListChannelConnections",
-	"PushChannel":                       "Sora_20160711.PushChannel",
-	"PushConnection":                    "Sora_20160711.PushConnection",
-	"DisconnectConnection":              "Sora_20151104.DisconnectConnection",
-}
-
-var actionNames = map[string]string{
-	TargetList:       "list",
-	TargetGet:        "get",
-	TargetPut:        "put",
-	TargetDelete:     "delete",
-	TargetPutItem:    "put_item",
-	TargetDeleteItem: "delete_item",
-}
-
-// FullTarget returns the full x-sora-target of target: a name with a version
-// prefix ("Sora_20201013.ListChannels") is returned as is, a known action name
-// ("ListChannels") gets its version.
-func FullTarget(target string) (string, error) {
-	if strings.Contains(target, ".") {
-		return target, nil
-	}
-	if full, ok := knownTargets[target]; ok {
-		return full, nil
-	}
-	if target == "" {
-		return "", fmt.Errorf("sora: empty target")
-	}
-	return "", fmt.Errorf("sora: unknown target %q: give its full name with the API version, e.g. Sora_20201013.%s", target, target)
-}
-
-// ActionName returns the snake_case name of a metadata action's target
-// ("put_item" for TargetPutItem), or the target itself for any other.
-func ActionName(target string) string {
-	if n, ok := actionNames[target]; ok {
-		return n
-	}
-	return target
-}
-
-// IsWrite reports whether target is one of the four metadata writes.
-func IsWrite(target string) bool {
-	switch target {
-	case TargetPut, TargetDelete, TargetPutItem, TargetDeleteItem:
-		return true
-	}
-	return false
-}
 
 // Metadata is a connection's signaling notify metadata: a JSON object decoded
 // exactly (numbers are json.Number, null is nil, arrays are []any, objects
@@ -90,50 +20,12 @@ type Connection struct {
 	Metadata     Metadata `json:"metadata"`
 }
 
-type listRequest struct {
-	ChannelID string `json:"channel_id"`
-}
-
-type connRequest struct {
-	ChannelID    string `json:"channel_id"`
-	ConnectionID string `json:"connection_id"`
-	Push         *bool  `json:"push,omitempty"`
-}
-
-type putRequest struct {
-	ChannelID    string   `json:"channel_id"`
-	ConnectionID string   `json:"connection_id"`
-	Metadata     Metadata `json:"metadata"`
-	Push         *bool    `json:"push,omitempty"`
-}
-
-type itemRequest struct {
-	ChannelID    string `json:"channel_id"`
-	ConnectionID string `json:"connection_id"`
-	Key          string `json:"key"`
-	Value        any    `json:"value"`
-	Push         *bool  `json:"push,omitempty"`
-}
-
-type deleteItemRequest struct {
-	ChannelID    string `json:"channel_id"`
-	ConnectionID string `json:"connection_id"`
-	Key          string `json:"key"`
-	Push         *bool  `json:"push,omitempty"`
-}
-
-func pushPtr(push bool) *bool {
-	if push {
-		return &push
-	}
-	return nil
-}
-
 // List returns every connection of channelID with its metadata; an empty
 // channel is an empty slice. Order is not guaranteed.
 func (c *Client) List(ctx context.Context, channelID string) ([]Connection, error) {
 	var out []Connection
-	if err := c.typed(ctx, TargetList, listRequest{ChannelID: channelID}, &out); err != nil {
+	body, err := AppendListRequest(bodyBuf(channelID, "", "", nil), channelID)
+	if err := c.typed(ctx, TargetList, body, err, &out); err != nil {
 		return nil, err
 	}
 	if out == nil {
@@ -144,7 +36,8 @@ func (c *Client) List(ctx context.Context, channelID string) ([]Connection, erro
 
 // Get returns the metadata of a connection.
 func (c *Client) Get(ctx context.Context, channelID, connectionID string) (Metadata, error) {
-	return c.metadata(ctx, TargetGet, connRequest{ChannelID: channelID, ConnectionID: connectionID})
+	body, err := AppendGetRequest(bodyBuf(channelID, connectionID, "", nil), channelID, connectionID)
+	return c.metadata(ctx, TargetGet, body, err)
 }
 
 // Put replaces the metadata of a connection and returns the metadata after.
@@ -152,30 +45,50 @@ func (c *Client) Put(ctx context.Context, channelID, connectionID string, md Met
 	if md == nil {
 		md = Metadata{}
 	}
-	return c.metadata(ctx, TargetPut, putRequest{ChannelID: channelID, ConnectionID: connectionID, Metadata: md, Push: pushPtr(push)})
+	enc, err := json.Marshal(md)
+	if err != nil {
+		return nil, encodeError(TargetPut, err)
+	}
+	body, err := AppendPutRequest(bodyBuf(channelID, connectionID, "", enc), channelID, connectionID, enc, push)
+	return c.metadata(ctx, TargetPut, body, err)
 }
 
 // Delete removes the metadata of a connection and returns the metadata
 // before ({} when it was already empty, as on a retried Delete).
 func (c *Client) Delete(ctx context.Context, channelID, connectionID string, push bool) (Metadata, error) {
-	return c.metadata(ctx, TargetDelete, connRequest{ChannelID: channelID, ConnectionID: connectionID, Push: pushPtr(push)})
+	body, err := AppendDeleteRequest(bodyBuf(channelID, connectionID, "", nil), channelID, connectionID, push)
+	return c.metadata(ctx, TargetDelete, body, err)
 }
 
 // PutItem sets one key of a connection's metadata and returns the metadata
 // after. value is any JSON-encodable value; a json.RawMessage is sent as is.
 func (c *Client) PutItem(ctx context.Context, channelID, connectionID, key string, value any, push bool) (Metadata, error) {
-	return c.metadata(ctx, TargetPutItem, itemRequest{ChannelID: channelID, ConnectionID: connectionID, Key: key, Value: value, Push: pushPtr(push)})
+	enc, err := json.Marshal(value)
+	if err != nil {
+		return nil, encodeError(TargetPutItem, err)
+	}
+	body, err := AppendPutItemRequest(bodyBuf(channelID, connectionID, key, enc), channelID, connectionID, key, enc, push)
+	return c.metadata(ctx, TargetPutItem, body, err)
 }
 
 // DeleteItem removes one key of a connection's metadata and returns the
 // metadata after (unchanged when the key was absent).
 func (c *Client) DeleteItem(ctx context.Context, channelID, connectionID, key string, push bool) (Metadata, error) {
-	return c.metadata(ctx, TargetDeleteItem, deleteItemRequest{ChannelID: channelID, ConnectionID: connectionID, Key: key, Push: pushPtr(push)})
+	body, err := AppendDeleteItemRequest(bodyBuf(channelID, connectionID, key, nil), channelID, connectionID, key, push)
+	return c.metadata(ctx, TargetDeleteItem, body, err)
 }
 
-func (c *Client) metadata(ctx context.Context, target string, body any) (Metadata, error) {
+// bodyBuf returns a buffer large enough for a request body with these
+// fields (unless they need escaping), so that encoding allocates once.
+func bodyBuf(channelID, connectionID, key string, value []byte) []byte {
+	return make([]byte, 0, 80+len(channelID)+len(connectionID)+len(key)+len(value))
+}
+
+// metadata sends body (whose encoding failed with encErr when not nil) and
+// decodes the metadata of the reply.
+func (c *Client) metadata(ctx context.Context, target string, body []byte, encErr error) (Metadata, error) {
 	var md Metadata
-	if err := c.typed(ctx, target, body, &md); err != nil {
+	if err := c.typed(ctx, target, body, encErr, &md); err != nil {
 		return nil, err
 	}
 	if md == nil {
@@ -184,16 +97,22 @@ func (c *Client) metadata(ctx context.Context, target string, body any) (Metadat
 	return md, nil
 }
 
-func (c *Client) typed(ctx context.Context, target string, body, out any) error {
-	data, err := json.Marshal(body)
-	if err != nil {
-		return &TransportError{Target: target, Err: fmt.Errorf("encode request: %w", err)}
+// typed sends body (whose encoding failed with encErr when not nil) and
+// decodes the reply into out.
+func (c *Client) typed(ctx context.Context, target string, body []byte, encErr error, out any) error {
+	if encErr != nil {
+		return encodeError(target, encErr)
 	}
-	reply, err := c.do(ctx, target, data)
+	reply, err := c.do(ctx, target, body)
 	if err != nil {
 		return err
 	}
 	return Decode(target, reply, out)
+}
+
+// encodeError is the error of a request that could not be encoded.
+func encodeError(target string, err error) error {
+	return &TransportError{Target: target, Err: fmt.Errorf("encode request: %w", err)}
 }
 
 // Decode decodes a reply of target into out with exact numbers.

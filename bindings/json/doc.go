@@ -1,0 +1,15 @@
+// Package json is the Lua module "json" (require("json")) and the lossless
+// conversions between Lua values, Go JSON values and JSON text that every
+// other module and the engine use.
+//
+// Unlike layeh.com/gopher-json, whose json.encode/json.decode it keeps
+// (same names and call shapes), it loses nothing on a round trip: JSON null
+// is the json.null sentinel (so [1,null,3] keeps its length and {"k":null}
+// its key), empty objects and arrays keep their kind through marker
+// metatables, and numbers that a float64 cannot hold exactly are errors,
+// never rounded. The rules are spelled out on Loader; differential_test.go
+// lists where and why it differs from gopher-json.
+//
+// Entry points: Loader (the module), Encode and Decode (Lua <-> JSON text),
+// ToLua and FromLua (Go JSON values <-> Lua), Null, MarkArray, MarkObject.
+package json

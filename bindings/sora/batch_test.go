@@ -1,0 +1,133 @@
+package sora
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/soracron/soracron/sora"
+)
+
+// TestCancelStopsPromptly cancels a run while a batch (or update_all) has
+// requests in flight on a server that never answers writes: the call
+// returns, nothing more is dispatched, and the run ends with the context's
+// error.
+func TestCancelStopsPromptly(t *testing.T) {
+	tests := []struct {
+		name string
+		code string
+	}{
+		{"batch", `
+local reqs = {}
+for i = 1, 100 do
+  reqs[i] = {action = "put_item", channel_id = "big", connection_id = args.ids[i], key = "k", value = i}
+end
+require("sora").batch(reqs, {concurrency = 4})`},
+		{"update_all", `
+require("sora").update_all("big", function(md) md.k = 1 return md end, {concurrency = 4})`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hits atomic.Int32
+			arrived := make(chan struct{}, 1000)
+			release := make(chan struct{})
+			env := startSlowEmulator(t, func(r *http.Request) {
+				if r.Header.Get("x-sora-target") == sora.TargetList {
+					return
+				}
+				hits.Add(1)
+				arrived <- struct{}{}
+				select {
+				case <-release:
+				case <-r.Context().Done():
+				}
+			})
+			t.Cleanup(func() { close(release) })
+			ids := env.emu.Generate("big", 100)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() {
+				for range 4 {
+					<-arrived
+				}
+				cancel()
+			}()
+			s := New(env.client, Options{Logger: quietLogger})
+			L := newSoraState(t, ctx, s, argsJSON("ids", ids))
+			done := make(chan error, 1)
+			go func() {
+				_, err := runSora(L, tt.code)
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "context canceled") {
+					t.Errorf("run error = %v, want context canceled", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the call did not return after the context was cancelled")
+			}
+			if n := hits.Load(); n != 4 {
+				t.Errorf("%d writes reached the server, want the 4 in flight only", n)
+			}
+			// The server may still apply the 4 requests in flight (it does
+			// not know their client went away); nothing else is written.
+			written := 0
+			for _, id := range ids {
+				if env.metadata(t, "big", id) != "{}" {
+					written++
+				}
+			}
+			if written > 4 {
+				t.Errorf("%d connections written, want at most the 4 in flight", written)
+			}
+			if st := s.Stats(); st.Calls["put_item"] != 4 || st.Failures != 4 || st.Writes != 0 {
+				t.Errorf("stats = %+v, want 4 failed put_item", st)
+			}
+		})
+	}
+}
+
+// TestBatchProgress shows a progress bar for more than 200 requests only.
+func TestBatchProgress(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int
+		want bool
+	}{
+		{"200 requests", 200, false},
+		{"201 requests", 201, true},
+		{"1000 requests", 1000, true},
+	}
+	env := startEmulator(t)
+	ids := env.emu.Generate("big", 1000)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			s := New(env.client, Options{Logger: quietLogger, Progress: &out})
+			L := newSoraState(t, context.Background(), s, argsJSON("ids", ids[:tt.n]))
+			res, err := runSora(L, `
+local reqs = {}
+for i, id in ipairs(args.ids) do
+  reqs[i] = {action = "put_item", channel_id = "big", connection_id = id, key = "n", value = i}
+end
+local results, sum = require("sora").batch(reqs)
+return sum.ok, results[#results].value.n`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := fmt.Sprint(res[0], res[1]), fmt.Sprint(tt.n, tt.n); got != want {
+				t.Errorf("ok, last = %s, want %s", got, want)
+			}
+			if got := out.String(); tt.want != strings.Contains(got, fmt.Sprintf("/%d", tt.n)) {
+				t.Errorf("progress output %q, want a bar: %v", got, tt.want)
+			} else if tt.want && !strings.HasSuffix(got, "\r") {
+				t.Errorf("progress output %q does not end cleared", got)
+			}
+		})
+	}
+}

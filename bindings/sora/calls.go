@@ -1,0 +1,264 @@
+package sora
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	luajson "github.com/soracron/soracron/bindings/json"
+	"github.com/soracron/soracron/bindings/plan"
+	"github.com/soracron/soracron/sora"
+)
+
+// sora.list(channel_id)
+func (s *Module) luaList(L *lua.LState) int {
+	ch := L.CheckString(1)
+	return s.single(L, mustRequest(L, actList, ch, "", "", nil, false))
+}
+
+// sora.get(channel_id, connection_id)
+func (s *Module) luaGet(L *lua.LState) int {
+	ch, conn := L.CheckString(1), L.CheckString(2)
+	return s.single(L, mustRequest(L, actGet, ch, conn, "", nil, false))
+}
+
+// sora.put(channel_id, connection_id, metadata [, {push = bool}])
+func (s *Module) luaPut(L *lua.LState) int {
+	ch, conn := L.CheckString(1), L.CheckString(2)
+	L.CheckTable(3)
+	md, err := encodeMetadata(L.Get(3))
+	if err != nil {
+		L.ArgError(3, err.Error())
+	}
+	o := s.checkOpts(L, 4, "push")
+	return s.single(L, mustRequest(L, actPut, ch, conn, "", md, o.push))
+}
+
+// sora.delete(channel_id, connection_id [, {push = bool}])
+func (s *Module) luaDelete(L *lua.LState) int {
+	ch, conn := L.CheckString(1), L.CheckString(2)
+	o := s.checkOpts(L, 3, "push")
+	return s.single(L, mustRequest(L, actDelete, ch, conn, "", nil, o.push))
+}
+
+// sora.put_item(channel_id, connection_id, key, value [, {push = bool}])
+func (s *Module) luaPutItem(L *lua.LState) int {
+	ch, conn, key := L.CheckString(1), L.CheckString(2), L.CheckString(3)
+	value, err := encodeValue(L.Get(4))
+	if err != nil {
+		L.ArgError(4, err.Error())
+	}
+	o := s.checkOpts(L, 5, "push")
+	return s.single(L, mustRequest(L, actPutItem, ch, conn, key, value, o.push))
+}
+
+// sora.delete_item(channel_id, connection_id, key [, {push = bool}])
+func (s *Module) luaDeleteItem(L *lua.LState) int {
+	ch, conn, key := L.CheckString(1), L.CheckString(2), L.CheckString(3)
+	o := s.checkOpts(L, 4, "push")
+	return s.single(L, mustRequest(L, actDeleteItem, ch, conn, key, nil, o.push))
+}
+
+// sora.call(target [, params]): any target, the reply decoded. In a dry run
+// the six metadata actions behave like their functions (writes go to the
+// overlay, reads see it), other reads (List*, Get*) are sent, and any other
+// target returns nil, err of type "dry_run" without being sent.
+func (s *Module) luaCall(L *lua.LState) int {
+	target := L.CheckString(1)
+	full, err := sora.FullTarget(target)
+	if err != nil {
+		L.ArgError(1, err.Error())
+	}
+	params := L.Get(2)
+	if params != lua.LNil {
+		L.CheckTable(2)
+	}
+	if s.overlay != nil {
+		if sora.IsMetadata(full) {
+			t, ok := params.(*lua.LTable)
+			if !ok {
+				L.ArgError(2, "params table expected, got nil")
+			}
+			r := parseRequest(L, 2, "params", t, sora.ActionName(full))
+			r.Op = "sora.call"
+			return s.single(L, r)
+		}
+		if !readOnlyTarget(full) {
+			s.count(sora.ActionName(full), true, false)
+			s.recordFailure(sora.ActionName(full), &plan.Request{Target: full}, errDryRun)
+			return pushError(L, "sora.call", full, errDryRun)
+		}
+	}
+	body, err := encodeParams(params)
+	if err != nil {
+		L.ArgError(2, err.Error())
+	}
+	r := &plan.Request{Action: sora.ActionName(full), Op: "sora.call", Target: full, Body: body, Write: sora.IsWrite(full)}
+	return s.send(L, r)
+}
+
+// readOnlyTarget reports whether target only reads (its action starts with List
+// or Get), so that a dry run may send it.
+func readOnlyTarget(target string) bool {
+	action := target[strings.LastIndexByte(target, '.')+1:]
+	return strings.HasPrefix(action, "List") || strings.HasPrefix(action, "Get")
+}
+
+// single performs one metadata request on the Lua goroutine and pushes its
+// results: the decoded reply, or nil, err.
+func (s *Module) single(L *lua.LState, r *plan.Request) int {
+	if s.overlay == nil {
+		return s.send(L, r)
+	}
+	ctx := ctxOf(L)
+	v, err := s.dry(L, r, s.liveRead(ctx), s.liveFetch(ctx))
+	s.countReq(r, err, r.Write && err == nil)
+	if err != nil {
+		return pushError(L, r.Op, r.Target, err)
+	}
+	L.Push(v)
+	return 1
+}
+
+// send sends r and pushes the decoded reply, or nil, err.
+func (s *Module) send(L *lua.LState, r *plan.Request) int {
+	raw, err := s.client.Call(ctxOf(L), r.Target, r.RawBody())
+	var v lua.LValue
+	if err == nil {
+		v, err = luajson.Decode(L, raw)
+	}
+	s.countReq(r, err, r.Write && err == nil)
+	if err != nil {
+		return pushError(L, r.Op, r.Target, err)
+	}
+	L.Push(v)
+	return 1
+}
+
+// liveRead returns the read function of dry that sends the request.
+func (s *Module) liveRead(ctx context.Context) func(*plan.Request) (json.RawMessage, error) {
+	return func(r *plan.Request) (json.RawMessage, error) {
+		return s.client.Call(ctx, r.Target, r.RawBody())
+	}
+}
+
+// liveFetch returns the fetch function of dry that gets the metadata from
+// the server.
+func (s *Module) liveFetch(ctx context.Context) func(ch, conn string) (json.RawMessage, error) {
+	return func(ch, conn string) (json.RawMessage, error) {
+		return s.fetch(ctx, ch, conn)
+	}
+}
+
+// fetch reads a connection's metadata from the server (a dry run's read
+// before the first write of a connection; not counted in Stats).
+func (s *Module) fetch(ctx context.Context, channelID, connectionID string) (json.RawMessage, error) {
+	r, err := newRequest(actGet, channelID, connectionID, "", nil, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.client.Call(ctx, r.Target, r.RawBody())
+}
+
+// dry performs r in a dry run: reads go to the server (read for list and
+// read-only calls, fetch for a connection's metadata) and then see the
+// overlay; writes change the overlay and return what Sora would have.
+func (s *Module) dry(L *lua.LState, r *plan.Request, read func(*plan.Request) (json.RawMessage, error),
+	fetch func(ch, conn string) (json.RawMessage, error)) (lua.LValue, error) {
+	ov := s.overlay
+	switch r.Action {
+	case actList:
+		raw, err := read(r)
+		if err != nil {
+			return nil, err
+		}
+		v, err := luajson.Decode(L, raw)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.applyList(L, r.ChannelID, v); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case actGet:
+		raw, err := fetch(r.ChannelID, r.ConnectionID)
+		if err != nil {
+			return nil, err
+		}
+		if e := ov.Entry(r.ChannelID, r.ConnectionID); e != nil {
+			return s.toLua(L, e)
+		}
+		return luajson.Decode(L, raw)
+	}
+	if !r.Write {
+		raw, err := read(r)
+		if err != nil {
+			return nil, err
+		}
+		return luajson.Decode(L, raw)
+	}
+	e := ov.Entry(r.ChannelID, r.ConnectionID)
+	if e == nil {
+		raw, err := fetch(r.ChannelID, r.ConnectionID)
+		if err != nil {
+			return nil, retarget(err, r.Target)
+		}
+		v, err := luajson.Decode(L, raw)
+		if err != nil {
+			return nil, err
+		}
+		canon, err := luajson.Encode(v)
+		if err != nil {
+			return nil, err
+		}
+		if e, err = ov.Seed(r.ChannelID, r.ConnectionID, canon); err != nil {
+			return nil, err
+		}
+	}
+	var before lua.LValue
+	if r.Action == actDelete {
+		var err error
+		if before, err = s.toLua(L, e); err != nil {
+			return nil, err
+		}
+	}
+	if err := ov.Apply(e, r); err != nil {
+		return nil, err
+	}
+	if before != nil {
+		return before, nil
+	}
+	return s.toLua(L, e)
+}
+
+// toLua returns e's current metadata in the dry-run overlay as a Lua table.
+func (s *Module) toLua(L *lua.LState, e *plan.Entry) (lua.LValue, error) {
+	return luajson.Decode(L, s.overlay.Current(e))
+}
+
+// applyList replaces, in a decoded List reply, the metadata of connections
+// the overlay has.
+func (s *Module) applyList(L *lua.LState, channelID string, list lua.LValue) error {
+	t, ok := list.(*lua.LTable)
+	if !ok {
+		return nil
+	}
+	n := t.Len()
+	for i := 1; i <= n; i++ {
+		c, ok := t.RawGetInt(i).(*lua.LTable)
+		if !ok {
+			continue
+		}
+		id, _ := c.RawGetString("connection_id").(lua.LString)
+		if e := s.overlay.Entry(channelID, string(id)); e != nil {
+			md, err := s.toLua(L, e)
+			if err != nil {
+				return err
+			}
+			c.RawSetString("metadata", md)
+		}
+	}
+	return nil
+}

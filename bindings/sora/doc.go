@@ -1,0 +1,19 @@
+// Package sora is the Lua module "sora" (require("sora")): a script's access
+// to Sora's signaling notify metadata API (list, get, put, delete, put_item,
+// delete_item), with update, update_all, batch and call built on them, and a
+// dry-run mode in which writes only make up a plan.
+//
+// New makes the module of one run around a Sora client (the package
+// github.com/soracron/soracron/sora, imported here under its own name sora:
+// inside this package, sora.X is always the client); Loader registers it,
+// Stats and Plan report on the run. Requests are encoded by the client's
+// encoders and sent with its Call; Lua values are converted by the json
+// module; the dry-run overlay and the request pool live in package plan.
+// UpdateAll is update_all as a Go operation, sora.update_all its Lua
+// wrapper.
+//
+// Files: module.go (Module, options, Loader), calls.go (the single calls
+// and dry-run reads), request.go (request tables and options), update.go,
+// update_all.go, batch.go, errors.go (the error tables), progress.go (the
+// progress bar of large batches), stats.go.
+package sora

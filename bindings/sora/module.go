@@ -1,0 +1,195 @@
+package sora
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/bindings/plan"
+	"github.com/soracron/soracron/sora"
+)
+
+// DefaultConcurrency is the default number of requests sora.batch and
+// sora.update_all keep in flight.
+const DefaultConcurrency = 16
+
+// progressThreshold is the number of requests above which batch and
+// update_all show a progress bar (when Options.Progress is set).
+const progressThreshold = 200
+
+// Options configure the sora Lua module of one run.
+type Options struct {
+	// DryRun sends no write to Sora: writes change an overlay that later
+	// reads of the run see, and Plan reports them.
+	DryRun bool
+	// Concurrency is the default number of requests sora.batch and
+	// sora.update_all keep in flight; DefaultConcurrency when zero.
+	Concurrency int
+	// Logger receives the module's logs; slog.Default() when nil.
+	Logger *slog.Logger
+	// Progress receives a progress bar for batches of more than 200
+	// requests; nil disables it.
+	Progress io.Writer
+}
+
+// Module is the sora Lua module of one run: create one per run with New,
+// register its Loader, and read Stats and Plan when the run ends.
+//
+// The Lua API (local sora = require("sora")):
+//
+//	sora.list(channel_id)                                  -> {{connection_id, client_id, bundle_id, metadata}, ...}
+//	sora.get(channel_id, connection_id)                    -> metadata
+//	sora.put(channel_id, connection_id, metadata [, opts]) -> metadata after
+//	sora.delete(channel_id, connection_id [, opts])        -> metadata before
+//	sora.put_item(channel_id, connection_id, key, value [, opts]) -> metadata after
+//	sora.delete_item(channel_id, connection_id, key [, opts])     -> metadata after
+//	sora.update(channel_id, connection_id, fn [, opts])    -> metadata after, writes
+//	sora.update_all(channel_id, fn [, opts])               -> summary
+//	sora.batch(requests [, opts])                          -> results, summary
+//	sora.call(target [, params])                           -> decoded reply
+//	sora.dry_run                                           -- true in a dry run
+//
+// opts of the writes and of update is {push = bool}; update_all takes
+// {push = bool, concurrency = n} and batch {concurrency = n} (default
+// Options.Concurrency); an unknown option is an error, to catch typos.
+//
+// Operational failures return nil, err where err is a table {op, status,
+// type, message, target} (plus key for a failed write of update and
+// update_all) whose tostring reads "sora.get: <target>: status 400
+// connection_not_found: ..."; type is Sora's error_type, or "transport",
+// "timeout", "cancelled", "http_error" (an error reply without JSON),
+// "decode" (a reply without an exact Lua form) or "dry_run". Misuse (wrong
+// argument types, a bad request table, fn returning something else than a
+// table, nil or false) raises a Lua error. The error table's __tostring makes
+// it readable wherever it ends up (an assert that raises non-string messages
+// as they are, error(err), a log line).
+//
+// Lua work (calling fn, converting values) happens on the goroutine that
+// runs the script; batch and update_all send their requests, encoded up
+// front, from a pool of goroutines and stop dispatching when the LState's
+// context ends. In a dry run (Options.DryRun) no write is sent: writes
+// change an overlay that later reads of the run see (reads still go to the
+// server), return what Sora would have, and make up the Plan.
+type Module struct {
+	client *sora.Client
+	opts   Options
+	log    *slog.Logger
+
+	mu       sync.Mutex
+	calls    map[string]int
+	failures int
+	failed   []Failure // the first MaxFailed failures
+	writes   int
+
+	overlay *plan.Overlay // nil unless DryRun
+}
+
+// New returns the sora module of one run talking to c.
+func New(c *sora.Client, opts Options) *Module {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Module{client: c, opts: opts, log: opts.Logger, calls: map[string]int{}}
+	if opts.DryRun {
+		s.overlay = plan.NewOverlay()
+	}
+	return s
+}
+
+// functions is the module's function table: Lua names to methods.
+func (s *Module) functions() map[string]lua.LGFunction {
+	return map[string]lua.LGFunction{
+		"list":        s.luaList,
+		"get":         s.luaGet,
+		"put":         s.luaPut,
+		"delete":      s.luaDelete,
+		"put_item":    s.luaPutItem,
+		"delete_item": s.luaDeleteItem,
+		"update":      s.luaUpdate,
+		"update_all":  s.luaUpdateAll,
+		"batch":       s.luaBatch,
+		"call":        s.luaCall,
+	}
+}
+
+// Loader is the lua.LGFunction of require("sora").
+func (s *Module) Loader(L *lua.LState) int {
+	api := s.functions()
+	mod := L.SetFuncs(L.CreateTable(0, len(api)+1), api)
+	mod.RawSetString("dry_run", lua.LBool(s.opts.DryRun))
+	errorMetatable(L)
+	L.Push(mod)
+	return 1
+}
+
+// Stats returns the calls made so far. It is safe to call at any time.
+func (s *Module) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Stats{Calls: maps.Clone(s.calls), Failures: s.failures, Writes: s.writes, DryRun: s.opts.DryRun,
+		Failed: slices.Clone(s.failed)}
+}
+
+// countReq records one call of r that ended with err (nil on success);
+// write is true for a write made (or planned) successfully.
+func (s *Module) countReq(r *plan.Request, err error, write bool) {
+	s.count(r.Action, err != nil, write)
+	if err != nil {
+		s.recordFailure(r.Action, r, err)
+	}
+}
+
+// recordFailure describes a failed call of action (r, when not nil, is its
+// request), up to MaxFailed.
+func (s *Module) recordFailure(action string, r *plan.Request, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.failed) >= MaxFailed {
+		return
+	}
+	f := Failure{Action: action}
+	target := ""
+	if r != nil {
+		f.ChannelID, f.ConnectionID, f.Key, target = r.ChannelID, r.ConnectionID, r.Key, r.Target
+	}
+	ef := classify(err, target)
+	f.Type, f.Status, f.Error = ef.typ, ef.status, ef.format("", "")
+	s.failed = append(s.failed, f)
+}
+
+// count records one call of action; write is true for a write made (or
+// planned in a dry run) successfully.
+func (s *Module) count(action string, failed, write bool) {
+	s.mu.Lock()
+	s.calls[action]++
+	if failed {
+		s.failures++
+	} else if write {
+		s.writes++
+	}
+	s.mu.Unlock()
+}
+
+// Plan returns the dry-run plan so far, nil when the run is not a dry run.
+func (s *Module) Plan() *plan.Plan {
+	if s.overlay == nil {
+		return nil
+	}
+	return s.overlay.Plan()
+}
+
+// ctxOf returns the context of L, context.Background() when it has none.
+func ctxOf(L *lua.LState) context.Context {
+	if ctx := L.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
