@@ -4,19 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/soracron/soracron/emulator"
+	"github.com/soracron/soracron/internal/syncio"
 )
 
 // emulatorOptions are the flags of `soracron emulator`.
@@ -248,7 +247,8 @@ func runEmulator(cmd *cobra.Command, app *App, o emulatorOptions) error {
 			return usageErr(fmt.Errorf("--event-webhook-url: %w", err))
 		}
 	}
-	stderr := &lockedWriter{w: app.Stderr}
+	// The server's goroutines and ours write to stderr.
+	stderr := syncio.NewWriter(app.Stderr)
 	level := slog.LevelInfo // changes made through the admin API
 	if o.logRequests {
 		level = slog.LevelDebug
@@ -319,18 +319,6 @@ func redactURL(s string) string {
 		return s
 	}
 	return u.Redacted()
-}
-
-// lockedWriter serialises writes from the server's goroutines and ours.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // someIDs lists the first connection ids of a channel, so an operator can

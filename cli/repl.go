@@ -43,7 +43,9 @@ func newReplCmd(app *App) *cobra.Command {
 		Short: "Interactive Lua prompt with soracron's modules loaded",
 		Long: `Start an interactive Lua prompt in the scripts' sandbox, talking to Sora at
 --sora-url (else $SORA_URL) or to the built-in emulator with --emulator (the demo
-channel "sora", or the fixture given as --emulator=FILE).
+channel "sora", or the fixture given as --emulator=FILE). $SORA_API_TOKEN is sent as
+"Authorization: Bearer TOKEN"; --header-file FILE holds headers, one "Name: value"
+a line, off the command line.
 
 The modules (sora, json, log, time, strings, regexp, base64, hex, crypto, http)
 are loaded into globals of the same names; args is an empty table. Tab completes
@@ -64,7 +66,8 @@ to stdout and errors to stderr.
 Exit codes: 0 normal exit; 1 with stdin not a terminal, an input failed (or
 the session was interrupted); 2 usage error.`,
 		Example: `  soracron repl --emulator
-  soracron repl --sora-url http://127.0.0.1:3000/ --header 'Authorization: Bearer TOKEN'
+  SORA_API_TOKEN=... soracron repl --sora-url https://sora.example.com/api/
+  soracron repl --sora-url http://127.0.0.1:3000/ --header-file ~/.config/soracron/headers
   echo 'sora.list("sora")' | soracron repl --emulator`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -210,6 +210,7 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
 	}
 	idp.resolve(id, err)
 	if n == 1 {
+		close(c.began)
 		select {
 		case c.first <- beginResult{id: id, err: err}:
 		default:
