@@ -58,6 +58,11 @@ func (fr *fileRun) api() map[string]lua.LGFunction {
 }
 
 // loader is the lua.LGFunction of require("testing").
+// Loader is the loader of the testing module outside a test run, for tools
+// that list its fields (soracron lint, lua-types); its functions must not be
+// called.
+func Loader(L *lua.LState) int { return (&fileRun{}).loader(L) }
+
 func (fr *fileRun) loader(L *lua.LState) int {
 	api := fr.api()
 	L.Push(L.SetFuncs(L.CreateTable(0, len(api)), api))
