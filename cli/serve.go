@@ -32,6 +32,8 @@ type serveFlags struct {
 	emulator        string
 	logFormat       string
 	logLevel        string
+	cluster         string
+	node            string
 }
 
 func newServeCmd(app *App) *cobra.Command {
@@ -91,6 +93,8 @@ syntax errors).`,
 	emulatorFlag(fs, &f.emulator, "run the jobs against the built-in emulator instead of sora.url")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.cluster, "cluster", "", "run as a replica of a cluster coordinated by etcd: etcd://host:2379[,host2:2379] (etcds:// for TLS); overrides cluster.endpoints")
+	fs.StringVar(&f.node, "node", "", "cluster mode: this replica's name (default: cluster.node, else the host name)")
 	return cmd
 }
 
@@ -211,6 +215,14 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 		logger.Info("built-in emulator started; jobs use it instead of sora.url", slog.String("url", emuURL))
 	}
 
+	cl, err := openCluster(f, cfg, logger)
+	if err != nil {
+		return err
+	}
+	if cl != nil {
+		defer closeCluster(cl, logger)
+	}
+
 	metrics := scheduler.NewMetrics()
 	client, err := sora.New(clientConfig(cfg, metrics.ObserveRequest))
 	if err != nil {
@@ -221,7 +233,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 
 	sched, err := scheduler.New(scheduler.Options{
 		Config: cfg, Runner: eng, History: store, Logger: logger, Metrics: metrics,
-		ShutdownTimeout: f.shutdownTimeout,
+		ShutdownTimeout: f.shutdownTimeout, Cluster: cl,
 	})
 	if err != nil {
 		fmt.Fprintln(app.Stderr, err)

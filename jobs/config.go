@@ -32,6 +32,8 @@ type Config struct {
 	Timezone *time.Location
 	// HistoryKeep is the number of runs kept per job (history.keep, default 100).
 	HistoryKeep int
+	// Cluster is the cluster section; nil when the file has none.
+	Cluster *ClusterConfig
 	// Jobs are the jobs in file order.
 	Jobs []*Job
 }

@@ -157,6 +157,7 @@ func (d *decoder) jobFields(m map[string]entry, j *Job, prefix string) {
 			j.Concurrency = v
 		}
 	}
+	d.missedFields(m, j, prefix)
 }
 
 // retries decodes {max, backoff, on_timeout} onto rp; a bare integer is

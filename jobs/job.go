@@ -63,6 +63,15 @@ type Job struct {
 	// Concurrency is the default concurrency of sora.batch and
 	// sora.update_all in this job (default 16).
 	Concurrency int
+	// StartingDeadline is how late a scheduled run may start: a tick not
+	// started within it is recorded missed (0, the default: no deadline).
+	StartingDeadline time.Duration
+	// CatchUp says whether the latest tick missed during a downtime runs
+	// (latest, the default) or not (none).
+	CatchUp CatchUp
+	// OnLost says whether a run lost with its replica runs again (cluster
+	// mode; skip by default).
+	OnLost OnLost
 	// Line is the line of the job in jobs.yaml.
 	Line int
 	// Schedule computes the run times in Location (a *cron.SpecSchedule with

@@ -20,12 +20,12 @@ import (
 
 // Keys of jobs.yaml.
 var (
-	topKeys     = []string{"sora", "timezone", "history", "defaults", "jobs"}
+	topKeys     = []string{"sora", "timezone", "history", "cluster", "defaults", "jobs"}
 	soraKeys    = []string{"url", "timeout", "retries", "headers", "ca_file", "cert_file", "key_file", "insecure"}
 	historyKeys = []string{"keep"}
 	// jobOnlyKeys may not appear in defaults.
 	jobOnlyKeys = []string{"name", "schedule", "script"}
-	jobKeys     = []string{"name", "schedule", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency"}
+	jobKeys     = []string{"name", "schedule", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "starting_deadline", "catch_up", "on_lost"}
 	retryKeys   = []string{"max", "backoff", "on_timeout"}
 )
 
@@ -131,6 +131,9 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			}
 		}
 	}
+	if e, ok := top["cluster"]; ok {
+		d.cluster(e.val, cfg)
+	}
 	template := &Job{
 		Timeout:           DefaultJobTimeout,
 		ConcurrencyPolicy: Forbid,
@@ -139,6 +142,8 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		Args:              map[string]any{},
 		Enabled:           true,
 		Concurrency:       DefaultConcurrency,
+		CatchUp:           CatchUpLatest,
+		OnLost:            LostSkip,
 	}
 	if e, ok := top["defaults"]; ok && !isNull(e.val) {
 		if m, _, ok := d.mapping(e.val, "defaults: ", jobKeys); ok {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -78,6 +79,11 @@ type Options struct {
 	// never caught up: a job runs once, then follows its schedule.
 	// One minute when zero.
 	MissedGrace time.Duration
+	// Cluster, when set, runs the daemon as a replica of a cluster (see
+	// package cluster): each tick and manual run is claimed first. New
+	// starts its session (Start) with the scheduler's hooks. The
+	// Scheduler does not close it.
+	Cluster *cluster.Cluster
 }
 
 // Scheduler is the cron daemon: it starts the runs of the jobs of a
@@ -100,6 +106,7 @@ type Scheduler struct {
 	capture  slog.Leveler
 	shutdown time.Duration
 	grace    time.Duration
+	cl       *cluster.Cluster // nil: single node
 
 	// runsCtx is the parent of every run's context; cancelling it cancels
 	// every run (with a cause).
@@ -151,6 +158,7 @@ func New(opts Options) (*Scheduler, error) {
 		capture:  opts.CaptureLevel,
 		shutdown: opts.ShutdownTimeout,
 		grace:    opts.MissedGrace,
+		cl:       opts.Cluster,
 		gate:     newStartGate(),
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
@@ -181,6 +189,9 @@ func New(opts Options) (*Scheduler, error) {
 	s.log = slog.New(&redactHandler{h: base.Handler(), r: s.redact})
 	s.runsCtx, s.cancelRuns = context.WithCancelCause(context.Background())
 	s.apply(opts.Config, s.clock.Now())
+	if s.cl != nil {
+		s.cl.Start(s.clusterHooks())
+	}
 	return s, nil
 }
 

@@ -77,6 +77,16 @@ type Options struct {
 	// OnSession is called (synchronously, keep it short) when the session
 	// is gained (err nil) or lost (err says why).
 	OnSession func(err error)
+	// Deferred: Open does not start the session; Start does, with its
+	// hooks (for a caller whose hooks need the Cluster first).
+	Deferred bool
+}
+
+// Hooks are the callbacks of Options, given to Start.
+type Hooks struct {
+	LostPolicy func(job string) (rerun bool, policy Policy, ok bool)
+	OnLost     func(Lost)
+	OnSession  func(err error)
 }
 
 // Cluster is this replica's membership of the cluster: its etcd client,
@@ -104,6 +114,7 @@ type Cluster struct {
 	claims  map[string]*Claim
 	pruneAt map[string]int // finishes per job until the next prune
 	closed  bool
+	started bool
 }
 
 // ParseURL parses the --cluster flag: "etcd://host:port[,host:port...]"
@@ -195,9 +206,25 @@ func Open(opts Options) (*Cluster, error) {
 		claims:  map[string]*Claim{},
 		pruneAt: map[string]int{},
 	}
-	c.wg.Add(1)
-	go c.sessionLoop()
+	if !opts.Deferred {
+		c.Start(Hooks{LostPolicy: opts.LostPolicy, OnLost: opts.OnLost, OnSession: opts.OnSession})
+	}
 	return c, nil
+}
+
+// Start starts keeping the session, with hooks h (see Options). Call it
+// once, after Open with Options.Deferred.
+func (c *Cluster) Start(h Hooks) {
+	c.mu.Lock()
+	if c.started || c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.started = true
+	c.opts.LostPolicy, c.opts.OnLost, c.opts.OnSession = h.LostPolicy, h.OnLost, h.OnSession
+	c.wg.Add(1)
+	c.mu.Unlock()
+	go c.sessionLoop()
 }
 
 // Node returns the name of this replica.

@@ -146,3 +146,19 @@ func (c *Cluster) RunningOn(ctx context.Context, job string) ([]string, error) {
 	}
 	return nodes, nil
 }
+
+// Last returns the latest scheduled time decided for each job (last/JOB):
+// a replica that starts catches up from there.
+func (c *Cluster) Last(ctx context.Context) (map[string]time.Time, error) {
+	resp, err := c.get(ctx, c.keys.prefix+"last/", clientv3.WithPrefix())
+	if err != nil {
+		return nil, fmt.Errorf("cluster: last ticks: %w", err)
+	}
+	out := make(map[string]time.Time, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		if t := parseStamp(string(kv.Value)); !t.IsZero() {
+			out[c.keys.jobOf(string(kv.Key), c.keys.prefix+"last/")] = t
+		}
+	}
+	return out, nil
+}
