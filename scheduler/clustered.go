@@ -56,8 +56,12 @@ func (s *Scheduler) claimTick(tc tickClaim) {
 	}
 	if !cl.Prev.IsZero() && cl.Prev.Unix() > 0 {
 		ticks, total := missedTicks(j, j.Schedule.Next(cl.Prev), tc.scheduled)
-		s.recordMissed(missed{job: j, ticks: ticks, total: total,
-			reason: "missed: no replica of the cluster could start it (all down, or none held an etcd session)"})
+		m := missed{job: j, ticks: ticks, total: total,
+			reason: "missed: no replica of the cluster could start it (all down, or none held an etcd session)"}
+		s.recordMissed(m)
+		if err := s.cl.RecordMissed(context.Background(), j.Name, ticks, total, m.reason); err != nil {
+			s.log.Warn("cannot record missed runs in the cluster", slog.String(keyJob, j.Name), slog.Any(keyError, err))
+		}
 	}
 	switch cl.State {
 	case cluster.StateMissed:

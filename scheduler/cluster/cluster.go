@@ -15,6 +15,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 )
 
 // Defaults of Options.
@@ -192,6 +194,12 @@ func Open(opts Options) (*Cluster, error) {
 		// noticed by the watches too.
 		DialKeepAliveTime:    opts.SessionTTL / 2,
 		DialKeepAliveTimeout: opts.SessionTTL / 2,
+		// Reconnect within a second of etcd's return (gRPC's default
+		// backoff grows to two minutes).
+		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+			MinConnectTimeout: opts.DialTimeout,
+		})},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: etcd client: %w", err)
