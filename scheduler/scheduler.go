@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/cluster"
@@ -279,7 +281,7 @@ func (s *Scheduler) apply(cfg *jobs.Config, now time.Time) (added, removed, chan
 		if js.job == nil || !sameSchedule(js.job, j) {
 			js.next = time.Time{}
 			if j.Enabled {
-				js.next = nextRun(j, now)
+				js.next = s.firstRun(j, now)
 			}
 		}
 		js.job = j
@@ -310,6 +312,18 @@ func sameJob(a, b *jobs.Job) bool {
 	return sameSchedule(a, b) && a.Script == b.Script && a.Timeout == b.Timeout &&
 		a.ConcurrencyPolicy == b.ConcurrencyPolicy && a.Retries == b.Retries && a.DryRun == b.DryRun &&
 		a.Concurrency == b.Concurrency && reflect.DeepEqual(a.Args, b.Args)
+}
+
+// firstRun is the first run time of j strictly after now. In cluster mode
+// an "@every" schedule is aligned on multiples of its interval (since
+// Go's zero time), so that replicas started at different times compute the
+// same ticks; single-node, "@every" counts from the start, as robfig/cron
+// does.
+func (s *Scheduler) firstRun(j *jobs.Job, now time.Time) time.Time {
+	if cd, ok := j.Schedule.(cron.ConstantDelaySchedule); ok && s.cl != nil && cd.Delay > 0 {
+		return now.Truncate(cd.Delay).Add(cd.Delay)
+	}
+	return nextRun(j, now)
 }
 
 // nextRun is the first run time of j strictly after now; zero if none.

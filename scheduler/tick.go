@@ -92,6 +92,13 @@ func (s *Scheduler) dispatchDue() time.Time {
 		}
 		reason := missReason(j, late)
 		js.next = nextRun(j, now)
+		if s.cl != nil {
+			// The same ticks on every replica: the next after the one due.
+			js.next = nextRun(j, scheduled)
+			for !js.next.IsZero() && !js.next.After(now) {
+				js.next = nextRun(j, js.next)
+			}
+		}
 		if !js.next.IsZero() {
 			wait = min(wait, js.next.Sub(now))
 		}
