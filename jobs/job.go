@@ -72,6 +72,10 @@ type Job struct {
 	// OnLost says whether a run lost with its replica runs again (cluster
 	// mode; skip by default).
 	OnLost OnLost
+	// HTTPAllow lists the hosts the script's http module may reach
+	// (http.allow of the defaults and of the job, in that order); none
+	// when empty.
+	HTTPAllow []string
 	// Line is the line of the job in jobs.yaml.
 	Line int
 	// Schedule computes the run times in Location (a *cron.SpecSchedule with

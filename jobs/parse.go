@@ -25,7 +25,8 @@ var (
 	historyKeys = []string{"keep"}
 	// jobOnlyKeys may not appear in defaults.
 	jobOnlyKeys = []string{"name", "schedule", "script"}
-	jobKeys     = []string{"name", "schedule", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "starting_deadline", "catch_up", "on_lost"}
+	jobKeys     = []string{"name", "schedule", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http", "starting_deadline", "catch_up", "on_lost"}
+	httpKeys    = []string{"allow"}
 	retryKeys   = []string{"max", "backoff", "on_timeout"}
 )
 

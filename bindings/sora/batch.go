@@ -18,7 +18,7 @@ func (s *Module) pool() plan.Pool {
 	return plan.Pool{Send: func(ctx context.Context, r *plan.Request) (json.RawMessage, error) {
 		raw, err := s.client.Call(ctx, r.Target, r.RawBody())
 		if !r.Quiet {
-			s.count(r.Action, err != nil, r.Write && err == nil)
+			s.countReq(r, err, r.Write && err == nil)
 		}
 		return raw, err
 	}}
@@ -177,7 +177,7 @@ func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Reque
 	}
 	for i, r := range reqs {
 		if r.Op == "sora.call" && !sora.IsMetadata(r.Target) && !readOnlyTarget(r.Target) {
-			s.count(r.Action, true, false)
+			s.countReq(r, errDryRun, false)
 			results[i] = resultValue(L, r, nil, errDryRun)
 			continue
 		}
@@ -197,7 +197,7 @@ func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Reque
 			}
 			return f.raw, f.err
 		})
-		s.count(r.Action, err != nil, r.Write && err == nil)
+		s.countReq(r, err, r.Write && err == nil)
 		results[i] = resultValue(L, r, v, err)
 	}
 }

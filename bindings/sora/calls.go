@@ -87,6 +87,7 @@ func (s *Module) luaCall(L *lua.LState) int {
 		}
 		if !readOnlyTarget(full) {
 			s.count(sora.ActionName(full), true, false)
+			s.recordFailure(sora.ActionName(full), &plan.Request{Target: full}, errDryRun)
 			return pushError(L, "sora.call", full, errDryRun)
 		}
 	}
@@ -113,7 +114,7 @@ func (s *Module) single(L *lua.LState, r *plan.Request) int {
 	}
 	ctx := ctxOf(L)
 	v, err := s.dry(L, r, s.liveRead(ctx), s.liveFetch(ctx))
-	s.count(r.Action, err != nil, r.Write && err == nil)
+	s.countReq(r, err, r.Write && err == nil)
 	if err != nil {
 		return pushError(L, r.Op, r.Target, err)
 	}
@@ -128,7 +129,7 @@ func (s *Module) send(L *lua.LState, r *plan.Request) int {
 	if err == nil {
 		v, err = luajson.Decode(L, raw)
 	}
-	s.count(r.Action, err != nil, r.Write && err == nil)
+	s.countReq(r, err, r.Write && err == nil)
 	if err != nil {
 		return pushError(L, r.Op, r.Target, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
@@ -82,6 +83,7 @@ type Module struct {
 	mu       sync.Mutex
 	calls    map[string]int
 	failures int
+	failed   []Failure // the first MaxFailed failures
 	writes   int
 
 	overlay *plan.Overlay // nil unless DryRun
@@ -132,7 +134,35 @@ func (s *Module) Loader(L *lua.LState) int {
 func (s *Module) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Calls: maps.Clone(s.calls), Failures: s.failures, Writes: s.writes, DryRun: s.opts.DryRun}
+	return Stats{Calls: maps.Clone(s.calls), Failures: s.failures, Writes: s.writes, DryRun: s.opts.DryRun,
+		Failed: slices.Clone(s.failed)}
+}
+
+// countReq records one call of r that ended with err (nil on success);
+// write is true for a write made (or planned) successfully.
+func (s *Module) countReq(r *plan.Request, err error, write bool) {
+	s.count(r.Action, err != nil, write)
+	if err != nil {
+		s.recordFailure(r.Action, r, err)
+	}
+}
+
+// recordFailure describes a failed call of action (r, when not nil, is its
+// request), up to MaxFailed.
+func (s *Module) recordFailure(action string, r *plan.Request, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.failed) >= MaxFailed {
+		return
+	}
+	f := Failure{Action: action}
+	target := ""
+	if r != nil {
+		f.ChannelID, f.ConnectionID, f.Key, target = r.ChannelID, r.ConnectionID, r.Key, r.Target
+	}
+	ef := classify(err, target)
+	f.Type, f.Status, f.Error = ef.typ, ef.status, ef.format("", "")
+	s.failed = append(s.failed, f)
 }
 
 // count records one call of action; write is true for a write made (or

@@ -192,7 +192,25 @@ func TestSoraScripts(t *testing.T) {
 					"put_item": 8, "delete_item": 3, "get": 5, "delete": 1, "put": 1, "list": 3,
 					"Sora_20201013.ListChannels": 1, "Sora_20160711.PushChannel": 2,
 				}, Failures: 4, Writes: 11, DryRun: true}
-				if got := s.Stats(); !reflect.DeepEqual(got, want) {
+				got := s.Stats()
+				// The failures are described, with what they addressed.
+				wantFailed := []Failure{
+					{Action: "put_item", ChannelID: "sora", ConnectionID: connMissing, Key: "k", Type: "connection_not_found", Status: 400},
+					{Action: "Sora_20160711.PushChannel", Type: "dry_run"},
+					{Action: "put_item", ChannelID: "sora", ConnectionID: connMissing, Key: "k", Type: "connection_not_found", Status: 400},
+					{Action: "Sora_20160711.PushChannel", Type: "dry_run"},
+				}
+				for i := range got.Failed {
+					if got.Failed[i].Error == "" {
+						t.Errorf("failure %d has no error message", i)
+					}
+					got.Failed[i].Error = ""
+				}
+				if !reflect.DeepEqual(got.Failed, wantFailed) {
+					t.Errorf("failed = %+v, want %+v", got.Failed, wantFailed)
+				}
+				got.Failed = nil
+				if !reflect.DeepEqual(got, want) {
 					t.Errorf("stats = %+v, want %+v", got, want)
 				}
 			},

@@ -248,7 +248,7 @@ func (s *Module) read(L *lua.LState, r *plan.Request) (lua.LValue, error) {
 			v, err = luajson.Decode(L, raw)
 		}
 	}
-	s.count(r.Action, err != nil, false)
+	s.countReq(r, err, false)
 	return v, err
 }
 
