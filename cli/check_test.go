@@ -133,8 +133,8 @@ jobs:
     on: [connection.created, {type: connection.destroyed, channel_id: "room-*"}]
     script: scripts/ok.lua
 `},
-			args: []string{"check"},
-			code: cli.ExitOK,
+			args:       []string{"check"},
+			code:       cli.ExitOK,
 			stdoutHave: []string{"job welcome\n  schedule  none: runs on events only\n  on        connection.created\n  on        connection.destroyed channel_id=room-*\n  script    scripts/ok.lua\n"},
 		},
 		{
