@@ -79,6 +79,10 @@ func (s *Scheduler) dispatchDue() time.Time {
 		if !js.next.IsZero() {
 			wait = min(wait, js.next.Sub(now))
 		}
+		if _, ok := s.suspended[j.Name]; ok {
+			// Suspended through the API: the tick is not recorded.
+			continue
+		}
 		_, _ = s.startLocked(js, history.TriggerSchedule, scheduled, &l)
 	}
 	return now.Add(wait)

@@ -25,6 +25,20 @@ var (
 // ErrConflict (policy forbid and a run in progress), ErrShuttingDown, or a
 // history error.
 func (s *Scheduler) Trigger(ctx context.Context, name string) (int64, error) {
+	return s.TriggerWith(ctx, name, TriggerOptions{})
+}
+
+// TriggerOptions change one manual run.
+type TriggerOptions struct {
+	// Args are merged over the job's args (a key given here replaces the
+	// job's value of that key).
+	Args map[string]any
+	// DryRun makes the run a dry run even if the job is not.
+	DryRun bool
+}
+
+// TriggerWith is Trigger with options.
+func (s *Scheduler) TriggerWith(ctx context.Context, name string, opts TriggerOptions) (int64, error) {
 	s.mu.Lock()
 	js := s.jobs[name]
 	if js == nil || js.job == nil {
@@ -33,6 +47,9 @@ func (s *Scheduler) Trigger(ctx context.Context, name string) (int64, error) {
 	}
 	var l launch
 	c, err := s.startLocked(js, history.TriggerManual, time.Time{}, &l)
+	if c != nil {
+		c.args, c.dryRun = opts.Args, opts.DryRun
+	}
 	s.mu.Unlock()
 	l.start(s)
 	if err != nil {
