@@ -20,6 +20,7 @@ type chain struct {
 	// (manual runs with options).
 	args   map[string]any
 	dryRun bool
+	event  map[string]any // the event of an event-triggered run; nil otherwise
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	done   chan struct{} // closed when the chain has ended and is recorded

@@ -1,130 +1,204 @@
 package scheduler
 
 import (
-	"sync"
-	"sync/atomic"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
 
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
-// EventKind says what an Event tells.
-type EventKind string
+// Event-triggered runs. The HTTP API hands the events of Sora's event
+// webhook to Event, which answers at once: the event is queued (bounded by
+// event_webhook.queue, a queue depth the metric soracron_event_queue_depth
+// shows), duplicates of an event already received are ignored, and every
+// job whose `on:` matches gets a run with trigger "event", its timeout,
+// retries and concurrency policy, and the read-only global `event`. The
+// runs of one connection start in the order their events arrived, each
+// after the previous one has ended; the runs of different connections run
+// concurrently.
 
-// The kinds of events.
-const (
-	// EventRunStarted: a run began (its history row exists).
-	EventRunStarted EventKind = "run_started"
-	// EventRunFinished: a run ended and is recorded.
-	EventRunFinished EventKind = "run_finished"
-	// EventLog: a run logged a line (Log, secrets redacted).
-	EventLog EventKind = "log"
-	// EventJob: a job was suspended or resumed, or the configuration
-	// was reloaded (Job empty).
-	EventJob EventKind = "job"
+// dedupKeep is how many recent event keys are remembered to drop duplicate
+// deliveries.
+const dedupKeep = 100000
+
+// Errors of Event; match them with errors.Is.
+var (
+	// ErrEventQueueFull: too many events are waiting; the event is refused.
+	ErrEventQueueFull = errors.New("event queue full")
+	// ErrDuplicateEvent: the event was received before; it is ignored.
+	ErrDuplicateEvent = errors.New("duplicate event")
 )
 
-// Event is a change of the daemon's state, for live views (the
-// dashboard's Server-Sent Events).
+// Event is one event of Sora's event webhook: its body, every field kept.
+// Type, ChannelID, ConnectionID and Role are read from it (Type from the
+// sora-event-webhook-type header when the body has none).
 type Event struct {
-	Kind    EventKind
-	Job     string
-	RunID   int64
-	Outcome history.Outcome  // EventRunFinished only
-	Log     *history.LogLine // EventLog only
-	Index   int              // EventLog: the line's index in the run's log, from 0
+	Fields                              map[string]any
+	Type, ChannelID, ConnectionID, Role string
+	ID, Timestamp                       string
+	Received                            time.Time
 }
 
-// LiveLogs returns the log lines so far of the running run id, and
-// whether it is running (in this daemon).
-func (s *Scheduler) LiveLogs(id int64) ([]history.LogLine, bool) {
-	s.mu.Lock()
-	buf := s.live[id]
-	s.mu.Unlock()
-	if buf == nil {
-		return nil, false
+// dedupKey identifies the deliveries of one event: its type, connection and
+// id (or timestamp). Events with neither id nor timestamp are not deduplicated.
+func (ev *Event) dedupKey() string {
+	which := ev.ID
+	if which == "" {
+		which = ev.Timestamp
 	}
-	return buf.Lines(), true
-}
-
-// setLive registers (or, with nil, forgets) the log buffer of a running run.
-func (s *Scheduler) setLive(id int64, buf *history.LogBuffer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if buf == nil {
-		delete(s.live, id)
-		return
+	if which == "" {
+		return ""
 	}
-	if s.live == nil {
-		s.live = map[int64]*history.LogBuffer{}
+	return ev.Type + "\x00" + ev.ChannelID + "\x00" + ev.ConnectionID + "\x00" + which
+}
+
+// laneKey is the key of the runs that must keep their order: one connection.
+func (ev *Event) laneKey() string { return ev.ChannelID + "\x00" + ev.ConnectionID }
+
+// eventState is the scheduler's state of received events (under s.evMu).
+type eventState struct {
+	pending int                   // events accepted and not processed yet
+	lanes   map[string][]laneTask // per connection: the runs waiting, the first one running
+	seen    map[string]struct{}
+	ring    []string // the keys of seen, oldest first, for eviction
+	ringPos int
+}
+
+// laneTask is one run to start for an event.
+type laneTask struct {
+	job  string
+	ev   *Event
+	last bool // the event's last task: it is processed when this one ends
+}
+
+// Event queues ev and returns at once. It returns ErrEventQueueFull when
+// event_webhook.queue events are already waiting, ErrDuplicateEvent for an
+// event received before, and nil otherwise (also when no job runs on it).
+func (s *Scheduler) Event(ev Event) error {
+	if ev.Received.IsZero() {
+		ev.Received = s.clock.Now()
 	}
-	s.live[id] = buf
-}
-
-// subscriberBuffer is how many events a subscriber may lag behind; a
-// slower subscriber loses events (counted by Dropped) rather than slowing
-// runs down.
-const subscriberBuffer = 256
-
-// events fans events out to subscribers without ever blocking a run.
-type events struct {
-	n    atomic.Int32 // subscribers, read without the lock on the hot path
-	mu   sync.Mutex
-	subs map[*Subscription]struct{}
-}
-
-// Subscription receives the daemon's events on C until Close.
-type Subscription struct {
-	// C receives the events. Events are dropped (Dropped counts them)
-	// when the subscriber lags behind by more than a few hundred.
-	C       <-chan Event
-	c       chan Event
-	dropped atomic.Int64
-	e       *events
-	once    sync.Once
-}
-
-// Dropped returns how many events the subscriber lost by lagging behind.
-func (sub *Subscription) Dropped() int64 { return sub.dropped.Load() }
-
-// Close ends the subscription; C is not closed.
-func (sub *Subscription) Close() {
-	sub.once.Do(func() {
-		sub.e.mu.Lock()
-		delete(sub.e.subs, sub)
-		sub.e.n.Add(-1)
-		sub.e.mu.Unlock()
-	})
-}
-
-// Subscribe returns a subscription to the daemon's events.
-func (s *Scheduler) Subscribe() *Subscription {
-	c := make(chan Event, subscriberBuffer)
-	sub := &Subscription{C: c, c: c, e: &s.events}
-	s.events.mu.Lock()
-	if s.events.subs == nil {
-		s.events.subs = map[*Subscription]struct{}{}
-	}
-	s.events.subs[sub] = struct{}{}
-	s.events.n.Add(1)
-	s.events.mu.Unlock()
-	return sub
-}
-
-// publish sends ev to every subscriber, dropping it for those that lag.
-func (s *Scheduler) publish(ev Event) {
-	if s.events.n.Load() == 0 {
-		return
-	}
-	s.events.mu.Lock()
-	defer s.events.mu.Unlock()
-	for sub := range s.events.subs {
-		select {
-		case sub.c <- ev:
-		default:
-			sub.dropped.Add(1)
+	cfg := s.config()
+	var names []string
+	for _, j := range cfg.Jobs {
+		if j.RunsOn(ev.Type, ev.ChannelID, ev.Role) {
+			names = append(names, j.Name)
 		}
 	}
+	s.evMu.Lock()
+	defer s.evMu.Unlock()
+	st := &s.events
+	key := ev.dedupKey()
+	if _, dup := st.seen[key]; dup && key != "" {
+		s.metrics.events.WithLabelValues(ev.Type, "duplicate").Inc()
+		return ErrDuplicateEvent
+	}
+	if len(names) == 0 {
+		s.metrics.events.WithLabelValues(ev.Type, "no_job").Inc()
+		return nil
+	}
+	if st.pending >= max(cfg.EventWebhook.Queue, 1) {
+		// Not remembered: Sora's retry of it may find room.
+		s.metrics.events.WithLabelValues(ev.Type, "rejected").Inc()
+		return fmt.Errorf("%w (%d events waiting)", ErrEventQueueFull, st.pending)
+	}
+	if key != "" {
+		s.rememberLocked(key)
+	}
+	s.metrics.events.WithLabelValues(ev.Type, "accepted").Inc()
+	st.pending++
+	s.metrics.eventQueue.Set(float64(st.pending))
+	p := &ev
+	lane := ev.laneKey()
+	idle := len(st.lanes[lane]) == 0
+	for i, name := range names {
+		st.lanes[lane] = append(st.lanes[lane], laneTask{job: name, ev: p, last: i == len(names)-1})
+	}
+	if idle {
+		s.wg.Add(1)
+		go s.runLane(lane)
+	}
+	return nil
 }
 
-// listening reports whether anyone subscribed (to skip building events).
-func (s *Scheduler) listening() bool { return s.events.n.Load() > 0 }
+// rememberLocked records key as seen, forgetting the oldest beyond dedupKeep.
+func (s *Scheduler) rememberLocked(key string) {
+	st := &s.events
+	if len(st.ring) < dedupKeep {
+		st.ring = append(st.ring, key)
+	} else {
+		delete(st.seen, st.ring[st.ringPos])
+		st.ring[st.ringPos] = key
+		st.ringPos = (st.ringPos + 1) % dedupKeep
+	}
+	st.seen[key] = struct{}{}
+}
+
+// runLane starts the runs of one connection one after another until its
+// lane is empty.
+func (s *Scheduler) runLane(lane string) {
+	defer s.wg.Done()
+	for {
+		s.evMu.Lock()
+		tasks := s.events.lanes[lane]
+		if len(tasks) == 0 {
+			delete(s.events.lanes, lane)
+			s.evMu.Unlock()
+			return
+		}
+		t := tasks[0]
+		s.evMu.Unlock()
+
+		if c := s.startEvent(t); c != nil {
+			<-c.done
+		}
+
+		s.evMu.Lock()
+		s.events.lanes[lane] = s.events.lanes[lane][1:]
+		if t.last {
+			s.events.pending--
+			s.metrics.eventQueue.Set(float64(s.events.pending))
+		}
+		s.evMu.Unlock()
+	}
+}
+
+// startEvent starts the run of t's job for its event, applying the job's
+// concurrency policy; nil when it did not start (the job is gone, skipped
+// by forbid, or the daemon is stopping).
+func (s *Scheduler) startEvent(t laneTask) *chain {
+	var l launch
+	s.mu.Lock()
+	js := s.jobs[t.job]
+	var c *chain
+	var err error
+	if js == nil || js.job == nil {
+		err = fmt.Errorf("%w %q (removed by a reload)", ErrUnknownJob, t.job)
+	} else {
+		c, err = s.startLocked(js, history.TriggerEvent, time.Time{}, &l)
+		if c != nil {
+			c.event = t.ev.Fields
+		}
+	}
+	s.mu.Unlock()
+	l.start(s)
+	if err != nil {
+		s.log.Warn("event run not started", slog.String(keyJob, t.job), slog.String(keyEventType, t.ev.Type),
+			slog.String(keyConnectionID, t.ev.ConnectionID), slog.Any(keyError, err))
+		return nil
+	}
+	return c
+}
+
+// EventQueued returns the number of events accepted and not yet processed.
+func (s *Scheduler) EventQueued() int {
+	s.evMu.Lock()
+	defer s.evMu.Unlock()
+	return s.events.pending
+}
+
+// EventWebhook returns the event_webhook settings in use.
+func (s *Scheduler) EventWebhook() jobs.EventWebhookConfig { return s.config().EventWebhook }

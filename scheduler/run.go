@@ -112,7 +112,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	buf.OnLine = func(line history.LogLine, index int) {
 		if s.listening() {
 			if id := idp.peek(); id > 0 {
-				s.publish(Event{Kind: EventLog, Job: j.Name, RunID: id, Log: &line, Index: index})
+				s.publish(Change{Kind: ChangeLog, Job: j.Name, RunID: id, Log: &line, Index: index})
 			}
 		}
 	}
@@ -139,7 +139,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	}
 
 	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
-		Script: j.Script, Args: c.runArgs(), DryRun: c.isDryRun(), Timeout: j.Timeout,
+		Script: j.Script, Args: c.runArgs(), Event: c.event, DryRun: c.isDryRun(), Timeout: j.Timeout,
 		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
 	}, logger)
 	end := s.clock.Now()
@@ -201,7 +201,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	}
 	s.setLast(c.js, rec, c, n, started)
 	s.setLive(id, nil)
-	s.publish(Event{Kind: EventRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
+	s.publish(Change{Kind: ChangeRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
 	return outcome, runErr
 }
 
@@ -218,7 +218,7 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
 	} else {
 		c.setRunID(id)
 		s.setLive(id, idp.buf)
-		s.publish(Event{Kind: EventRunStarted, Job: j.Name, RunID: id})
+		s.publish(Change{Kind: ChangeRunStarted, Job: j.Name, RunID: id})
 	}
 	idp.resolve(id, err)
 	if n == 1 {
@@ -229,8 +229,14 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
 		}
 	}
 	if err == nil && s.log.Enabled(context.Background(), slog.LevelDebug) {
-		s.log.Debug("run started", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id), slog.Int(keyAttempt, n),
-			slog.String(keyTrigger, c.trigger), slog.Time(keyScheduled, c.scheduled), slog.String(keyScript, j.Script))
+		attrs := []slog.Attr{slog.String(keyJob, j.Name), slog.Int64(keyRunID, id), slog.Int(keyAttempt, n),
+			slog.String(keyTrigger, c.trigger), slog.Time(keyScheduled, c.scheduled), slog.String(keyScript, j.Script)}
+		if c.event != nil {
+			str := func(k string) string { v, _ := c.event[k].(string); return v }
+			attrs = append(attrs, slog.String(keyEventType, str("type")), slog.String(keyConnectionID, str("connection_id")),
+				slog.String(keyEventID, str("id")))
+		}
+		s.log.LogAttrs(context.Background(), slog.LevelDebug, "run started", attrs...)
 	}
 }
 

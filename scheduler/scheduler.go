@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,7 +113,7 @@ type Scheduler struct {
 	burst       atomic.Int64   // runs dispatched since the prewarm loop last looked
 	stop        chan struct{}  // closed when shutdown begins
 
-	events    events     // subscribers of Subscribe
+	changes   changes    // subscribers of Subscribe
 	suspendMu sync.Mutex // orders Suspend and Resume
 
 	mu        sync.Mutex
@@ -123,6 +124,9 @@ type Scheduler struct {
 	started   bool
 	stopping  bool
 	active    int // chains in progress
+
+	evMu   sync.Mutex
+	events eventState
 }
 
 // jobState is the scheduler's state of one job name.
@@ -164,6 +168,7 @@ func New(opts Options) (*Scheduler, error) {
 
 		prewarmKick: make(chan struct{}, 1),
 		jobs:        make(map[string]*jobState),
+		events:      eventState{lanes: map[string][]laneTask{}, seen: map[string]struct{}{}},
 	}
 	if s.clock == nil {
 		s.clock = systemClock{}
@@ -261,7 +266,7 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 		slog.Any(keyAdded, added), slog.Any(keyRemoved, removed), slog.Any(keyChanged, changed))
 	s.nudge()
 	s.kickPrewarm(0)
-	s.publish(Event{Kind: EventJob})
+	s.publish(Change{Kind: ChangeJob})
 	return nil
 }
 
@@ -315,7 +320,7 @@ func sameSchedule(a, b *jobs.Job) bool {
 func sameJob(a, b *jobs.Job) bool {
 	return sameSchedule(a, b) && a.Script == b.Script && a.Timeout == b.Timeout &&
 		a.ConcurrencyPolicy == b.ConcurrencyPolicy && a.Retries == b.Retries && a.DryRun == b.DryRun &&
-		a.Concurrency == b.Concurrency && reflect.DeepEqual(a.Args, b.Args)
+		a.Concurrency == b.Concurrency && reflect.DeepEqual(a.Args, b.Args) && slices.Equal(a.On, b.On)
 }
 
 // nextRun is the first run time of j strictly after now; zero if none.

@@ -62,7 +62,7 @@ func (s *Scheduler) setSuspended(ctx context.Context, name string, on bool) erro
 			verb = "job resumed"
 		}
 		s.log.Info(verb, slog.String(keyJob, name))
-		s.publish(Event{Kind: EventJob, Job: name})
+		s.publish(Change{Kind: ChangeJob, Job: name})
 	}
 	s.nudge()
 	return nil

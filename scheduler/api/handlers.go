@@ -26,6 +26,9 @@ func jobStatus(st scheduler.JobState) JobStatus {
 		Timeout: j.Timeout.String(), NextRun: timePtr(st.Next), Running: st.Running,
 		Suspended: st.Suspended, SuspendedAt: timePtr(st.SuspendedAt),
 	}
+	for _, t := range j.On {
+		out.On = append(out.On, t.String())
+	}
 	if st.Last != nil {
 		out.LastRun = NewRunInfo(st.Last)
 	}
