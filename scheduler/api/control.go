@@ -74,12 +74,17 @@ func (a *api) setSuspended(w http.ResponseWriter, r *http.Request, on bool) {
 }
 
 // PublicHealth answers GET /healthz for callers without the token (probes):
-// {"status":"ok"} with 200, or {"status":"shutting down"} with 503, and
+// {"status":"ok"} with 200, or {"status":"shutting down"} or (a cluster
+// replica without its etcd session) {"status":"unavailable"} with 503, and
 // nothing else about the daemon.
 func PublicHealth(s *scheduler.Scheduler) http.Handler {
 	return securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if s.Health().ShuttingDown {
+		switch h := s.Health(); {
+		case h.ShuttingDown:
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+			return
+		case h.Unavailable != "":
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
