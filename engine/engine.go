@@ -204,6 +204,14 @@ func (r *run) exec(proto *lua.FunctionProto, res *Result) error {
 		return r.scriptError(err)
 	}
 	if L.GetTop() == 0 || L.Get(1) == lua.LNil {
+		if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
+			// return nil, err: the idiomatic failure, as assert(nil, err) would raise it.
+			msg, ok := L.Get(2).(lua.LString)
+			if !ok {
+				msg = lua.LString(r.errorString(L, L.Get(2), false))
+			}
+			return &ScriptError{Kind: Runtime, Script: r.req.Script, Message: string(msg), Err: ErrReturnedError}
+		}
 		return nil
 	}
 	v, err := luajson.FromLuaPath(L.Get(1), "return value")

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,6 +60,10 @@ type Request struct {
 	// daemon measures the start delay of scheduled runs with it.
 	OnStart func()
 }
+
+// ErrReturnedError is wrapped by the ScriptError of a script whose main
+// chunk returned nil and an error (return nil, err): the run failed.
+var ErrReturnedError = errors.New("script returned nil, err")
 
 // Result is what a run produced. Run returns a non-nil Result even on error.
 type Result struct {
