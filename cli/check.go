@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/soracron/soracron/engine"
-	"github.com/soracron/soracron/scheduler"
+	"github.com/soracron/soracron/jobs"
 )
 
 // checkRuns is how many next runs check shows per job.
@@ -116,7 +116,7 @@ func runCheck(app *App, f *checkFlags) error {
 			}
 			fmt.Fprintf(w, "  %-8s  %s\n", label, r.Format("Mon 2006-01-02 15:04:05 MST"))
 		}
-		for _, msg := range scheduler.DSTWarnings(j, from, checkHorizon) {
+		for _, msg := range jobs.DSTWarnings(j, from, checkHorizon) {
 			fmt.Fprintf(w, "  warning   %s\n", msg)
 			warnings++
 		}
@@ -135,7 +135,7 @@ func runCheck(app *App, f *checkFlags) error {
 // printConfigErrors writes one line per problem of a Load error and
 // returns how many there were.
 func printConfigErrors(w io.Writer, err error) int {
-	ces := scheduler.ConfigErrors(err)
+	ces := jobs.ConfigErrors(err)
 	if len(ces) == 0 {
 		fmt.Fprintln(w, err)
 		return 1
@@ -148,7 +148,7 @@ func printConfigErrors(w io.Writer, err error) int {
 
 // compileScripts compiles every job's script once, writes the errors and
 // returns how many there were.
-func compileScripts(w io.Writer, cfg *scheduler.Config) int {
+func compileScripts(w io.Writer, cfg *jobs.Config) int {
 	eng := engine.New(engine.Options{Logger: slog.New(slog.DiscardHandler)})
 	jobsOf := map[string][]string{}
 	var scripts []string

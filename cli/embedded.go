@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/spf13/pflag"
 
@@ -35,8 +36,11 @@ func startEmbeddedEmulator(fixture string) (*target, error) {
 		return nil, failErr(fmt.Errorf("emulator: %w", err))
 	}
 	return &target{
-		url:   srv.URL,
-		dump:  func(w io.Writer) { dumpEmulator(w, e) },
+		url:  srv.URL,
+		dump: func(w io.Writer) { dumpEmulator(w, e) },
+		dumpJSON: func(l *slog.Logger) {
+			l.Info("emulator metadata after the run", slog.Any("connections", emulatorState(e)))
+		},
 		close: func() { _ = srv.Close() },
 	}, nil
 }
@@ -50,6 +54,25 @@ func dumpEmulator(w io.Writer, e *emulator.Emulator) {
 			fmt.Fprintf(w, "  %s %s %s\n", ch.ChannelID, c.ConnectionID, md)
 		}
 	}
+}
+
+// emulatorConn is one connection in the JSON dump of the emulator.
+type emulatorConn struct {
+	ChannelID    string          `json:"channel_id"`
+	ConnectionID string          `json:"connection_id"`
+	Metadata     json.RawMessage `json:"metadata"`
+}
+
+// emulatorState lists the connections the emulator holds with their metadata.
+func emulatorState(e *emulator.Emulator) []emulatorConn {
+	out := []emulatorConn{}
+	for _, ch := range e.Channels() {
+		for _, c := range e.Connections(ch.ChannelID) {
+			md, _ := json.Marshal(c.Metadata)
+			out = append(out, emulatorConn{ChannelID: ch.ChannelID, ConnectionID: c.ConnectionID, Metadata: md})
+		}
+	}
+	return out
 }
 
 // emulatorFlag registers --emulator[=FIXTURE]: a bare --emulator is the

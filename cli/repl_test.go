@@ -55,7 +55,7 @@ func TestRepl(t *testing.T) {
 			name:   "errors are shown and the session goes on",
 			input:  "nosuch.field\nx = = 1\nerror(\"boom\")\nsora.get(\"sora\", \"nope\")\n\"still here\"\n",
 			code:   cli.ExitFailure,
-			stdout: "nil\n{\n  \"message\": \"connection \\\"nope\\\" is not connected in channel \\\"sora\\\"\",\n  \"op\": \"sora.get\",\n  \"status\": 400,\n  \"target\": \"Sora_20201124.GetSignalingNotifyMetadata\",\n  \"type\": \"connection_not_found\"\n}\n\"still here\"\n",
+			stdout: "nil\n{\n  \"body\": {\n    \"error_type\": \"connection_not_found\",\n    \"message\": \"connection \\\"nope\\\" is not connected in channel \\\"sora\\\"\"\n  },\n  \"message\": \"connection \\\"nope\\\" is not connected in channel \\\"sora\\\"\",\n  \"op\": \"sora.get\",\n  \"status\": 400,\n  \"target\": \"Sora_20201124.GetSignalingNotifyMetadata\",\n  \"type\": \"connection_not_found\"\n}\n\"still here\"\n",
 			stderr: []string{
 				"error: stdin:1: attempt to index a non-table object(nil) with key 'field'\n",
 				"error: stdin:1: syntax error near '='\n",

@@ -28,6 +28,9 @@ type App struct {
 	Stderr io.Writer
 	// Getenv reads the environment (os.Getenv in the real process).
 	Getenv func(string) string
+	// jsonErrors makes Execute write its error as a JSON log line (set by
+	// commands given --log-format json).
+	jsonErrors bool
 	// StderrIsTerminal enables progress bars and colours.
 	StderrIsTerminal bool
 }
@@ -82,16 +85,15 @@ func Execute(ctx context.Context, args []string, app App) int {
 	if err == nil {
 		return ExitOK
 	}
+	code := ExitUsage // errors cobra raises itself (unknown command or flag) are usage errors
 	var ee *ExitError
 	if errors.As(err, &ee) {
-		if ee.Err != nil && ee.Err.Error() != "" {
-			fmt.Fprintf(app.Stderr, "soracron: %v\n", ee.Err)
-		}
-		return ee.Code
+		code, err = ee.Code, ee.Err
 	}
-	// Errors cobra raises itself (unknown command or flag) are usage errors.
-	fmt.Fprintf(app.Stderr, "soracron: %v\n", err)
-	return ExitUsage
+	if err != nil && err.Error() != "" {
+		printError(&app, err)
+	}
+	return code
 }
 
 func newRootCmd(app *App) *cobra.Command {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +37,7 @@ type runFlags struct {
 	job         string
 	config      string
 	allowHTTP   []string
+	summaryJSON string
 	// changed reports whether a flag was given on the command line.
 	changed func(name string) bool
 }
@@ -77,6 +77,10 @@ Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.changed = cmd.Flags().Changed
+			app.jsonErrors = strings.EqualFold(f.logFormat, "json")
+			if err := f.checkOutputs(); err != nil {
+				return err
+			}
 			if f.job != "" {
 				return runJob(cmd.Context(), app, &f)
 			}
@@ -89,10 +93,11 @@ Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
 	fs.StringVar(&f.argsJSON, "args-json", "", "script arguments as a JSON object; values keep their JSON types")
 	emulatorFlag(fs, &f.emulator, "run against the built-in emulator")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "send no write to Sora; print the plan of what would be written")
-	fs.StringVar(&f.planJSON, "plan-json", "", "with --dry-run, also write the plan as JSON to this file")
+	fs.StringVar(&f.planJSON, "plan-json", "", "with --dry-run, also write the plan as JSON to this file (- for stdout)")
+	fs.StringVar(&f.summaryJSON, "summary-json", "", "write the run's summary (outcome, duration, calls, failures, plan, result) as one JSON document to this file (- for stdout, instead of the result)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "stop the script after this long (0 = no limit)")
 	fs.IntVar(&f.concurrency, "concurrency", 16, "default concurrency of sora.batch and sora.update_all")
-	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json (json: every line on stderr is a JSON object)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringArrayVar(&f.allowHTTP, "allow-http", nil, "let the script's http module reach HOST (host, host:port or *.domain; repeatable)")
 	fs.StringVar(&f.job, "job", "", "run the job NAME of the jobs file once, as serve would")
@@ -103,9 +108,10 @@ Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
 // target is where a run sends its requests, and how to show the emulator's
 // state at the end.
 type target struct {
-	url   string
-	dump  func(io.Writer)
-	close func()
+	url      string
+	dump     func(io.Writer)
+	dumpJSON func(*slog.Logger) // nil when there is nothing to dump
+	close    func()
 }
 
 // resolveTarget starts the in-process emulator or resolves the Sora URL.
@@ -151,11 +157,7 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 	defer tgt.close()
 	defer client.CloseIdleConnections()
 
-	var progress io.Writer
-	if app.StderrIsTerminal {
-		progress = app.Stderr
-	}
-	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: progress})
+	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: f.progress(app)})
 	if err := eng.Compile(script); err != nil {
 		return usageErr(err)
 	}
@@ -169,71 +171,7 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 		HTTPAllow:   f.allowHTTP,
 		Logger:      runLogger,
 	})
-	return finishRun(app, f, tgt, res, err)
-}
-
-// finishRun prints the result, the plan, the emulator's state and the
-// summary of a run, and maps its error to an exit code.
-func finishRun(app *App, f *runFlags, tgt *target, res *engine.Result, runErr error) error {
-	if res == nil {
-		res = &engine.Result{}
-	}
-	if runErr == nil && res.HasValue {
-		out, err := encodeResult(res.Value)
-		if err != nil {
-			runErr = fmt.Errorf("return value: %w", err)
-		} else {
-			_, _ = app.Stdout.Write(out)
-		}
-	}
-	if f.dryRun && res.Plan != nil {
-		fmt.Fprint(app.Stderr, res.Plan.Text())
-		if f.planJSON != "" {
-			data, err := json.MarshalIndent(res.Plan, "", "  ")
-			if err == nil {
-				err = os.WriteFile(f.planJSON, append(data, '\n'), 0o644)
-			}
-			if err != nil && runErr == nil {
-				runErr = fmt.Errorf("plan: %w", err)
-			}
-		}
-	}
-	tgt.dump(app.Stderr)
-	fmt.Fprintln(app.Stderr, summary(res, runErr))
-	if runErr == nil {
-		return nil
-	}
-	var se *engine.ScriptError
-	if errors.As(runErr, &se) {
-		switch se.Kind {
-		case engine.Syntax:
-			return usageErr(se)
-		case engine.Cancelled:
-			return failErr(errors.New("interrupted"))
-		case engine.Timeout:
-			return failErr(se)
-		}
-		if se.Traceback != "" {
-			return failErr(fmt.Errorf("%w\n%s", se, se.Traceback))
-		}
-	}
-	return failErr(runErr)
-}
-
-// summary is the one line printed at the end of every run.
-func summary(res *engine.Result, err error) string {
-	outcome := "ok"
-	var se *engine.ScriptError
-	switch {
-	case err == nil:
-	case errors.As(err, &se) && se.Kind == engine.Timeout:
-		outcome = "timeout"
-	case errors.As(err, &se) && se.Kind == engine.Cancelled:
-		outcome = "interrupted"
-	default:
-		outcome = "failed"
-	}
-	return fmt.Sprintf("soracron: %s in %s: %s", outcome, res.Duration.Round(time.Millisecond), statsLine(res.Stats))
+	return finishRun(app, f, runLogger, tgt, res, err)
 }
 
 // statsLine renders Stats as "3 calls (1 list, 2 put_item), 0 failed, 2 writes".

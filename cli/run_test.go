@@ -75,6 +75,7 @@ return assert(sora.get("sora", "NOSUCHCONNECTION"))`)
 		{"both URL and emulator", []string{"run", "--emulator", "--sora-url", "http://127.0.0.1:1/", ok}, nil, 2, "", []string{"not both"}},
 		{"two scripts", []string{"run", "--emulator", ok, ok}, nil, 2, "", []string{"want one SCRIPT.lua"}},
 		{"bad header", []string{"run", "--emulator", "--header", "NoColon", ok}, nil, 2, "", []string{"want 'Name: value'"}},
+		{"bad --retry-ambiguous", []string{"run", "--emulator", "--retry-ambiguous", "sometimes", ok}, nil, 2, "", []string{`--retry-ambiguous "sometimes": want auto, all or none`}},
 		{"plan-json needs dry-run", []string{"run", "--emulator", "--plan-json", "x.json", ok}, nil, 2, "", []string{"--plan-json needs --dry-run"}},
 	}
 	for _, tt := range tests {

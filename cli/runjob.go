@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/sora"
 )
@@ -75,29 +76,30 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 	}
 	defer client.CloseIdleConnections()
 
-	var progress io.Writer
-	if app.StderrIsTerminal {
-		progress = app.Stderr
-	}
-	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: progress})
+	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: f.progress(app)})
 	if err := eng.Compile(job.Script); err != nil {
 		return usageErr(err)
 	}
+	runLogger := logger.With(slog.String("run_id", newRunID()))
 	out, runErr := scheduler.RunOnce(ctx, eng, &job, scheduler.OnceOptions{
-		Logger:  logger.With(slog.String("run_id", newRunID())),
+		Logger:  runLogger,
 		Secrets: cfg.Sora.SecretValues,
 	})
 	if out.Attempts > 1 {
-		fmt.Fprintf(app.Stderr, "soracron: job %s: %d attempts, the last one %s\n", job.Name, out.Attempts, out.Outcome)
+		if app.jsonErrors {
+			logger.Warn("job attempts", slog.String("job", job.Name), slog.Int("attempts", out.Attempts), slog.String("outcome", string(out.Outcome)))
+		} else {
+			fmt.Fprintf(app.Stderr, "soracron: job %s: %d attempts, the last one %s\n", job.Name, out.Attempts, out.Outcome)
+		}
 	}
 	ff := *f
 	ff.dryRun = job.DryRun
-	return finishRun(app, &ff, tgt, out.Result, runErr)
+	return finishRun(app, &ff, runLogger, tgt, out.Result, runErr)
 }
 
 // overrideJob applies the flags given on the command line over the job and
 // the sora section of the jobs file.
-func overrideJob(f *runFlags, job *scheduler.Job, sc *scheduler.SoraConfig) error {
+func overrideJob(f *runFlags, job *jobs.Job, sc *jobs.SoraConfig) error {
 	changed := f.changed
 	if changed == nil {
 		changed = func(string) bool { return false }

@@ -16,7 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
+	"github.com/soracron/soracron/scheduler/api"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/sora"
 )
@@ -101,8 +103,8 @@ func configEnv(app *App) func(string) (string, bool) {
 }
 
 // loadJobs loads jobs.yaml, writing every problem to stderr.
-func loadJobs(app *App, path string) (*scheduler.Config, error) {
-	cfg, err := scheduler.Load(path, configEnv(app))
+func loadJobs(app *App, path string) (*jobs.Config, error) {
+	cfg, err := jobs.Load(path, configEnv(app))
 	if err != nil {
 		n := printConfigErrors(app.Stderr, err)
 		return nil, usageErr(fmt.Errorf("%s is invalid: %s", path, countOf(n, "problem")))
@@ -111,7 +113,7 @@ func loadJobs(app *App, path string) (*scheduler.Config, error) {
 }
 
 // clientConfig is the Sora client configuration of the sora section.
-func clientConfig(cfg *scheduler.Config, onRequest func(sora.RequestInfo)) sora.Config {
+func clientConfig(cfg *jobs.Config, onRequest func(sora.RequestInfo)) sora.Config {
 	h := http.Header{}
 	for k, v := range cfg.Sora.Headers {
 		h.Set(k, v)
@@ -231,7 +233,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 		return failErr(fmt.Errorf("listen: %w", err))
 	}
 	srv := &http.Server{
-		Handler:           sched.Handler(scheduler.APIOptions{Token: token}),
+		Handler:           api.Handler(sched, api.Options{Token: token}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      time.Minute,
@@ -286,10 +288,10 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 // reloadJobs re-reads jobs.yaml on SIGHUP and applies it when valid.
 func reloadJobs(app *App, path, emuURL string, sched *scheduler.Scheduler, logger *slog.Logger) {
 	logger.Info("SIGHUP: reloading the configuration", slog.String("file", path))
-	cfg, err := scheduler.Load(path, configEnv(app))
+	cfg, err := jobs.Load(path, configEnv(app))
 	if err != nil {
 		sched.Metrics().ObserveReload(false)
-		ces := scheduler.ConfigErrors(err)
+		ces := jobs.ConfigErrors(err)
 		if len(ces) == 0 {
 			logger.Error("configuration reload refused; keeping the running configuration", slog.Any("error", err))
 		}

@@ -19,6 +19,7 @@ type soraFlags struct {
 	headers  []string
 	timeout  time.Duration
 	retries  int
+	ambig    string
 	caFile   string
 	certFile string
 	keyFile  string
@@ -29,7 +30,8 @@ func (f *soraFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.url, "sora-url", "", "Sora API URL, e.g. http://127.0.0.1:3000/ (default $SORA_URL)")
 	fs.StringArrayVar(&f.headers, "header", nil, "extra request header 'Name: value', e.g. for a proxy's bearer token (repeatable)")
 	fs.DurationVar(&f.timeout, "request-timeout", sora.DefaultTimeout, "timeout of each Sora API request attempt")
-	fs.IntVar(&f.retries, "retries", sora.DefaultAttempts-1, "retries of a request after a connection error, 429, 502, 503 or 504")
+	fs.IntVar(&f.retries, "retries", sora.DefaultAttempts-1, "retries of a request after a connection error, 429, 502, 503 or 504 (see --retry-ambiguous)")
+	fs.StringVar(&f.ambig, "retry-ambiguous", sora.RetryAmbiguousAuto, "retry failures after which a request may have been applied (timeout or reset after sending, 502, 504): auto (metadata actions and reads only, not Push*/Disconnect*), all, or none")
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of CAs that verify Sora's certificate (instead of the system's)")
 	fs.StringVar(&f.certFile, "cert-file", "", "client certificate (PEM) for mutual TLS")
 	fs.StringVar(&f.keyFile, "key-file", "", "client key (PEM) for mutual TLS")
@@ -59,16 +61,21 @@ func (f *soraFlags) config(url string, maxConns int) (sora.Config, error) {
 	if err != nil {
 		return sora.Config{}, err
 	}
+	ambig, err := sora.ParseRetryAmbiguous(f.ambig)
+	if err != nil {
+		return sora.Config{}, errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
+	}
 	return sora.Config{
-		URL:      url,
-		Timeout:  f.timeout,
-		Headers:  h,
-		Attempts: f.retries + 1,
-		CAFile:   f.caFile,
-		CertFile: f.certFile,
-		KeyFile:  f.keyFile,
-		Insecure: f.insecure,
-		MaxConns: max(maxConns, sora.DefaultMaxConns),
+		RetryAmbiguous: ambig,
+		URL:            url,
+		Timeout:        f.timeout,
+		Headers:        h,
+		Attempts:       f.retries + 1,
+		CAFile:         f.caFile,
+		CertFile:       f.certFile,
+		KeyFile:        f.keyFile,
+		Insecure:       f.insecure,
+		MaxConns:       max(maxConns, sora.DefaultMaxConns),
 	}, nil
 }
 

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/soracron/soracron/emulator"
-	"github.com/soracron/soracron/scheduler"
+	"github.com/soracron/soracron/scheduler/api"
 )
 
 // sora is a fake Sora for the reply cases: it answers every request with
@@ -122,7 +122,7 @@ func TestBadInput(t *testing.T) {
 		{name: "bad --args-json", cmd: []string{"run", "--emulator", "DIR/x.lua", "--args-json", "[1]"}, files: map[string]string{"x.lua": "return 1\n"}, code: 2,
 			want: `soracron: --args-json: want a JSON object such as '{"minutes": 10}', got an array`},
 
-		// jobs.yaml (scheduler/config_errors_test.go has every message).
+		// jobs.yaml (jobs/errors_test.go has every message).
 		{name: "jobs.yaml syntax", cmd: []string{"check", "-c", "DIR/jobs.yaml"}, files: map[string]string{"jobs.yaml": "sora: {url: http://h/}\n\tjobs: []\n"}, code: 2,
 			want: "soracron: DIR/jobs.yaml is invalid: 1 problem", detail: "DIR/jobs.yaml:2: invalid YAML: found character that cannot start any token"},
 		{name: "jobs.yaml wrong type", cmd: []string{"check", "-c", "DIR/jobs.yaml"}, files: map[string]string{"a.lua": "return 1\n",
@@ -253,8 +253,8 @@ sora: {url: "{{url}}"}
 jobs:
   - {name: daily, schedule: "@daily", script: one.lua}
 `, map[string]string{"one.lua": "return 1\n"})
-	api := httptest.NewServer(d.sched.Handler(scheduler.APIOptions{Token: "t0ken"}))
-	t.Cleanup(api.Close)
+	apiSrv := httptest.NewServer(api.Handler(d.sched, api.Options{Token: "t0ken"}))
+	t.Cleanup(apiSrv.Close)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	tests := []struct {
 		name, method, path, auth string
@@ -279,7 +279,7 @@ jobs:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest(tt.method, api.URL+tt.path, nil)
+			req, err := http.NewRequest(tt.method, apiSrv.URL+tt.path, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/sora"
@@ -50,7 +51,7 @@ func startDaemonEnv(t *testing.T, url, jobsYAML string, scripts map[string]strin
 	if err := os.WriteFile(path, []byte(strings.ReplaceAll(jobsYAML, "{{url}}", url)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := scheduler.Load(path, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	cfg, err := jobs.Load(path, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,8 +206,8 @@ jobs:
 		t.Fatal(err)
 	}
 	for _, j := range jobs {
-		if j.NextRun == nil || time.Until(*j.NextRun) > 2*time.Second {
-			t.Errorf("job %s: next run %v, want within the next second", j.Name, j.NextRun)
+		if j.Next.IsZero() || time.Until(j.Next) > 2*time.Second {
+			t.Errorf("job %s: next run %v, want within the next second", j.Job.Name, j.Next)
 		}
 	}
 	d.stop(t)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/scheduler"
+	"github.com/soracron/soracron/scheduler/api"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -150,10 +151,10 @@ error("failed with token " .. args.token)
 		t.Errorf("Sora saw Authorization %q, want the token", seen)
 	}
 	mu.Unlock()
-	api := httptest.NewServer(d.sched.Handler(scheduler.APIOptions{}))
-	t.Cleanup(api.Close)
+	apiSrv := httptest.NewServer(api.Handler(d.sched, api.Options{}))
+	t.Cleanup(apiSrv.Close)
 	for _, path := range []string{fmt.Sprintf("/api/runs/%d", run.ID), "/api/runs", "/api/jobs"} {
-		resp, err := http.Get(api.URL + path)
+		resp, err := http.Get(apiSrv.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +167,7 @@ error("failed with token " .. args.token)
 			t.Errorf("GET %s lacks the redacted error:\n%s", path, body)
 		}
 		if strings.HasPrefix(path, "/api/runs/") {
-			var info scheduler.RunInfo
+			var info api.RunInfo
 			if err := json.Unmarshal(body, &info); err != nil {
 				t.Fatal(err)
 			}

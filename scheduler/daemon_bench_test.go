@@ -18,6 +18,7 @@ import (
 
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/sora"
 )
@@ -36,6 +37,12 @@ type delayRunner struct {
 	delays   []time.Duration
 	dispatch []time.Duration
 	setup    []time.Duration
+}
+
+// timingFrom returns the runTiming of the run of ctx.
+func timingFrom(ctx context.Context) runTiming {
+	t, _ := ctx.Value(timingKey{}).(runTiming)
+	return t
 }
 
 func (r *delayRunner) Run(ctx context.Context, req engine.Request) (*engine.Result, error) {
@@ -142,7 +149,7 @@ func BenchmarkDaemon1000Jobs(b *testing.B) {
 }
 
 func benchmarkDaemon(b *testing.B, inner Runner) {
-	const jobs = 1000
+	const nJobs = 1000
 	seconds := 20
 	if v, err := strconv.Atoi(os.Getenv("SORACRON_BENCH_SECONDS")); err == nil && v > 0 {
 		seconds = v
@@ -159,10 +166,10 @@ func benchmarkDaemon(b *testing.B, inner Runner) {
 	defer srv.Close()
 	var y strings.Builder
 	fmt.Fprintf(&y, "sora: {url: %q}\njobs:\n", srv.URL)
-	for i := range jobs {
+	for i := range nJobs {
 		fmt.Fprintf(&y, "  - {name: job-%04d, schedule: \"@every 1s\", script: one.lua}\n", i)
 	}
-	cfg, err := Parse([]byte(y.String()), filepath.Join(dir, "jobs.yaml"), nil)
+	cfg, err := jobs.Parse([]byte(y.String()), filepath.Join(dir, "jobs.yaml"), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -215,7 +222,7 @@ func benchmarkDaemon(b *testing.B, inner Runner) {
 	slices.Sort(dispatch)
 	slices.Sort(setup)
 	skipped := 0
-	mfs, err := metrics.Registry().Gather()
+	mfs, err := metrics.reg.Gather()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -239,7 +246,7 @@ func benchmarkDaemon(b *testing.B, inner Runner) {
 	b.Logf("%d jobs @every 1s for %s: %d runs, cpu %.2f cores (%.0f µs/run), rss max %.0f MiB, hwm %.0f MiB, "+
 		"start delay (scheduled time -> script starts executing in its LState) p50 %s p99 %s max %s "+
 		"(dispatch p50 %s p99 %s; setup in the runner p50 %s p99 %s), %d skipped; loadavg %s",
-		jobs, wall.Round(time.Millisecond), len(delays), cpu.Seconds()/wall.Seconds(),
+		nJobs, wall.Round(time.Millisecond), len(delays), cpu.Seconds()/wall.Seconds(),
 		float64(cpu.Microseconds())/float64(max(len(delays), 1)), rssMax, procStatus("VmHWM"),
 		percentile(delays, 0.5).Round(time.Microsecond), percentile(delays, 0.99).Round(time.Microsecond),
 		percentile(delays, 1).Round(time.Microsecond), percentile(dispatch, 0.5).Round(time.Microsecond),

@@ -16,6 +16,7 @@ import (
 
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/sora"
 )
@@ -102,10 +103,10 @@ func copyScripts(t testing.TB, dir string) {
 	}
 }
 
-func (h *harness) load(yaml string) *Config {
+func (h *harness) load(yaml string) *jobs.Config {
 	h.t.Helper()
 	path := writeJobs(h.t, h.dir, yaml, h.emuURL, h.conn)
-	cfg, err := Load(path, func(k string) (string, bool) { v, ok := h.envv[k]; return v, ok })
+	cfg, err := jobs.Load(path, func(k string) (string, bool) { v, ok := h.envv[k]; return v, ok })
 	if err != nil {
 		h.t.Fatalf("jobs.yaml: %v", err)
 	}
@@ -136,7 +137,7 @@ func newHarness(t *testing.T, yaml string, o harnessOptions) *harness {
 		url = o.soraURL
 	}
 	path := writeJobs(t, h.dir, yaml, url, h.conn)
-	cfg, err := Load(path, func(k string) (string, bool) { v, ok := o.env[k]; return v, ok })
+	cfg, err := jobs.Load(path, func(k string) (string, bool) { v, ok := o.env[k]; return v, ok })
 	if err != nil {
 		t.Fatalf("jobs.yaml: %v", err)
 	}
@@ -288,7 +289,7 @@ func (r panicRunner) Run(ctx context.Context, req engine.Request) (*engine.Resul
 // (0 if absent); an empty label matches the unlabelled series.
 func counterValue(t testing.TB, m *Metrics, name, label, value string) float64 {
 	t.Helper()
-	mfs, err := m.Registry().Gather()
+	mfs, err := m.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -69,7 +70,7 @@ jobs:
 		}
 		var names []string
 		for _, j := range jobs {
-			names = append(names, j.Name)
+			names = append(names, j.Job.Name)
 		}
 		if got := strings.Join(names, ","); got != "keep,move,new" {
 			t.Errorf("jobs = %s", got)
@@ -107,7 +108,7 @@ jobs:
 	t.Run("an invalid jobs.yaml is refused by Load", func(t *testing.T) {
 		h := newHarness(t, before, harnessOptions{})
 		path := writeJobs(t, h.dir, "sora: {url: x}\njobs: 3\n", "", "")
-		if _, err := Load(path, nil); err == nil {
+		if _, err := jobs.Load(path, nil); err == nil {
 			t.Fatal("Load accepted an invalid file")
 		}
 		// The daemon keeps running its jobs.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -144,9 +145,9 @@ jobs:
 		h.tick(10 * time.Second)
 		h.waitRuns("slow", 1, "running", outcomeIs(history.OutcomeRunning))
 		h.tick(10 * time.Second)
-		runs := h.waitRuns("slow", 1, "cancelled", outcomeIs(history.OutcomeCancelled))
+		h.waitRuns("slow", 1, "cancelled", outcomeIs(history.OutcomeCancelled))
 		waitFor(t, 10*time.Second, func() bool { return len(h.runs("slow")) == 2 }, "the second run")
-		runs = h.runs("slow")
+		runs := h.runs("slow")
 		if runs[0].Outcome != history.OutcomeCancelled || !strings.Contains(runs[0].Error, "replaced") {
 			t.Errorf("first run = %+v, want cancelled: replaced", runs[0])
 		}
@@ -186,9 +187,9 @@ jobs:
     retries: {max: 1, backoff: 0s, on_timeout: `+map[bool]string{true: "true", false: "false"}[tc.onTimeout]+`}
 `, harnessOptions{soraURL: hang.URL})
 			h.tick(time.Minute)
-			runs := h.waitRuns("hang", tc.attempts, "timed out", outcomeIs(history.OutcomeTimeout))
+			h.waitRuns("hang", tc.attempts, "timed out", outcomeIs(history.OutcomeTimeout))
 			time.Sleep(300 * time.Millisecond) // a wrong extra attempt would show up
-			runs = h.runs("hang")
+			runs := h.runs("hang")
 			if len(runs) != tc.attempts {
 				t.Fatalf("%d runs, want %d: %v", len(runs), tc.attempts, lazyRuns{h, "hang"})
 			}
@@ -375,13 +376,13 @@ jobs:
 }
 
 func TestDaemonShouldRetry(t *testing.T) {
-	job := func(max int, onTimeout bool) *Job {
-		return &Job{Retries: RetryPolicy{Max: max, OnTimeout: onTimeout}}
+	job := func(max int, onTimeout bool) *jobs.Job {
+		return &jobs.Job{Retries: jobs.RetryPolicy{Max: max, OnTimeout: onTimeout}}
 	}
 	runtimeErr := &engine.ScriptError{Kind: engine.Runtime, Message: "boom"}
 	for _, tc := range []struct {
 		name    string
-		job     *Job
+		job     *jobs.Job
 		attempt int
 		outcome history.Outcome
 		err     error

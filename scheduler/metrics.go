@@ -81,9 +81,6 @@ func NewMetrics() *Metrics {
 	return m
 }
 
-// Registry returns the registry holding the metrics.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

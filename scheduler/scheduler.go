@@ -11,13 +11,16 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
-// Defaults of Options.
+// DefaultShutdownTimeout is the default of Options.ShutdownTimeout.
+const DefaultShutdownTimeout = 30 * time.Second
+
 const (
-	DefaultShutdownTimeout = 30 * time.Second
-	DefaultMissedGrace     = time.Minute
+	// defaultMissedGrace is the default of Options.MissedGrace.
+	defaultMissedGrace = time.Minute
 	// maxWait bounds each sleep of the schedule loop, so that jumps of the
 	// wall clock (suspend, NTP steps) are noticed within that time.
 	maxWait = 30 * time.Second
@@ -26,16 +29,6 @@ const (
 	cancelGrace = 10 * time.Second
 	// maxMissed bounds the count of missed runs computed after a long pause.
 	maxMissed = 100000
-)
-
-// Errors of Trigger; match them with errors.Is.
-var (
-	// ErrUnknownJob: no job of that name in the configuration.
-	ErrUnknownJob = errors.New("unknown job")
-	// ErrConflict: the job's policy is forbid and a run is in progress.
-	ErrConflict = errors.New("job is running and its concurrency_policy is forbid")
-	// ErrShuttingDown: the daemon is stopping and starts no new run.
-	ErrShuttingDown = errors.New("daemon is shutting down")
 )
 
 // Causes of cancelled runs, recorded as their error.
@@ -61,7 +54,7 @@ type Compiler interface {
 // Options configure a Scheduler.
 type Options struct {
 	// Config is the initial configuration (required).
-	Config *Config
+	Config *jobs.Config
 	// Runner runs the scripts (required).
 	Runner Runner
 	// History records the runs (required). The Scheduler does not close it.
@@ -72,7 +65,7 @@ type Options struct {
 	// CaptureLevel is the lowest level of the log lines stored with each
 	// run in the history; slog.LevelInfo when nil.
 	CaptureLevel slog.Leveler
-	// Clock is the time source; SystemClock when nil.
+	// Clock is the time source; the system clock when nil.
 	Clock Clock
 	// Metrics receive the daemon's metrics; NewMetrics() when nil.
 	Metrics *Metrics
@@ -83,7 +76,7 @@ type Options struct {
 	// MissedGrace is how late a scheduled run may start before the daemon
 	// warns that runs were missed (after a suspend, say). Missed runs are
 	// never caught up: a job runs once, then follows its schedule.
-	// DefaultMissedGrace when zero.
+	// One minute when zero.
 	MissedGrace time.Duration
 }
 
@@ -120,7 +113,7 @@ type Scheduler struct {
 	stop        chan struct{}  // closed when shutdown begins
 
 	mu       sync.Mutex
-	cfg      *Config
+	cfg      *jobs.Config
 	jobs     map[string]*jobState // current jobs, and removed ones still running
 	started  bool
 	stopping bool
@@ -130,7 +123,7 @@ type Scheduler struct {
 // jobState is the scheduler's state of one job name.
 type jobState struct {
 	name    string
-	job     *Job // current configuration; nil once removed
+	job     *jobs.Job // current configuration; nil once removed
 	next    time.Time
 	running map[*chain]struct{}
 	// last is the newest run that started; lastLoaded says whether it was
@@ -166,7 +159,7 @@ func New(opts Options) (*Scheduler, error) {
 		jobs:        make(map[string]*jobState),
 	}
 	if s.clock == nil {
-		s.clock = SystemClock{}
+		s.clock = systemClock{}
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
@@ -178,7 +171,7 @@ func New(opts Options) (*Scheduler, error) {
 		s.shutdown = DefaultShutdownTimeout
 	}
 	if s.grace <= 0 {
-		s.grace = DefaultMissedGrace
+		s.grace = defaultMissedGrace
 	}
 	s.redact = newRedactor(opts.Config.Sora.SecretValues)
 	base := opts.Logger
@@ -194,8 +187,8 @@ func New(opts Options) (*Scheduler, error) {
 // Metrics returns the daemon's metrics.
 func (s *Scheduler) Metrics() *Metrics { return s.metrics }
 
-// Config returns the configuration in use.
-func (s *Scheduler) Config() *Config {
+// config returns the configuration in use.
+func (s *Scheduler) config() *jobs.Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cfg
@@ -203,7 +196,7 @@ func (s *Scheduler) Config() *Config {
 
 // compileAll compiles the script of every job, enabled or not (a disabled
 // job can still be run on demand).
-func compileAll(r Runner, cfg *Config) error {
+func compileAll(r Runner, cfg *jobs.Config) error {
 	c, ok := r.(Compiler)
 	if !ok {
 		return nil
@@ -229,7 +222,7 @@ func compileAll(r Runner, cfg *Config) error {
 // disturbed. On error (a script that does not compile) the configuration
 // in use is kept. Changes of the sora and history sections take effect at
 // the next start of the daemon only; Reload logs a warning about them.
-func (s *Scheduler) Reload(cfg *Config) error {
+func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	if cfg == nil {
 		return errors.New("scheduler: reload: nil configuration")
 	}
@@ -256,7 +249,7 @@ func (s *Scheduler) Reload(cfg *Config) error {
 }
 
 // apply installs cfg; s.mu is held (or s is not shared yet).
-func (s *Scheduler) apply(cfg *Config, now time.Time) (added, removed, changed []string) {
+func (s *Scheduler) apply(cfg *jobs.Config, now time.Time) (added, removed, changed []string) {
 	now = now.Round(0)
 	seen := make(map[string]bool, len(cfg.Jobs))
 	for _, j := range cfg.Jobs {
@@ -297,152 +290,22 @@ func (s *Scheduler) apply(cfg *Config, now time.Time) (added, removed, changed [
 }
 
 // sameSchedule reports whether a and b fire at the same times.
-func sameSchedule(a, b *Job) bool {
+func sameSchedule(a, b *jobs.Job) bool {
 	return a.ScheduleSpec == b.ScheduleSpec && a.Location.String() == b.Location.String() && a.Enabled == b.Enabled
 }
 
 // sameJob reports whether a and b have the same settings.
-func sameJob(a, b *Job) bool {
+func sameJob(a, b *jobs.Job) bool {
 	return sameSchedule(a, b) && a.Script == b.Script && a.Timeout == b.Timeout &&
 		a.ConcurrencyPolicy == b.ConcurrencyPolicy && a.Retries == b.Retries && a.DryRun == b.DryRun &&
 		a.Concurrency == b.Concurrency && reflect.DeepEqual(a.Args, b.Args)
 }
 
 // nextRun is the first run time of j strictly after now; zero if none.
-func nextRun(j *Job, now time.Time) time.Time {
+func nextRun(j *jobs.Job, now time.Time) time.Time {
 	next := j.Schedule.Next(now)
 	if next.IsZero() || !next.After(now) {
 		return time.Time{}
 	}
 	return next.Round(0)
-}
-
-// nudge wakes the schedule loop up.
-func (s *Scheduler) nudge() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Run runs the schedule loop until ctx is done, then shuts down: it starts
-// no new run, waits up to the shutdown timeout for the runs in progress,
-// cancels the rest (recorded as cancelled) and returns once every run is
-// recorded. Run may be called once.
-func (s *Scheduler) Run(ctx context.Context) error {
-	s.mu.Lock()
-	if s.started {
-		s.mu.Unlock()
-		return errors.New("scheduler: Run called twice")
-	}
-	s.started = true
-	s.mu.Unlock()
-	s.log.Info("scheduler started", slog.Int(keyJobs, len(s.Config().Jobs)))
-	if p, ok := s.runner.(Prewarmer); ok {
-		s.wg.Add(1)
-		go s.prewarmLoop(p)
-	}
-	for {
-		next := s.dispatchDue()
-		// The wait is measured after the dispatch, which takes a while
-		// when many runs are due.
-		t := s.clock.NewTimer(min(next.Sub(s.clock.Now()), maxWait))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return s.drain()
-		case <-t.C():
-		case <-s.wake:
-			t.Stop()
-		}
-	}
-}
-
-// dispatchDue starts the runs that are due and returns the time of the
-// next one (at most maxWait after now).
-func (s *Scheduler) dispatchDue() time.Time {
-	now := s.clock.Now().Round(0)
-	var l launch
-	defer l.start(s)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	wait := maxWait
-	for _, js := range s.jobs {
-		j := js.job
-		if j == nil || js.next.IsZero() {
-			continue
-		}
-		if js.next.After(now) {
-			wait = min(wait, js.next.Sub(now))
-			continue
-		}
-		scheduled, missed := latestDue(j, js.next, now)
-		if late := now.Sub(js.next); late > s.grace {
-			s.log.Warn("scheduled runs were missed (was the daemon paused or the host suspended?); running once",
-				slog.String(keyJob, j.Name), slog.Time(keyScheduled, js.next), slog.Int(keyMissed, missed),
-				slog.Duration(keyLate, late))
-		}
-		js.next = nextRun(j, now)
-		if !js.next.IsZero() {
-			wait = min(wait, js.next.Sub(now))
-		}
-		_, _ = s.startLocked(js, history.TriggerSchedule, scheduled, &l)
-	}
-	return now.Add(wait)
-}
-
-// latestDue returns the latest run time of j in [first, now] and how many
-// run times that range holds (capped at maxMissed).
-func latestDue(j *Job, first, now time.Time) (time.Time, int) {
-	latest, n := first, 1
-	for n < maxMissed {
-		t := j.Schedule.Next(latest)
-		if t.IsZero() || !t.After(latest) || t.After(now) {
-			break
-		}
-		latest = t.Round(0)
-		n++
-	}
-	return latest, n
-}
-
-// drain shuts down once the loop has stopped.
-func (s *Scheduler) drain() error {
-	s.mu.Lock()
-	s.stopping = true
-	close(s.stop)
-	n := s.active
-	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(done)
-	}()
-	if n > 0 {
-		s.log.Info("shutting down: waiting for runs in progress", slog.Int(keyRunning, n),
-			slog.Duration(keyTimeout, s.shutdown))
-	}
-	if !sleep(s.clock, s.shutdown, done) {
-		s.log.Info("scheduler stopped")
-		return nil
-	}
-	s.mu.Lock()
-	n = s.active
-	s.mu.Unlock()
-	s.log.Warn("shutdown timeout reached: cancelling runs in progress", slog.Int(keyRunning, n))
-	s.cancelRuns(errShutdown)
-	// Cancelled runs stop within moments; this bound (in real time) only
-	// guards against a runner that ignores its context.
-	grace := time.NewTimer(cancelGrace)
-	defer grace.Stop()
-	select {
-	case <-done:
-		s.log.Info("scheduler stopped")
-		return nil
-	case <-grace.C:
-	}
-	s.mu.Lock()
-	n = s.active
-	s.mu.Unlock()
-	return fmt.Errorf("scheduler: %d runs did not stop within %s of their cancellation", n, cancelGrace)
 }

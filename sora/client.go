@@ -12,11 +12,14 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,7 +31,7 @@ const (
 	DefaultBackoffMax       = 2 * time.Second
 	DefaultMaxConns         = 128
 	DefaultMaxResponseBytes = 32 << 20
-	maxRetryAfter           = time.Minute
+	DefaultMaxRetryAfter    = 10 * time.Second
 )
 
 // Config configures a Client. Only URL is required.
@@ -57,6 +60,16 @@ type Config struct {
 	MaxResponseBytes int64
 	// OnRequest, when set, is called after every HTTP attempt.
 	OnRequest func(RequestInfo)
+	// MaxRetryAfter caps the wait a Retry-After header asks for before a
+	// retry; DefaultMaxRetryAfter when zero. A wait that would end past the
+	// context's deadline is not made: the call fails at once, saying so.
+	MaxRetryAfter time.Duration
+	// RetryAmbiguous is the policy for failures after which the request may
+	// have been applied (timeout or connection reset after sending, 502,
+	// 504): RetryAmbiguousAuto (""; retry them for idempotent targets
+	// only), RetryAmbiguousAll or RetryAmbiguousNone. Failures that prove
+	// the request was not applied (not sent, 429, 503) are always retried.
+	RetryAmbiguous string
 }
 
 // RequestInfo describes one HTTP attempt, for metrics and statistics.
@@ -75,15 +88,17 @@ type RequestInfo struct {
 
 // Client is a Sora HTTP API client. It is safe for concurrent use.
 type Client struct {
-	url       string
-	timeout   time.Duration
-	headers   http.Header
-	attempts  int
-	base, max time.Duration
-	maxBody   int64
-	onRequest func(RequestInfo)
-	http      *http.Client
-	bufs      sync.Pool
+	url            string
+	timeout        time.Duration
+	headers        http.Header
+	attempts       int
+	base, max      time.Duration
+	maxBody        int64
+	maxRetryAfter  time.Duration
+	retryAmbiguous string
+	onRequest      func(RequestInfo)
+	http           *http.Client
+	bufs           sync.Pool
 }
 
 // New returns a Client for cfg.
@@ -101,15 +116,21 @@ func New(cfg Config) (*Client, error) {
 	if u.Path == "" {
 		u.Path = "/"
 	}
+	ambiguous, err := ParseRetryAmbiguous(cfg.RetryAmbiguous)
+	if err != nil {
+		return nil, fmt.Errorf("sora: %w", err)
+	}
 	c := &Client{
-		url:       u.String(),
-		timeout:   orDuration(cfg.Timeout, DefaultTimeout),
-		headers:   cfg.Headers.Clone(),
-		attempts:  cfg.Attempts,
-		base:      orDuration(cfg.BackoffBase, DefaultBackoffBase),
-		max:       orDuration(cfg.BackoffMax, DefaultBackoffMax),
-		maxBody:   cfg.MaxResponseBytes,
-		onRequest: cfg.OnRequest,
+		maxRetryAfter:  orDuration(cfg.MaxRetryAfter, DefaultMaxRetryAfter),
+		retryAmbiguous: ambiguous,
+		url:            u.String(),
+		timeout:        orDuration(cfg.Timeout, DefaultTimeout),
+		headers:        cfg.Headers.Clone(),
+		attempts:       cfg.Attempts,
+		base:           orDuration(cfg.BackoffBase, DefaultBackoffBase),
+		max:            orDuration(cfg.BackoffMax, DefaultBackoffMax),
+		maxBody:        cfg.MaxResponseBytes,
+		onRequest:      cfg.OnRequest,
 	}
 	if c.attempts <= 0 {
 		c.attempts = DefaultAttempts
@@ -136,7 +157,12 @@ func New(cfg Config) (*Client, error) {
 		ExpectContinueTimeout: time.Second,
 		TLSClientConfig:       tlsConfig,
 	}
-	c.http = &http.Client{Transport: tr}
+	// Redirects are not followed: a redirect of a POST becomes a GET (a
+	// confusing 405), and following one would send the body, the custom
+	// headers and credentials to a host the user did not name.
+	c.http = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 	c.bufs.New = func() any { return new(bytes.Buffer) }
 	return c, nil
 }
@@ -181,7 +207,8 @@ func orDuration(d, def time.Duration) time.Duration {
 }
 
 // Call posts body (marshalled as JSON; a json.RawMessage or []byte is sent as
-// is, nil as {}) to target and returns the raw JSON reply of a 2xx response.
+// is, nil as {}) to target and returns the raw JSON reply of a 2xx response;
+// a 2xx with an empty body is returned as null, a value like any other.
 // target is a full name ("Sora_20201013.ListChannels") or the action name of
 // a known target ("ListChannels").
 func (c *Client) Call(ctx context.Context, target string, body any) (json.RawMessage, error) {
@@ -209,8 +236,12 @@ func (c *Client) Call(ctx context.Context, target string, body any) (json.RawMes
 }
 
 // do sends data to target with retries and returns the reply body of a 2xx.
+// What is retried depends on the failure and on the target's RetryClass.
 func (c *Client) do(ctx context.Context, target string, data []byte) (json.RawMessage, error) {
+	class := RetryClassOf(target)
 	var lastErr error
+	var notes []string // why the loop ended as it did, for the final error
+	ambiguousBefore := false
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			if lastErr != nil {
@@ -218,24 +249,42 @@ func (c *Client) do(ctx context.Context, target string, data []byte) (json.RawMe
 			}
 			return nil, &TransportError{Target: target, Err: err}
 		}
-		reply, retryAfter, err := c.attempt(ctx, target, data, attempt)
+		reply, retryAfter, sent, err := c.attempt(ctx, target, data, attempt)
 		if err == nil {
 			return reply, nil
+		}
+		if ambiguousBefore && class == RetryDisconnect && ErrorType(err) == "connection_not_found" {
+			// An earlier attempt disconnected it; only its reply was lost.
+			return json.RawMessage("null"), nil
 		}
 		lastErr = err
 		if ctx.Err() != nil {
 			// Cancellation, not the reply, is why this request ends.
 			return nil, fmt.Errorf("%w (after %d attempts, last: %v)", &TransportError{Target: target, Err: ctx.Err()}, attempt, err)
 		}
-		if attempt >= c.attempts || !c.retryable(ctx, err) {
-			if attempt > 1 {
-				return nil, fmt.Errorf("%w (after %d attempts)", err, attempt)
-			}
-			return nil, err
+		kind := classifyFailure(err, sent)
+		if kind == ambiguous && !c.retriesAmbiguous(class) {
+			notes = append(notes, fmt.Sprintf("not retried: the request may have been applied, and a retry of %s (retry class %s) could apply it twice; retry_ambiguous is %s",
+				target[strings.IndexByte(target, '.')+1:], class, c.retryAmbiguous))
+			kind = permanent
+		}
+		if attempt >= c.attempts || kind == permanent {
+			return nil, finalError(err, attempt, notes)
+		}
+		if kind == ambiguous {
+			ambiguousBefore = true
 		}
 		wait := c.backoff(attempt)
 		if retryAfter > 0 {
-			wait = min(retryAfter, maxRetryAfter)
+			wait = retryAfter
+			if wait > c.maxRetryAfter {
+				wait = c.maxRetryAfter
+				notes = append(notes, fmt.Sprintf("Retry-After %s capped at %s", retryAfter, c.maxRetryAfter))
+			}
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+				notes = append(notes, fmt.Sprintf("not retried: the wait of %s the server asked for (Retry-After) would end after the deadline", wait))
+				return nil, finalError(err, attempt, notes)
+			}
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -247,31 +296,29 @@ func (c *Client) do(ctx context.Context, target string, data []byte) (json.RawMe
 	}
 }
 
-func (c *Client) retryable(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
+// finalError is err with the number of attempts and the notes of the loop.
+func finalError(err error, attempts int, notes []string) error {
+	var parts []string
+	if attempts > 1 {
+		parts = append(parts, fmt.Sprintf("after %d attempts", attempts))
 	}
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.Temporary()
+	parts = append(parts, slices.Compact(notes)...)
+	if len(parts) == 0 {
+		return err
 	}
-	var te *TransportError
-	if errors.As(err, &te) {
-		// A reply too large, or a certificate that does not verify, will
-		// not get better.
-		return !errors.Is(te.Err, errTooLarge) && !tlsFailure(te.Err)
-	}
-	return false
+	return fmt.Errorf("%w (%s)", err, strings.Join(parts, "; "))
 }
 
-// tlsFailure reports whether err is a TLS verification or protocol failure.
-func tlsFailure(err error) bool {
-	var cv *tls.CertificateVerificationError
-	var rh tls.RecordHeaderError
-	var ua x509.UnknownAuthorityError
-	var he x509.HostnameError
-	var ci x509.CertificateInvalidError
-	return errors.As(err, &cv) || errors.As(err, &rh) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
+// retriesAmbiguous reports whether a failure after which the request may
+// have been applied is retried for a target of class.
+func (c *Client) retriesAmbiguous(class RetryClass) bool {
+	switch c.retryAmbiguous {
+	case RetryAmbiguousAll:
+		return true
+	case RetryAmbiguousNone:
+		return false
+	}
+	return class == RetryIdempotent
 }
 
 // backoff returns the wait after the given attempt: exponential, capped,
@@ -287,13 +334,19 @@ func (c *Client) backoff(attempt int) time.Duration {
 
 var errTooLarge = errors.New("reply too large")
 
-func (c *Client) attempt(ctx context.Context, target string, data []byte, n int) (json.RawMessage, time.Duration, error) {
+// attempt makes one HTTP attempt. sent reports whether the whole request
+// was written, so that a failure can tell "not applied" from "maybe applied".
+func (c *Client) attempt(ctx context.Context, target string, data []byte, n int) (reply json.RawMessage, retryAfter time.Duration, sent bool, err error) {
 	start := time.Now()
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	var wrote atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) },
+	})
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.url, bytes.NewReader(data))
 	if err != nil {
-		return nil, 0, &TransportError{Target: target, Err: err}
+		return nil, 0, false, &TransportError{Target: target, Err: err}
 	}
 	for k, vs := range c.headers {
 		req.Header[k] = vs
@@ -301,14 +354,19 @@ func (c *Client) attempt(ctx context.Context, target string, data []byte, n int)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Sora-Target", target)
 	status := 0
-	reply, retryAfter, err := c.roundTrip(req, target, &status)
+	reply, retryAfter, err = c.roundTrip(req, target, &status)
+	sent = wrote.Load() || status != 0
 	if err != nil && actx.Err() != nil && ctx.Err() == nil {
-		err = &TransportError{Target: target, Err: fmt.Errorf("no reply within %s: %w", c.timeout, context.DeadlineExceeded)}
+		what := "no reply"
+		if !sent {
+			what = "request not sent"
+		}
+		err = &TransportError{Target: target, Err: fmt.Errorf("%s within %s: %w", what, c.timeout, context.DeadlineExceeded)}
 	}
 	if c.onRequest != nil {
 		c.onRequest(RequestInfo{Target: target, Status: status, Err: err, Duration: time.Since(start), Attempt: n})
 	}
-	return reply, retryAfter, err
+	return reply, retryAfter, sent, err
 }
 
 func (c *Client) roundTrip(req *http.Request, target string, status *int) (json.RawMessage, time.Duration, error) {
@@ -318,6 +376,9 @@ func (c *Client) roundTrip(req *http.Request, target string, status *int) (json.
 	}
 	defer resp.Body.Close()
 	*status = resp.StatusCode
+	if isRedirect(resp.StatusCode) {
+		return nil, 0, redirectError(target, resp)
+	}
 	buf := c.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer c.bufs.Put(buf)
@@ -328,11 +389,13 @@ func (c *Client) roundTrip(req *http.Request, target string, status *int) (json.
 	if int64(buf.Len()) > c.maxBody {
 		return nil, 0, &TransportError{Target: target, Err: fmt.Errorf("%w: over %d bytes", errTooLarge, c.maxBody)}
 	}
-	body := bytes.Clone(buf.Bytes())
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, parseRetryAfter(resp.Header.Get("Retry-After")), apiError(target, resp.StatusCode, body)
+		return nil, parseRetryAfter(resp.Header.Get("Retry-After")), apiError(target, resp.StatusCode, bytes.Clone(buf.Bytes()))
 	}
-	return body, 0, nil
+	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+		return json.RawMessage("null"), 0, nil
+	}
+	return bytes.Clone(buf.Bytes()), 0, nil
 }
 
 // unwrapURLError drops the *url.Error layer, which repeats method and URL.
@@ -344,21 +407,23 @@ func unwrapURLError(err error) error {
 	return err
 }
 
+// maxErrorBody caps the error reply kept in an APIError.
+const maxErrorBody = 64 << 10
+
 func apiError(target string, status int, body []byte) *APIError {
 	e := &APIError{Status: status, Target: target}
-	var reply struct {
-		ErrorType string `json:"error_type"`
-		Message   string `json:"message"`
-	}
-	if json.Unmarshal(body, &reply) == nil && (reply.ErrorType != "" || reply.Message != "") {
-		e.Type, e.Message = reply.ErrorType, reply.Message
-		return e
-	}
-	const keep = 4096
-	if len(body) > keep {
-		body = body[:keep]
+	if len(body) > maxErrorBody {
+		body = body[:maxErrorBody]
 	}
 	e.Body = body
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var fields map[string]any
+	if dec.Decode(&fields) == nil && fields != nil {
+		e.Fields = fields
+		e.Type, _ = fields["error_type"].(string)
+		e.Message, _ = fields["message"].(string)
+	}
 	return e
 }
 

@@ -3,6 +3,7 @@ package sora
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -12,12 +13,45 @@ type APIError struct {
 	Status int
 	// Target is the full x-sora-target of the request.
 	Target string
-	// Type is the reply's error_type, empty when the body was not JSON.
+	// Type is the reply's error_type, empty when the body was not JSON;
+	// "redirect" for a redirect, which the client does not follow.
 	Type string
 	// Message is the reply's message, empty when the body was not JSON.
 	Message string
-	// Body is the raw reply body (capped), kept when it was not a JSON error object.
+	// Body is the raw reply body (capped at 64 KiB).
 	Body []byte
+	// Fields is every field of a JSON object reply (error_type, message,
+	// error_reason, anything Sora adds), numbers as json.Number; nil when
+	// the reply was not a JSON object.
+	Fields map[string]any
+	// Location is the Location header of a redirect.
+	Location string
+}
+
+// ErrTypeRedirect is the Type of the APIError of a redirect reply.
+const ErrTypeRedirect = "redirect"
+
+// isRedirect reports whether status asks the client to go elsewhere.
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// redirectError is the error of a redirect reply: the client does not follow
+// it (a POST would become a GET, and the body, custom headers and
+// credentials would go to a host the user did not name).
+func redirectError(target string, resp *http.Response) *APIError {
+	loc := resp.Header.Get("Location")
+	where := "redirected to " + loc
+	if loc == "" {
+		where = "redirected (no Location header)"
+	}
+	return &APIError{Status: resp.StatusCode, Target: target, Type: ErrTypeRedirect, Location: loc,
+		Message: where + ": fix the URL (soracron does not follow redirects, so the body, headers and credentials go only to the host you named)"}
 }
 
 func (e *APIError) Error() string {

@@ -13,9 +13,9 @@ import (
 func RetryableStatus(status int) bool { return retryableStatus(status) }
 
 // ParseRetryAfter reads a Retry-After header (delay-seconds or an HTTP
-// date); 0 when absent or invalid. Callers cap it as the client does (one
-// minute).
-func ParseRetryAfter(v string) time.Duration { return min(parseRetryAfter(v), maxRetryAfter) }
+// date); 0 when absent or invalid. It is capped as the client caps it by
+// default (DefaultMaxRetryAfter).
+func ParseRetryAfter(v string) time.Duration { return min(parseRetryAfter(v), DefaultMaxRetryAfter) }
 
 // Backoff returns the wait after the given attempt (from 1): base doubled
 // at each attempt, capped at max, with jitter in [d/2, d].

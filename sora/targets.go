@@ -25,6 +25,8 @@ type Target struct {
 	Action string
 	// Write is true for the four metadata writes.
 	Write bool
+	// Retry says which failures of the target are retried (see RetryClass).
+	Retry RetryClass
 }
 
 // Short returns the name without its version prefix
@@ -40,11 +42,17 @@ var targets = []Target{
 	{Name: TargetDelete, Action: "delete", Write: true},
 	{Name: TargetPutItem, Action: "put_item", Write: true},
 	{Name: TargetDeleteItem, Action: "delete_item", Write: true},
+	{Name: "Sora_20201013.ListConnections"},
 	{Name: "Sora_20201013.ListChannels"},
 	{Name: "Sora_20201013.ListChannelConnections"},
-	{Name: "Sora_20160711.PushChannel"},
-	{Name: "Sora_20160711.PushConnection"},
-	{Name: "Sora_20151104.DisconnectConnection"},
+	{Name: "Sora_20160711.PushChannel", Retry: RetryOnce},
+	{Name: "Sora_20160711.PushConnection", Retry: RetryOnce},
+	{Name: "Sora_20160711.PushClient", Retry: RetryOnce},
+	{Name: "Sora_20201120.PushChannelByRole", Retry: RetryOnce},
+	{Name: "Sora_20151104.DisconnectConnection", Retry: RetryDisconnect},
+	{Name: "Sora_20151104.DisconnectClient", Retry: RetryDisconnect},
+	{Name: "Sora_20151104.DisconnectChannel", Retry: RetryDisconnect},
+	{Name: "Sora_20201120.DisconnectChannelByRole", Retry: RetryDisconnect},
 }
 
 // Targets returns a copy of the table of targets the client knows.

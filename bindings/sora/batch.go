@@ -18,7 +18,7 @@ func (s *Module) pool() plan.Pool {
 	return plan.Pool{Send: func(ctx context.Context, r *plan.Request) (json.RawMessage, error) {
 		raw, err := s.client.Call(ctx, r.Target, r.RawBody())
 		if !r.Quiet {
-			s.count(r.Action, r.Write, err)
+			s.countReq(r, err)
 		}
 		return raw, err
 	}}
@@ -194,7 +194,7 @@ func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Reque
 	}
 	for i, r := range reqs {
 		if r.Op == "sora.call" && !sora.IsMetadata(r.Target) && !readOnlyTarget(r.Target) {
-			s.count(r.Action, false, errDryRun)
+			s.countReq(r, errDryRun)
 			results[i] = s.resultValue(L, r, nil, errDryRun)
 			continue
 		}
@@ -214,7 +214,7 @@ func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Reque
 			}
 			return f.raw, f.err
 		})
-		s.count(r.Action, r.Write, err)
+		s.countReq(r, err)
 		results[i] = s.resultValue(L, r, v, err)
 	}
 }

@@ -86,7 +86,7 @@ func (s *Module) luaCall(L *lua.LState) int {
 			return s.single(L, r)
 		}
 		if !readOnlyTarget(full) {
-			s.count(sora.ActionName(full), false, errDryRun)
+			s.countReq(&plan.Request{Action: sora.ActionName(full), Target: full}, errDryRun)
 			return pushError(L, "sora.call", full, errDryRun)
 		}
 	}
@@ -113,7 +113,7 @@ func (s *Module) single(L *lua.LState, r *plan.Request) int {
 	}
 	ctx := ctxOf(L)
 	v, err := s.dry(L, r, s.liveRead(ctx), s.liveFetch(ctx))
-	s.count(r.Action, r.Write, err)
+	s.countReq(r, err)
 	if err != nil {
 		return s.pushWriteError(L, r, err)
 	}
@@ -134,7 +134,7 @@ func (s *Module) pushWriteError(L *lua.LState, r *plan.Request, err error) int {
 func (s *Module) send(L *lua.LState, r *plan.Request) int {
 	raw, err := s.client.Call(ctxOf(L), r.Target, r.RawBody())
 	if err != nil {
-		s.count(r.Action, r.Write, err)
+		s.countReq(r, err)
 		return s.pushWriteError(L, r, err)
 	}
 	v, err := luajson.Decode(L, raw)
@@ -142,7 +142,7 @@ func (s *Module) send(L *lua.LState, r *plan.Request) int {
 	if r.Write {
 		s.count(r.Action, true, nil)
 	} else {
-		s.count(r.Action, false, err)
+		s.countReq(r, err)
 	}
 	if err != nil {
 		return pushError(L, r.Op, r.Target, err)

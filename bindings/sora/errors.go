@@ -156,8 +156,26 @@ func errorValue(L *lua.LState, op, target string, err error) *lua.LTable {
 	t.RawSetString("type", lua.LString(f.typ))
 	t.RawSetString("message", lua.LString(f.message))
 	t.RawSetString("target", lua.LString(f.target))
+	if body := errorBody(L, err); body != lua.LNil {
+		t.RawSetString("body", body)
+	}
 	t.Metatable = errorMetatable(L)
 	return t
+}
+
+// errorBody is the reply of a failed request as Sora sent it, every field
+// kept: a table for a JSON reply, the text otherwise; nil without a reply.
+func errorBody(L *lua.LState, err error) lua.LValue {
+	var ae *sora.APIError
+	if !errors.As(err, &ae) || len(ae.Body) == 0 {
+		return lua.LNil
+	}
+	if ae.Fields != nil {
+		if v, derr := luajson.Decode(L, ae.Body); derr == nil {
+			return v
+		}
+	}
+	return lua.LString(ae.Body)
 }
 
 // pushError pushes nil, err and returns 2, the failure return of a function.

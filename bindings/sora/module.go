@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
@@ -89,6 +90,7 @@ type Module struct {
 	writes        int
 	writeFailures int
 	gone          int
+	failed        []Failure // the first MaxFailed failures
 	conns         ConnCounts
 
 	// Failed writes, for sora.handled (handled.go).
@@ -147,7 +149,36 @@ func (s *Module) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Stats{Calls: maps.Clone(s.calls), Failures: s.failures, Writes: s.writes, DryRun: s.opts.DryRun,
-		WriteFailures: s.writeFailures, Gone: s.gone, Handled: len(s.handled), Connections: s.conns}
+		WriteFailures: s.writeFailures, Gone: s.gone, Handled: len(s.handled), Connections: s.conns,
+		Failed: slices.Clone(s.failed)}
+}
+
+// countReq records one call of r that ended with err (nil on success) and
+// describes it when it failed (a write to a connection gone is not a
+// failure).
+func (s *Module) countReq(r *plan.Request, err error) {
+	s.count(r.Action, r.Write, err)
+	if err != nil && !(r.Write && isGone(err)) {
+		s.recordFailure(r.Action, r, err)
+	}
+}
+
+// recordFailure describes a failed call of action (r, when not nil, is its
+// request), up to MaxFailed.
+func (s *Module) recordFailure(action string, r *plan.Request, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.failed) >= MaxFailed {
+		return
+	}
+	f := Failure{Action: action}
+	target := ""
+	if r != nil {
+		f.ChannelID, f.ConnectionID, f.Key, target = r.ChannelID, r.ConnectionID, r.Key, r.Target
+	}
+	ef := classify(err, target)
+	f.Type, f.Status, f.Error = ef.typ, ef.status, ef.format("", "")
+	s.failed = append(s.failed, f)
 }
 
 // count records one call of action that ended with err (nil on success);

@@ -248,7 +248,7 @@ func (s *Module) read(L *lua.LState, r *plan.Request) (lua.LValue, error) {
 			v, err = luajson.Decode(L, raw)
 		}
 	}
-	s.count(r.Action, false, err)
+	s.countReq(r, err)
 	return v, err
 }
 

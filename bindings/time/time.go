@@ -13,6 +13,8 @@ import (
 //	time.now()        -> seconds since the Unix epoch (float), from the injected clock
 //	time.since(t)     -> seconds elapsed since t (a time.now() value)
 //	time.sleep(secs)  -- waits secs seconds (float); raises when the run ends first
+//	time.format(t [, zone]), time.parse(s)                 -- RFC 3339 (see format.go)
+//	time.format_duration(secs), time.parse_duration(s)     -- "1h30m"
 //
 // sleep watches the run's context (L.Context()): a timeout or cancellation
 // ends the wait at once with a Lua error carrying the context's error, so the
@@ -42,6 +44,11 @@ func (t *Module) functions() map[string]lua.LGFunction {
 		"now":   t.luaNow,
 		"since": t.luaSince,
 		"sleep": luaSleep,
+		// format.go
+		"format":          luaFormat,
+		"parse":           luaParse,
+		"parse_duration":  luaParseDuration,
+		"format_duration": luaFormatDuration,
 	}
 }
 

@@ -132,3 +132,44 @@ func TestTimeSleep(t *testing.T) {
 		})
 	}
 }
+
+func TestTimeFormatParse(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"format utc", `return time.format(1714564800)`, "2024-05-01T12:00:00Z"},
+		{"format zone", `return time.format(1714564800, "Asia/Tokyo")`, "2024-05-01T21:00:00+09:00"},
+		{"format fraction", `return time.format(1714564800.25)`, "2024-05-01T12:00:00.25Z"},
+		{"parse offset", `return tostring(time.parse("2024-05-01T21:00:00+09:00"))`, "1714564800"},
+		{"parse fraction", `return string.format("%.1f", time.parse("2024-05-01T12:00:00.5Z"))`, "1714564800.5"},
+		{"round trip", `return tostring(time.parse(time.format(1714564800, "America/New_York")))`, "1714564800"},
+		{"parse error", `local v, err = time.parse("yesterday") assert(v == nil) return err`, `time.parse: parsing time "yesterday" as "2006-01-02T15:04:05.999999999Z07:00": cannot parse "yesterday" as "2006" (want RFC 3339, e.g. 2024-05-01T21:00:00+09:00)`},
+		{"parse_duration", `return tostring(time.parse_duration("1h30m"))`, "5400"},
+		{"parse_duration fraction", `return tostring(time.parse_duration("1.5s"))`, "1.5"},
+		{"parse_duration error", `local v, err = time.parse_duration("soon") assert(v == nil) return err`, `time.parse_duration: time: invalid duration "soon" (want e.g. "1h30m", "90s", "1.5s")`},
+		{"format_duration", `return time.format_duration(5400.5)`, "1h30m0.5s"},
+		{"format_duration zero", `return time.format_duration(0)`, "0s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			L := newTimeState(t, nil)
+			if err := L.DoString(`local time = require("time") ` + tt.src); err != nil {
+				t.Fatal(err)
+			}
+			if got := L.Get(-1).String(); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+	for _, tt := range []struct{ name, src, want string }{
+		{"unknown zone", `time.format(0, "Mars/Olympus")`, `unknown time zone "Mars/Olympus"`},
+		{"zone path", `time.format(0, "../../etc/passwd")`, `invalid time zone name`},
+		{"time out of range", `time.format(1e300)`, "time out of range"},
+		{"duration out of range", `time.format_duration(1e300)`, "duration out of range"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := newTimeState(t, nil).DoString(`local time = require("time") ` + tt.src)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

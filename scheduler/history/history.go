@@ -250,9 +250,6 @@ func (s *Store) open() error {
 // process that died) and marked OutcomeInterrupted.
 func (s *Store) Interrupted() int { return s.interrupted }
 
-// Path returns the database path given to Open.
-func (s *Store) Path() string { return s.path }
-
 // Close commits the writes already queued, closes the database and releases
 // the lock. Calls after Close fail with ErrClosed; Close itself is idempotent.
 func (s *Store) Close() error {

@@ -1,0 +1,177 @@
+package archtest
+
+import (
+	"fmt"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/soracron/soracron"
+
+// allowed lists, for the packages under each top-level directory of the
+// module ("." is the root package, main), the top-level directories whose
+// packages their non-test files may import. Test files may also import
+// the emulator. The order of the layers is the README's:
+// cli -> scheduler -> engine -> bindings -> sora.
+var allowed = map[string][]string{
+	".":         {"cli"},
+	"cli":       {"scheduler", "jobs", "luatest", "engine", "bindings", "sora", "emulator"},
+	"scheduler": {"scheduler", "jobs", "engine", "bindings", "sora"},
+	"luatest":   {"engine", "bindings", "sora", "emulator"},
+	"engine":    {"bindings", "sora"},
+	"bindings":  {"bindings", "sora"},
+	"jobs":      {},
+	"sora":      {},
+	"emulator":  {},
+	"internal":  {},
+}
+
+// unchecked are the directories of harnesses that may import anything
+// (and that nothing imports).
+var unchecked = []string{"bench", "e2e", "scripts", "docs"}
+
+// onlyImportedBy restricts who may import a package: the HTTP API wraps the
+// scheduler, never the reverse.
+var onlyImportedBy = map[string][]string{
+	"scheduler/api": {"cli", "e2e"},
+}
+
+func TestImportDirection(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("module root not found: %v", err)
+	}
+	bad, err := violations(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range bad {
+		t.Error(v)
+	}
+}
+
+// TestViolationsFound checks the checker on a tree that breaks each rule.
+func TestViolationsFound(t *testing.T) {
+	tests := []struct {
+		name, file, src, want string
+	}{
+		{"upward import", "sora/x.go", `package sora; import _ "` + module + `/engine"`,
+			`sora/x.go imports engine: sora may import nothing of the project`},
+		{"emulator imports the client", "emulator/x_test.go", `package emulator; import _ "` + module + `/sora"`,
+			`emulator/x_test.go imports sora: emulator may import nothing of the project`},
+		{"jobs imports the scheduler", "jobs/x.go", `package jobs; import _ "` + module + `/scheduler"`,
+			`jobs/x.go imports scheduler: jobs may import nothing of the project`},
+		{"scheduler imports its API", "scheduler/x.go", `package scheduler; import _ "` + module + `/scheduler/api"`,
+			`scheduler/x.go imports scheduler/api: only cli, e2e may import it`},
+		{"unknown directory", "newpkg/x.go", `package newpkg`,
+			`newpkg/x.go: directory newpkg has no rule`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			path := filepath.Join(root, filepath.FromSlash(tc.file))
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(tc.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			bad, err := violations(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bad) != 1 || bad[0] != tc.want {
+				t.Errorf("violations = %q, want [%q]", bad, tc.want)
+			}
+		})
+	}
+}
+
+// violations parses the imports of every Go file under root and describes
+// each import that breaks the rules.
+func violations(root string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			name := d.Name()
+			if rel != "." && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" ||
+				slices.Contains(unchecked, rel)) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(rel, ".go") {
+			return nil
+		}
+		top := "."
+		if i := strings.IndexByte(rel, '/'); i >= 0 {
+			top = rel[:i]
+		}
+		rules, ok := allowed[top]
+		if !ok {
+			out = append(out, fmt.Sprintf("%s: directory %s has no rule", rel, top))
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		isTest := strings.HasSuffix(rel, "_test.go")
+		for _, spec := range f.Imports {
+			imp, err := strconv.Unquote(spec.Path.Value)
+			if err != nil {
+				return err
+			}
+			if imp != module && !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			target := strings.TrimPrefix(strings.TrimPrefix(imp, module), "/")
+			if target == "" {
+				target = "."
+			}
+			if v := check(rel, top, target, rules, isTest); v != "" {
+				out = append(out, v)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// check describes why the file rel (under the directory top) may not
+// import the package target, "" when it may.
+func check(rel, top, target string, rules []string, isTest bool) string {
+	targetTop, _, _ := strings.Cut(target, "/")
+	if by, ok := onlyImportedBy[target]; ok && !slices.Contains(by, top) {
+		return fmt.Sprintf("%s imports %s: only %s may import it", rel, target, strings.Join(by, ", "))
+	}
+	switch {
+	case slices.Contains(rules, targetTop):
+		return ""
+	case isTest && top != "emulator" && targetTop == "emulator":
+		return ""
+	case isTest && targetTop == top:
+		return "" // an external test package
+	case len(rules) == 0:
+		return fmt.Sprintf("%s imports %s: %s may import nothing of the project", rel, target, top)
+	}
+	return fmt.Sprintf("%s imports %s: %s may import only %s", rel, target, top, strings.Join(rules, ", "))
+}

@@ -1,0 +1,99 @@
+package jobs
+
+import (
+	"errors"
+	"io"
+	"os"
+	"time"
+	_ "time/tzdata" // time zones work on hosts without a zoneinfo database
+)
+
+// MaxConfigSize is the largest jobs.yaml Load and Parse accept.
+const MaxConfigSize = 4 << 20
+
+// Defaults applied when jobs.yaml leaves a setting out.
+const (
+	DefaultSoraTimeout  = 10 * time.Second
+	DefaultSoraRetries  = 3
+	DefaultHistoryKeep  = 100
+	DefaultJobTimeout   = time.Minute
+	DefaultRetryBackoff = 30 * time.Second
+	DefaultConcurrency  = 16
+)
+
+// Config is a parsed and validated jobs.yaml.
+type Config struct {
+	// Path is the file the configuration was read from, as given.
+	Path string
+	// Sora is how to reach the Sora API.
+	Sora SoraConfig
+	// Timezone is the default zone of the jobs; time.Local when the file has
+	// no top-level timezone key.
+	Timezone *time.Location
+	// HistoryKeep is the number of runs kept per job (history.keep, default 100).
+	HistoryKeep int
+	// Jobs are the jobs in file order.
+	Jobs []*Job
+}
+
+// Job returns the job named name, or nil.
+func (c *Config) Job(name string) *Job {
+	for _, j := range c.Jobs {
+		if j.Name == name {
+			return j
+		}
+	}
+	return nil
+}
+
+// SoraConfig is the sora section of jobs.yaml.
+type SoraConfig struct {
+	// URL is the base URL of the Sora API, e.g. http://127.0.0.1:3000/.
+	URL string
+	// Timeout bounds each HTTP attempt (default 10s).
+	Timeout time.Duration
+	// Retries is the number of retries after a failed first attempt
+	// (default 3): the client makes at most Retries+1 attempts per call,
+	// so sora.Config.Attempts is Attempts().
+	Retries int
+	// Headers are sent with every request (Authorization, ...).
+	Headers map[string]string
+	// CAFile, CertFile and KeyFile are TLS files, resolved relative to the
+	// directory of jobs.yaml. CertFile and KeyFile go together.
+	CAFile, CertFile, KeyFile string
+	// Insecure skips TLS certificate verification.
+	Insecure bool
+	// SecretValues are the values to redact in logs and in the run history:
+	// the expanded values of the ${VAR}s used in Headers, every header value
+	// of 8 bytes or more (and the token of "Bearer TOKEN"), and the password
+	// of URL, if any.
+	SecretValues []string
+}
+
+// Attempts is the total number of attempts per API call: Retries+1.
+func (s SoraConfig) Attempts() int { return s.Retries + 1 }
+
+// Load reads and parses the jobs.yaml at path. getenv looks up the
+// variables of ${VAR} expansions (os.LookupEnv when nil). Files larger than
+// MaxConfigSize are refused. Errors are *ConfigError values joined with
+// errors.Join.
+func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &ConfigError{File: path, Msg: fileErrMsg(err)}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return nil, &ConfigError{File: path, Msg: fileErrMsg(err)}
+	}
+	return Parse(data, path, getenv)
+}
+
+func fileErrMsg(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return "cannot read: " + err.Error()
+}

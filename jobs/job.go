@@ -1,0 +1,92 @@
+package jobs
+
+import (
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Policy says what happens when a job is due while its previous run is still
+// running.
+type Policy string
+
+// Concurrency policies.
+const (
+	// Forbid skips the new run and records it as skipped (the default).
+	Forbid Policy = "forbid"
+	// Allow starts the new run alongside the running one.
+	Allow Policy = "allow"
+	// Replace cancels the running run and starts the new one.
+	Replace Policy = "replace"
+)
+
+// RetryPolicy says how a failed run is re-run.
+type RetryPolicy struct {
+	// Max is the number of re-runs after a failed run (default 0: none).
+	Max int
+	// Backoff is the wait before each re-run (default 30s).
+	Backoff time.Duration
+	// OnTimeout also re-runs runs that timed out (default false).
+	OnTimeout bool
+}
+
+// Job is one entry of the jobs list, with defaults applied.
+type Job struct {
+	// Name identifies the job (in URLs, metrics and history); it matches
+	// ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$.
+	Name string
+	// ScheduleSpec is the schedule as written (after ${VAR} expansion).
+	ScheduleSpec string
+	// Script is the path of the Lua script resolved against the directory of
+	// jobs.yaml (relative when Config.Path is relative).
+	Script string
+	// ScriptRel is the script path as written in jobs.yaml.
+	ScriptRel string
+	// Args becomes the script's global `args`: JSON-compatible values
+	// (json.Number for integers, float64, string, bool, nil, []any,
+	// map[string]any). defaults.args and the job's args are merged, the
+	// job's keys winning.
+	Args map[string]any
+	// Timeout bounds each run (default 1m).
+	Timeout time.Duration
+	// ConcurrencyPolicy applies when a run is due while one is running.
+	ConcurrencyPolicy Policy
+	// Retries re-runs failed runs.
+	Retries RetryPolicy
+	// Location is the job's time zone: its timezone key, else the top-level
+	// timezone, else time.Local.
+	Location *time.Location
+	// Enabled is false for jobs that are parsed but never scheduled.
+	Enabled bool
+	// DryRun runs the script without writing to Sora.
+	DryRun bool
+	// Concurrency is the default concurrency of sora.batch and
+	// sora.update_all in this job (default 16).
+	Concurrency int
+	// Line is the line of the job in jobs.yaml.
+	Line int
+	// Schedule computes the run times in Location (a *cron.SpecSchedule with
+	// its Location set, a cron.ConstantDelaySchedule for @every, or a wrapper
+	// of a SpecSchedule for time.Local that evaluates in time.Local whatever
+	// the zone of the time given to Next).
+	Schedule cron.Schedule
+}
+
+// CopyArgs returns a deep copy of the job's Args, for a run to own.
+func (j *Job) CopyArgs() map[string]any { return copyArgs(j.Args) }
+
+// NextRuns returns the next n run times strictly after from, in the job's
+// location. It returns fewer when the schedule has no more runs.
+func (j *Job) NextRuns(from time.Time, n int) []time.Time {
+	var runs []time.Time
+	t := from.In(j.Location)
+	for range n {
+		next := j.Schedule.Next(t)
+		if next.IsZero() || !next.After(t) {
+			break
+		}
+		t = next.In(j.Location)
+		runs = append(runs, t)
+	}
+	return runs
+}

@@ -1,0 +1,71 @@
+package scheduler
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/soracron/soracron/jobs"
+)
+
+// chain is one triggering of a job: its first attempt and its retries.
+// While a chain is in progress (running or waiting for a retry's backoff)
+// it counts as running for the job's concurrency policy.
+type chain struct {
+	js        *jobState
+	job       *jobs.Job // the job's configuration when the chain started
+	trigger   string
+	scheduled time.Time
+	ctx       context.Context
+	cancel    context.CancelCauseFunc
+	done      chan struct{} // closed when the chain has ended and is recorded
+	// first receives the id of the first attempt (or the error that kept
+	// it from starting); buffered.
+	first chan beginResult
+	// preds are the chains this one replaced: it waits for them to end
+	// before its script starts.
+	preds []*chain
+
+	dispatched time.Time // when the policy let it start
+	// started says whether the chain has left the start gate.
+	started sync.Once
+
+	mu    sync.Mutex
+	runID int64 // id of the current attempt
+}
+
+// leaveGate counts the chain as started (once).
+func (c *chain) leaveGate(g *startGate) { c.started.Do(g.done) }
+
+type beginResult struct {
+	id  int64
+	err error
+}
+
+func (c *chain) setRunID(id int64) {
+	c.mu.Lock()
+	c.runID = id
+	c.mu.Unlock()
+}
+
+// RunID returns the id of the chain's current attempt (0 before the first).
+func (c *chain) RunID() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.runID
+}
+
+// release removes an ended chain from its job.
+func (s *Scheduler) release(c *chain) {
+	c.leaveGate(s.gate)
+	s.mu.Lock()
+	delete(c.js.running, c)
+	if c.js.job == nil && len(c.js.running) == 0 && s.jobs[c.js.name] == c.js {
+		delete(s.jobs, c.js.name)
+	}
+	s.active--
+	s.mu.Unlock()
+	s.metrics.running.Dec()
+	c.cancel(nil)
+	close(c.done)
+}

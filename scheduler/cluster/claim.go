@@ -1,0 +1,378 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// Policy is a job's concurrency policy, applied across the cluster.
+type Policy int
+
+// Concurrency policies.
+const (
+	Forbid  Policy = iota // skip a tick while a run of the job is in progress anywhere
+	Allow                 // runs may overlap
+	Replace               // cancel the runs in progress (wherever they are) and start
+)
+
+// Triggers of a claim (Record.Trigger), as in the local history.
+const (
+	TriggerSchedule = "schedule"
+	TriggerManual   = "manual"
+)
+
+// ClaimRequest says what to claim.
+type ClaimRequest struct {
+	Job string
+	// Trigger is TriggerSchedule or TriggerManual.
+	Trigger string
+	// Scheduled is the tick of a scheduled claim; zero for a manual one.
+	Scheduled time.Time
+	// Policy is the job's concurrency policy.
+	Policy Policy
+	// Miss decides the tick without running it: it is recorded StateMissed
+	// with Reason as its error.
+	Miss   bool
+	Reason string
+}
+
+// Claim is a decision won by this replica: a run to start (State
+// StateRunning), or a tick recorded skipped or missed.
+type Claim struct {
+	// Job and ID name the run (runs/JOB/ID).
+	Job, ID string
+	// State is StateRunning (run it), StateSkipped (forbid: running
+	// elsewhere, see RunningOn) or StateMissed (ClaimRequest.Miss).
+	State string
+	// Prev is the previous tick decided for the job (scheduled claims; zero
+	// when none): the ticks strictly between Prev and this one were decided
+	// by nobody, and the winner records them missed.
+	Prev time.Time
+	// RunningOn is the node running the job when State is StateSkipped.
+	RunningOn string
+	// Record is the record as written.
+	Record Record
+
+	c      *Cluster
+	term   *term
+	rev    int64 // revision of the claim transaction
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	preds  []string // running keys this replace claim waits for
+	lost   string   // for a rerun: the ID of the lost run
+}
+
+// Context is cancelled when the session is lost (cause ErrSessionLost) or
+// the run is replaced (ErrReplaced); use it as the run's parent context.
+func (cl *Claim) Context() context.Context { return cl.ctx }
+
+// Rev is the etcd revision of the claim.
+func (cl *Claim) Rev() int64 { return cl.rev }
+
+// runID makes the ID of a new run.
+func (c *Cluster) runID(req ClaimRequest, now time.Time) string {
+	if !req.Scheduled.IsZero() {
+		return stamp(req.Scheduled) + "-s"
+	}
+	return fmt.Sprintf("%s-m-%s-%d", stamp(now), c.node, c.seq.Add(1))
+}
+
+// Claim decides a run in one etcd transaction (see the package doc). It
+// returns the claim won by this replica, or ErrTaken (another replica or
+// an earlier claim decided this tick), ErrConflict (a manual claim of a
+// forbid job running somewhere), or an error matching ErrNoSession (no
+// valid session: start nothing), or an etcd error (decided nothing, as far
+// as this replica knows: start nothing). A scheduled tick must be claimed
+// in increasing order of its ticks: a tick older than the latest decided
+// one is ErrTaken.
+func (c *Cluster) Claim(ctx context.Context, req ClaimRequest) (*Claim, error) {
+	if req.Job == "" || (req.Trigger != TriggerSchedule && req.Trigger != TriggerManual) {
+		return nil, fmt.Errorf("cluster: claim: need a job and a trigger (%q, %q)", req.Job, req.Trigger)
+	}
+	if req.Trigger == TriggerSchedule && req.Scheduled.IsZero() {
+		return nil, fmt.Errorf("cluster: claim %s: a scheduled claim needs its tick", req.Job)
+	}
+	for attempt := 0; ; attempt++ {
+		cl, err, retry := c.claimOnce(ctx, req)
+		if !retry || attempt > 0 {
+			return cl, err
+		}
+	}
+}
+
+func (c *Cluster) claimOnce(ctx context.Context, req ClaimRequest) (_ *Claim, _ error, retry bool) {
+	t, err := c.liveTerm()
+	if err != nil {
+		return nil, err, false
+	}
+	now := time.Now().UTC()
+	id := c.runID(req, now)
+	rec := Record{Job: req.Job, ID: id, Scheduled: req.Scheduled.UTC(), Trigger: req.Trigger, Node: c.node,
+		State: StateRunning, Start: now}
+	if req.Scheduled.IsZero() {
+		rec.Scheduled = time.Time{}
+	}
+	var run []clientv3.Op
+	if req.Miss {
+		rec.State, rec.End, rec.Error = StateMissed, now, req.Reason
+		run = []clientv3.Op{clientv3.OpPut(c.keys.run(req.Job, id), rec.encode())}
+	} else {
+		run = c.runOps(t, req.Policy, rec, req.Trigger == TriggerSchedule)
+	}
+	recKey := c.keys.run(req.Job, id)
+	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(recKey), "=", 0)}
+	var then, els []clientv3.Op
+	scheduled := req.Trigger == TriggerSchedule
+	if scheduled {
+		last := c.keys.last(req.Job)
+		cmps = append(cmps, clientv3.Compare(clientv3.Value(last), "<", stamp(req.Scheduled)))
+		then = append([]clientv3.Op{clientv3.OpGet(last), clientv3.OpPut(last, stamp(req.Scheduled))}, run...)
+		els = []clientv3.Op{clientv3.OpGet(last)}
+	} else {
+		then = run
+	}
+	resp, err := c.txn(ctx, cmps, then, els)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: claim %s: %w", req.Job, err), false
+	}
+	if !resp.Succeeded {
+		if scheduled && len(resp.Responses[0].GetResponseRange().Kvs) == 0 {
+			// last/JOB does not exist yet (a Value comparison with a
+			// missing key fails): create it, then claim again.
+			if err := c.initLast(ctx, req.Job); err != nil {
+				return nil, err, false
+			}
+			return nil, ErrTaken, true
+		}
+		return nil, ErrTaken, false
+	}
+	cl := &Claim{Job: req.Job, ID: id, State: rec.State, Record: rec, c: c, term: t, rev: resp.Header.Revision}
+	rs := resp.Responses
+	if scheduled {
+		if kvs := rs[0].GetResponseRange().Kvs; len(kvs) > 0 {
+			cl.Prev = parseStamp(string(kvs[0].Value))
+		}
+		rs = rs[2:]
+	}
+	if !req.Miss {
+		c.parseRun(cl, req.Policy, rs)
+	}
+	switch {
+	case cl.State == StateSkipped && !scheduled:
+		return nil, fmt.Errorf("%w (running on %s)", ErrConflict, cl.RunningOn), false
+	case cl.State != StateRunning:
+		return cl, nil, false
+	}
+	cl.ctx, cl.cancel = context.WithCancelCause(t.ctx)
+	c.mu.Lock()
+	c.claims[c.keys.running(cl.Job, cl.ID)] = cl
+	c.mu.Unlock()
+	return cl, nil, false
+}
+
+// initLast creates last/JOB if it does not exist.
+func (c *Cluster) initLast(ctx context.Context, job string) error {
+	k := c.keys.last(job)
+	_, err := c.txn(ctx, []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(k), "=", 0)},
+		[]clientv3.Op{clientv3.OpPut(k, stamp(time.Unix(0, 0)))}, nil)
+	if err != nil {
+		return fmt.Errorf("cluster: claim %s: %w", job, err)
+	}
+	return nil
+}
+
+// runOps are the operations that start a run of rec under policy, bound to
+// t's lease. record says whether a forbid conflict is recorded skipped (a
+// scheduled tick) or only refused (a manual run).
+func (c *Cluster) runOps(t *term, policy Policy, rec Record, record bool) []clientv3.Op {
+	recKey := c.keys.run(rec.Job, rec.ID)
+	rk := c.keys.running(rec.Job, rec.ID)
+	hold, _ := json.Marshal(holder{Node: c.node, Start: rec.Start})
+	start := []clientv3.Op{
+		clientv3.OpPut(recKey, rec.encode()),
+		clientv3.OpPut(rk, string(hold), clientv3.WithLease(t.lease)),
+		clientv3.OpPut(c.keys.active(rec.Job, rec.ID), c.node),
+	}
+	runningJob := c.keys.runningJob(rec.Job)
+	switch policy {
+	case Allow:
+		return start
+	case Replace:
+		return append([]clientv3.Op{clientv3.OpGet(runningJob, clientv3.WithPrefix())},
+			append(start, clientv3.OpPut(c.keys.cancel(rec.Job), rec.ID, clientv3.WithLease(t.lease)))...)
+	default: // Forbid
+		var els []clientv3.Op
+		if record {
+			skipped := rec
+			skipped.State, skipped.End = StateSkipped, rec.Start
+			els = append(els, clientv3.OpPut(recKey, skipped.encode()))
+		}
+		els = append(els, clientv3.OpGet(runningJob, clientv3.WithPrefix(), clientv3.WithLimit(1)))
+		return []clientv3.Op{clientv3.OpTxn(
+			[]clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(runningJob), "=", 0).WithPrefix()},
+			start, els)}
+	}
+}
+
+// parseRun reads the answers of runOps into cl.
+func (c *Cluster) parseRun(cl *Claim, policy Policy, rs []*pb.ResponseOp) {
+	switch policy {
+	case Allow:
+	case Replace:
+		for _, kv := range rs[0].GetResponseRange().Kvs {
+			cl.preds = append(cl.preds, string(kv.Key))
+		}
+	default:
+		sub := rs[0].GetResponseTxn()
+		if sub.Succeeded {
+			return
+		}
+		cl.State = StateSkipped
+		cl.Record.State, cl.Record.End = StateSkipped, cl.Record.Start
+		rr := sub.Responses[len(sub.Responses)-1].GetResponseRange()
+		if len(rr.Kvs) > 0 {
+			var h holder
+			_ = json.Unmarshal(rr.Kvs[0].Value, &h)
+			cl.RunningOn = h.Node
+		}
+	}
+}
+
+// holder is the value of running/JOB/ID.
+type holder struct {
+	Node  string    `json:"node"`
+	Start time.Time `json:"start"`
+}
+
+// WaitPredecessors waits until the runs this replace claim cancelled have
+// ended (their running keys are gone: they stopped, or their replica's
+// lease expired), or ctx is done.
+func (cl *Claim) WaitPredecessors(ctx context.Context) error {
+	for len(cl.preds) > 0 {
+		resp, err := cl.c.get(ctx, cl.c.keys.runningJob(cl.Job), clientv3.WithPrefix(), clientv3.WithKeysOnly())
+		if err != nil {
+			return fmt.Errorf("cluster: wait for the replaced runs of %s: %w", cl.Job, err)
+		}
+		live := map[string]bool{}
+		for _, kv := range resp.Kvs {
+			live[string(kv.Key)] = true
+		}
+		preds := cl.preds[:0]
+		for _, k := range cl.preds {
+			if live[k] {
+				preds = append(preds, k)
+			}
+		}
+		cl.preds = preds
+		if len(preds) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// Outcome is how a claimed run ended, for Finish.
+type Outcome struct {
+	// State is the final state: an outcome of the local history ("ok",
+	// "failed", "timeout", "cancelled", ...).
+	State  string
+	End    time.Time // zero: now
+	Error  string
+	Calls  int
+	Writes int
+	// RunID is the id of the run in the history of this node (its logs).
+	RunID int64
+}
+
+// Finish records the end of a running claim and releases it. If the
+// session of the claim was lost, Finish records nothing (the run's running
+// key vanished with the lease, and a replica records it interrupted) and
+// returns an error matching ErrSessionLost.
+func (cl *Claim) Finish(ctx context.Context, o Outcome) error {
+	c := cl.c
+	rk := c.keys.running(cl.Job, cl.ID)
+	defer func() {
+		c.mu.Lock()
+		delete(c.claims, rk)
+		c.mu.Unlock()
+		if cl.cancel != nil {
+			cl.cancel(nil)
+		}
+	}()
+	if cl.State != StateRunning {
+		return nil
+	}
+	if !cl.term.alive() {
+		return fmt.Errorf("cluster: finish %s/%s: %w", cl.Job, cl.ID, ErrSessionLost)
+	}
+	rec := cl.Record
+	rec.State, rec.End, rec.Error, rec.Calls, rec.Writes, rec.RunID = o.State, o.End, o.Error, o.Calls, o.Writes, o.RunID
+	if rec.End.IsZero() {
+		rec.End = time.Now().UTC()
+	}
+	recKey := c.keys.run(cl.Job, cl.ID)
+	resp, err := c.txn(ctx,
+		[]clientv3.Cmp{
+			clientv3.Compare(clientv3.ModRevision(recKey), "=", cl.rev),
+			clientv3.Compare(clientv3.LeaseValue(rk), "=", cl.term.lease),
+		},
+		[]clientv3.Op{clientv3.OpPut(recKey, rec.encode()), clientv3.OpDelete(rk), clientv3.OpDelete(c.keys.active(cl.Job, cl.ID))},
+		nil)
+	if err != nil {
+		return fmt.Errorf("cluster: finish %s/%s: %w", cl.Job, cl.ID, err)
+	}
+	if !resp.Succeeded {
+		return fmt.Errorf("cluster: finish %s/%s: %w (the claim is no longer held)", cl.Job, cl.ID, ErrSessionLost)
+	}
+	cl.Record = rec
+	c.maybePrune(ctx, cl.Job)
+	return nil
+}
+
+// maybePrune bounds the records of job to RecordKeep, every RecordKeep/10
+// finishes of this replica.
+func (c *Cluster) maybePrune(ctx context.Context, job string) {
+	c.mu.Lock()
+	c.pruneAt[job]--
+	due := c.pruneAt[job] <= 0
+	if due {
+		c.pruneAt[job] = max(1, c.opts.RecordKeep/10)
+	}
+	c.mu.Unlock()
+	if !due {
+		return
+	}
+	if err := c.prune(ctx, job); err != nil {
+		c.log.Warn("cannot prune run records", slog.String(keyJob, job), slog.Any(keyError, err))
+	}
+}
+
+// prune deletes the records of job older than the RecordKeep newest.
+func (c *Cluster) prune(ctx context.Context, job string) error {
+	p := c.keys.runPrefix(job)
+	resp, err := c.get(ctx, p, clientv3.WithPrefix(), clientv3.WithKeysOnly(),
+		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend), clientv3.WithLimit(int64(c.opts.RecordKeep+1)))
+	if err != nil {
+		return err
+	}
+	if len(resp.Kvs) <= c.opts.RecordKeep {
+		return nil
+	}
+	oldestKept := string(resp.Kvs[c.opts.RecordKeep-1].Key)
+	ctx, cancel := c.reqCtx(ctx)
+	defer cancel()
+	c.requests.Add(1)
+	_, err = c.client.Delete(ctx, p, clientv3.WithRange(oldestKept))
+	return err
+}

@@ -1,0 +1,82 @@
+// Package cluster coordinates several soracron daemons (replicas) through
+// etcd so that every scheduled tick of a job runs exactly once in the
+// cluster, on whichever replica claims it first.
+//
+// # Model
+//
+// Every replica loads the same jobs.yaml and computes the same schedule.
+// Before starting a run, a replica claims it with [Cluster.Claim]: one etcd
+// transaction that succeeds for exactly one replica. There is no leader:
+// each tick is decided by its own transaction.
+//
+// A replica holds one etcd session (a lease with a TTL, kept alive by
+// [go.etcd.io/etcd/client/v3/concurrency.Session]). Everything that says
+// "this replica is alive and running this" is bound to that lease: the
+// member key and one running key per run in progress. When the lease
+// expires (the process died, was paused, or lost etcd), those keys vanish
+// and the other replicas see it.
+//
+// # Keys
+//
+// Under the prefix (default "soracron/"):
+//
+//	last/JOB             the latest scheduled time decided for JOB (no lease)
+//	runs/JOB/ID          the compact record of a run, JSON (no lease, bounded per job)
+//	active/JOB/ID        a run that started and has not been recorded as ended (no lease)
+//	running/JOB/ID       a run in progress and the node running it (session lease)
+//	cancel/JOB           written by a replace claim: runs of JOB claimed before it stop (session lease)
+//	members/NODE         a live replica (session lease)
+//
+// IDs sort by time: "<unix nanoseconds of the tick or start>-s" for a
+// scheduled run, "...-m-NODE-N" for a manual one, "...-r" for the rerun of a
+// lost run.
+//
+// # The claim
+//
+// A scheduled claim is one transaction: if last/JOB is older than the tick
+// and runs/JOB/ID does not exist (CreateRevision 0), it advances last/JOB,
+// writes the record, and, under the job's concurrency policy, either writes
+// running/JOB/ID and active/JOB/ID bound to the session lease (the claim is
+// won: run it), or, when the policy is forbid and running/JOB/ is not empty,
+// writes the record as skipped. The winner also learns the previous value of
+// last/JOB, so it alone records the ticks in between as missed. A manual run
+// has a unique ID and is claimed the same way without last/JOB. A replace
+// claim writes cancel/JOB in the same transaction: the replicas running
+// older runs of JOB cancel them, and the new run waits for their running
+// keys to vanish ([Claim.WaitPredecessors]).
+//
+// # Known traps, and how this package avoids them
+//
+//   - A Campaign that outlives its lease: no election decides who runs a
+//     tick. Every claim writes its keys with the session lease inside the
+//     transaction that decides it, so a replica whose lease has expired
+//     cannot win a claim: etcd refuses the lease.
+//   - A lock keyed by job name that each replica takes in turn on short
+//     jobs: the claim is keyed by (job, tick) and last/JOB outlives the run
+//     and the lease, so a replica that comes late to a tick already run and
+//     released finds it decided; ticks are never claimed twice, whatever the
+//     retention of records.
+//   - A leader that never learns it was deposed: besides the client's own
+//     keep-alive, a watchdog cancels the session as soon as the local clock
+//     passes the last keep-alive answer plus the TTL (minus a margin), which
+//     covers a process that was stopped (SIGSTOP, GC pause, VM freeze) and
+//     resumes with runs in flight: their contexts are cancelled with
+//     [ErrSessionLost] before the client notices. Claims are refused while
+//     the session is not valid.
+//
+// # Lost runs
+//
+// A record whose active/JOB/ID remains while running/JOB/ID has vanished
+// belongs to a run whose replica lost its lease mid-run. Each replica sweeps
+// for them when a member key disappears and every TTL; one transaction per
+// lost run (compared on the record's revision) lets exactly one survivor
+// record it interrupted and, if the job's on_lost is rerun, claim its rerun
+// in the same transaction.
+//
+// # The limit
+//
+// Sora's API has no compare-and-set, so no fencing token reaches Sora: a
+// replica paused past its lease can still send a request it had in flight.
+// The window is kept small (runs are cancelled at session loss, the daemon's
+// per-request timeouts are shorter than the TTL) but not closed.
+package cluster

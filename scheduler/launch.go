@@ -1,0 +1,21 @@
+package scheduler
+
+// launch is the work decided under s.mu, started once it is released (so
+// that the goroutines started do not compete with the decisions).
+type launch struct {
+	chains []*chain
+	skips  []skipRecord
+}
+
+// start starts the chains and records the skips, in the background.
+func (l *launch) start(s *Scheduler) {
+	for _, c := range l.chains {
+		go s.runChain(c)
+	}
+	if len(l.chains) > 0 {
+		s.kickPrewarm(len(l.chains)) // replace the sandboxes these runs take
+	}
+	for _, sk := range l.skips {
+		go s.recordSkip(sk)
+	}
+}

@@ -1,0 +1,117 @@
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+)
+
+// Attribute keys of the daemon's log lines.
+const (
+	keyJob         = "job"
+	keyRunID       = "run_id"
+	keyRunningID   = "running_run_id"
+	keyReplacedID  = "replaced_run_id"
+	keyAttempt     = "attempt"
+	keyMaxAttempts = "max_attempts"
+	keyTrigger     = "trigger"
+	keyScheduled   = "scheduled"
+	keyScript      = "script"
+	keyOutcome     = "outcome"
+	keyDuration    = "duration"
+	keyCalls       = "calls"
+	keyWrites      = "writes"
+	keyError       = "error"
+	keyTraceback   = "traceback"
+	keyPanic       = "panic"
+	keyStack       = "stack"
+	keyBackoff     = "backoff"
+	keyReason      = "reason"
+	keyMissed      = "missed"
+	keyLate        = "late"
+	keyRunning     = "running"
+	keyTimeout     = "timeout"
+	keyJobs        = "jobs"
+	keyFile        = "file"
+	keyAdded       = "added"
+	keyRemoved     = "removed"
+	keyChanged     = "changed"
+	keyMethod      = "method"
+	keyPath        = "path"
+)
+
+// idPromise is the history id of a run, known once Begin returns.
+type idPromise struct {
+	done chan struct{}
+	id   int64
+	err  error
+}
+
+func newIDPromise() *idPromise { return &idPromise{done: make(chan struct{})} }
+
+func (p *idPromise) resolve(id int64, err error) {
+	p.id, p.err = id, err
+	close(p.done)
+}
+
+// wait returns the id (0 with an error if Begin failed).
+func (p *idPromise) wait() (int64, error) {
+	<-p.done
+	return p.id, p.err
+}
+
+// runIDHandler is the handler of a run's logger: base with the attributes
+// attrs and run_id. The script starts before its history row exists (Begin
+// runs concurrently), so the attributes are added on the first record,
+// which waits for the id if need be; runs that log nothing cost no handler
+// derivation.
+type runIDHandler struct {
+	p     *idPromise
+	base  slog.Handler
+	attrs []slog.Attr                       // before run_id
+	ops   []func(slog.Handler) slog.Handler // WithAttrs/WithGroup after run_id
+
+	once sync.Once
+	h    slog.Handler
+}
+
+func (l *runIDHandler) resolve() slog.Handler {
+	l.once.Do(func() {
+		attrs := l.attrs
+		if id, err := l.p.wait(); err == nil {
+			attrs = append(attrs[:len(attrs):len(attrs)], slog.Int64(keyRunID, id))
+		}
+		h := l.base.WithAttrs(attrs)
+		for _, op := range l.ops {
+			h = op(h)
+		}
+		l.h = h
+	})
+	return l.h
+}
+
+func (l *runIDHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return l.base.Enabled(ctx, level)
+}
+
+func (l *runIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	return l.resolve().Handle(ctx, r)
+}
+
+func (l *runIDHandler) with(op func(slog.Handler) slog.Handler) slog.Handler {
+	return &runIDHandler{p: l.p, base: l.base, attrs: l.attrs, ops: append(l.ops[:len(l.ops):len(l.ops)], op)}
+}
+
+func (l *runIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	if len(attrs) == 0 {
+		return l
+	}
+	return l.with(func(h slog.Handler) slog.Handler { return h.WithAttrs(attrs) })
+}
+
+func (l *runIDHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return l
+	}
+	return l.with(func(h slog.Handler) slog.Handler { return h.WithGroup(name) })
+}

@@ -1,0 +1,90 @@
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/history"
+)
+
+// OnceOptions configure RunOnce.
+type OnceOptions struct {
+	// Logger receives the run's logs (with the attribute job); nil
+	// discards them.
+	Logger *slog.Logger
+	// Clock times the retries' backoff; the system clock when nil.
+	Clock Clock
+	// Secrets are redacted from the logs and the error (the
+	// configuration's Sora.SecretValues).
+	Secrets []string
+}
+
+// OnceResult is what RunOnce did.
+type OnceResult struct {
+	// Result is the Result of the last attempt (never nil).
+	Result *engine.Result
+	// Outcome is the outcome of the last attempt.
+	Outcome history.Outcome
+	// Attempts is the number of attempts made.
+	Attempts int
+}
+
+// RunOnce runs job j once in the foreground as the daemon would, with its
+// args, timeout, dry_run, concurrency and retries (and their backoff), but
+// without policy or history. It returns the last attempt's error. A panic
+// of the runner is an error. It waits for no overlapping run: it is meant
+// for `soracron run --job`.
+func RunOnce(ctx context.Context, r Runner, j *jobs.Job, opts OnceOptions) (OnceResult, error) {
+	clock := opts.Clock
+	if clock == nil {
+		clock = systemClock{}
+	}
+	base := opts.Logger
+	if base == nil {
+		base = slog.New(slog.DiscardHandler)
+	}
+	red := newRedactor(opts.Secrets)
+	s := &Scheduler{runner: r, clock: clock, redact: red,
+		log: slog.New(&redactHandler{h: base.Handler(), r: red})}
+	var out OnceResult
+	for attempt := 1; ; attempt++ {
+		attrs := []slog.Attr{slog.String(keyJob, j.Name)}
+		if attempt > 1 {
+			attrs = append(attrs, slog.Int(keyAttempt, attempt))
+		}
+		logger := slog.New(s.log.Handler().WithAttrs(attrs))
+		res, err := s.call(ctx, engine.Request{
+			Script: j.Script, Args: j.CopyArgs(), DryRun: j.DryRun, Timeout: j.Timeout,
+			Concurrency: j.Concurrency, Logger: logger,
+		}, logger)
+		if res == nil {
+			res = &engine.Result{}
+		}
+		outcome, errText := s.classify(ctx, err)
+		out = OnceResult{Result: res, Outcome: outcome, Attempts: attempt}
+		if !shouldRetry(j, attempt, outcome, err) {
+			if err != nil {
+				return out, &redactedError{msg: red.replace(errText), err: err}
+			}
+			return out, nil
+		}
+		logger.Warn("the run failed; retrying", slog.String(keyOutcome, string(outcome)),
+			slog.String(keyError, errText), slog.Int(keyAttempt, attempt+1),
+			slog.Int(keyMaxAttempts, j.Retries.Max+1), slog.Duration(keyBackoff, j.Retries.Backoff))
+		if !sleep(clock, j.Retries.Backoff, ctx.Done()) {
+			return out, &redactedError{msg: red.replace(errText), err: err}
+		}
+	}
+}
+
+// redactedError is an error whose text has its secrets redacted; Unwrap
+// still gives the original (for errors.As on *engine.ScriptError).
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

@@ -1,0 +1,312 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/history"
+)
+
+// runChain runs the attempts of a chain, with the job's retries.
+func (s *Scheduler) runChain(c *chain) {
+	defer s.wg.Done()
+	defer s.release(c)
+	defer func() {
+		// Bugs of our own must not take the daemon down either.
+		if r := recover(); r != nil {
+			s.log.Error("internal error in a run", slog.String(keyJob, c.job.Name),
+				slog.Any(keyPanic, r), slog.String(keyStack, string(debug.Stack())))
+			select {
+			case c.first <- beginResult{err: fmt.Errorf("internal error: %v", r)}:
+			default:
+			}
+		}
+	}()
+	j := c.job
+	for attempt := 1; ; attempt++ {
+		outcome, runErr := s.attempt(c, attempt)
+		if !shouldRetry(j, attempt, outcome, runErr) {
+			return
+		}
+		s.log.Info("retrying the failed run", slog.String(keyJob, j.Name), slog.Int64(keyRunID, c.RunID()),
+			slog.String(keyOutcome, string(outcome)), slog.Int(keyAttempt, attempt+1),
+			slog.Int(keyMaxAttempts, j.Retries.Max+1), slog.Duration(keyBackoff, j.Retries.Backoff))
+		if !sleep(s.clock, j.Retries.Backoff, c.ctx.Done(), s.stop) {
+			s.log.Info("retry abandoned", slog.String(keyJob, j.Name), slog.Int64(keyRunID, c.RunID()),
+				slog.String(keyReason, stopReason(c.ctx, s.stop)))
+			return
+		}
+	}
+}
+
+// shouldRetry reports whether attempt (counted from 1) of j, which ended
+// with outcome and err, is followed by another: failed runs are retried up
+// to j.Retries.Max times, timed-out ones only with retries.on_timeout,
+// cancelled ones and scripts that do not compile never.
+func shouldRetry(j *jobs.Job, attempt int, outcome history.Outcome, err error) bool {
+	if attempt > j.Retries.Max {
+		return false
+	}
+	var se *engine.ScriptError
+	switch {
+	case errors.Is(err, errNotRecorded):
+		return false
+	case errors.As(err, &se) && se.Kind == engine.Syntax:
+		return false
+	case outcome == history.OutcomeFailed:
+		return true
+	case outcome == history.OutcomeTimeout:
+		return j.Retries.OnTimeout
+	}
+	return false
+}
+
+// errNotRecorded is the error of an attempt that could not be recorded.
+var errNotRecorded = errors.New("the run could not be recorded")
+
+func stopReason(ctx context.Context, stop <-chan struct{}) string {
+	if err := context.Cause(ctx); err != nil {
+		return err.Error()
+	}
+	select {
+	case <-stop:
+		return "daemon shutting down"
+	default:
+	}
+	return ""
+}
+
+// attempt records and runs one attempt; it returns its outcome and error.
+//
+// The script starts at once: the history row is created concurrently
+// (Begin), so that a burst of due runs does not wait in line for the
+// database; log records that come before the row exists wait for its id.
+//
+// The start delay of a scheduled run (the metric
+// soracron_run_start_delay_seconds) is the time from its scheduled time to
+// the moment its script starts executing: the runner's Request.OnStart,
+// which the engine calls once the run's sandbox is complete, just before
+// the script's main chunk. For a runner that does not call OnStart (or a
+// run that fails before its script starts) it is the time when the run is
+// handed to the runner.
+func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
+	j := c.job
+	attrs := []slog.Attr{slog.String(keyJob, j.Name)}
+	if n > 1 {
+		attrs = append(attrs, slog.Int(keyAttempt, n))
+	}
+	idp := newIDPromise()
+	// logger is the script's: the daemon's log plus the run's history.
+	buf := history.NewLogBuffer(0, 0)
+	buf.Redact = s.redact.replace
+	buf.Level = s.capture
+	logger := slog.New(history.Tee(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf))
+
+	if n == 1 && len(c.preds) > 0 {
+		// Waiting for the runs it replaces is not starting.
+		c.leaveGate(s.gate)
+		s.waitPreds(c)
+	}
+	started := s.clock.Now()
+	go s.begin(c, n, started, idp)
+	// The start delay is observed once: when the script starts, or after
+	// the run if the runner did not say.
+	var observed atomic.Bool
+	observe := func(at time.Time) {
+		if n == 1 && !c.scheduled.IsZero() && observed.CompareAndSwap(false, true) {
+			s.metrics.startDelay.Observe(max(at.Sub(c.scheduled), 0).Seconds())
+		}
+	}
+	onStart := func() {
+		c.leaveGate(s.gate)
+		observe(s.clock.Now())
+	}
+
+	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
+		Script: j.Script, Args: j.CopyArgs(), DryRun: j.DryRun, Timeout: j.Timeout,
+		Concurrency: j.Concurrency, Logger: logger, OnStart: onStart,
+	}, logger)
+	end := s.clock.Now()
+	outcome, errText := s.classify(c.ctx, runErr)
+	c.leaveGate(s.gate)
+	observe(started)
+	// What follows (recording, logging) waits for the runs starting at the
+	// same time.
+	s.gate.wait()
+
+	rec := history.Run{End: end, Outcome: outcome, Error: s.redact.replace(errText)}
+	if res != nil {
+		for _, v := range res.Stats.Calls {
+			rec.Calls += v
+		}
+		rec.CallsByAction = res.Stats.Calls
+		rec.Writes = res.Stats.Writes
+		if runErr == nil && res.HasValue {
+			if data, err := json.Marshal(res.Value); err != nil {
+				logger.Warn("the return value cannot be stored as JSON", slog.Any(keyError, err))
+			} else {
+				rec.Result = data
+			}
+		}
+	}
+	var se *engine.ScriptError
+	if errors.As(runErr, &se) && se.Traceback != "" && se.Kind == engine.Runtime {
+		logger.Error("script error", slog.String(keyError, errText), slog.String(keyTraceback, se.Traceback))
+	}
+	dur := rec.End.Sub(started)
+	level := slog.LevelInfo
+	if outcome != history.OutcomeOK {
+		level = slog.LevelError
+	}
+	rec.Logs = buf.Lines()
+	s.observeRun(c.js, outcome, dur)
+	id, err := idp.wait()
+	if s.log.Enabled(context.Background(), level) {
+		// The daemon's log only: the run's row has all of it.
+		finishAttrs := make([]slog.Attr, 0, 9)
+		finishAttrs = append(finishAttrs, attrs...)
+		if err == nil {
+			finishAttrs = append(finishAttrs, slog.Int64(keyRunID, id))
+		}
+		finishAttrs = append(finishAttrs, slog.String(keyOutcome, string(outcome)), slog.Duration(keyDuration, dur),
+			slog.Int(keyCalls, rec.Calls), slog.Int(keyWrites, rec.Writes))
+		if errText != "" {
+			finishAttrs = append(finishAttrs, slog.String(keyError, errText))
+		}
+		s.log.LogAttrs(context.Background(), level, "run finished", finishAttrs...)
+	}
+	if err != nil {
+		return outcome, fmt.Errorf("%w: %w", errNotRecorded, err)
+	}
+	rec.ID = id
+	if err := s.store.Finish(context.Background(), rec); err != nil {
+		s.log.Error("cannot record the end of a run", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id),
+			slog.Any(keyError, err))
+	}
+	s.setLast(c.js, rec, c, n, started)
+	return outcome, runErr
+}
+
+// begin creates the history row of an attempt that started at started.
+func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
+	j := c.job
+	s.gate.wait()
+	id, err := s.store.Begin(context.Background(), history.Run{
+		Job: j.Name, Trigger: c.trigger, Attempt: n, Scheduled: c.scheduled, Start: started, DryRun: j.DryRun,
+	})
+	if err != nil {
+		s.log.Error("cannot record a run in the history; it runs unrecorded", slog.String(keyJob, j.Name),
+			slog.Any(keyError, err))
+	} else {
+		c.setRunID(id)
+	}
+	idp.resolve(id, err)
+	if n == 1 {
+		select {
+		case c.first <- beginResult{id: id, err: err}:
+		default:
+		}
+	}
+	if err == nil && s.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.log.Debug("run started", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id), slog.Int(keyAttempt, n),
+			slog.String(keyTrigger, c.trigger), slog.Time(keyScheduled, c.scheduled), slog.String(keyScript, j.Script))
+	}
+}
+
+// waitPreds waits for the chains c replaced to end (bounded: a run that
+// ignores its cancellation does not block the new one forever).
+func (s *Scheduler) waitPreds(c *chain) {
+	if len(c.preds) == 0 {
+		return
+	}
+	t := time.NewTimer(cancelGrace)
+	defer t.Stop()
+	for _, p := range c.preds {
+		select {
+		case <-p.done:
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+			s.log.Warn("the replaced run did not stop in time; starting anyway", slog.String(keyJob, c.job.Name),
+				slog.Int64(keyReplacedID, p.RunID()))
+			return
+		}
+	}
+	c.preds = nil
+}
+
+// call runs the script, turning a panic of the runner into an error.
+func (s *Scheduler) call(ctx context.Context, req engine.Request, logger *slog.Logger) (res *engine.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			logger.Error("the run panicked", slog.Any(keyPanic, r), slog.String(keyStack, string(debug.Stack())))
+			res, err = nil, &panicError{value: r}
+		}
+	}()
+	return s.runner.Run(ctx, req)
+}
+
+// timingKey is the context key of a run's runTiming, for runners that
+// measure start delays (BenchmarkDaemon1000Jobs does).
+type timingKey struct{}
+
+// runTiming is when a run was due and when the scheduler dispatched it.
+type runTiming struct {
+	scheduled  time.Time // zero for manual runs
+	dispatched time.Time
+}
+
+// panicError is the error of a run whose runner panicked.
+type panicError struct{ value any }
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
+
+// classify maps the error of a run to its outcome and error text.
+func (s *Scheduler) classify(ctx context.Context, err error) (history.Outcome, string) {
+	if err == nil {
+		return history.OutcomeOK, ""
+	}
+	var se *engine.ScriptError
+	switch {
+	case errors.As(err, &se) && se.Kind == engine.Timeout,
+		!errors.As(err, &se) && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		return history.OutcomeTimeout, err.Error()
+	case errors.As(err, &se) && se.Kind == engine.Cancelled,
+		!errors.As(err, &se) && errors.Is(err, context.Canceled):
+		msg := "cancelled"
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			msg = "cancelled: " + cause.Error()
+		}
+		return history.OutcomeCancelled, msg
+	}
+	if ctx.Err() != nil {
+		// The script failed because it was cancelled (e.g. an API call
+		// returned the context's error and the script raised it).
+		msg := "cancelled"
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			msg = "cancelled: " + cause.Error()
+		}
+		return history.OutcomeCancelled, msg + " (" + err.Error() + ")"
+	}
+	return history.OutcomeFailed, err.Error()
+}
+
+// setLast remembers the newest started run of a job for the jobs API.
+func (s *Scheduler) setLast(js *jobState, rec history.Run, c *chain, attempt int, started time.Time) {
+	rec.Job, rec.Trigger, rec.Attempt, rec.Scheduled, rec.Start = js.name, c.trigger, attempt, c.scheduled, started
+	rec.DryRun = c.job.DryRun
+	rec.Logs = nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if js.last == nil || js.last.ID <= rec.ID {
+		js.last, js.lastLoaded = &rec, true
+	}
+}

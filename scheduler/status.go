@@ -1,0 +1,87 @@
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/history"
+)
+
+// JobState is the state of one job of the configuration in use.
+type JobState struct {
+	// Job is the job's configuration.
+	Job *jobs.Job
+	// Next is the time of its next scheduled run; zero when the job is
+	// disabled or never due again.
+	Next time.Time
+	// Running is the number of its runs in progress (retries waiting for
+	// their backoff included).
+	Running int
+	// Last is the newest run of the job that started; nil if none.
+	Last *history.Run
+}
+
+// Jobs returns the state of every job of the configuration, in file order.
+// The last run of a job is read from the history the first time, then
+// kept up to date by the runs.
+func (s *Scheduler) Jobs(ctx context.Context) ([]JobState, error) {
+	s.mu.Lock()
+	cfg := s.cfg
+	out := make([]JobState, 0, len(cfg.Jobs))
+	var load []int // indexes of jobs whose last run is to be read
+	for _, j := range cfg.Jobs {
+		st := JobState{Job: j}
+		if js := s.jobs[j.Name]; js != nil {
+			st.Next = js.next
+			st.Running = len(js.running)
+			if js.lastLoaded {
+				st.Last = js.last
+			} else {
+				load = append(load, len(out))
+			}
+		}
+		out = append(out, st)
+	}
+	s.mu.Unlock()
+
+	for _, i := range load {
+		name := out[i].Job.Name
+		r, err := s.store.Last(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		if js := s.jobs[name]; js != nil && !js.lastLoaded {
+			js.last, js.lastLoaded = r, true
+		}
+		s.mu.Unlock()
+		out[i].Last = r
+	}
+	return out, nil
+}
+
+// Health is the daemon's state as a health check reports it.
+type Health struct {
+	// ShuttingDown is true once shutdown began: no new run starts.
+	ShuttingDown bool
+	// Jobs is the number of jobs of the configuration.
+	Jobs int
+	// Running is the number of runs in progress.
+	Running int
+}
+
+// Health returns the daemon's state.
+func (s *Scheduler) Health() Health {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Health{ShuttingDown: s.stopping, Jobs: len(s.cfg.Jobs), Running: s.active}
+}
+
+// History returns the run history the daemon records into.
+func (s *Scheduler) History() *history.Store { return s.store }
+
+// Logger returns the daemon's logger: the Options' Logger with the
+// configuration's secrets redacted.
+func (s *Scheduler) Logger() *slog.Logger { return s.log }

@@ -1,0 +1,47 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/soracron/soracron/scheduler/history"
+)
+
+// Errors of Trigger; match them with errors.Is.
+var (
+	// ErrUnknownJob: no job of that name in the configuration.
+	ErrUnknownJob = errors.New("unknown job")
+	// ErrConflict: the job's policy is forbid and a run is in progress.
+	ErrConflict = errors.New("job is running and its concurrency_policy is forbid")
+	// ErrShuttingDown: the daemon is stopping and starts no new run.
+	ErrShuttingDown = errors.New("daemon is shutting down")
+)
+
+// Trigger starts a run of the job name now, on demand (trigger manual),
+// honouring its concurrency policy, and returns the run id once the run is
+// recorded. A disabled job can be triggered. Errors: ErrUnknownJob,
+// ErrConflict (policy forbid and a run in progress), ErrShuttingDown, or a
+// history error.
+func (s *Scheduler) Trigger(ctx context.Context, name string) (int64, error) {
+	s.mu.Lock()
+	js := s.jobs[name]
+	if js == nil || js.job == nil {
+		s.mu.Unlock()
+		return 0, fmt.Errorf("%w %q", ErrUnknownJob, name)
+	}
+	var l launch
+	c, err := s.startLocked(js, history.TriggerManual, time.Time{}, &l)
+	s.mu.Unlock()
+	l.start(s)
+	if err != nil {
+		return 0, err
+	}
+	select {
+	case r := <-c.first:
+		return r.id, r.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
