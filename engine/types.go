@@ -79,6 +79,11 @@ type Result struct {
 	Duration time.Duration
 }
 
+// Partial reports whether the run, had it finished without error, is
+// partial: some Sora writes failed after the client's retries and the
+// script did not mark them handled (sora.handled).
+func (r *Result) Partial() bool { return r != nil && r.Stats.Unhandled() > 0 }
+
 // ErrorKind classifies a ScriptError.
 type ErrorKind int
 

@@ -31,6 +31,10 @@ type Pool struct {
 	// Send sends one request and returns its reply. It is called from the
 	// pool's goroutines, concurrently.
 	Send func(ctx context.Context, r *Request) (json.RawMessage, error)
+	// DoneOnPanic makes Run pass the tasks in flight to done also when
+	// next or done panics (they end cancelled), so that done, which must
+	// then not use an LState, accounts for every task.
+	DoneOnPanic bool
 }
 
 // Execute sends t's requests one after the other, stopping at the first
@@ -109,7 +113,10 @@ func (p Pool) Run(parent context.Context, conc int, next func() *Task, done func
 			wg.Wait()
 			close(results)
 		}()
-		for range results {
+		for t := range results {
+			if p.DoneOnPanic {
+				done(t)
+			}
 		}
 	}()
 

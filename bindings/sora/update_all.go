@@ -88,22 +88,21 @@ func (sum *UpdateAllSummary) counts() ConnCounts {
 // there are many); a progress bar shows on Options.Progress for more than
 // 200 connections.
 func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency int,
-	change func(i int) (Change, error), id func(i int) string) (*UpdateAllSummary, error) {
+	change func(i int) (Change, error), id func(i int) string) (_ *UpdateAllSummary, err error) {
 	const op = "sora.update_all"
 	sum := &UpdateAllSummary{Connections: n}
 	bar := s.newProgress(op, n)
 	defer bar.close()
 	var cbErr error
-	i := 0
+	i := 0 // the next connection to change; those from i on are not reached
 	next := func() *plan.Task {
 		for i < n && cbErr == nil {
-			i++
-			c, err := change(i - 1)
+			c, err := change(i) // may raise a Lua error: i stays not reached
 			if err != nil {
 				cbErr = err
-				i-- // not reached
 				return nil
 			}
+			i++
 			if len(c.Writes) == 0 {
 				sum.Unchanged++
 				bar.add(1, 0)
@@ -113,6 +112,8 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 			if s.overlay != nil {
 				if err := s.dryApply(channelID, c.ConnectionID, c.Orig, c.Writes); err != nil {
 					cbErr = fmt.Errorf("connection %s: %w", c.ConnectionID, err)
+					i-- // not applied
+					sum.Changed--
 					return nil
 				}
 				sum.Writes += len(c.Writes)
@@ -124,10 +125,11 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 		}
 		return nil
 	}
+	// done is plain Go (no LState): the pool also calls it for the tasks
+	// in flight when a Lua error unwinds.
 	done := func(t *plan.Task) {
 		id := t.Reqs[0].ConnectionID
 		sum.Writes += t.Done
-		bar.add(1, btoi(t.Err != nil))
 		switch {
 		case t.Err == nil:
 			sum.Written = append(sum.Written, id)
@@ -141,27 +143,24 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 			sum.Errors = append(sum.Errors, WriteError{ConnectionID: id, Key: t.Failed.Key, Target: t.Failed.Target, Err: t.Err})
 		}
 	}
-	func() {
-		// A Lua error in change unwinds through here: account for the
-		// connections all the same.
-		defer s.account(channelID, sum, n, &i, id)
-		if s.overlay != nil {
-			for next() != nil {
-			}
-		} else {
-			sum.Stopped = s.pool().Run(ctx, plan.Size(concurrency, n), next, done)
+	completed := false
+	// Whatever ends UpdateAll (the end of the list, ctx, an error of the
+	// callback or a Lua error unwinding through here), account for every
+	// connection and, unless it all went well, say what became of each.
+	defer func() {
+		s.account(sum, n, i, id)
+		stopped := sum.Stopped || ctx.Err() != nil
+		if completed && !stopped && sum.Failed == 0 {
+			return
 		}
-	}()
-	if cbErr != nil {
-		return sum, cbErr
-	}
-	if sum.Stopped || sum.Failed > 0 {
-		// When stopped, the run is ending (timeout or cancellation) and
-		// the script will not see the summary: say here what became of
-		// every connection.
 		msg := "sora.update_all: writes failed"
-		if sum.Stopped {
+		switch {
+		case stopped:
+			// The run is ending (timeout or cancellation) and the
+			// script will not see the summary.
 			msg = "sora.update_all: stopped before the end"
+		case !completed || cbErr != nil:
+			msg = "sora.update_all: stopped by an error"
 		}
 		attrs := []any{"channel_id", channelID, "connections", sum.Connections, "written", len(sum.Written),
 			"failed", sum.Failed, "gone", len(sum.Gone), "not_reached", len(sum.NotReached), "unchanged", sum.Unchanged}
@@ -171,18 +170,32 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 			attrs = append(attrs, "error", classify(e.Err, e.Target).format(op, e.Key))
 		}
 		s.log.Warn(msg, attrs...)
+	}()
+	if s.overlay != nil {
+		for next() != nil {
+		}
+	} else {
+		pool := s.pool()
+		pool.DoneOnPanic = true
+		sum.Stopped = pool.Run(ctx, plan.Size(concurrency, n), next, func(t *plan.Task) {
+			done(t)
+			bar.add(1, btoi(t.Err != nil))
+		})
+	}
+	completed = true
+	if cbErr != nil {
+		return sum, cbErr
 	}
 	return sum, nil
 }
 
 // account completes sum once UpdateAll's connections have been sent or
-// abandoned: the connections from *next on were never reached; the lists
+// abandoned: the connections from next on were never reached; the lists
 // are sorted and the counts added to the module's Stats.
-func (s *Module) account(channelID string, sum *UpdateAllSummary, n int, next *int, id func(int) string) {
-	for k := *next; k < n; k++ {
+func (s *Module) account(sum *UpdateAllSummary, n, next int, id func(int) string) {
+	for k := next; k < n; k++ {
 		sum.NotReached = append(sum.NotReached, id(k))
 	}
-	*next = n
 	for _, l := range [][]string{sum.Written, sum.NotWritten, sum.Gone, sum.NotReached} {
 		slices.Sort(l)
 	}
