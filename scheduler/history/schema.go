@@ -141,13 +141,13 @@ func migrate(db *sql.DB) error {
 
 // stmts are the prepared statements of the hot paths.
 type stmts struct {
-	insert    *sql.Stmt // writer: a new run (Begin, Skip)
-	finish    *sql.Stmt // writer: final state of a running run
-	insertLog *sql.Stmt // writer: one log line
+	insert    *sql.Stmt           // writer: a new run (Begin, Skip)
+	finish    *sql.Stmt           // writer: final state of a running run
+	insertLog *sql.Stmt           // writer: one log line
 	prune     [numKinds]*sql.Stmt // writer: prune one kind of runs of one job
-	get       *sql.Stmt // reader: one run
-	logs      *sql.Stmt // reader: the log lines of a run
-	last      *sql.Stmt // reader: newest non-skipped run of a job
+	get       *sql.Stmt           // reader: one run
+	logs      *sql.Stmt           // reader: the log lines of a run
+	last      *sql.Stmt           // reader: newest non-skipped run of a job
 }
 
 const runColumns = `id, job, trigger, attempt, scheduled_ns, start_ns, end_ns, outcome, error,

@@ -207,8 +207,8 @@ func (o *op) fail(err error) {
 // batchTx is the transaction of a batch with its statements, prepared on
 // first use.
 type batchTx struct {
-	s                                *Store
-	tx                               *sql.Tx
+	s                         *Store
+	tx                        *sql.Tx
 	insert, finish, insertLog *sql.Stmt
 	prune                     [numKinds]*sql.Stmt
 }
