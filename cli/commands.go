@@ -12,5 +12,7 @@ func subcommands(app *App) []*cobra.Command {
 		newCheckCmd(app),
 		newTestCmd(app),
 		newReplCmd(app),
+		newManCmd(app),
+		newHealthcheckCmd(app),
 	}
 }

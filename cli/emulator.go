@@ -1,19 +1,21 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/soracron/soracron/emulator"
+	"github.com/soracron/soracron/internal/syncio"
 )
 
 // emulatorOptions are the flags of `soracron emulator`.
@@ -24,6 +26,7 @@ type emulatorOptions struct {
 	corsOrigin  string
 	seed        int64
 	logRequests bool
+	webhookURL  string
 	faults      faultFlags
 }
 
@@ -98,6 +101,15 @@ came before it, so a run against the same seed fails the same requests.
   --drop-after-apply-rate 1           apply every request, then close without a reply
   --hang                              never answer (until PUT/DELETE /emulator/faults)
 
+With --event-webhook-url it sends Sora's event webhooks to that URL:
+connection.created when a connection is added (admin API, fixture,
+--generate), connection.destroyed when one leaves (admin API, Disconnect*
+targets, reset), and connection.updated on POST
+/emulator/connections/CHANNEL/ID/updated. Each is a JSON POST with the headers
+sora-event-webhook-type, sora-session-id and sora-connection-id, delivered
+asynchronously, in order per connection, retried up to 5 times; a
+user:password in the URL is sent as HTTP Basic authentication.
+
 State lives in memory only and is lost when the emulator stops (Ctrl-C).
 It has no authentication: keep it on a loopback address (the default).`,
 		Example: `  soracron emulator
@@ -105,7 +117,8 @@ It has no authentication: keep it on a loopback address (the default).`,
   soracron emulator --fixture fixture.yaml --listen 127.0.0.1:3001
   soracron emulator --cors-origin http://localhost:8080
   soracron emulator --generate sora=1000 --fail-rate 0.2 --fault-target PutSignalingNotifyMetadataItem --seed 1
-  soracron emulator --generate sora=100 --latency 5ms-50ms --drop-rate 0.01`,
+  soracron emulator --generate sora=100 --latency 5ms-50ms --drop-rate 0.01
+  soracron emulator --event-webhook-url http://127.0.0.1:8080/webhooks/sora/event`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runEmulator(cmd, app, o)
@@ -118,6 +131,7 @@ It has no authentication: keep it on a loopback address (the default).`,
 	f.StringVar(&o.corsOrigin, "cors-origin", "", "allow browser requests from this origin (adds Sora's CORS headers)")
 	f.Int64Var(&o.seed, "seed", 0, "seed for generated connection ids and injected faults, for reproducible runs (0: random)")
 	f.BoolVar(&o.logRequests, "log-requests", false, "log every Sora API request to stderr")
+	f.StringVar(&o.webhookURL, "event-webhook-url", "", "send Sora's event webhooks (connection.created/updated/destroyed) to this URL; user:password@ in it is Basic auth")
 	f.Float64Var(&o.faults.failRate, "fail-rate", 0, "share of Sora API requests (0 to 1) answered with --fail-status instead of being applied")
 	f.IntVar(&o.faults.failStatus, "fail-status", emulator.DefaultFailStatus, "status of the failures of --fail-rate (400 to 599)")
 	f.StringArrayVar(&o.faults.targets, "fault-target", nil, "apply the fault flags to this target only, e.g. PutSignalingNotifyMetadataItem (repeatable; default: every target)")
@@ -228,13 +242,29 @@ func runEmulator(cmd *cobra.Command, app *App, o emulatorOptions) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	stderr := &lockedWriter{w: app.Stderr}
+	if o.webhookURL != "" {
+		if err := emulator.ValidateEventWebhookURL(o.webhookURL); err != nil {
+			return usageErr(fmt.Errorf("--event-webhook-url: %w", err))
+		}
+	}
+	// The server's goroutines and ours write to stderr.
+	stderr := syncio.NewWriter(app.Stderr)
 	level := slog.LevelInfo // changes made through the admin API
 	if o.logRequests {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	e := emulator.New(emulator.Options{CORSOrigin: o.corsOrigin, Logger: logger, Seed: o.seed})
+	e := emulator.New(emulator.Options{CORSOrigin: o.corsOrigin, Logger: logger, Seed: o.seed, EventWebhookURL: o.webhookURL})
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := e.Close(ctx); err != nil {
+			fmt.Fprintf(stderr, "soracron emulator: %v\n", err)
+		}
+	}()
+	if o.webhookURL != "" {
+		fmt.Fprintf(stderr, "soracron emulator: sending event webhooks to %s\n", redactURL(o.webhookURL))
+	}
 	if faults != nil {
 		if err := e.SetFaults(*faults); err != nil {
 			return usageErr(err)
@@ -282,16 +312,13 @@ func runEmulator(cmd *cobra.Command, app *App, o emulatorOptions) error {
 	}
 }
 
-// lockedWriter serialises writes from the server's goroutines and ours.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+// redactURL hides the password of a URL's user:password.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
 }
 
 // someIDs lists the first connection ids of a channel, so an operator can

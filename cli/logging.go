@@ -33,3 +33,8 @@ func secondsAttr(_ []string, a slog.Attr) slog.Attr {
 	}
 	return a
 }
+
+// logWarn returns a warning printer to logger.
+func logWarn(logger *slog.Logger) func(string) {
+	return func(msg string) { logger.Warn(msg) }
+}

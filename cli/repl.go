@@ -16,7 +16,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/chzyer/readline"
+	"github.com/ergochat/readline"
 	"github.com/spf13/cobra"
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
@@ -30,9 +30,6 @@ import (
 // replChunk is the chunk name of REPL input in error messages (stdin:2: ...).
 const replChunk = "stdin"
 
-// replModules are required into globals of the same name when the REPL starts.
-var replModules = []string{"sora", "json", "log", "time"}
-
 type replFlags struct {
 	sora     soraFlags
 	emulator string
@@ -43,13 +40,16 @@ func newReplCmd(app *App) *cobra.Command {
 	var f replFlags
 	cmd := &cobra.Command{
 		Use:   "repl [--sora-url URL | --emulator[=FIXTURE]]",
-		Short: "Interactive Lua prompt with the sora, json, log and time modules",
+		Short: "Interactive Lua prompt with soracron's modules loaded",
 		Long: `Start an interactive Lua prompt in the scripts' sandbox, talking to Sora at
 --sora-url (else $SORA_URL) or to the built-in emulator with --emulator (the demo
-channel "sora", or the fixture given as --emulator=FILE).
+channel "sora", or the fixture given as --emulator=FILE). $SORA_API_TOKEN is sent as
+"Authorization: Bearer TOKEN"; --header-file FILE holds headers, one "Name: value"
+a line, off the command line.
 
-The modules sora, json, log and time are loaded into globals of the same names;
-args is an empty table. Each input is first tried as an expression ("return
+The modules (sora, json, log, time, strings, regexp, base64, hex, crypto, http)
+are loaded into globals of the same names; args is an empty table. Tab completes
+globals and module members (json.en<Tab> -> json.encode). Each input is first tried as an expression ("return
 <input>"): its values are printed as indented JSON (nil as nil; values with no
 JSON form by their type). Input that is not complete (an open function, table or
 string) continues on the next line (prompt ">>"). Errors are printed and the
@@ -66,7 +66,8 @@ to stdout and errors to stderr.
 Exit codes: 0 normal exit; 1 with stdin not a terminal, an input failed (or
 the session was interrupted); 2 usage error.`,
 		Example: `  soracron repl --emulator
-  soracron repl --sora-url http://127.0.0.1:3000/ --header 'Authorization: Bearer TOKEN'
+  SORA_API_TOKEN=... soracron repl --sora-url https://sora.example.com/api/
+  soracron repl --sora-url http://127.0.0.1:3000/ --header-file ~/.config/soracron/headers
   echo 'sora.list("sora")' | soracron repl --emulator`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -98,7 +99,8 @@ func runRepl(ctx context.Context, app *App, f *replFlags) error {
 	}
 	defer r.sess.Close()
 	if in, ok := app.Stdin.(*os.File); ok && term.IsTerminal(int(in.Fd())) {
-		fmt.Fprintf(app.Stdout, "soracron repl: Sora at %s; globals sora, json, log, time. Ctrl-D exits.\n", tgt.url)
+		fmt.Fprintf(app.Stdout, "soracron repl: Sora at %s; modules %s as globals. Tab completes, Ctrl-D exits.\n",
+			tgt.url, strings.Join(engine.Modules(), ", "))
 		return r.interactive(ctx, app)
 	}
 	stdin := app.Stdin
@@ -129,7 +131,7 @@ func newRepl(eng *engine.Engine, out, errOut io.Writer) (*repl, error) {
 	L := sess.State()
 	L.SetGlobal("print", L.NewFunction(r.print))
 	var b strings.Builder
-	for _, m := range replModules {
+	for _, m := range engine.Modules() {
 		fmt.Fprintf(&b, "do local ok, m = pcall(require, %q) if ok then %s = m end end\n", m, m)
 	}
 	if _, err := sess.DoString(context.Background(), "(repl)", b.String()); err != nil {
@@ -303,13 +305,14 @@ func (r *repl) batch(ctx context.Context, in io.Reader) error {
 // history. SIGINT cancels the running statement only; SIGTERM ends the
 // session.
 func (r *repl) interactive(ctx context.Context, app *App) error {
-	rl, err := readline.NewEx(&readline.Config{
+	rl, err := readline.NewFromConfig(&readline.Config{
 		Prompt:          "> ",
 		HistoryFile:     historyFile(),
 		InterruptPrompt: "^C",
-		EOFPrompt:       "",
+		EOFPrompt:       "\n",
 		Stdout:          app.Stdout,
 		Stderr:          app.Stderr,
+		AutoComplete:    completer{r},
 	})
 	if err != nil {
 		return failErr(fmt.Errorf("terminal: %w", err))

@@ -77,7 +77,7 @@ func Execute(ctx context.Context, args []string, app App) int {
 	if app.Getenv == nil {
 		app.Getenv = func(string) string { return "" }
 	}
-	root := newRootCmd(&app)
+	root, env := newRootCmd(&app)
 	root.SetArgs(args)
 	root.SetIn(app.Stdin)
 	root.SetOut(app.Stdout)
@@ -92,12 +92,18 @@ func Execute(ctx context.Context, args []string, app App) int {
 		code, err = ee.Code, ee.Err
 	}
 	if err != nil && err.Error() != "" {
+		if code == ExitUsage {
+			err = env.explain(err)
+		}
 		printError(&app, err)
 	}
 	return code
 }
 
-func newRootCmd(app *App) *cobra.Command {
+// newRootCmd builds the command tree. Every flag of every command can be
+// set from the environment (see envBinder), whichever file adds it.
+func newRootCmd(app *App) (*cobra.Command, *envBinder) {
+	info := readBuildInfo()
 	root := &cobra.Command{
 		Use:   "soracron",
 		Short: "Lua automation of Sora signaling notify metadata, on demand or on cron schedules",
@@ -105,13 +111,29 @@ func newRootCmd(app *App) *cobra.Command {
 Sora connections (List, Get, Put, Delete, PutItem, DeleteItem, with or without push),
 once from the command line or on cron schedules from jobs.yaml, with dry-run plans,
 timeouts, retries, overlap control and run history. It ships an emulator of the Sora
-API so scripts and tests run without a Sora server.`,
+API so scripts and tests run without a Sora server.
+
+Every flag of every command can also be set from the environment: --log-level
+is SORACRON_LOG_LEVEL (upper case, dashes as underscores; each flag's help names
+its variable). A flag on the command line wins over its variable, which wins over
+jobs.yaml, which wins over the default. Repeatable flags (--header, --arg) take
+one value per line; "true" gives a flag with an optional value (--emulator) bare;
+an empty variable counts as unset.`,
+		Version:       info.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate(info.String())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr(fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
 	})
 	root.AddCommand(subcommands(app)...)
-	return root
+	// The completion command takes its output stream when it is made.
+	root.SetOut(app.Stdout)
+	root.SetErr(app.Stderr)
+	root.InitDefaultCompletionCmd()
+	env := &envBinder{getenv: app.Getenv, fromEnv: map[string]string{}}
+	env.bind(root)
+	registerCompletions(root, env)
+	return root, env
 }

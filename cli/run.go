@@ -55,6 +55,11 @@ Sora is reached at --sora-url, else $SORA_URL; --emulator starts the built-in
 emulator in-process instead (with a small demo channel "sora", or the fixture
 given as --emulator=FILE) and prints the metadata it holds at the end.
 
+Credentials stay off the command line: $SORA_API_TOKEN is sent as
+"Authorization: Bearer TOKEN", and --header-file FILE (mode 600) holds headers,
+one "Name: value" a line. For each header name, --header wins over --header-file,
+which wins over $SORA_API_TOKEN.
+
 With --dry-run no write is sent: writes go to an overlay that later reads of the
 same run see, and the plan of what would have been written is printed at the end.
 
@@ -75,6 +80,12 @@ the script finished but some Sora writes failed after retries.`,
 				return usageErr(fmt.Errorf("want one SCRIPT.lua, got %d arguments (see 'soracron run --help')", len(args)))
 			}
 			return nil
+		},
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 || cmd.Flags().Changed("job") {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return completeLua(cmd, args, prefix)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.changed = cmd.Flags().Changed

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/soracron/soracron/engine"
@@ -18,9 +19,10 @@ import (
 // foreground, as serve would: the job's args (with --arg / --args-json
 // merged over them), timeout, dry_run (or --dry-run), concurrency and
 // retries. Sora is the file's sora section, unless --sora-url or --emulator
-// say otherwise. Flags given on the command line (--timeout, --concurrency,
-// --header, --request-timeout, --retries and the TLS flags) override the
-// file. Nothing is recorded in the history.
+// say otherwise. Flags given on the command line or by their variables
+// (--timeout, --concurrency, --header, --header-file, --request-timeout,
+// --retries and the TLS flags) and $SORA_API_TOKEN override the file.
+// Nothing is recorded in the history.
 func runJob(ctx context.Context, app *App, f *runFlags) error {
 	if f.planJSON != "" && !f.dryRun {
 		return usageErr(errors.New("--plan-json needs --dry-run"))
@@ -47,7 +49,8 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 	}
 	job := *cj
 	job.DryRun = job.DryRun || f.dryRun
-	if err := overrideJob(f, &job, &cfg.Sora); err != nil {
+	job.HTTPAllow = append(slices.Clone(job.HTTPAllow), f.allowHTTP...)
+	if err := overrideJob(app, f, &job, &cfg.Sora); err != nil {
 		return usageErr(err)
 	}
 	if len(extra) > 0 {
@@ -62,8 +65,7 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 	}
 
 	tgt := &target{url: cfg.Sora.URL, dump: func(io.Writer) {}, close: func() {}}
-	switch {
-	case f.emulator != "" || f.sora.url != "":
+	if f.emulator != "" {
 		if tgt, err = resolveTarget(app, &f.sora, f.emulator); err != nil {
 			return err
 		}
@@ -99,7 +101,7 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 
 // overrideJob applies the flags given on the command line over the job and
 // the sora section of the jobs file.
-func overrideJob(f *runFlags, job *jobs.Job, sc *jobs.SoraConfig) error {
+func overrideJob(app *App, f *runFlags, job *jobs.Job, sc *jobs.SoraConfig) error {
 	changed := f.changed
 	if changed == nil {
 		changed = func(string) bool { return false }
@@ -113,37 +115,5 @@ func overrideJob(f *runFlags, job *jobs.Job, sc *jobs.SoraConfig) error {
 		}
 		job.Concurrency = f.concurrency
 	}
-	if changed("request-timeout") {
-		sc.Timeout = f.sora.timeout
-	}
-	if changed("retries") {
-		if f.sora.retries < 0 {
-			return errors.New("--retries must not be negative")
-		}
-		sc.Retries = f.sora.retries
-	}
-	if len(f.sora.headers) > 0 {
-		h, err := parseHeaders(f.sora.headers)
-		if err != nil {
-			return err
-		}
-		headers := make(map[string]string, len(sc.Headers)+len(h))
-		for k, v := range sc.Headers {
-			headers[k] = v
-		}
-		for k := range h {
-			headers[k] = h.Get(k)
-		}
-		sc.Headers = headers
-	}
-	if f.sora.caFile != "" {
-		sc.CAFile = f.sora.caFile
-	}
-	if f.sora.certFile != "" || f.sora.keyFile != "" {
-		sc.CertFile, sc.KeyFile = f.sora.certFile, f.sora.keyFile
-	}
-	if f.sora.insecure {
-		sc.Insecure = true
-	}
-	return nil
+	return f.sora.override(app, sc, changed, warnTo(app))
 }

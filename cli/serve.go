@@ -24,6 +24,7 @@ import (
 )
 
 type serveFlags struct {
+	sora            soraFlags
 	config          string
 	listen          string
 	state           string
@@ -32,6 +33,9 @@ type serveFlags struct {
 	emulator        string
 	logFormat       string
 	logLevel        string
+	// changed reports whether a flag was given (on the command line or by
+	// its variable).
+	changed func(name string) bool
 }
 
 func newServeCmd(app *App) *cobra.Command {
@@ -55,8 +59,17 @@ HTTP API on --listen (loopback by default):
   GET  /api/runs?job=NAME&limit=N   recent runs, newest first
   GET  /api/runs/ID             one run: outcome, times, error, result, API
                                 calls and its log lines
-A non-loopback --listen requires --token-file; every request then needs the
-header "Authorization: Bearer <token>" (401 otherwise).
+A non-loopback --listen requires --token-file; every request but GET /healthz
+then needs the header "Authorization: Bearer <token>" (401 otherwise).
+
+Sora is the sora section of jobs.yaml; --sora-url, --header, --header-file,
+--request-timeout, --retries and the TLS flags (or their SORACRON_ variables)
+override it, and $SORA_API_TOKEN replaces its Authorization header with
+"Bearer TOKEN". Secret files (--token-file, --header-file, key files) must not
+be readable by other users.
+
+Under systemd (Type=notify) serve reports READY=1 once the API listens,
+RELOADING=1 during a SIGHUP reload and STOPPING=1 on shutdown.
 
 Signals:
   SIGHUP           re-read jobs.yaml and recompile the scripts; the new jobs apply
@@ -79,6 +92,7 @@ syntax errors).`,
   curl -X POST http://127.0.0.1:8080/api/jobs/mark-busy/run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.changed = cmd.Flags().Changed
 			return runServe(cmd.Context(), app, &f)
 		},
 	}
@@ -91,6 +105,7 @@ syntax errors).`,
 	emulatorFlag(fs, &f.emulator, "run the jobs against the built-in emulator instead of sora.url")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.sora.register(fs)
 	return cmd
 }
 
@@ -146,17 +161,14 @@ func loopbackAddr(addr string) (bool, error) {
 }
 
 // readToken reads the API token of --token-file.
-func readToken(path string, logger *slog.Logger) (string, error) {
-	data, err := os.ReadFile(path)
+func readToken(path string, warn func(string)) (string, error) {
+	data, err := readSecretFile("--token-file", path, warn)
 	if err != nil {
-		return "", fmt.Errorf("--token-file: %w", err)
+		return "", err
 	}
 	token := strings.TrimSpace(string(data))
 	if token == "" || strings.ContainsAny(token, " \t\r\n") {
 		return "", fmt.Errorf("--token-file %s: want one token on one line", path)
-	}
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		logger.Warn("the token file is readable by other users; chmod 600 it", slog.String("file", path))
 	}
 	return token, nil
 }
@@ -175,16 +187,34 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	}
 	var token string
 	if f.tokenFile != "" {
-		if token, err = readToken(f.tokenFile, logger); err != nil {
+		if token, err = readToken(f.tokenFile, logWarn(logger)); err != nil {
 			return usageErr(err)
 		}
 	}
 	if f.shutdownTimeout <= 0 {
 		return usageErr(errors.New("--shutdown-timeout must be positive"))
 	}
+	if f.emulator != "" && f.sora.url != "" {
+		return usageErr(errors.New("give either --sora-url or --emulator, not both"))
+	}
 	cfg, err := loadJobs(app, f.config)
 	if err != nil {
 		return err
+	}
+	// adjust applies the flags (and their variables) over jobs.yaml, at
+	// start and on every reload.
+	var emuURL string
+	adjust := func(cfg *jobs.Config) error {
+		if err := f.sora.override(app, &cfg.Sora, f.changed, logWarn(logger)); err != nil {
+			return err
+		}
+		if emuURL != "" {
+			cfg.Sora.URL = emuURL
+		}
+		return nil
+	}
+	if err := adjust(cfg); err != nil {
+		return usageErr(err)
 	}
 	store, err := history.Open(f.state, history.Options{Keep: cfg.HistoryKeep,
 		KeepOK: cfg.HistoryKeepOK, KeepFailed: cfg.HistoryKeepFailed, KeepSkipped: cfg.HistoryKeepSkipped})
@@ -200,7 +230,6 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 			slog.Int("count", n), slog.String("state", f.state))
 	}
 
-	var emuURL string
 	if f.emulator != "" {
 		tgt, err := startEmbeddedEmulator(f.emulator)
 		if err != nil {
@@ -234,7 +263,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 		return failErr(fmt.Errorf("listen: %w", err))
 	}
 	srv := &http.Server{
-		Handler:           api.Handler(sched, api.Options{Token: token}),
+		Handler:           apiHandler(sched, token),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      time.Minute,
@@ -246,6 +275,8 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	go func() { serveErr <- srv.Serve(ln) }()
 	logger.Info("http api listening", slog.String("addr", ln.Addr().String()), slog.Bool("token", token != ""))
 
+	notify := notifier{logger: logger}
+	jobCount := len(cfg.Jobs)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -258,7 +289,11 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 			case <-runCtx.Done():
 				return
 			case <-hup:
-				reloadJobs(app, f.config, emuURL, sched, logger)
+				notify.reloading()
+				if n := reloadJobs(app, f.config, adjust, sched, logger); n >= 0 {
+					jobCount = n
+				}
+				notify.ready(fmt.Sprintf("running %s from %s", countOf(jobCount, "job"), f.config))
 			case err := <-serveErr:
 				logger.Error("http api stopped; shutting down", slog.Any("error", err))
 				httpDied <- err
@@ -270,6 +305,11 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 
 	logger.Info("soracron serve started", slog.String("config", f.config), slog.String("state", f.state),
 		slog.Int("jobs", len(cfg.Jobs)))
+	notify.ready(fmt.Sprintf("running %s from %s", countOf(len(cfg.Jobs), "job"), f.config))
+	go func() {
+		<-runCtx.Done()
+		notify.stopping()
+	}()
 	runErr := sched.Run(runCtx)
 	shutCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
@@ -286,8 +326,25 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	return nil
 }
 
+// apiHandler is the daemon's HTTP API. With a token, every request needs
+// it except GET /healthz, which probes (Kubernetes, Docker's HEALTHCHECK,
+// load balancers) call without credentials and which tells nothing but
+// "ok" or "stopping".
+func apiHandler(sched *scheduler.Scheduler, token string) http.Handler {
+	h := api.Handler(sched, api.Options{Token: token})
+	if token == "" {
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", api.Handler(sched, api.Options{}))
+	mux.Handle("/", h)
+	return mux
+}
+
 // reloadJobs re-reads jobs.yaml on SIGHUP and applies it when valid.
-func reloadJobs(app *App, path, emuURL string, sched *scheduler.Scheduler, logger *slog.Logger) {
+// It returns the number of jobs of the new configuration, or -1 when the
+// running one was kept.
+func reloadJobs(app *App, path string, adjust func(*jobs.Config) error, sched *scheduler.Scheduler, logger *slog.Logger) int {
 	logger.Info("SIGHUP: reloading the configuration", slog.String("file", path))
 	cfg, err := jobs.Load(path, configEnv(app))
 	if err != nil {
@@ -300,12 +357,16 @@ func reloadJobs(app *App, path, emuURL string, sched *scheduler.Scheduler, logge
 			logger.Error("configuration reload refused; keeping the running configuration",
 				slog.String("file", ce.File), slog.Int("line", ce.Line), slog.String("error", ce.Error()))
 		}
-		return
+		return -1
 	}
-	if emuURL != "" {
-		cfg.Sora.URL = emuURL
+	if err := adjust(cfg); err != nil {
+		sched.Metrics().ObserveReload(false)
+		logger.Error("configuration reload refused; keeping the running configuration", slog.Any("error", err))
+		return -1
 	}
 	if err := sched.Reload(cfg); err != nil {
 		logger.Error("configuration reload refused; keeping the running configuration", slog.Any("error", err))
+		return -1
 	}
+	return len(cfg.Jobs)
 }

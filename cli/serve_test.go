@@ -10,33 +10,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/soracron/soracron/cli"
 	"github.com/soracron/soracron/emulator"
+	"github.com/soracron/soracron/internal/syncio"
 	"github.com/soracron/soracron/scheduler/history"
 )
-
-// serveBuffer is a goroutine-safe buffer for a command's stderr.
-type serveBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *serveBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *serveBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // serveEmulator starts an emulator with one connection in channel "sora"
 // and returns it, its URL and the connection id.
@@ -93,7 +75,7 @@ func writeServeJobs(t *testing.T, dir, yaml, url, conn string) string {
 type serveRun struct {
 	t      *testing.T
 	api    string // http://host:port
-	stderr *serveBuffer
+	stderr *syncio.Buffer
 	cancel context.CancelFunc
 	code   chan int
 	exit   int
@@ -106,7 +88,7 @@ var listeningRE = regexp.MustCompile(`msg="http api listening" addr=(\S+)`)
 func startServe(t *testing.T, args ...string) *serveRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &serveRun{t: t, stderr: &serveBuffer{}, cancel: cancel, code: make(chan int, 1)}
+	r := &serveRun{t: t, stderr: &syncio.Buffer{}, cancel: cancel, code: make(chan int, 1)}
 	go func() {
 		r.code <- cli.Execute(ctx, append([]string{"serve"}, args...),
 			cli.App{Stdout: io.Discard, Stderr: r.stderr, Getenv: func(string) string { return "" }})

@@ -4,31 +4,43 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/sora"
 )
+
+// TokenEnv is the environment variable whose value is sent to Sora as
+// "Authorization: Bearer TOKEN", unless a header flag gives Authorization.
+const TokenEnv = "SORA_API_TOKEN"
+
+// minSecret is the shortest header value redacted from logs (shorter ones
+// would blank out ordinary words), as for the headers of jobs.yaml.
+const minSecret = 8
 
 // soraFlags are the flags that say how to reach Sora, shared by the commands
 // that talk to it.
 type soraFlags struct {
-	url      string
-	headers  []string
-	timeout  time.Duration
-	retries  int
-	ambig    string
-	caFile   string
-	certFile string
-	keyFile  string
-	insecure bool
+	url        string
+	headers    []string
+	headerFile string
+	timeout    time.Duration
+	retries    int
+	ambig      string
+	caFile     string
+	certFile   string
+	keyFile    string
+	insecure   bool
 }
 
 func (f *soraFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.url, "sora-url", "", "Sora API URL, e.g. http://127.0.0.1:3000/ (default $SORA_URL)")
-	fs.StringArrayVar(&f.headers, "header", nil, "extra request header 'Name: value', e.g. for a proxy's bearer token (repeatable)")
+	fs.StringVar(&f.url, "sora-url", "", "Sora API URL, e.g. http://127.0.0.1:3000/")
+	fs.StringArrayVar(&f.headers, "header", nil, "extra request header 'Name: value' (repeatable); over --header-file and $SORA_API_TOKEN")
+	fs.StringVar(&f.headerFile, "header-file", "", "file of request headers, one 'Name: value' a line, e.g. a proxy's bearer token; must not be readable by other users")
 	fs.DurationVar(&f.timeout, "request-timeout", sora.DefaultTimeout, "timeout of each Sora API request attempt")
 	fs.IntVar(&f.retries, "retries", sora.DefaultAttempts-1, "retries of a request after a connection error, 429, 502, 503 or 504 (see --retry-ambiguous)")
 	fs.StringVar(&f.ambig, "retry-ambiguous", sora.RetryAmbiguousAuto, "retry failures after which a request may have been applied (timeout or reset after sending, 502, 504): auto (metadata actions and reads only, not Push*/Disconnect*), all, or none")
@@ -42,23 +54,62 @@ func (f *soraFlags) register(fs *pflag.FlagSet) {
 func parseHeaders(list []string) (http.Header, error) {
 	h := http.Header{}
 	for _, s := range list {
-		name, value, ok := strings.Cut(s, ":")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, " \t") {
-			return nil, fmt.Errorf("--header %q: want 'Name: value'", s)
+		name, value, err := parseHeader(s)
+		if err != nil {
+			return nil, fmt.Errorf("--header %q: %w", s, err)
 		}
-		h.Add(name, strings.TrimSpace(value))
+		h.Add(name, value)
+	}
+	return h, nil
+}
+
+// parseHeader splits one 'Name: value' header.
+func parseHeader(s string) (name, value string, err error) {
+	name, value, ok := strings.Cut(s, ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || strings.ContainsAny(name, " \t") {
+		return "", "", errors.New("want 'Name: value'")
+	}
+	return http.CanonicalHeaderKey(name), strings.TrimSpace(value), nil
+}
+
+// requestHeaders gathers the headers to send, each name from the first of:
+// --header, --header-file, and Authorization: Bearer $SORA_API_TOKEN.
+// Warnings (a secret file the group can read) go to warn.
+func (f *soraFlags) requestHeaders(app *App, warn func(string)) (http.Header, error) {
+	h := http.Header{}
+	if token := strings.TrimSpace(app.Getenv(TokenEnv)); token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	if f.headerFile != "" {
+		fh, err := readHeaderFile(f.headerFile, warn)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range fh {
+			h[k] = v
+		}
+	}
+	fl, err := parseHeaders(f.headers)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range fl {
+		h[k] = v
 	}
 	return h, nil
 }
 
 // config returns the client configuration for url (already resolved).
-func (f *soraFlags) config(url string, maxConns int) (sora.Config, error) {
+func (f *soraFlags) config(app *App, url string, maxConns int) (sora.Config, error) {
 	if f.retries < 0 {
 		return sora.Config{}, errors.New("--retries must not be negative")
 	}
-	h, err := parseHeaders(f.headers)
+	h, err := f.requestHeaders(app, warnTo(app))
 	if err != nil {
+		return sora.Config{}, err
+	}
+	if err := checkKeyFile("--key-file", f.keyFile, warnTo(app)); err != nil {
 		return sora.Config{}, err
 	}
 	ambig, err := sora.ParseRetryAmbiguous(f.ambig)
@@ -79,6 +130,56 @@ func (f *soraFlags) config(url string, maxConns int) (sora.Config, error) {
 	}, nil
 }
 
+// override applies the flags given (on the command line or by their
+// variables) and $SORA_API_TOKEN over the sora section of jobs.yaml.
+// Header values it adds are redacted like the file's.
+func (f *soraFlags) override(app *App, sc *jobs.SoraConfig, changed func(string) bool, warn func(string)) error {
+	if changed("sora-url") {
+		sc.URL = f.url
+	}
+	if changed("request-timeout") {
+		sc.Timeout = f.timeout
+	}
+	if changed("retries") {
+		if f.retries < 0 {
+			return errors.New("--retries must not be negative")
+		}
+		sc.Retries = f.retries
+	}
+	h, err := f.requestHeaders(app, warn)
+	if err != nil {
+		return err
+	}
+	if len(h) > 0 {
+		headers := make(map[string]string, len(sc.Headers)+len(h))
+		for k, v := range sc.Headers {
+			if h.Get(k) == "" {
+				headers[k] = v
+			}
+		}
+		for k := range h {
+			v := h.Get(k)
+			headers[k] = v
+			for _, x := range []string{v, strings.TrimSpace(v[strings.LastIndexByte(v, ' ')+1:])} {
+				if len(x) >= minSecret && !slices.Contains(sc.SecretValues, x) {
+					sc.SecretValues = append(sc.SecretValues, x)
+				}
+			}
+		}
+		sc.Headers = headers
+	}
+	if changed("ca-file") {
+		sc.CAFile = f.caFile
+	}
+	if changed("cert-file") || changed("key-file") {
+		sc.CertFile, sc.KeyFile = f.certFile, f.keyFile
+	}
+	if changed("insecure") {
+		sc.Insecure = f.insecure
+	}
+	return checkKeyFile("key_file", sc.KeyFile, warn)
+}
+
 // connect resolves where Sora is (--sora-url, $SORA_URL or the in-process
 // emulator of --emulator) and returns a client for it. The caller closes the
 // target when done.
@@ -87,7 +188,7 @@ func (f *soraFlags) connect(app *App, emulatorFlag string, maxConns int) (*targe
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := f.config(tgt.url, maxConns)
+	cfg, err := f.config(app, tgt.url, maxConns)
 	if err == nil {
 		var client *sora.Client
 		if client, err = sora.New(cfg); err == nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/internal/syncio"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/history"
@@ -25,7 +26,7 @@ type daemon struct {
 	sched  *scheduler.Scheduler
 	store  *history.Store
 	client *sora.Client
-	logs   *syncBuffer
+	logs   *syncio.Buffer
 	state  string // history database
 	cancel context.CancelFunc
 	done   chan error
@@ -55,7 +56,7 @@ func startDaemonEnv(t *testing.T, url, jobsYAML string, scripts map[string]strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{logs: &syncBuffer{}, done: make(chan error, 1), state: filepath.Join(dir, "state.db")}
+	d := &daemon{logs: &syncio.Buffer{}, done: make(chan error, 1), state: filepath.Join(dir, "state.db")}
 	logger := slog.New(slog.NewTextHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	metrics := scheduler.NewMetrics()
 	headers := http.Header{}

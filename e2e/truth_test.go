@@ -23,15 +23,15 @@ import (
 // with faults; the exit code, the summary line, the warnings and the
 // emulator's state must agree.
 
-// proc is the outcome of one soracron process.
-type proc struct {
+// runProc is the outcome of one soracron process.
+type runProc struct {
 	stdout, stderr string
 	code           int
 }
 
 // soracron runs soracron with args (and env, "K=V") to its end, or sends it
 // sig after signalAfter when sig is not nil.
-func soracron(t *testing.T, env []string, sig os.Signal, signalAfter time.Duration, args ...string) proc {
+func soracron(t *testing.T, env []string, sig os.Signal, signalAfter time.Duration, args ...string) runProc {
 	t.Helper()
 	raw, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeProcess$")
@@ -52,7 +52,7 @@ func soracron(t *testing.T, env []string, sig os.Signal, signalAfter time.Durati
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	return proc{stdout: stdout.String(), stderr: stderr.String(), code: code}
+	return runProc{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }
 
 // summaryLineRE reads the summary line of a run.
@@ -60,7 +60,7 @@ var summaryLineRE = regexp.MustCompile(`(?m)^soracron: (\w+) in \S+: (\d+) calls
 
 // summaryLine returns outcome, failed calls and writes of p's summary line,
 // and the rest of the line.
-func (p proc) summaryLine(t *testing.T) (outcome string, failed, writes int, rest string) {
+func (p runProc) summaryLine(t *testing.T) (outcome string, failed, writes int, rest string) {
 	t.Helper()
 	m := summaryLineRE.FindStringSubmatch(p.stderr)
 	if m == nil {

@@ -16,6 +16,7 @@ import (
 //	POST   /emulator/connections                 {channel_id, connection_id?, client_id?, bundle_id?, role?, metadata?} -> 201 connection
 //	GET    /emulator/connections[?channel=ID]     -> 200 [connection]
 //	DELETE /emulator/connections/{channel}/{id}   -> 204, or 404
+//	POST   /emulator/connections/{channel}/{id}/updated -> 204 (sends connection.updated), or 404
 //	POST   /emulator/generate                    {channel_id, count} -> 201 {channel_id, connection_ids}
 //	GET    /emulator/deliveries[?channel=ID]      -> 200 [delivery]
 //	GET    /emulator/events[?channel=ID]          -> NDJSON stream of deliveries (SSE with Accept: text/event-stream)
@@ -40,6 +41,7 @@ func (e *Emulator) newAdminMux() *http.ServeMux {
 	m.HandleFunc("POST /emulator/connections", e.adminAdd)
 	m.HandleFunc("GET /emulator/connections", e.adminList)
 	m.HandleFunc("DELETE /emulator/connections/{channel_id}/{connection_id}", e.adminRemove)
+	m.HandleFunc("POST /emulator/connections/{channel_id}/{connection_id}/updated", e.adminUpdated)
 	m.HandleFunc("POST /emulator/generate", e.adminGenerate)
 	m.HandleFunc("GET /emulator/deliveries", e.adminDeliveries)
 	m.HandleFunc("GET /emulator/events", e.adminEvents)
@@ -59,6 +61,8 @@ func adminAllow(path string) string {
 		return "GET, POST"
 	case strings.HasPrefix(path, "/emulator/connections/") && strings.Count(path, "/") == 4:
 		return "DELETE"
+	case strings.HasPrefix(path, "/emulator/connections/") && strings.HasSuffix(path, "/updated") && strings.Count(path, "/") == 5:
+		return "POST"
 	case path == "/emulator/generate", path == "/emulator/reset":
 		return "POST"
 	case path == "/emulator/deliveries", path == "/emulator/events", path == "/emulator/state":
@@ -152,6 +156,16 @@ func (e *Emulator) adminRemove(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+func (e *Emulator) adminUpdated(w http.ResponseWriter, r *http.Request) {
+	ch, id := r.PathValue("channel_id"), r.PathValue("connection_id")
+	if err := e.ConnectionUpdated(ch, id); err != nil {
+		e.writeError(w, http.StatusNotFound, ErrConnectionNotFound,
+			fmt.Sprintf("connection %q is not connected in channel %q", id, ch))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (e *Emulator) adminGenerate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		ChannelID string `json:"channel_id"`
@@ -180,7 +194,7 @@ func (e *Emulator) adminState(w http.ResponseWriter, _ *http.Request) {
 	if channels == nil {
 		channels = []ChannelInfo{}
 	}
-	e.writeValue(w, http.StatusOK, map[string]any{"channels": channels, "events": e.EventStats()})
+	e.writeValue(w, http.StatusOK, map[string]any{"channels": channels, "events": e.EventStats(), "webhook": e.WebhookStats()})
 }
 
 func (e *Emulator) adminReset(w http.ResponseWriter, _ *http.Request) {

@@ -60,6 +60,15 @@ type Options struct {
 	// Faults are injected from the start (see SetFaults). New panics when
 	// they are invalid: validate them first (Faults.Validate).
 	Faults Faults
+	// EventWebhookURL, when set, receives Sora's event webhooks
+	// (connection.created, connection.updated, connection.destroyed); a
+	// user:password in it is sent as HTTP Basic authentication. New panics
+	// when it is invalid: check it first (ValidateEventWebhookURL). Close
+	// the Emulator to stop the deliveries.
+	EventWebhookURL string
+	// EventWebhookUser and EventWebhookPassword, when set, are the HTTP
+	// Basic authentication of the event webhook.
+	EventWebhookUser, EventWebhookPassword string
 }
 
 // header is a response header with its canonical name.
@@ -88,6 +97,8 @@ type Emulator struct {
 	anyID bool
 
 	events events
+
+	webhook *webhook // nil: no event webhook
 
 	faults     atomic.Pointer[faultState] // nil: no fault (the fast path)
 	faultMu    sync.Mutex                 // serialises SetFaults
@@ -132,6 +143,13 @@ func New(opts Options) *Emulator {
 	}
 	e.bufs.New = func() any { return new(bytes.Buffer) }
 	e.mux = e.newAdminMux()
+	if opts.EventWebhookURL != "" {
+		w, err := newWebhook(opts.EventWebhookURL, opts.EventWebhookUser, opts.EventWebhookPassword)
+		if err != nil {
+			panic("emulator: Options.EventWebhookURL: " + err.Error())
+		}
+		e.webhook = w
+	}
 	if len(opts.Faults.Rules) > 0 {
 		if err := e.SetFaults(opts.Faults); err != nil {
 			panic("emulator: Options.Faults: " + err.Error())
@@ -166,7 +184,9 @@ func (e *Emulator) Reset() {
 		s.channels = map[string]*channel{}
 		s.mu.Unlock()
 		for _, ch := range old {
-			for _, c := range ch.conns {
+			for _, id := range ch.ids {
+				c := ch.conns[id]
+				e.event(EventConnectionDestroyed, c)
 				c.markRemoved()
 			}
 		}

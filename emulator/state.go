@@ -229,6 +229,7 @@ func (e *Emulator) addConns(channelID string, conns []*conn) error {
 		c.sessionID = ch.sessionID
 		ch.conns[c.id] = c
 		ids = append(ids, c.id)
+		e.event(EventConnectionCreated, c)
 	}
 	slices.Sort(ids)
 	ch.ids = ids
@@ -276,6 +277,7 @@ func (e *Emulator) removeIDs(channelID string, pick func(*channel) []*conn) []*c
 	}
 	for _, c := range gone {
 		delete(ch.conns, c.id)
+		e.event(EventConnectionDestroyed, c)
 	}
 	if len(ch.conns) == 0 {
 		delete(s.channels, channelID)

@@ -354,3 +354,23 @@ func TestHistoryKeepKinds(t *testing.T) {
 		t.Errorf("history = %d %d %d %d, want 50 10 200 5", cfg.HistoryKeep, cfg.HistoryKeepOK, cfg.HistoryKeepFailed, cfg.HistoryKeepSkipped)
 	}
 }
+
+func TestHTTPAllow(t *testing.T) {
+	src := "defaults: {http: {allow: [crm.example.com]}}\n" + soraHead +
+		"  - {name: a, schedule: '@daily', script: scripts/a.lua}\n" +
+		"  - {name: b, schedule: '@daily', script: scripts/a.lua, http: {allow: ['127.0.0.1:8080', '*.example.org', crm.example.com]}}\n"
+	cfg, err := Parse([]byte(src), testPath, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Job("a").HTTPAllow; !reflect.DeepEqual(got, []string{"crm.example.com"}) {
+		t.Errorf("a: %q", got)
+	}
+	if got := cfg.Job("b").HTTPAllow; !reflect.DeepEqual(got, []string{"crm.example.com", "127.0.0.1:8080", "*.example.org"}) {
+		t.Errorf("b: %q", got)
+	}
+	cfg, err = Parse([]byte(job()), testPath, env(nil))
+	if err != nil || cfg.Job("a").HTTPAllow != nil {
+		t.Errorf("no http section: %q %v", cfg.Job("a").HTTPAllow, err)
+	}
+}

@@ -3,6 +3,10 @@ package jobs
 import (
 	"fmt"
 	"maps"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -157,6 +161,70 @@ func (d *decoder) jobFields(m map[string]entry, j *Job, prefix string) {
 			j.Concurrency = v
 		}
 	}
+	if e, ok := m["http"]; ok {
+		d.http(e.val, j, prefix+"http")
+	}
+}
+
+// http decodes {allow: [host, ...]}, adding the hosts to j.HTTPAllow (a
+// job's hosts add to those of the defaults).
+func (d *decoder) http(n *yaml.Node, j *Job, name string) {
+	m, _, ok := d.mapping(n, name+": ", httpKeys)
+	if !ok {
+		return
+	}
+	e, ok := m["allow"]
+	if !ok {
+		return
+	}
+	r := resolve(e.val)
+	if r == nil || r.Kind != yaml.SequenceNode {
+		d.errorf(e.val, "%s.allow: expected a list of hosts, got %s", name, kindName(r))
+		return
+	}
+	allow := slices.Clone(j.HTTPAllow)
+	for i, hn := range r.Content {
+		item := fmt.Sprintf("%s.allow[%d]", name, i)
+		h, ok := d.str(hn, item)
+		if !ok {
+			continue
+		}
+		if msg := checkHost(h); msg != "" {
+			d.errorf(hn, "%s %q: %s (write crm.example.com, 127.0.0.1:8080 or *.example.com)", item, h, msg)
+			continue
+		}
+		if !slices.Contains(allow, h) {
+			allow = append(allow, h)
+		}
+	}
+	j.HTTPAllow = allow
+}
+
+// checkHost returns "" when h is a host, host:port or *.domain, else what
+// is wrong with it.
+func checkHost(h string) string {
+	switch {
+	case h == "":
+		return "is empty"
+	case strings.Contains(h, "://"), strings.ContainsAny(h, "/?#@ \t"):
+		return "is not a host name (no scheme, path or user)"
+	}
+	host, port, err := net.SplitHostPort(h)
+	if err != nil {
+		host, port = strings.Trim(h, "[]"), ""
+	}
+	if port != "" {
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return "has an invalid port"
+		}
+	}
+	if strings.HasPrefix(host, "*.") {
+		host = host[2:]
+	}
+	if host == "" || strings.Contains(host, "*") {
+		return "has a '*' elsewhere than in a leading \"*.\""
+	}
+	return ""
 }
 
 // retries decodes {max, backoff, on_timeout} onto rp; a bare integer is

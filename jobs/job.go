@@ -63,6 +63,10 @@ type Job struct {
 	// Concurrency is the default concurrency of sora.batch and
 	// sora.update_all in this job (default 16).
 	Concurrency int
+	// HTTPAllow lists the hosts the script's http module may reach
+	// (http.allow of the defaults and of the job, in that order); none
+	// when empty.
+	HTTPAllow []string
 	// Line is the line of the job in jobs.yaml.
 	Line int
 	// Schedule computes the run times in Location (a *cron.SpecSchedule with

@@ -25,7 +25,8 @@ var (
 	historyKeys = []string{"keep", "keep_ok", "keep_failed", "keep_skipped"}
 	// jobOnlyKeys may not appear in defaults.
 	jobOnlyKeys = []string{"name", "schedule", "script"}
-	jobKeys     = []string{"name", "schedule", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency"}
+	jobKeys     = []string{"name", "schedule", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http"}
+	httpKeys    = []string{"allow"}
 	retryKeys   = []string{"max", "backoff", "on_timeout"}
 )
 

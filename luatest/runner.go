@@ -13,19 +13,18 @@
 package luatest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/internal/syncio"
 )
 
 // DefaultTimeout bounds each test (and the loading of each file) when
@@ -113,7 +112,7 @@ type testCase struct {
 type fileRun struct {
 	file, dir string
 	logger    *slog.Logger
-	out       *syncBuffer
+	out       *syncio.Buffer
 	sess      *engine.Session
 
 	fixture *fixture // of the tests registered next
@@ -124,7 +123,7 @@ type fileRun struct {
 
 func runFile(ctx context.Context, file string, opts *Options) Summary {
 	start := time.Now()
-	fr := &fileRun{file: file, dir: filepath.Dir(file), out: &syncBuffer{}}
+	fr := &fileRun{file: file, dir: filepath.Dir(file), out: &syncio.Buffer{}}
 	fr.logger = slog.New(slog.NewTextHandler(fr.out, &slog.HandlerOptions{
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) == 0 && a.Key == slog.TimeKey {
@@ -141,7 +140,7 @@ func runFile(ctx context.Context, file string, opts *Options) Summary {
 		Modules: map[string]lua.LGFunction{"testing": fr.loader},
 	})
 	if err != nil {
-		res := Result{Name: LoadName, File: file, Error: err.Error(), Output: fr.out.take()}
+		res := Result{Name: LoadName, File: file, Error: err.Error(), Output: fr.out.Take()}
 		opts.Reporter.Test(res)
 		sum.Failed++
 		opts.Reporter.File(file, sum, time.Since(start))
@@ -185,11 +184,11 @@ func runFile(ctx context.Context, file string, opts *Options) Summary {
 
 // runTest runs one test in a fresh environment.
 func (fr *fileRun) runTest(ctx context.Context, tc *testCase, timeout time.Duration) Result {
-	fr.out.take()
+	fr.out.Take()
 	start := time.Now()
 	env, err := newEnv(tc.fixture, fr.logger)
 	if err != nil {
-		return Result{Name: tc.name, File: fr.file, Error: "emulator: " + err.Error(), Duration: time.Since(start), Output: fr.out.take()}
+		return Result{Name: tc.name, File: fr.file, Error: "emulator: " + err.Error(), Duration: time.Since(start), Output: fr.out.Take()}
 	}
 	fr.cur = env
 	defer func() {
@@ -205,7 +204,7 @@ func (fr *fileRun) runTest(ctx context.Context, tc *testCase, timeout time.Durat
 // result builds the Result of a test (or of loading the file) from the
 // error of its call.
 func (fr *fileRun) result(name string, err error, d, timeout time.Duration) Result {
-	res := Result{Name: name, File: fr.file, OK: err == nil, Duration: d, Output: fr.out.take()}
+	res := Result{Name: name, File: fr.file, OK: err == nil, Duration: d, Output: fr.out.Take()}
 	if err == nil {
 		return res
 	}
@@ -238,23 +237,4 @@ func (fr *fileRun) now() time.Time {
 	return time.Now()
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of loggers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 // take returns the content and empties the buffer.
-func (b *syncBuffer) take() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.String()
-	b.buf.Reset()
-	return s
-}

@@ -22,6 +22,9 @@ type chain struct {
 	// first receives the id of the first attempt (or the error that kept
 	// it from starting); buffered.
 	first chan beginResult
+	// began is closed once the first attempt's history row is created
+	// (or failed to be).
+	began chan struct{}
 	// preds are the chains this one replaced: it waits for them to end
 	// before its script starts.
 	preds []*chain

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -10,12 +9,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/internal/syncio"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/sora"
@@ -38,7 +37,7 @@ type harness struct {
 	eng     *engine.Engine
 	metrics *Metrics
 	s       *Scheduler
-	logs    *syncBuffer
+	logs    *syncio.Buffer
 	envv    map[string]string
 
 	cancel  context.CancelFunc
@@ -51,24 +50,6 @@ type harnessOptions struct {
 	wrap     func(*engine.Engine) Runner
 	shutdown time.Duration
 	env      map[string]string
-}
-
-// syncBuffer is a goroutine-safe bytes.Buffer for logs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // writeJobs writes jobs.yaml into dir with {{url}} and {{conn}} replaced.
@@ -117,7 +98,7 @@ func (h *harness) load(yaml string) *jobs.Config {
 // {{conn}} the id of a connection of channel "sora" with empty metadata).
 func newHarness(t *testing.T, yaml string, o harnessOptions) *harness {
 	t.Helper()
-	h := &harness{t: t, dir: t.TempDir(), clock: newFakeClock(epoch), logs: &syncBuffer{}}
+	h := &harness{t: t, dir: t.TempDir(), clock: newFakeClock(epoch), logs: &syncio.Buffer{}}
 	h.envv = o.env
 	h.emu = emulator.New(emulator.Options{})
 	srv, err := emulator.Start(h.emu, "127.0.0.1:0")

@@ -57,7 +57,7 @@ func RunOnce(ctx context.Context, r Runner, j *jobs.Job, opts OnceOptions) (Once
 		logger := slog.New(s.log.Handler().WithAttrs(attrs))
 		res, err := s.call(ctx, engine.Request{
 			Script: j.Script, Args: j.CopyArgs(), DryRun: j.DryRun, Timeout: j.Timeout,
-			Concurrency: j.Concurrency, Logger: logger,
+			Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger,
 		}, logger)
 		if res == nil {
 			res = &engine.Result{}

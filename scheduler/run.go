@@ -135,7 +135,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 
 	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
 		Script: j.Script, Args: j.CopyArgs(), DryRun: j.DryRun, Timeout: j.Timeout,
-		Concurrency: j.Concurrency, Logger: logger, OnStart: onStart,
+		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
 	}, logger)
 	end := s.clock.Now()
 	outcome, errText := s.classify(c.ctx, res, runErr)
@@ -213,6 +213,7 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
 	}
 	idp.resolve(id, err)
 	if n == 1 {
+		close(c.began)
 		select {
 		case c.first <- beginResult{id: id, err: err}:
 		default:

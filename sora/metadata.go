@@ -24,7 +24,7 @@ type Connection struct {
 // channel is an empty slice. Order is not guaranteed.
 func (c *Client) List(ctx context.Context, channelID string) ([]Connection, error) {
 	var out []Connection
-	body, err := AppendListRequest(nil, channelID)
+	body, err := AppendListRequest(bodyBuf(channelID, "", "", nil), channelID)
 	if err := c.typed(ctx, TargetList, body, err, &out); err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (c *Client) List(ctx context.Context, channelID string) ([]Connection, erro
 
 // Get returns the metadata of a connection.
 func (c *Client) Get(ctx context.Context, channelID, connectionID string) (Metadata, error) {
-	body, err := AppendGetRequest(nil, channelID, connectionID)
+	body, err := AppendGetRequest(bodyBuf(channelID, connectionID, "", nil), channelID, connectionID)
 	return c.metadata(ctx, TargetGet, body, err)
 }
 
@@ -49,14 +49,14 @@ func (c *Client) Put(ctx context.Context, channelID, connectionID string, md Met
 	if err != nil {
 		return nil, encodeError(TargetPut, err)
 	}
-	body, err := AppendPutRequest(nil, channelID, connectionID, enc, push)
+	body, err := AppendPutRequest(bodyBuf(channelID, connectionID, "", enc), channelID, connectionID, enc, push)
 	return c.metadata(ctx, TargetPut, body, err)
 }
 
 // Delete removes the metadata of a connection and returns the metadata
 // before ({} when it was already empty, as on a retried Delete).
 func (c *Client) Delete(ctx context.Context, channelID, connectionID string, push bool) (Metadata, error) {
-	body, err := AppendDeleteRequest(nil, channelID, connectionID, push)
+	body, err := AppendDeleteRequest(bodyBuf(channelID, connectionID, "", nil), channelID, connectionID, push)
 	return c.metadata(ctx, TargetDelete, body, err)
 }
 
@@ -67,15 +67,21 @@ func (c *Client) PutItem(ctx context.Context, channelID, connectionID, key strin
 	if err != nil {
 		return nil, encodeError(TargetPutItem, err)
 	}
-	body, err := AppendPutItemRequest(nil, channelID, connectionID, key, enc, push)
+	body, err := AppendPutItemRequest(bodyBuf(channelID, connectionID, key, enc), channelID, connectionID, key, enc, push)
 	return c.metadata(ctx, TargetPutItem, body, err)
 }
 
 // DeleteItem removes one key of a connection's metadata and returns the
 // metadata after (unchanged when the key was absent).
 func (c *Client) DeleteItem(ctx context.Context, channelID, connectionID, key string, push bool) (Metadata, error) {
-	body, err := AppendDeleteItemRequest(nil, channelID, connectionID, key, push)
+	body, err := AppendDeleteItemRequest(bodyBuf(channelID, connectionID, key, nil), channelID, connectionID, key, push)
 	return c.metadata(ctx, TargetDeleteItem, body, err)
+}
+
+// bodyBuf returns a buffer large enough for a request body with these
+// fields (unless they need escaping), so that encoding allocates once.
+func bodyBuf(channelID, connectionID, key string, value []byte) []byte {
+	return make([]byte, 0, 80+len(channelID)+len(connectionID)+len(key)+len(value))
 }
 
 // metadata sends body (whose encoding failed with encErr when not nil) and

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/internal/syncio"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/history"
@@ -37,7 +37,7 @@ type harness struct {
 	clock *fakeClock
 	store *history.Store
 	s     *scheduler.Scheduler
-	logs  *syncBuffer
+	logs  *syncio.Buffer
 }
 
 // newHarness starts a daemon of jobs yaml ({{url}} is the emulator's URL,
@@ -45,7 +45,7 @@ type harness struct {
 func newHarness(t *testing.T, yaml string) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	h := &harness{t: t, clock: &fakeClock{now: epoch, timers: map[*fakeTimer]struct{}{}}, logs: &syncBuffer{}}
+	h := &harness{t: t, clock: &fakeClock{now: epoch, timers: map[*fakeTimer]struct{}{}}, logs: &syncio.Buffer{}}
 	emu := emulator.New(emulator.Options{})
 	srv, err := emulator.Start(emu, "127.0.0.1:0")
 	if err != nil {
@@ -162,24 +162,6 @@ func (h *harness) waitRuns(job string, n int, what string, cond func(history.Run
 
 func outcomeIs(o history.Outcome) func(history.Run) bool {
 	return func(r history.Run) bool { return r.Outcome == o }
-}
-
-// syncBuffer is a goroutine-safe bytes.Buffer for logs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // fakeClock is a scheduler.Clock whose time only moves with Advance.

@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+)
+
+// flagCompletion returns the completion of the flag name, on whichever
+// command has it.
+func (b *envBinder) flagCompletion(name string) (cobra.CompletionFunc, bool) {
+	switch name {
+	case "log-format":
+		return cobra.FixedCompletions([]cobra.Completion{"text", "json"}, cobra.ShellCompDirectiveNoFileComp), true
+	case "log-level":
+		return cobra.FixedCompletions([]cobra.Completion{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp), true
+	case "config", "emulator":
+		return fileExt("yaml", "yml"), true
+	case "job":
+		return b.completeJobs, true
+	}
+	return nil, false
+}
+
+// fileExt completes files with the given extensions (and directories).
+func fileExt(exts ...string) cobra.CompletionFunc {
+	return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return exts, cobra.ShellCompDirectiveFilterFileExt
+	}
+}
+
+// completeLua completes script arguments with *.lua files (and directories).
+func completeLua(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return []cobra.Completion{"lua"}, cobra.ShellCompDirectiveFilterFileExt
+}
+
+// registerCompletions gives every flag flagCompletion knows its
+// completion, on every command of the tree that has the flag.
+func registerCompletions(root *cobra.Command, b *envBinder) {
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags()} {
+			fs.VisitAll(func(f *pflag.Flag) {
+				if fn, ok := b.flagCompletion(f.Name); ok {
+					// An error means the flag already has one.
+					_ = c.RegisterFlagCompletionFunc(f.Name, fn)
+				}
+			})
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// completeJobs completes the job names of the jobs file that --config (or
+// its variable, or its default) names. The file is read leniently: only
+// the names are needed, and ${VAR}s need not be set while typing.
+func (b *envBinder) completeJobs(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	path := "jobs.yaml"
+	if f := cmd.Flags().Lookup("config"); f != nil {
+		path = f.Value.String()
+		if v := b.getenv(EnvName("config")); !f.Changed && v != "" {
+			path = v
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var doc struct {
+		Jobs []struct {
+			Name     string `yaml:"name"`
+			Schedule string `yaml:"schedule"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, j := range doc.Jobs {
+		if j.Name != "" && strings.HasPrefix(j.Name, prefix) {
+			out = append(out, cobra.CompletionWithDesc(j.Name, j.Schedule))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
