@@ -12,6 +12,7 @@ func subcommands(app *App) []*cobra.Command {
 		newCheckCmd(app),
 		newTestCmd(app),
 		newReplCmd(app),
+		newLintCmd(app),
 		newManCmd(app),
 		newHealthcheckCmd(app),
 	}

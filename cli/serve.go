@@ -138,16 +138,18 @@ func clientConfig(cfg *jobs.Config, onRequest func(sora.RequestInfo)) sora.Confi
 		conns = max(conns, j.Concurrency)
 	}
 	return sora.Config{
-		URL:       cfg.Sora.URL,
-		Timeout:   cfg.Sora.Timeout,
-		Headers:   h,
-		CAFile:    cfg.Sora.CAFile,
-		CertFile:  cfg.Sora.CertFile,
-		KeyFile:   cfg.Sora.KeyFile,
-		Insecure:  cfg.Sora.Insecure,
-		Attempts:  cfg.Sora.Attempts(),
-		MaxConns:  conns,
-		OnRequest: onRequest,
+		URL:      cfg.Sora.URL,
+		Timeout:  cfg.Sora.Timeout,
+		Headers:  h,
+		CAFile:   cfg.Sora.CAFile,
+		CertFile: cfg.Sora.CertFile,
+		KeyFile:  cfg.Sora.KeyFile,
+		Insecure: cfg.Sora.Insecure,
+		Attempts: cfg.Sora.Attempts(),
+		MaxConns: conns,
+		// Validated by jobs.Parse: auto, all, none or "".
+		RetryAmbiguous: cfg.Sora.RetryAmbiguous,
+		OnRequest:      onRequest,
 	}
 }
 

@@ -146,6 +146,12 @@ func (f *soraFlags) override(app *App, sc *jobs.SoraConfig, changed func(string)
 		}
 		sc.Retries = f.retries
 	}
+	if changed("retry-ambiguous") {
+		if _, err := sora.ParseRetryAmbiguous(f.ambig); err != nil {
+			return errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
+		}
+		sc.RetryAmbiguous = f.ambig
+	}
 	h, err := f.requestHeaders(app, warn)
 	if err != nil {
 		return err

@@ -153,6 +153,7 @@ func (e *Engine) newSandbox() *sandbox {
 	}))
 	sb.preload.RawSetString("http", L.NewFunction(func(L *lua.LState) int { return sb.run.loadHTTP(L) }))
 	g.RawSetString("print", L.NewFunction(func(L *lua.LState) int { return sb.run.print(L) }))
+	g.RawSetString("pairs", metaPairs(L, g.RawGetString("pairs")))
 	g.RawSetString("require", L.NewFunction(func(L *lua.LState) int { return sb.run.require(L) }))
 	sb.handler = L.NewFunction(func(L *lua.LState) int { return sb.run.handle(L) })
 	// The key of args, so that setting it does not grow the table; the run

@@ -25,7 +25,8 @@ func (r *run) require(L *lua.LState) int {
 		return 1
 	}
 	var loader lua.LValue = r.preload.RawGetString(name)
-	if loader == lua.LNil {
+	preloaded := loader != lua.LNil
+	if !preloaded {
 		proto, err := r.loadModule(name)
 		if err != nil {
 			var se *ScriptError
@@ -47,6 +48,9 @@ func (r *run) require(L *lua.LState) int {
 		ret = cur
 	case ret == lua.LNil:
 		ret = lua.LTrue
+	}
+	if t, ok := ret.(*lua.LTable); ok && preloaded {
+		guardModule(L, name, t)
 	}
 	r.loaded.RawSetString(name, ret)
 	L.Push(ret)

@@ -16,6 +16,7 @@ type chain struct {
 	job       *jobs.Job // the job's configuration when the chain started
 	trigger   string
 	scheduled time.Time
+	event     map[string]any // the event of an event-triggered run; nil otherwise
 	ctx       context.Context
 	cancel    context.CancelCauseFunc
 	done      chan struct{} // closed when the chain has ended and is recorded

@@ -13,6 +13,7 @@ import (
 // skipRecord is a scheduled run skipped by the forbid policy.
 type skipRecord struct {
 	job       *jobs.Job
+	trigger   string
 	scheduled time.Time
 	runningID int64 // the run still running, 0 if not known yet
 	// unknown are the running chains whose first attempt had no id yet:
@@ -40,8 +41,10 @@ func (s *Scheduler) startLocked(js *jobState, trigger string, scheduled time.Tim
 			s.log.Info("cancelling the running run (concurrency_policy: replace)", slog.String(keyJob, j.Name),
 				slog.Int(keyRunning, n))
 		default: // Forbid
-			if trigger == history.TriggerSchedule {
-				l.skips = append(l.skips, s.skipLocked(js, scheduled))
+			if trigger == history.TriggerSchedule || trigger == history.TriggerEvent {
+				sk := s.skipLocked(js, scheduled)
+				sk.trigger = trigger
+				l.skips = append(l.skips, sk)
 			}
 			return nil, ErrConflict
 		}
@@ -97,7 +100,7 @@ func (s *Scheduler) recordSkip(sk skipRecord) {
 	}
 	s.gate.wait()
 	id, err := s.store.Skip(context.Background(), history.Run{
-		Job: j.Name, Trigger: history.TriggerSchedule, Attempt: 1, Scheduled: sk.scheduled,
+		Job: j.Name, Trigger: sk.trigger, Attempt: 1, Scheduled: sk.scheduled,
 		Start: s.clock.Now(), Error: msg, DryRun: j.DryRun,
 	})
 	if err != nil {

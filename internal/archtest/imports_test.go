@@ -22,7 +22,8 @@ const module = "github.com/soracron/soracron"
 // cli -> scheduler -> engine -> bindings -> sora.
 var allowed = map[string][]string{
 	".":         {"cli"},
-	"cli":       {"scheduler", "jobs", "luatest", "engine", "bindings", "sora", "emulator"},
+	"cli":       {"scheduler", "jobs", "lint", "luatest", "engine", "bindings", "sora", "emulator"},
+	"lint":      {"luatest", "engine", "bindings", "sora"},
 	"scheduler": {"scheduler", "jobs", "engine", "bindings", "sora"},
 	"luatest":   {"engine", "bindings", "sora", "emulator"},
 	"engine":    {"bindings", "sora"},
