@@ -47,7 +47,8 @@ func (e *Engine) sharedFuncs() *sandboxFuncs {
 		defer L.Close()
 		// pcall and xpcall must not let a script swallow the end of its
 		// context.
-		f.pcall, f.xpcall = L.NewFunction(e.pcall), L.NewFunction(e.xpcall)
+		p := newProtector(L)
+		f.pcall, f.xpcall = L.NewFunction(e.pcallFn(p)), L.NewFunction(e.xpcallFn(p))
 		f.assert, f.error = L.NewFunction(luaAssert), L.NewFunction(luaError)
 		f.osTime, f.osDate = L.NewFunction(e.osTime), L.NewFunction(e.osDate)
 		f.osClock, f.osGetenv = L.NewFunction(e.std.osClock), L.NewFunction(e.std.osGetenv)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -79,7 +78,7 @@ func (r *run) loadModule(name string) (*lua.FunctionProto, error) {
 		if err := r.checkInside(path, real); err != nil {
 			return nil, err
 		}
-		src, err := os.ReadFile(real)
+		src, _, err := readSource(r.ctx, real)
 		if err != nil {
 			return nil, err
 		}

@@ -110,18 +110,6 @@ func (r *run) loadSora(L *lua.LState) int {
 	return r.sora.Loader(L)
 }
 
-// ctxChecked wraps pcall or xpcall: when the run's context has ended, the
-// error is raised again instead of being returned to the script.
-func ctxChecked(fn lua.LGFunction) lua.LGFunction {
-	return func(L *lua.LState) int {
-		n := fn(L)
-		if ctx := L.Context(); ctx != nil && ctx.Err() != nil {
-			L.RaiseError("%s", ctx.Err())
-		}
-		return n
-	}
-}
-
 // luaAssert is assert(v [, message, ...]): all its arguments when v is
 // true; otherwise it raises message as it is (a sora error table keeps its
 // fields and its __tostring), or "assertion failed!" when there is none.
