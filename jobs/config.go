@@ -40,6 +40,8 @@ type Config struct {
 	// timeout, cancelled, interrupted) and that were skipped
 	// (history.keep_ok, keep_failed, keep_skipped); 0 = the default.
 	HistoryKeepOK, HistoryKeepFailed, HistoryKeepSkipped int
+	// Cluster is the cluster section; nil when the file has none.
+	Cluster *ClusterConfig
 	// EventWebhook configures the receiver of Sora's event webhook.
 	EventWebhook EventWebhookConfig
 	// Jobs are the jobs in file order.

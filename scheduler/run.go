@@ -13,6 +13,7 @@ import (
 	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -20,6 +21,7 @@ import (
 func (s *Scheduler) runChain(c *chain) {
 	defer s.wg.Done()
 	defer s.release(c)
+	defer s.finishClaim(c)
 	defer func() {
 		// Bugs of our own must not take the daemon down either.
 		if r := recover(); r != nil {
@@ -118,6 +120,15 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		c.leaveGate(s.gate)
 		s.waitPreds(c)
 	}
+	if n == 1 && c.claim != nil && c.claim.HasPredecessors() {
+		c.leaveGate(s.gate)
+		wctx, cancel := context.WithTimeout(c.ctx, cancelGrace+s.cl.TTL())
+		if err := c.claim.WaitPredecessors(wctx); err != nil && c.ctx.Err() == nil {
+			s.log.Warn("the replaced runs on other replicas did not end in time; starting anyway",
+				slog.String(keyJob, j.Name), slog.Any(keyError, err))
+		}
+		cancel()
+	}
 	started := s.clock.Now()
 	go s.begin(c, n, started, idp)
 	// The start delay is observed once: when the script starts, or after
@@ -186,10 +197,12 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		}
 		s.log.LogAttrs(context.Background(), level, "run finished", finishAttrs...)
 	}
+	c.final = rec
 	if err != nil {
 		return outcome, fmt.Errorf("%w: %w", errNotRecorded, err)
 	}
 	rec.ID = id
+	c.final.ID = id
 	if err := s.store.Finish(context.Background(), rec); err != nil {
 		s.log.Error("cannot record the end of a run", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id),
 			slog.Any(keyError, err))
@@ -286,6 +299,9 @@ func (s *Scheduler) classify(ctx context.Context, res *engine.Result, err error)
 	}
 	if err == nil {
 		return history.OutcomeOK, ""
+	}
+	if cause := context.Cause(ctx); ctx.Err() != nil && errors.Is(cause, cluster.ErrSessionLost) {
+		return history.OutcomeInterrupted, "interrupted: " + cause.Error()
 	}
 	var se *engine.ScriptError
 	switch {
