@@ -72,7 +72,11 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 		cfg.Sora.URL = tgt.url
 	}
 	defer tgt.close()
-	client, err := sora.New(clientConfig(cfg, nil))
+	ambig, err := f.sora.retryAmbiguous()
+	if err != nil {
+		return usageErr(err)
+	}
+	client, err := sora.New(clientConfig(cfg, ambig, nil))
 	if err != nil {
 		return usageErr(err)
 	}

@@ -128,7 +128,8 @@ func loadJobs(app *App, path string) (*jobs.Config, error) {
 }
 
 // clientConfig is the Sora client configuration of the sora section.
-func clientConfig(cfg *jobs.Config, onRequest func(sora.RequestInfo)) sora.Config {
+// retryAmbiguous is --retry-ambiguous (jobs.yaml has no such key).
+func clientConfig(cfg *jobs.Config, retryAmbiguous string, onRequest func(sora.RequestInfo)) sora.Config {
 	h := http.Header{}
 	for k, v := range cfg.Sora.Headers {
 		h.Set(k, v)
@@ -138,16 +139,17 @@ func clientConfig(cfg *jobs.Config, onRequest func(sora.RequestInfo)) sora.Confi
 		conns = max(conns, j.Concurrency)
 	}
 	return sora.Config{
-		URL:       cfg.Sora.URL,
-		Timeout:   cfg.Sora.Timeout,
-		Headers:   h,
-		CAFile:    cfg.Sora.CAFile,
-		CertFile:  cfg.Sora.CertFile,
-		KeyFile:   cfg.Sora.KeyFile,
-		Insecure:  cfg.Sora.Insecure,
-		Attempts:  cfg.Sora.Attempts(),
-		MaxConns:  conns,
-		OnRequest: onRequest,
+		URL:            cfg.Sora.URL,
+		Timeout:        cfg.Sora.Timeout,
+		Headers:        h,
+		CAFile:         cfg.Sora.CAFile,
+		CertFile:       cfg.Sora.CertFile,
+		KeyFile:        cfg.Sora.KeyFile,
+		Insecure:       cfg.Sora.Insecure,
+		Attempts:       cfg.Sora.Attempts(),
+		RetryAmbiguous: retryAmbiguous,
+		MaxConns:       conns,
+		OnRequest:      onRequest,
 	}
 }
 
@@ -241,7 +243,11 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	}
 
 	metrics := scheduler.NewMetrics()
-	client, err := sora.New(clientConfig(cfg, metrics.ObserveRequest))
+	ambig, err := f.sora.retryAmbiguous()
+	if err != nil {
+		return usageErr(err)
+	}
+	client, err := sora.New(clientConfig(cfg, ambig, metrics.ObserveRequest))
 	if err != nil {
 		return usageErr(err)
 	}

@@ -112,9 +112,9 @@ func (f *soraFlags) config(app *App, url string, maxConns int) (sora.Config, err
 	if err := checkKeyFile("--key-file", f.keyFile, warnTo(app)); err != nil {
 		return sora.Config{}, err
 	}
-	ambig, err := sora.ParseRetryAmbiguous(f.ambig)
+	ambig, err := f.retryAmbiguous()
 	if err != nil {
-		return sora.Config{}, errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
+		return sora.Config{}, err
 	}
 	return sora.Config{
 		RetryAmbiguous: ambig,
@@ -128,6 +128,15 @@ func (f *soraFlags) config(app *App, url string, maxConns int) (sora.Config, err
 		Insecure:       f.insecure,
 		MaxConns:       max(maxConns, sora.DefaultMaxConns),
 	}, nil
+}
+
+// retryAmbiguous is the validated --retry-ambiguous.
+func (f *soraFlags) retryAmbiguous() (string, error) {
+	ambig, err := sora.ParseRetryAmbiguous(f.ambig)
+	if err != nil {
+		return "", errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
+	}
+	return ambig, nil
 }
 
 // override applies the flags given (on the command line or by their
