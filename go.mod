@@ -3,6 +3,7 @@ module github.com/soracron/soracron
 go 1.26.0
 
 require (
+	github.com/agnivade/levenshtein v1.2.2
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/creack/pty v1.1.24
 	github.com/ergochat/readline v0.1.3

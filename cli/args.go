@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -15,9 +16,9 @@ func parseScriptArgs(kvs []string, argsJSON string) (map[string]any, error) {
 	if strings.TrimSpace(argsJSON) != "" {
 		dec := json.NewDecoder(strings.NewReader(argsJSON))
 		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("--args-json: not valid JSON: %w", err)
+		v, err := decodeStrict(dec, "")
+		if err != nil {
+			return nil, fmt.Errorf("--args-json: %w", err)
 		}
 		obj, ok := v.(map[string]any)
 		if !ok {
@@ -36,6 +37,64 @@ func parseScriptArgs(kvs []string, argsJSON string) (map[string]any, error) {
 		args[k] = v
 	}
 	return args, nil
+}
+
+// decodeStrict decodes the next JSON value of dec (numbers as json.Number)
+// and refuses what encoding/json lets through: a key given twice in an
+// object (the first value would be lost without a word) and a number out
+// of the range of a double (1e400 would become infinity). path names the
+// value in messages.
+func decodeStrict(dec *json.Decoder, path string) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	switch tok := tok.(type) {
+	case json.Delim:
+		switch tok {
+		case '{':
+			obj := map[string]any{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, fmt.Errorf("not valid JSON: %w", err)
+				}
+				k, _ := kt.(string)
+				if _, dup := obj[k]; dup {
+					return nil, fmt.Errorf("key %q given twice in %s", k, where(path))
+				}
+				if obj[k], err = decodeStrict(dec, path+"."+k); err != nil {
+					return nil, err
+				}
+			}
+			_, err = dec.Token() // }
+			return obj, err
+		case '[':
+			arr := []any{}
+			for i := 0; dec.More(); i++ {
+				v, err := decodeStrict(dec, fmt.Sprintf("%s[%d]", path, i))
+				if err != nil {
+					return nil, err
+				}
+				arr = append(arr, v)
+			}
+			_, err = dec.Token() // ]
+			return arr, err
+		}
+	case json.Number:
+		if _, err := strconv.ParseFloat(string(tok), 64); err != nil {
+			return nil, fmt.Errorf("number %s at %s is out of range (beyond about 1.8e308)", tok, where(path))
+		}
+	}
+	return tok, nil
+}
+
+// where names a value of --args-json for decodeStrict's messages.
+func where(path string) string {
+	if path == "" {
+		return "the top-level object"
+	}
+	return "args" + path
 }
 
 // encodeResult renders a script's return value as indented JSON.

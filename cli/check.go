@@ -13,6 +13,7 @@ import (
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/lint"
 )
 
 // checkRuns is how many next runs check shows per job.
@@ -78,7 +79,11 @@ func runCheck(app *App, f *checkFlags) error {
 		return err
 	}
 
-	if n := compileScripts(app.Stderr, cfg); n > 0 {
+	n, lintWarnings, err := compileScripts(app.Stderr, cfg)
+	if err != nil {
+		return failErr(err)
+	}
+	if n > 0 {
 		return usageErr(fmt.Errorf("%s is invalid: %s", f.config, countOf(n, "script error")))
 	}
 
@@ -100,9 +105,20 @@ func runCheck(app *App, f *checkFlags) error {
 		if len(tags) > 0 {
 			fmt.Fprintf(w, " (%s)", strings.Join(tags, ", "))
 		}
-		fmt.Fprintf(w, "\n  schedule  %s (%s)\n  script    %s\n", j.ScheduleSpec, j.Location, j.ScriptRel)
+		if j.HasSchedule() {
+			fmt.Fprintf(w, "\n  schedule  %s (%s)\n", j.ScheduleSpec, j.Location)
+		} else {
+			fmt.Fprintf(w, "\n  schedule  none: runs on events only\n")
+		}
+		for _, t := range j.On {
+			fmt.Fprintf(w, "  on        %s\n", t)
+		}
+		fmt.Fprintf(w, "  script    %s\n", j.ScriptRel)
 		if !j.Enabled {
 			fmt.Fprintf(w, "  next      never: the job is disabled\n")
+			continue
+		}
+		if !j.HasSchedule() {
 			continue
 		}
 		runs := j.NextRuns(from, checkRuns)
@@ -128,6 +144,9 @@ func runCheck(app *App, f *checkFlags) error {
 	if warnings > 0 {
 		fmt.Fprintf(w, ", %s", countOf(warnings, "DST warning"))
 	}
+	if lintWarnings > 0 {
+		fmt.Fprintf(w, ", %s (on stderr)", countOf(lintWarnings, "script warning"))
+	}
 	fmt.Fprintln(w)
 	return nil
 }
@@ -146,9 +165,14 @@ func printConfigErrors(w io.Writer, err error) int {
 	return len(ces)
 }
 
-// compileScripts compiles every job's script once, writes the errors and
-// returns how many there were.
-func compileScripts(w io.Writer, cfg *jobs.Config) int {
+// compileScripts compiles every job's script once and checks it as
+// soracron lint does, writes the errors and warnings and returns how many
+// there were.
+func compileScripts(w io.Writer, cfg *jobs.Config) (errs, warnings int, err error) {
+	checker, err := lint.New()
+	if err != nil {
+		return 0, 0, err
+	}
 	eng := engine.New(engine.Options{Logger: slog.New(slog.DiscardHandler)})
 	jobsOf := map[string][]string{}
 	var scripts []string
@@ -159,18 +183,33 @@ func compileScripts(w io.Writer, cfg *jobs.Config) int {
 		jobsOf[j.Script] = append(jobsOf[j.Script], fmt.Sprintf("%q", j.Name))
 	}
 	sort.Strings(scripts)
-	n := 0
 	for _, s := range scripts {
+		label := "job"
+		if len(jobsOf[s]) > 1 {
+			label = "jobs"
+		}
+		label += " " + strings.Join(jobsOf[s], ", ")
 		if err := eng.Compile(s); err != nil {
-			label := "job"
-			if len(jobsOf[s]) > 1 {
-				label = "jobs"
+			fmt.Fprintf(w, "%v (%s)\n", err, label)
+			errs++
+			continue
+		}
+		ds, err := checker.CheckFile(s)
+		if err != nil {
+			fmt.Fprintf(w, "%s: %v (%s)\n", s, err, label)
+			errs++
+			continue
+		}
+		for _, d := range ds {
+			fmt.Fprintf(w, "%s (%s)\n", d, label)
+			if d.Severity == lint.Error {
+				errs++
+			} else {
+				warnings++
 			}
-			fmt.Fprintf(w, "%v (%s %s)\n", err, label, strings.Join(jobsOf[s], ", "))
-			n++
 		}
 	}
-	return n
+	return errs, warnings, nil
 }
 
 // countOf formats n with noun, adding an s unless n is 1.

@@ -156,6 +156,27 @@ jobs:
 			stdoutHave: nil,
 		},
 		{
+			name: "unknown module member",
+			files: map[string]string{"scripts/typo.lua": "local sora = require(\"sora\")\nreturn sora.lst(\"sora\")\n", "jobs.yaml": `sora: {url: http://127.0.0.1:3000/}
+jobs:
+  - {name: typo, schedule: "@hourly", script: scripts/typo.lua}
+`},
+			args:   []string{"check"},
+			code:   cli.ExitUsage,
+			stderr: []string{`scripts/typo.lua:2: error: sora has no field 'lst' (did you mean 'list'?) (job "typo")`, "soracron: jobs.yaml is invalid: 1 script error"},
+		},
+		{
+			name: "unknown global is a warning",
+			files: map[string]string{"scripts/warn.lua": "prnt(args.x)\n", "jobs.yaml": `sora: {url: http://127.0.0.1:3000/}
+jobs:
+  - {name: warn, schedule: "@hourly", script: scripts/warn.lua}
+`},
+			args:       []string{"check"},
+			code:       cli.ExitOK,
+			stderr:     []string{`scripts/warn.lua:1: warning: global 'prnt' is read but never assigned, and the sandbox has no such global (did you mean 'print'?) (job "warn")`},
+			stdoutHave: []string{"jobs.yaml is valid: 1 job, 1 script warning (on stderr)"},
+		},
+		{
 			name:   "missing file",
 			files:  map[string]string{},
 			args:   []string{"check", "-c", "nope.yaml"},
@@ -207,7 +228,12 @@ jobs:
 					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 				}
 			}
-			if tt.code == cli.ExitOK && stderr.Len() != 0 {
+			for _, want := range tt.stdoutHave {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+				}
+			}
+			if tt.code == cli.ExitOK && len(tt.stderr) == 0 && stderr.Len() != 0 {
 				t.Errorf("stderr of a valid check: %q", stderr.String())
 			}
 		})

@@ -12,6 +12,8 @@ func subcommands(app *App) []*cobra.Command {
 		newCheckCmd(app),
 		newTestCmd(app),
 		newReplCmd(app),
+		newLintCmd(app),
+		newLuaTypesCmd(app),
 		newManCmd(app),
 		newHealthcheckCmd(app),
 	}

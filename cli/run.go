@@ -147,8 +147,8 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 	if f.concurrency < 1 {
 		return usageErr(errors.New("--concurrency must be at least 1"))
 	}
-	if f.planJSON != "" && !f.dryRun {
-		return usageErr(errors.New("--plan-json needs --dry-run"))
+	if err := checkRunFlags(f); err != nil {
+		return err
 	}
 	if _, err := os.Stat(script); err != nil {
 		return usageErr(fmt.Errorf("script: %w", err))
@@ -220,4 +220,42 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// checkRunFlags checks the flags of run that a script's run must not find
+// wrong only after the script ran (and made its writes): --timeout and
+// --plan-json.
+func checkRunFlags(f *runFlags) error {
+	if f.timeout < 0 {
+		return usageErr(fmt.Errorf("--timeout %s: must not be negative (0 means no limit)", f.timeout))
+	}
+	if f.planJSON == "" {
+		return nil
+	}
+	if !f.dryRun {
+		return usageErr(errors.New("--plan-json needs --dry-run"))
+	}
+	if err := checkWritable(f.planJSON); err != nil {
+		return usageErr(fmt.Errorf("--plan-json: %w", err))
+	}
+	return nil
+}
+
+// checkWritable checks that path can be written, without changing an
+// existing file and without leaving a new one behind.
+func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		if f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err == nil {
+			f.Close()
+			return os.Remove(path)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

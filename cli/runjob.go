@@ -24,8 +24,8 @@ import (
 // --retries and the TLS flags) and $SORA_API_TOKEN override the file.
 // Nothing is recorded in the history.
 func runJob(ctx context.Context, app *App, f *runFlags) error {
-	if f.planJSON != "" && !f.dryRun {
-		return usageErr(errors.New("--plan-json needs --dry-run"))
+	if err := checkRunFlags(f); err != nil {
+		return err
 	}
 	extra, err := parseScriptArgs(f.args, f.argsJSON)
 	if err != nil {
@@ -72,11 +72,7 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 		cfg.Sora.URL = tgt.url
 	}
 	defer tgt.close()
-	ambig, err := f.sora.retryAmbiguous()
-	if err != nil {
-		return usageErr(err)
-	}
-	client, err := sora.New(clientConfig(cfg, ambig, nil))
+	client, err := sora.New(clientConfig(cfg, nil))
 	if err != nil {
 		return usageErr(err)
 	}

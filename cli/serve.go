@@ -128,8 +128,7 @@ func loadJobs(app *App, path string) (*jobs.Config, error) {
 }
 
 // clientConfig is the Sora client configuration of the sora section.
-// retryAmbiguous is --retry-ambiguous (jobs.yaml has no such key).
-func clientConfig(cfg *jobs.Config, retryAmbiguous string, onRequest func(sora.RequestInfo)) sora.Config {
+func clientConfig(cfg *jobs.Config, onRequest func(sora.RequestInfo)) sora.Config {
 	h := http.Header{}
 	for k, v := range cfg.Sora.Headers {
 		h.Set(k, v)
@@ -139,16 +138,17 @@ func clientConfig(cfg *jobs.Config, retryAmbiguous string, onRequest func(sora.R
 		conns = max(conns, j.Concurrency)
 	}
 	return sora.Config{
-		URL:            cfg.Sora.URL,
-		Timeout:        cfg.Sora.Timeout,
-		Headers:        h,
-		CAFile:         cfg.Sora.CAFile,
-		CertFile:       cfg.Sora.CertFile,
-		KeyFile:        cfg.Sora.KeyFile,
-		Insecure:       cfg.Sora.Insecure,
-		Attempts:       cfg.Sora.Attempts(),
-		RetryAmbiguous: retryAmbiguous,
-		MaxConns:       conns,
+		URL:      cfg.Sora.URL,
+		Timeout:  cfg.Sora.Timeout,
+		Headers:  h,
+		CAFile:   cfg.Sora.CAFile,
+		CertFile: cfg.Sora.CertFile,
+		KeyFile:  cfg.Sora.KeyFile,
+		Insecure: cfg.Sora.Insecure,
+		Attempts: cfg.Sora.Attempts(),
+		MaxConns: conns,
+		// Validated by jobs.Parse: auto, all, none or "".
+		RetryAmbiguous: cfg.Sora.RetryAmbiguous,
 		OnRequest:      onRequest,
 	}
 }
@@ -243,11 +243,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	}
 
 	metrics := scheduler.NewMetrics()
-	ambig, err := f.sora.retryAmbiguous()
-	if err != nil {
-		return usageErr(err)
-	}
-	client, err := sora.New(clientConfig(cfg, ambig, metrics.ObserveRequest))
+	client, err := sora.New(clientConfig(cfg, metrics.ObserveRequest))
 	if err != nil {
 		return usageErr(err)
 	}

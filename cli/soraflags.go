@@ -70,6 +70,12 @@ func parseHeader(s string) (name, value string, err error) {
 	if !ok || name == "" || strings.ContainsAny(name, " \t") {
 		return "", "", errors.New("want 'Name: value'")
 	}
+	if i := strings.IndexFunc(s, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }); i >= 0 {
+		return "", "", fmt.Errorf("control character %q at byte %d (a CR or LF would split the request)", s[i], i)
+	}
+	if i := strings.IndexFunc(name, func(r rune) bool { return !isTokenChar(r) }); i >= 0 {
+		return "", "", fmt.Errorf("%q is not allowed in a header name", name[i])
+	}
 	return http.CanonicalHeaderKey(name), strings.TrimSpace(value), nil
 }
 
@@ -98,6 +104,12 @@ func (f *soraFlags) requestHeaders(app *App, warn func(string)) (http.Header, er
 		h[k] = v
 	}
 	return h, nil
+}
+
+// isTokenChar reports whether r may appear in an HTTP header name (an RFC
+// 9110 token character).
+func isTokenChar(r rune) bool {
+	return r < 0x7f && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))
 }
 
 // config returns the client configuration for url (already resolved).
@@ -154,6 +166,13 @@ func (f *soraFlags) override(app *App, sc *jobs.SoraConfig, changed func(string)
 			return errors.New("--retries must not be negative")
 		}
 		sc.Retries = f.retries
+	}
+	if changed("retry-ambiguous") {
+		ambig, err := f.retryAmbiguous()
+		if err != nil {
+			return err
+		}
+		sc.RetryAmbiguous = ambig
 	}
 	h, err := f.requestHeaders(app, warn)
 	if err != nil {

@@ -116,6 +116,15 @@ func (c *protoCache) compile(name string, src []byte) (*lua.FunctionProto, error
 
 // compileChunk parses and compiles src as chunk name.
 func compileChunk(name string, src []byte) (*lua.FunctionProto, error) {
+	src = stripHeader(src)
+	if err := checkSource(src); err != nil {
+		se := &ScriptError{Kind: Syntax, Script: name, Message: err.Error(), Err: err}
+		var serr *sourceError
+		if errors.As(err, &serr) {
+			se.Line, se.Message = serr.line, serr.msg
+		}
+		return nil, se
+	}
 	chunk, err := parse.Parse(bytes.NewReader(src), name)
 	if err != nil {
 		return nil, syntaxError(name, src, err)

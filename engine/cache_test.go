@@ -21,7 +21,7 @@ func TestCompileCache(t *testing.T) {
 	e := New(Options{})
 	load := func() *lua.FunctionProto {
 		t.Helper()
-		p, err := e.load(path)
+		p, err := e.load(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)
 		}

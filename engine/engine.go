@@ -40,11 +40,9 @@ const (
 // Engine runs scripts. It holds the compile cache and is safe for concurrent
 // use by many goroutines.
 type Engine struct {
-	opts  Options
-	cache *protoCache
-	std   *stdLib
-	// pcall and xpcall of the sandbox
-	pcall, xpcall lua.LGFunction
+	opts          Options
+	cache         *protoCache
+	std           *stdLib
 	stamps        stampCache   // versions of the scripts compiled last
 	funcs         sandboxFuncs // function values shared by every sandbox
 	pool          sandboxPool  // sandboxes built ahead by Prewarm
@@ -68,13 +66,14 @@ func New(opts Options) *Engine {
 		opts.MaxStringBytes = math.MaxInt
 	}
 	limitStrings(std, opts.MaxStringBytes)
+	std.override("coroutine", "yield", yield)
+	std.override("_G", "loadstring", loadString)
+	std.override("_G", "load", load)
 	return &Engine{
-		opts:   opts,
-		cache:  newProtoCache(DefaultCacheSize),
-		std:    std,
-		pcall:  ctxChecked(std.pcall),
-		xpcall: ctxChecked(std.xpcall),
-		mods:   newEngineModules(opts.MaxStringBytes),
+		opts:  opts,
+		cache: newProtoCache(DefaultCacheSize),
+		std:   std,
+		mods:  newEngineModules(opts.MaxStringBytes),
 		// The http module's connections are kept between runs.
 		httpTransport: luahttp.NewTransport(),
 	}
@@ -83,19 +82,19 @@ func New(opts Options) *Engine {
 // Compile reads and compiles the script at path, filling the cache. A syntax
 // error is a *ScriptError of Kind Syntax.
 func (e *Engine) Compile(path string) error {
-	_, err := e.load(path)
+	_, err := e.load(context.Background(), path)
 	return err
 }
 
 // load reads the file at path and returns its compiled chunk, named path.
 // A file that has not changed since it was last read (see stampCache) is
 // not read again.
-func (e *Engine) load(path string) (*lua.FunctionProto, error) {
+func (e *Engine) load(ctx context.Context, path string) (*lua.FunctionProto, error) {
 	if p := e.stamps.lookup(path); p != nil {
 		return p, nil
 	}
 	readAt := time.Now()
-	src, fi, err := readScript(path)
+	src, fi, err := readSource(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
@@ -120,11 +119,6 @@ func (e *Engine) Run(ctx context.Context, req Request) (res *Result, err error) 
 	if req.Script == "" {
 		return res, errors.New("script: no path")
 	}
-	proto, err := e.load(req.Script)
-	if err != nil {
-		return res, err
-	}
-
 	var cancel context.CancelFunc
 	if req.Timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, req.Timeout)
@@ -132,6 +126,10 @@ func (e *Engine) Run(ctx context.Context, req Request) (res *Result, err error) 
 		ctx, cancel = context.WithCancel(ctx)
 	}
 	defer cancel()
+	proto, err := e.load(ctx, req.Script)
+	if err != nil {
+		return res, err
+	}
 
 	r := e.newRun(ctx, req)
 	defer r.L.Close()

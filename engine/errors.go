@@ -6,11 +6,34 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
 
 	luajson "github.com/soracron/soracron/bindings/json"
 )
+
+// MaxErrorBytes caps the message of a script error (64 KiB): an error
+// raised with a huge string, or a table whose JSON form is huge, is cut
+// with a note of how much was cut. The traceback is bounded by its number
+// of frames (see traceback).
+const MaxErrorBytes = 64 << 10
+
+// maxChunkName bounds the "chunk:line:" prefix splitPosition looks for.
+const maxChunkName = 4096 + 32
+
+// capText cuts s to max bytes (at a UTF-8 boundary) with a note of the
+// bytes cut.
+func capText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d more bytes cut)", s[:cut], len(s)-cut)
+}
 
 // failure is what the error handler captured while the failed run's stack
 // was still intact.
@@ -52,6 +75,7 @@ func (r *run) handle(L *lua.LState) int {
 	if f.line == 0 {
 		f.script, f.line = firstLuaFrame(L, 1)
 	}
+	f.message = capText(f.message, MaxErrorBytes)
 	f.traceback = r.traceback(L)
 	ud := L.NewUserData()
 	ud.Value = f
@@ -86,7 +110,7 @@ func (r *run) errorString(L *lua.LState, v lua.LValue, ctxDone bool) string {
 // splitPosition splits the "chunk:line: " prefix gopher-lua puts on error
 // messages, for the chunks of this run only.
 func (r *run) splitPosition(msg string) (string, int, string) {
-	for i := 0; i < len(msg); i++ {
+	for i := 0; i < len(msg) && i < maxChunkName; i++ {
 		if msg[i] != ':' {
 			continue
 		}
@@ -125,17 +149,9 @@ func firstLuaFrame(L *lua.LState, level int) (string, int) {
 	}
 }
 
-// traceback returns gopher-lua's traceback of the stack below the handler.
+// traceback returns the traceback of the stack below the handler.
 func (r *run) traceback(L *lua.LState) string {
-	L.Push(L.NewFunction(r.e.std.traceback))
-	L.Push(lua.LNil)
-	L.Push(lua.LNumber(2)) // skip debug.traceback and the handler
-	if err := L.PCall(2, 1, nil); err != nil {
-		return ""
-	}
-	tb := L.Get(-1).String()
-	L.Pop(1)
-	return strings.TrimSuffix(tb, "\n\t[G]: ?")
+	return traceback(L, 1)
 }
 
 // scriptError classifies the error of the run's PCall.
@@ -149,7 +165,7 @@ func (r *run) scriptError(err error) *ScriptError {
 			}
 		} else {
 			// The handler itself failed (stack overflow): keep what gopher-lua has.
-			f.message = ae.Object.String()
+			f.message = capText(ae.Object.String(), MaxErrorBytes)
 			f.script, f.line, f.message = r.splitPosition(f.message)
 			f.traceback = ae.StackTrace
 			switch {

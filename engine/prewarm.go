@@ -47,7 +47,8 @@ func (e *Engine) sharedFuncs() *sandboxFuncs {
 		defer L.Close()
 		// pcall and xpcall must not let a script swallow the end of its
 		// context.
-		f.pcall, f.xpcall = L.NewFunction(e.pcall), L.NewFunction(e.xpcall)
+		p := newProtector(L)
+		f.pcall, f.xpcall = L.NewFunction(e.pcallFn(p)), L.NewFunction(e.xpcallFn(p))
 		f.assert, f.error = L.NewFunction(luaAssert), L.NewFunction(luaError)
 		f.osTime, f.osDate = L.NewFunction(e.osTime), L.NewFunction(e.osDate)
 		f.osClock, f.osGetenv = L.NewFunction(e.std.osClock), L.NewFunction(e.std.osGetenv)
@@ -153,6 +154,7 @@ func (e *Engine) newSandbox() *sandbox {
 	}))
 	sb.preload.RawSetString("http", L.NewFunction(func(L *lua.LState) int { return sb.run.loadHTTP(L) }))
 	g.RawSetString("print", L.NewFunction(func(L *lua.LState) int { return sb.run.print(L) }))
+	g.RawSetString("pairs", metaPairs(L, g.RawGetString("pairs")))
 	g.RawSetString("require", L.NewFunction(func(L *lua.LState) int { return sb.run.require(L) }))
 	sb.handler = L.NewFunction(func(L *lua.LState) int { return sb.run.handle(L) })
 	// The key of args, so that setting it does not grow the table; the run

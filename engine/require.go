@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -25,7 +24,8 @@ func (r *run) require(L *lua.LState) int {
 		return 1
 	}
 	var loader lua.LValue = r.preload.RawGetString(name)
-	if loader == lua.LNil {
+	preloaded := loader != lua.LNil
+	if !preloaded {
 		proto, err := r.loadModule(name)
 		if err != nil {
 			var se *ScriptError
@@ -47,6 +47,9 @@ func (r *run) require(L *lua.LState) int {
 		ret = cur
 	case ret == lua.LNil:
 		ret = lua.LTrue
+	}
+	if t, ok := ret.(*lua.LTable); ok && preloaded {
+		guardModule(L, name, t)
 	}
 	r.loaded.RawSetString(name, ret)
 	L.Push(ret)
@@ -75,7 +78,7 @@ func (r *run) loadModule(name string) (*lua.FunctionProto, error) {
 		if err := r.checkInside(path, real); err != nil {
 			return nil, err
 		}
-		src, err := os.ReadFile(real)
+		src, _, err := readSource(r.ctx, real)
 		if err != nil {
 			return nil, err
 		}

@@ -31,7 +31,73 @@ func (r *run) openSandbox() error {
 		return fmt.Errorf("args: %w", err)
 	}
 	g.RawSetString("args", lv)
+	if r.req.Event != nil {
+		ev, err := luajson.TryToLua(L, r.req.Event)
+		if err != nil {
+			return fmt.Errorf("event: %w", err)
+		}
+		g.RawSetString("event", readOnly(L, ev, "event"))
+	}
 	return nil
+}
+
+// metaPairs is pairs honouring a __pairs metamethod (as Lua 5.2 does), so
+// that read-only proxies can be iterated.
+func metaPairs(L *lua.LState, pairs lua.LValue) *lua.LFunction {
+	return L.NewFunction(func(L *lua.LState) int {
+		if t, ok := L.Get(1).(*lua.LTable); ok {
+			if mt, ok := t.Metatable.(*lua.LTable); ok {
+				if mp, ok := mt.RawGetString("__pairs").(*lua.LFunction); ok {
+					L.Push(mp)
+					L.Push(t)
+					L.Call(1, 3)
+					return 3
+				}
+			}
+		}
+		top := L.GetTop()
+		L.Push(pairs)
+		for i := 1; i <= top; i++ {
+			L.Push(L.Get(i))
+		}
+		L.Call(top, 3)
+		return 3
+	})
+}
+
+// readOnly returns a proxy of t whose fields (and those of its nested
+// tables) can be read but not set: assigning one raises an error naming
+// what was meant.
+func readOnly(L *lua.LState, v lua.LValue, name string) lua.LValue {
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		return v
+	}
+	t.ForEach(func(k, x lua.LValue) {
+		if _, nested := x.(*lua.LTable); nested {
+			t.RawSet(k, readOnly(L, x, name+"."+k.String()))
+		}
+	})
+	proxy := L.CreateTable(0, 0)
+	mt := L.CreateTable(0, 4)
+	mt.RawSetString("__index", t)
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("%s is read-only: cannot set %s.%s", name, name, L.Get(2).String())
+		return 0
+	}))
+	mt.RawSetString("__len", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LNumber(t.Len()))
+		return 1
+	}))
+	mt.RawSetString("__pairs", L.NewFunction(func(L *lua.LState) int {
+		L.Push(L.GetGlobal("next"))
+		L.Push(t)
+		L.Push(lua.LNil)
+		return 3
+	}))
+	mt.RawSetString("__metatable", lua.LString("read-only"))
+	proxy.Metatable = mt
+	return proxy
 }
 
 // loadSora is the loader of the sora module: the run's, or an error when
@@ -42,18 +108,6 @@ func (r *run) loadSora(L *lua.LState) int {
 		return 0
 	}
 	return r.sora.Loader(L)
-}
-
-// ctxChecked wraps pcall or xpcall: when the run's context has ended, the
-// error is raised again instead of being returned to the script.
-func ctxChecked(fn lua.LGFunction) lua.LGFunction {
-	return func(L *lua.LState) int {
-		n := fn(L)
-		if ctx := L.Context(); ctx != nil && ctx.Err() != nil {
-			L.RaiseError("%s", ctx.Err())
-		}
-		return n
-	}
 }
 
 // luaAssert is assert(v [, message, ...]): all its arguments when v is

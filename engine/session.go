@@ -76,7 +76,7 @@ func (s *Session) State() *lua.LState { return s.r.L }
 // DoFile compiles the file at path (through the Engine's cache; the chunk
 // is named path) and runs it, returning the values it returns.
 func (s *Session) DoFile(ctx context.Context, path string) ([]lua.LValue, error) {
-	proto, err := s.r.e.load(path)
+	proto, err := s.r.e.load(ctx, path)
 	if err != nil {
 		return nil, err
 	}

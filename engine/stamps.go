@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"io"
 	"os"
 	"sync"
 	"time"
@@ -67,23 +66,4 @@ func (c *stampCache) remember(path string, fi os.FileInfo, readAt time.Time, pro
 // and modification time.
 func sameVersion(a, b os.FileInfo) bool {
 	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime()) && a.Mode() == b.Mode()
-}
-
-// readScript reads the file at path, with its FileInfo from before the read
-// (a change during the read only makes the stamp out of date).
-func readScript(path string) ([]byte, os.FileInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	src, err := io.ReadAll(f)
-	if err != nil {
-		return nil, nil, err
-	}
-	return src, fi, nil
 }

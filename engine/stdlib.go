@@ -39,9 +39,7 @@ type stdLib struct {
 	libs      []library
 	shareOnce sync.Once // makes the shared function values, at the first open
 	// Go functions the sandbox wraps or reuses.
-	pcall, xpcall                     lua.LGFunction // wrapped by ctxChecked
 	osTime, osDate, osClock, osGetenv lua.LGFunction
-	traceback                         lua.LGFunction // debug.traceback
 }
 
 // sandboxLibs are the libraries a script gets, with the fields removed from
@@ -84,15 +82,11 @@ func loadStdLib() *stdLib {
 	std := &stdLib{}
 	for _, sl := range sandboxLibs {
 		t := open(sl.open)
-		if sl.name == "_G" {
-			std.pcall, std.xpcall = goFunc(t, "pcall"), goFunc(t, "xpcall")
-		}
 		std.libs = append(std.libs, recordLibrary(sl.name, t, sl.remove))
 	}
 	osmod := open(lua.OpenOs)
 	std.osTime, std.osDate = goFunc(osmod, "time"), goFunc(osmod, "date")
 	std.osClock, std.osGetenv = goFunc(osmod, "clock"), goFunc(osmod, "getenv")
-	std.traceback = goFunc(open(lua.OpenDebug), "traceback")
 	return std
 }
 

@@ -1,84 +1,88 @@
 package engine
 
 import (
-	"fmt"
 	"strings"
-	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/pm"
 )
 
 // DefaultMaxStringBytes is the default of Options.MaxStringBytes.
 //
-// What bounds a run's use of the host:
+// What bounds a run's use of the host (see also the README's "Limits"):
 //
-//   - Time: the run's timeout (or cancellation) stops Lua code anywhere:
-//     in loops, under pcall and xpcall (nested or not, in their handlers),
-//     in coroutines, metamethods and callbacks (table.sort, string.gsub).
-//     A Go function that the script called is not interrupted: the run
-//     ends when it returns. The slow ones are bounded by the limits below,
-//     except pattern matching (string.find, match, gmatch, gsub), whose
-//     cost can grow with the square of the subject's length.
-//   - Strings built in one call: string.rep, table.concat, string.gsub,
-//     json.encode output and json.decode input are refused beyond
-//     MaxStringBytes; string.format takes widths and precisions of at most
-//     2 digits; the JSON form of a return value, of a value written with
-//     the sora module and of json.encode is refused beyond 32 MiB
+//   - Time: the run's timeout (or cancellation) stops it within about
+//     100 ms wherever it is: Lua code in loops, under pcall and xpcall, in
+//     coroutines, metamethods and callbacks (table.sort, string.gsub), and
+//     the library functions whose cost grows with their input: pattern
+//     matching (string.find, match, gmatch, gsub; see strmatch.go),
+//     string.upper, lower and reverse, a plain string.find, table.concat
+//     and table.sort check the run's context as they go; the others are
+//     bounded by the limits below. An error's message and traceback are
+//     bounded too (MaxErrorBytes, traceback levels).
+//   - Strings built in one call: string.rep, string.format, table.concat,
+//     string.gsub, json.encode output and json.decode input are refused
+//     beyond MaxStringBytes; string.format takes widths and precisions of
+//     at most 2 digits; loadstring and load take chunks of at most
+//     MaxScriptBytes; the JSON form of a return value, of a value written
+//     with the sora module and of json.encode is refused beyond 32 MiB
 //     (bindings.JSONMaxBytes), which stops a table referenced many times
 //     (small in memory, huge as JSON); Sora's replies are refused beyond
 //     the client's MaxResponseBytes (32 MiB by default).
 //   - Stacks: at most 1024 nested calls (stack overflow) and 1,048,576
 //     values on the data stack (registry overflow).
 //
-// What is not bounded: memory the script builds step by step. Each .. of
-// two strings, each table insertion, each coroutine allocates, and Go
-// cannot account memory per run, so a loop that doubles a string (s = s ..
-// s) or fills a table can exhaust the host's memory before the timeout
-// ends it. Scripts are trusted code; run the daemon with an OS memory
-// limit (systemd MemoryMax=, a container limit) so that such a script
-// takes down only soracron, which a supervisor restarts (runs in progress
-// are then recorded as interrupted).
+// What is not bounded in the process: memory the script builds step by
+// step. Each .. of two strings, each table insertion, each coroutine
+// allocates, and Go cannot account memory per goroutine, so a loop that
+// doubles a string (s = s .. s) or fills a table can use the host's memory
+// until the timeout. Runs that must be bounded in memory run in a child
+// process (see Isolation and Request.MemoryLimit), which a heap watchdog
+// and an OS limit stop at its memory limit.
 const DefaultMaxStringBytes = 32 << 20
 
 // maxFormatDigits is the longest width or precision of a string.format
 // directive, as in C Lua (99).
 const maxFormatDigits = 2
 
-// gsubCheckEvery is how many matches string.gsub makes between checks of
-// the run's context.
-const gsubCheckEvery = 1024
-
 // strLimits replaces the functions of the string and table libraries that
-// can build strings much larger than their arguments, so that a script
-// cannot make the host allocate without bound in one call (a Go function
-// is not interrupted by the run's timeout):
+// can build strings much larger than their arguments, or whose time grows
+// faster than their input's size, so that a script cannot make the host
+// allocate without bound in one call, nor outlive its run in one call (a
+// Go function is not interrupted by the run's timeout: these check it):
 //
 //   - string.rep: refused when the result would be over max bytes;
 //   - string.format: widths and precisions of at most 2 digits (as in C
-//     Lua), so the result stays within the size of the arguments;
-//   - table.concat: refused when the result would be over max bytes;
-//   - string.gsub: rewritten to build its result in one pass (gopher-lua's
-//     copies the whole string at every match and collects every match
-//     first), refused when the result grows over max bytes, and stopped
-//     when the run's context ends;
-//   - string.gmatch: finds one match per iteration instead of every match
-//     up front.
+//     Lua), and refused when its string arguments are over max bytes;
+//   - table.concat: refused when the result would be over max bytes,
+//     checks the run's context as it goes (and takes any number of
+//     elements: gopher-lua's put them all on the data stack);
+//   - string.find, match, gmatch and gsub: the engine's matcher, which
+//     checks the run's context (strmatch.go); gsub builds its result in
+//     one pass and is refused when it grows over max bytes;
+//   - string.upper, lower and reverse: by chunks, checking the run's
+//     context between them;
+//   - table.sort: checks the run's context every few thousand comparisons.
 type strLimits struct {
 	max int
-	// gopher-lua's string.format and table.concat, called after the checks
-	stringFormat, tableConcat lua.LGFunction
+	// gopher-lua's string.format, called after the checks
+	stringFormat lua.LGFunction
 }
 
 // limitStrings replaces the functions of std's libraries with those of a
 // strLimits of max bytes.
 func limitStrings(std *stdLib, max int) {
-	lim := strLimits{max: max, stringFormat: std.fn("string", "format"), tableConcat: std.fn("table", "concat")}
+	lim := strLimits{max: max, stringFormat: std.fn("string", "format")}
 	std.override("string", "rep", lim.rep)
 	std.override("string", "format", lim.format)
 	std.override("string", "gsub", lim.gsub)
-	std.override("string", "gmatch", lim.gmatch)
+	std.override("string", "gmatch", gmatch)
+	std.override("string", "find", find)
+	std.override("string", "match", match)
+	std.override("string", "upper", upper)
+	std.override("string", "lower", lower)
+	std.override("string", "reverse", reverse)
 	std.override("table", "concat", lim.concat)
+	std.override("table", "sort", tableSort)
 }
 
 // field returns the field key of library lib.
@@ -134,9 +138,19 @@ func (lim strLimits) rep(L *lua.LState) int {
 }
 
 // format is gopher-lua's string.format with C Lua's limit on widths and
-// precisions.
+// precisions, refused when its format and string arguments are over the
+// limit (the result is at least as large).
 func (lim strLimits) format(L *lua.LState) int {
 	f := L.CheckString(1)
+	size := uint64(len(f))
+	for i := 2; i <= L.GetTop(); i++ {
+		if s, ok := L.Get(i).(lua.LString); ok {
+			size += uint64(len(s))
+		}
+	}
+	if size > uint64(lim.max) {
+		lim.tooLarge(L, "string.format")
+	}
 	for i := 0; i < len(f); i++ {
 		if f[i] != '%' {
 			continue
@@ -168,223 +182,46 @@ func (lim strLimits) format(L *lua.LState) int {
 	return lim.stringFormat(L)
 }
 
-// concat is table.concat(t [, sep [, i [, j]]]) with a limit on the result.
+// concat is table.concat(t [, sep [, i [, j]]]) with gopher-lua's handling
+// of i and j, a limit on the result and checks of the run's context.
 func (lim strLimits) concat(L *lua.LState) int {
 	t := L.CheckTable(1)
 	sep := L.OptString(2, "")
 	n := t.Len()
-	i := max(L.OptInt(3, 1), 1)
-	j := min(L.OptInt(4, n), n)
-	var size uint64
+	i := L.OptInt(3, 1)
+	j := L.OptInt(4, n)
+	if L.GetTop() == 3 && (i > n || i < 1) {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	i = max(min(i, n), 1)
+	j = min(j, n)
+	var b strings.Builder
 	for k := i; k <= j; k++ {
+		var s string
 		switch v := t.RawGetInt(k).(type) {
 		case lua.LString:
-			size += uint64(len(v))
+			s = string(v)
 		case lua.LNumber:
-			size += 24
+			s = v.String()
 		default:
-			k = j // not a string: the original raises the error
+			L.RaiseError("invalid value (%s) at index %d in table for concat", v.Type().String(), k)
 		}
-		if k < j {
+		size := uint64(b.Len()) + uint64(len(s))
+		if k != j {
 			size += uint64(len(sep))
 		}
 		if size > uint64(lim.max) {
 			lim.tooLarge(L, "table.concat")
 		}
-	}
-	return lim.tableConcat(L)
-}
-
-// readOnlyBytes returns the bytes of s without copying; they must not be
-// modified (the pattern matcher only reads them).
-func readOnlyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
-
-// nextMatch finds the first match of pat in src at or after sp; ok is false
-// when there is none.
-func nextMatch(L *lua.LState, pat string, src []byte, sp int) (*pm.MatchData, bool) {
-	if sp > len(src) {
-		return nil, false
-	}
-	ms, err := pm.Find(pat, src, sp, 1)
-	if err != nil {
-		L.RaiseError("%s", err.Error())
-	}
-	if len(ms) == 0 {
-		return nil, false
-	}
-	return ms[0], true
-}
-
-// after returns where the search continues after match m found from sp:
-// past the match, or one byte further for an empty match.
-func after(m *pm.MatchData) int { return max(m.Capture(0)+1, m.Capture(1)) }
-
-// capture returns capture idx (2, 4, ...; 0 is the whole match) of m as
-// gopher-lua's gsub does: the whole match for capture 1 of a pattern
-// without captures, a position capture as its number.
-func capture(L *lua.LState, m *pm.MatchData, src string, idx int) string {
-	if idx > 2 && idx >= m.CaptureLength() {
-		L.RaiseError("invalid capture index")
-	}
-	if idx >= m.CaptureLength() && idx == 2 {
-		idx = 0
-	}
-	if m.IsPosCapture(idx) {
-		return fmt.Sprint(m.Capture(idx))
-	}
-	return src[m.Capture(idx):m.Capture(idx+1)]
-}
-
-// gsub is string.gsub(s, pattern, repl [, n]) with gopher-lua's semantics
-// (repl a string with %0-%9 and %%, a table indexed by the first capture,
-// or a function of the captures; false or nil keeps the match), built in
-// one pass, with a limit on the result. A negative n is no limit, as in
-// gopher-lua; n = 0 replaces nothing, as in C Lua.
-func (lim strLimits) gsub(L *lua.LState) int {
-	str := L.CheckString(1)
-	pat := L.CheckString(2)
-	L.CheckTypes(3, lua.LTString, lua.LTTable, lua.LTFunction)
-	repl := L.CheckAny(3)
-	limit := L.OptInt(4, -1)
-	src := readOnlyBytes(str)
-	ctx := L.Context()
-	anchored := strings.HasPrefix(pat, "^")
-	var out []byte
-	n, last := 0, 0
-	for sp := 0; limit < 0 || n < limit; {
-		m, ok := nextMatch(L, pat, src, sp)
-		if !ok {
-			break
+		b.WriteString(s)
+		if k != j {
+			b.WriteString(sep)
 		}
-		start, end := m.Capture(0), m.Capture(1)
-		out = append(out, src[last:start]...)
-		switch r := repl.(type) {
-		case lua.LString:
-			out = expand(L, out, string(r), m, str)
-		case *lua.LTable:
-			idx := 0
-			if m.CaptureLength() > 2 {
-				idx = 2
-			}
-			var v lua.LValue
-			if m.IsPosCapture(idx) {
-				v = L.GetTable(r, lua.LNumber(m.Capture(idx)))
-			} else {
-				v = L.GetField(r, str[m.Capture(idx):m.Capture(idx+1)])
-			}
-			out = appendReplacement(out, v, src[start:end])
-		case *lua.LFunction:
-			L.Push(r)
-			nargs := 0
-			if m.CaptureLength() > 2 {
-				for i := 2; i < m.CaptureLength(); i += 2 {
-					if m.IsPosCapture(i) {
-						L.Push(lua.LNumber(m.Capture(i)))
-					} else {
-						L.Push(lua.LString(capture(L, m, str, i)))
-					}
-					nargs++
-				}
-			} else {
-				L.Push(lua.LString(str[start:end]))
-				nargs++
-			}
-			L.Call(nargs, 1)
-			v := L.Get(-1)
-			L.Pop(1)
-			out = appendReplacement(out, v, src[start:end])
-		}
-		last = end
-		n++
-		if size := uint64(len(out)) + uint64(len(src)-last); size > uint64(lim.max) {
-			lim.tooLarge(L, "string.gsub")
-		}
-		if n%gsubCheckEvery == 0 && ctx != nil && ctx.Err() != nil {
-			L.RaiseError("%s", ctx.Err())
-		}
-		if anchored {
-			break
-		}
-		sp = after(m)
-	}
-	if n == 0 {
-		L.SetTop(1)
-		L.Push(lua.LNumber(0))
-		return 2
-	}
-	out = append(out, src[last:]...)
-	L.Push(lua.LString(out))
-	L.Push(lua.LNumber(n))
-	return 2
-}
-
-// expand appends the replacement string repl for match m: %0-%9 are
-// captures, %% is %, any other % is kept as is.
-func expand(L *lua.LState, out []byte, repl string, m *pm.MatchData, src string) []byte {
-	for i := 0; i < len(repl); i++ {
-		c := repl[i]
-		if c != '%' || i == len(repl)-1 {
-			out = append(out, c)
-			continue
-		}
-		i++
-		switch d := repl[i]; {
-		case d == '%':
-			out = append(out, '%')
-		case d >= '0' && d <= '9':
-			out = append(out, capture(L, m, src, 2*int(d-'0'))...)
-		default:
-			out = append(out, '%', d)
+		if (k-i)%checkEveryElems == checkEveryElems-1 {
+			raiseIfDone(L)
 		}
 	}
-	return out
-}
-
-// appendReplacement appends the value a table or function gave for a
-// match: the match itself when it is false or nil, its string form
-// otherwise (as gopher-lua: "" for a value that is neither a string nor a
-// number).
-func appendReplacement(out []byte, v lua.LValue, match []byte) []byte {
-	if lua.LVIsFalse(v) {
-		return append(out, match...)
-	}
-	return append(out, lua.LVAsString(v)...)
-}
-
-// gmatch is string.gmatch(s, pattern): an iterator that finds one match
-// per call (gopher-lua's finds every match before the first call).
-func (lim strLimits) gmatch(L *lua.LState) int {
-	str := L.CheckString(1)
-	pat := L.CheckString(2)
-	if _, err := pm.Find(pat, nil, 0, 1); err != nil { // a bad pattern fails here, not in the loop
-		L.RaiseError("%s", err.Error())
-	}
-	src := readOnlyBytes(str)
-	anchored := strings.HasPrefix(pat, "^")
-	sp, done := 0, false
-	L.Push(L.NewFunction(func(L *lua.LState) int {
-		if done {
-			return 0
-		}
-		m, ok := nextMatch(L, pat, src, sp)
-		if !ok {
-			done = true
-			return 0
-		}
-		sp = after(m)
-		done = anchored
-		if m.CaptureLength() == 2 {
-			L.Push(lua.LString(str[m.Capture(0):m.Capture(1)]))
-			return 1
-		}
-		for i := 2; i < m.CaptureLength(); i += 2 {
-			if m.IsPosCapture(i) {
-				L.Push(lua.LNumber(m.Capture(i)))
-			} else {
-				L.Push(lua.LString(str[m.Capture(i):m.Capture(i+1)]))
-			}
-		}
-		return m.CaptureLength()/2 - 1
-	}))
+	L.Push(lua.LString(b.String()))
 	return 1
 }

@@ -17,7 +17,9 @@ func diffState(t testing.TB) *lua.LState {
 	t.Cleanup(L.Close)
 	lim := strLimits{max: 1 << 20}
 	L.SetGlobal("mygsub", L.NewFunction(lim.gsub))
-	L.SetGlobal("mygmatch", L.NewFunction(lim.gmatch))
+	L.SetGlobal("mygmatch", L.NewFunction(gmatch))
+	L.SetGlobal("myfind", L.NewFunction(find))
+	L.SetGlobal("mymatch", L.NewFunction(match))
 	L.SetGlobal("repls", L.NewFunction(func(L *lua.LState) int {
 		// the replacements compared: the string, a table and a function
 		s := L.CheckString(1)
@@ -57,6 +59,28 @@ function compare(s, p, r, n)
     end)
     if not ok2 then return "error " .. tostring(err) end
     return table.concat(parts, ";")
+  end
+  local function results(ok, ...)
+    local parts = {tostring(ok)}
+    for i = 1, select("#", ...) do parts[#parts + 1] = tostring((select(i, ...))) end
+    if #parts == 1 or (ok and #parts == 2 and parts[2] == "nil") then return tostring(ok) .. ",nil" end
+    return table.concat(parts, ",")
+  end
+  for _, init in ipairs({1, 2, -1, 0, -100, #s, #s + 1}) do
+    for _, pair in ipairs({{string.find, myfind, "find"}, {string.match, mymatch, "match"}}) do
+      if init <= #s or pair[3] == "match" then -- gopher-lua's plain find fails past the end
+        local want, got = results(pcall(pair[1], s, p, init)), results(pcall(pair[2], s, p, init))
+        if want ~= got then
+          return pair[3] .. "(" .. string.format("%q, %q, %d", s, p, init) .. "): gopher-lua " .. want .. ", engine " .. got
+        end
+      end
+    end
+    if init <= #s then
+      local want, got = results(pcall(string.find, s, p, init, true)), results(pcall(myfind, s, p, init, true))
+      if want ~= got then
+        return "plain find(" .. string.format("%q, %q, %d", s, p, init) .. "): gopher-lua " .. want .. ", engine " .. got
+      end
+    end
   end
   local want, got = all(string.gmatch), all(mygmatch)
   if want ~= got then

@@ -40,6 +40,9 @@ type Request struct {
 	Script string
 	// Args becomes the global table `args`.
 	Args map[string]any
+	// Event, when set, becomes the read-only global table `event` (the
+	// event of Sora's event webhook that started the run).
+	Event map[string]any
 	// DryRun sends no write to Sora and records a plan instead.
 	DryRun bool
 	// Timeout bounds the run; zero means no limit beyond the context.

@@ -19,6 +19,7 @@ const (
 	DefaultJobTimeout   = time.Minute
 	DefaultRetryBackoff = 30 * time.Second
 	DefaultConcurrency  = 16
+	DefaultEventQueue   = 10000
 )
 
 // Config is a parsed and validated jobs.yaml.
@@ -32,6 +33,8 @@ type Config struct {
 	Timezone *time.Location
 	// HistoryKeep is the number of runs kept per job (history.keep, default 100).
 	HistoryKeep int
+	// EventWebhook configures the receiver of Sora's event webhook.
+	EventWebhook EventWebhookConfig
 	// Jobs are the jobs in file order.
 	Jobs []*Job
 }
@@ -63,11 +66,26 @@ type SoraConfig struct {
 	CAFile, CertFile, KeyFile string
 	// Insecure skips TLS certificate verification.
 	Insecure bool
+	// RetryAmbiguous is the client's policy for failures after which a
+	// request may have been applied: auto (""), all or none
+	// (sora.Config.RetryAmbiguous).
+	RetryAmbiguous string
 	// SecretValues are the values to redact in logs and in the run history:
 	// the expanded values of the ${VAR}s used in Headers, every header value
 	// of 8 bytes or more (and the token of "Bearer TOKEN"), and the password
 	// of URL, if any.
 	SecretValues []string
+}
+
+// EventWebhookConfig is the event_webhook section of jobs.yaml: how the
+// daemon receives Sora's event webhook (POST /webhooks/sora/event).
+type EventWebhookConfig struct {
+	// Username and Password, when set, are the HTTP Basic authentication
+	// Sora must send (Sora's webhook basic authentication settings).
+	Username, Password string
+	// Queue is how many received events may wait to be processed (default
+	// 10000); when it is full the daemon answers 503.
+	Queue int
 }
 
 // Attempts is the total number of attempts per API call: Retries+1.

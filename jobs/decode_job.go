@@ -59,6 +59,9 @@ func (d *decoder) decodeJob(n *yaml.Node, i int, template *Job) *Job {
 
 	d.jobFields(m, &j, "")
 
+	if e, ok := m["on"]; ok {
+		j.On = d.on(e.val)
+	}
 	if e, ok := m["schedule"]; ok {
 		if spec, ok := d.str(e.val, "schedule"); ok {
 			j.ScheduleSpec = spec
@@ -69,7 +72,10 @@ func (d *decoder) decodeJob(n *yaml.Node, i int, template *Job) *Job {
 			j.Schedule = s
 		}
 	} else {
-		d.errorf(r, "missing \"schedule\"")
+		if _, hasOn := m["on"]; !hasOn {
+			d.errorf(r, "missing \"schedule\" or \"on\" (a job runs on a schedule, on events, or both)")
+		}
+		j.Schedule = never{}
 	}
 
 	if e, ok := m["script"]; ok {

@@ -35,8 +35,11 @@ type Job struct {
 	// Name identifies the job (in URLs, metrics and history); it matches
 	// ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$.
 	Name string
-	// ScheduleSpec is the schedule as written (after ${VAR} expansion).
+	// ScheduleSpec is the schedule as written (after ${VAR} expansion);
+	// empty for a job that runs on events only.
 	ScheduleSpec string
+	// On lists the events of Sora's event webhook that start a run.
+	On []Trigger
 	// Script is the path of the Lua script resolved against the directory of
 	// jobs.yaml (relative when Config.Path is relative).
 	Script string
@@ -69,7 +72,8 @@ type Job struct {
 	HTTPAllow []string
 	// Line is the line of the job in jobs.yaml.
 	Line int
-	// Schedule computes the run times in Location (a *cron.SpecSchedule with
+	// Schedule computes the run times in Location (never due for a job
+	// without a schedule) (a *cron.SpecSchedule with
 	// its Location set, a cron.ConstantDelaySchedule for @every, or a wrapper
 	// of a SpecSchedule for time.Local that evaluates in time.Local whatever
 	// the zone of the time given to Next).

@@ -20,12 +20,13 @@ import (
 
 // Keys of jobs.yaml.
 var (
-	topKeys     = []string{"sora", "timezone", "history", "defaults", "jobs"}
-	soraKeys    = []string{"url", "timeout", "retries", "headers", "ca_file", "cert_file", "key_file", "insecure"}
+	topKeys     = []string{"sora", "timezone", "history", "event_webhook", "defaults", "jobs"}
+	soraKeys    = []string{"url", "timeout", "retries", "retry_ambiguous", "headers", "ca_file", "cert_file", "key_file", "insecure"}
+	webhookKeys = []string{"username", "password", "queue"}
 	historyKeys = []string{"keep"}
 	// jobOnlyKeys may not appear in defaults.
-	jobOnlyKeys = []string{"name", "schedule", "script"}
-	jobKeys     = []string{"name", "schedule", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http"}
+	jobOnlyKeys = []string{"name", "schedule", "on", "script"}
+	jobKeys     = []string{"name", "schedule", "on", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http"}
 	httpKeys    = []string{"allow"}
 	retryKeys   = []string{"max", "backoff", "on_timeout"}
 )
@@ -132,6 +133,10 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			}
 		}
 	}
+	cfg.EventWebhook.Queue = DefaultEventQueue
+	if e, ok := top["event_webhook"]; ok && !isNull(e.val) {
+		d.eventWebhook(e.val, &cfg.EventWebhook, &cfg.Sora)
+	}
 	template := &Job{
 		Timeout:           DefaultJobTimeout,
 		ConcurrencyPolicy: Forbid,
@@ -216,6 +221,16 @@ func (d *decoder) sora(n *yaml.Node, s *SoraConfig) {
 	if e, ok := m["retries"]; ok {
 		if v, ok := d.integer(e.val, "sora.retries", 0); ok {
 			s.Retries = v
+		}
+	}
+	if e, ok := m["retry_ambiguous"]; ok {
+		if v, ok := d.str(e.val, "sora.retry_ambiguous"); ok {
+			switch v {
+			case "auto", "all", "none":
+				s.RetryAmbiguous = v
+			default:
+				d.errorf(e.val, "sora.retry_ambiguous %q: must be auto, all or none", v)
+			}
 		}
 	}
 	if e, ok := m["headers"]; ok {
@@ -369,4 +384,33 @@ func lastField(s string) string {
 		return ""
 	}
 	return f[len(f)-1]
+}
+
+// eventWebhook decodes the event_webhook section.
+func (d *decoder) eventWebhook(n *yaml.Node, w *EventWebhookConfig, s *SoraConfig) {
+	m, _, ok := d.mapping(n, "event_webhook: ", webhookKeys)
+	if !ok {
+		return
+	}
+	if e, ok := m["username"]; ok {
+		if v, ok := d.str(e.val, "event_webhook.username"); ok {
+			w.Username = v
+		}
+	}
+	if e, ok := m["password"]; ok {
+		if v, ok := d.str(e.val, "event_webhook.password"); ok {
+			w.Password = v
+			if v != "" {
+				s.SecretValues = appendUnique(s.SecretValues, v)
+			}
+		}
+	}
+	if (w.Username == "") != (w.Password == "") {
+		d.errorf(n, "event_webhook: username and password must be given together")
+	}
+	if e, ok := m["queue"]; ok {
+		if v, ok := d.integer(e.val, "event_webhook.queue", 1); ok {
+			w.Queue = v
+		}
+	}
 }

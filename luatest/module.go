@@ -58,6 +58,11 @@ func (fr *fileRun) api() map[string]lua.LGFunction {
 }
 
 // loader is the lua.LGFunction of require("testing").
+// Loader is the loader of the testing module outside a test run, for tools
+// that list its fields (soracron lint, lua-types); its functions must not be
+// called.
+func Loader(L *lua.LState) int { return (&fileRun{}).loader(L) }
+
 func (fr *fileRun) loader(L *lua.LState) int {
 	api := fr.api()
 	L.Push(L.SetFuncs(L.CreateTable(0, len(api)), api))
@@ -126,6 +131,7 @@ type runOpts struct {
 	dryRun      bool
 	timeout     time.Duration
 	concurrency int
+	event       map[string]any
 }
 
 func checkRunOpts(L *lua.LState, n int) runOpts {
@@ -162,8 +168,22 @@ func checkRunOpts(L *lua.LState, n int) runOpts {
 					L.ArgError(n, "concurrency must be a number >= 1")
 				}
 				o.concurrency = int(c)
+			case "event":
+				t, ok := val.(*lua.LTable)
+				var m map[string]any
+				if ok {
+					v, err := luajson.FromLuaPath(t, "event")
+					m, ok = v.(map[string]any)
+					if err != nil {
+						L.ArgError(n, err.Error())
+					}
+				}
+				if !ok {
+					L.ArgError(n, "event must be a table with string keys (the event of Sora's event webhook)")
+				}
+				o.event = m
 			default:
-				L.ArgError(n, "unknown option "+k.String()+" (want now, dry_run, timeout, concurrency)")
+				L.ArgError(n, "unknown option "+k.String()+" (want now, dry_run, timeout, concurrency, event)")
 			}
 		})
 	default:
@@ -223,6 +243,7 @@ func (fr *fileRun) luaRun(L *lua.LState) int {
 	res, err := env.eng.Run(L.Context(), engine.Request{
 		Script:      path,
 		Args:        args,
+		Event:       o.event,
 		DryRun:      o.dryRun,
 		Timeout:     o.timeout,
 		Concurrency: o.concurrency,

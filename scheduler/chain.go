@@ -16,12 +16,16 @@ type chain struct {
 	job       *jobs.Job // the job's configuration when the chain started
 	trigger   string
 	scheduled time.Time
+	event     map[string]any // the event of an event-triggered run; nil otherwise
 	ctx       context.Context
 	cancel    context.CancelCauseFunc
 	done      chan struct{} // closed when the chain has ended and is recorded
 	// first receives the id of the first attempt (or the error that kept
 	// it from starting); buffered.
 	first chan beginResult
+	// began is closed once the first attempt's history row is created
+	// (or failed to be).
+	began chan struct{}
 	// preds are the chains this one replaced: it waits for them to end
 	// before its script starts.
 	preds []*chain

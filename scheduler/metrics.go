@@ -28,6 +28,8 @@ type Metrics struct {
 	running      prometheus.Gauge
 	reloads      *prometheus.CounterVec
 	reloadFailed prometheus.Gauge
+	events       *prometheus.CounterVec
+	eventQueue   prometheus.Gauge
 }
 
 // NewMetrics returns the daemon's metrics, registered in a new registry
@@ -73,9 +75,17 @@ func NewMetrics() *Metrics {
 			Name: "soracron_config_last_reload_failed",
 			Help: "1 when the last configuration reload was refused (the previous configuration is still in use).",
 		}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "soracron_events_total",
+			Help: "Events of Sora's event webhook received, by type and result (accepted, duplicate, rejected: queue full, no_job).",
+		}, []string{"type", "result"}),
+		eventQueue: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "soracron_event_queue_depth",
+			Help: "Events accepted whose runs have not all ended yet (bounded by event_webhook.queue).",
+		}),
 	}
 	m.reg.MustRegister(m.runs, m.duration, m.startDelay, m.requests, m.skipped, m.jobs, m.running,
-		m.reloads, m.reloadFailed,
+		m.reloads, m.reloadFailed, m.events, m.eventQueue,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

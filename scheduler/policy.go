@@ -13,8 +13,12 @@ import (
 // skipRecord is a scheduled run skipped by the forbid policy.
 type skipRecord struct {
 	job       *jobs.Job
+	trigger   string
 	scheduled time.Time
 	runningID int64 // the run still running, 0 if not known yet
+	// unknown are the running chains whose first attempt had no id yet:
+	// the record waits for their ids.
+	unknown []*chain
 }
 
 // startLocked applies the job's concurrency policy and prepares a chain
@@ -37,8 +41,10 @@ func (s *Scheduler) startLocked(js *jobState, trigger string, scheduled time.Tim
 			s.log.Info("cancelling the running run (concurrency_policy: replace)", slog.String(keyJob, j.Name),
 				slog.Int(keyRunning, n))
 		default: // Forbid
-			if trigger == history.TriggerSchedule {
-				l.skips = append(l.skips, s.skipLocked(js, scheduled))
+			if trigger == history.TriggerSchedule || trigger == history.TriggerEvent {
+				sk := s.skipLocked(js, scheduled)
+				sk.trigger = trigger
+				l.skips = append(l.skips, sk)
 			}
 			return nil, ErrConflict
 		}
@@ -47,7 +53,7 @@ func (s *Scheduler) startLocked(js *jobState, trigger string, scheduled time.Tim
 	c := &chain{dispatched: s.clock.Now(),
 		js: js, job: j, trigger: trigger, scheduled: scheduled,
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
-		first: make(chan beginResult, 1), preds: preds,
+		first: make(chan beginResult, 1), began: make(chan struct{}), preds: preds,
 	}
 	js.running[c] = struct{}{}
 	s.gate.add()
@@ -63,7 +69,11 @@ func (s *Scheduler) startLocked(js *jobState, trigger string, scheduled time.Tim
 func (s *Scheduler) skipLocked(js *jobState, scheduled time.Time) skipRecord {
 	sk := skipRecord{job: js.job, scheduled: scheduled}
 	for c := range js.running {
-		sk.runningID = max(sk.runningID, c.RunID())
+		if id := c.RunID(); id > 0 {
+			sk.runningID = max(sk.runningID, id)
+		} else {
+			sk.unknown = append(sk.unknown, c)
+		}
 	}
 	s.metrics.skipped.WithLabelValues(sk.job.Name).Inc()
 	s.metrics.runs.WithLabelValues(sk.job.Name, string(history.OutcomeSkipped)).Inc()
@@ -75,13 +85,22 @@ func (s *Scheduler) skipLocked(js *jobState, scheduled time.Time) skipRecord {
 func (s *Scheduler) recordSkip(sk skipRecord) {
 	defer s.wg.Done()
 	j := sk.job
+	for _, c := range sk.unknown {
+		// The history row of the running run is being created
+		// concurrently with its start: name it once it exists.
+		select {
+		case <-c.began:
+		case <-c.done:
+		}
+		sk.runningID = max(sk.runningID, c.RunID())
+	}
 	msg := "skipped: the previous run is still running (concurrency_policy: forbid)"
 	if sk.runningID > 0 {
 		msg = fmt.Sprintf("skipped: run %d is still running (concurrency_policy: forbid)", sk.runningID)
 	}
 	s.gate.wait()
 	id, err := s.store.Skip(context.Background(), history.Run{
-		Job: j.Name, Trigger: history.TriggerSchedule, Attempt: 1, Scheduled: sk.scheduled,
+		Job: j.Name, Trigger: sk.trigger, Attempt: 1, Scheduled: sk.scheduled,
 		Start: s.clock.Now(), Error: msg, DryRun: j.DryRun,
 	})
 	if err != nil {

@@ -131,7 +131,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	}
 
 	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
-		Script: j.Script, Args: j.CopyArgs(), DryRun: j.DryRun, Timeout: j.Timeout,
+		Script: j.Script, Args: j.CopyArgs(), Event: c.event, DryRun: j.DryRun, Timeout: j.Timeout,
 		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
 	}, logger)
 	end := s.clock.Now()
@@ -210,14 +210,21 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
 	}
 	idp.resolve(id, err)
 	if n == 1 {
+		close(c.began)
 		select {
 		case c.first <- beginResult{id: id, err: err}:
 		default:
 		}
 	}
 	if err == nil && s.log.Enabled(context.Background(), slog.LevelDebug) {
-		s.log.Debug("run started", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id), slog.Int(keyAttempt, n),
-			slog.String(keyTrigger, c.trigger), slog.Time(keyScheduled, c.scheduled), slog.String(keyScript, j.Script))
+		attrs := []slog.Attr{slog.String(keyJob, j.Name), slog.Int64(keyRunID, id), slog.Int(keyAttempt, n),
+			slog.String(keyTrigger, c.trigger), slog.Time(keyScheduled, c.scheduled), slog.String(keyScript, j.Script)}
+		if c.event != nil {
+			str := func(k string) string { v, _ := c.event[k].(string); return v }
+			attrs = append(attrs, slog.String(keyEventType, str("type")), slog.String(keyConnectionID, str("connection_id")),
+				slog.String(keyEventID, str("id")))
+		}
+		s.log.LogAttrs(context.Background(), slog.LevelDebug, "run started", attrs...)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -118,6 +119,9 @@ type Scheduler struct {
 	started  bool
 	stopping bool
 	active   int // chains in progress
+
+	evMu   sync.Mutex
+	events eventState
 }
 
 // jobState is the scheduler's state of one job name.
@@ -157,6 +161,7 @@ func New(opts Options) (*Scheduler, error) {
 
 		prewarmKick: make(chan struct{}, 1),
 		jobs:        make(map[string]*jobState),
+		events:      eventState{lanes: map[string][]laneTask{}, seen: map[string]struct{}{}},
 	}
 	if s.clock == nil {
 		s.clock = systemClock{}
@@ -298,7 +303,7 @@ func sameSchedule(a, b *jobs.Job) bool {
 func sameJob(a, b *jobs.Job) bool {
 	return sameSchedule(a, b) && a.Script == b.Script && a.Timeout == b.Timeout &&
 		a.ConcurrencyPolicy == b.ConcurrencyPolicy && a.Retries == b.Retries && a.DryRun == b.DryRun &&
-		a.Concurrency == b.Concurrency && reflect.DeepEqual(a.Args, b.Args)
+		a.Concurrency == b.Concurrency && reflect.DeepEqual(a.Args, b.Args) && slices.Equal(a.On, b.On)
 }
 
 // nextRun is the first run time of j strictly after now; zero if none.

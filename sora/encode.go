@@ -15,7 +15,7 @@ import (
 
 // AppendListRequest appends the body of TargetList.
 func AppendListRequest(b []byte, channelID string) ([]byte, error) {
-	b, err := appendField(append(b, '{'), "channel_id", channelID)
+	b, err := appendString(b, `{"channel_id":`, channelID, "channel_id")
 	return append(b, '}'), err
 }
 
@@ -53,11 +53,11 @@ func AppendDeleteItemRequest(b []byte, channelID, connectionID, key string, push
 
 // appendConn opens an object with channel_id and connection_id.
 func appendConn(b []byte, channelID, connectionID string) ([]byte, error) {
-	b, err := appendField(append(b, '{'), "channel_id", channelID)
+	b, err := appendString(b, `{"channel_id":`, channelID, "channel_id")
 	if err != nil {
 		return b, err
 	}
-	return appendField(append(b, ','), "connection_id", connectionID)
+	return appendString(b, `,"connection_id":`, connectionID, "connection_id")
 }
 
 // appendConnKey opens an object with channel_id, connection_id and key.
@@ -66,7 +66,7 @@ func appendConnKey(b []byte, channelID, connectionID, key string) ([]byte, error
 	if err != nil {
 		return b, err
 	}
-	return appendField(append(b, ','), "key", key)
+	return appendString(b, `,"key":`, key, "key")
 }
 
 // appendPush closes an object, with "push":true when push.
@@ -77,12 +77,13 @@ func appendPush(b []byte, push bool) []byte {
 	return append(b, '}')
 }
 
-// appendField appends "name":"value".
-func appendField(b []byte, name, value string) ([]byte, error) {
-	b = append(append(append(b, '"'), name...), `":`...)
-	b, ok := AppendString(b, value)
+// appendString appends prefix (the literal text before a string member's
+// value) and s as a JSON string; field names the member in the error of
+// invalid UTF-8.
+func appendString(b []byte, prefix, s, field string) ([]byte, error) {
+	b, ok := AppendString(append(b, prefix...), s)
 	if !ok {
-		return b, errors.New(name + " is not valid UTF-8")
+		return b, errors.New(field + " is not valid UTF-8")
 	}
 	return b, nil
 }

@@ -58,12 +58,20 @@ var targets = []Target{
 // Targets returns a copy of the table of targets the client knows.
 func Targets() []Target { return append([]Target(nil), targets...) }
 
+// byName indexes targets by full and by short name.
+var byName = func() map[string]*Target {
+	m := make(map[string]*Target, 2*len(targets))
+	for i := range targets {
+		m[targets[i].Name] = &targets[i]
+		m[targets[i].Short()] = &targets[i]
+	}
+	return m
+}()
+
 // lookup returns the table entry of a full or short target name.
 func lookup(name string) (Target, bool) {
-	for _, t := range targets {
-		if t.Name == name || t.Short() == name {
-			return t, true
-		}
+	if t := byName[name]; t != nil {
+		return *t, true
 	}
 	return Target{}, false
 }

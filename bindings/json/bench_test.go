@@ -25,7 +25,7 @@ func benchState(b *testing.B) (*lua.LState, lua.LValue, any) {
 		b.Fatal(err)
 	}
 	// Same value, but with stdjson.Number as the sora client delivers it.
-	g, err = FromLua(lv)
+	g, err = FromLuaPath(lv, "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func BenchmarkJSONFromLua(b *testing.B) {
 	_, lv, _ := benchState(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := FromLua(lv); err != nil {
+		if _, err := FromLuaPath(lv, ""); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -11,5 +11,5 @@
 // lists where and why it differs from gopher-json.
 //
 // Entry points: Loader (the module), Encode and Decode (Lua <-> JSON text),
-// ToLua and FromLua (Go JSON values <-> Lua), Null, MarkArray, MarkObject.
+// ToLua and FromLuaPath (Go JSON values <-> Lua), Null, MarkArray, MarkObject.
 package json

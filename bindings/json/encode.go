@@ -126,15 +126,12 @@ func (e *jsonEncoder) table(t *lua.LTable) error {
 	return nil
 }
 
-// FromLua converts a Lua value to a Go JSON value: map[string]any, []any,
-// stdjson.Number (for every number), string, bool, or nil (for json.null and a
-// top-level nil), following the rules on Loader. Errors are
-// *PathError with paths relative to the value ("a[3]"); use FromLuaPath
-// to prefix a root name.
-func FromLua(v lua.LValue) (any, error) { return FromLuaPath(v, "") }
-
-// FromLuaPath is FromLua with error paths starting at root: with root
-// "metadata" an error reads `bad value at metadata.a[3]: ...`.
+// FromLuaPath converts a Lua value to a Go JSON value: map[string]any,
+// []any, stdjson.Number (for every number), string, bool, or nil (for
+// json.null and a top-level nil), following the rules on Loader. Errors are
+// *PathError with paths starting at root: with root "metadata" an error
+// reads `bad value at metadata.a[3]: ...`; with root "" paths are relative
+// to the value ("a[3]").
 //
 // A value whose JSON form is longer than MaxBytes is an error matching
 // ErrTooLarge.

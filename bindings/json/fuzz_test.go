@@ -54,13 +54,13 @@ func FuzzRoundTrip(f *testing.F) {
 		if err != nil || !bytes.Equal(out, out2) {
 			t.Fatalf("encoding is not a fixed point: %q then %q (%v)", out, out2, err)
 		}
-		g, err := FromLua(v)
+		g, err := FromLuaPath(v, "")
 		if err != nil {
-			t.Fatalf("FromLua after Decode(%q): %v", data, err)
+			t.Fatalf("FromLuaPath after Decode(%q): %v", data, err)
 		}
 		lv, err := TryToLua(L, g)
 		if err != nil {
-			t.Fatalf("TryToLua(FromLua(...)) of %q: %v", data, err)
+			t.Fatalf("TryToLua(FromLuaPath(...)) of %q: %v", data, err)
 		}
 		if out3, err := Encode(lv); err != nil || !bytes.Equal(out, out3) {
 			t.Fatalf("Go path gives %q (%v), bytes path %q", out3, err, out)

@@ -62,8 +62,8 @@ func TestJSONNullPerState(t *testing.T) {
 	if Null(L1) != n1 {
 		t.Fatal("Null is not stable within a state")
 	}
-	if !IsNull(L1, n1) || IsNull(L1, lua.LNil) || IsNull(L1, lua.LString("null")) || IsNull(L1, L1.NewUserData()) {
-		t.Fatal("IsNull misclassifies")
+	if !isJSONNull(n1) || isJSONNull(lua.LNil) || isJSONNull(lua.LString("null")) || isJSONNull(L1.NewUserData()) {
+		t.Fatal("isJSONNull misclassifies")
 	}
 	co, _ := L1.NewThread()
 	if Null(co) != n1 {
@@ -104,7 +104,7 @@ func TestJSONMarkers(t *testing.T) {
 			if err != nil || string(got) != tt.want {
 				t.Fatalf("Encode = %s, %v; want %s", got, err, tt.want)
 			}
-			g, err := FromLua(tb)
+			g, err := FromLuaPath(tb, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +169,7 @@ func TestJSONFromLuaPath(t *testing.T) {
 func TestJSONFromLuaTypes(t *testing.T) {
 	L := newJSONState(t)
 	v := luaValue(t, L, `{s = "x", n = 3, f = 0.5, neg = -2, b = false, z = json.null, a = json.array(), o = {}, big = 2^60}`)
-	got, err := FromLua(v)
+	got, err := FromLuaPath(v, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,8 +197,8 @@ func TestJSONFromLuaTypes(t *testing.T) {
 			}
 		}
 	}
-	if g, err := FromLua(lua.LNil); g != nil || err != nil {
-		t.Fatalf("FromLua(nil) = %v, %v", g, err)
+	if g, err := FromLuaPath(lua.LNil, ""); g != nil || err != nil {
+		t.Fatalf("FromLuaPath(nil) = %v, %v", g, err)
 	}
 }
 
@@ -301,7 +301,7 @@ func TestJSONDepth(t *testing.T) {
 	if b, err := Encode(lv); err != nil || string(b) != okText {
 		t.Fatalf("encode at the limit: %v", err)
 	}
-	if _, err := FromLua(lv); err != nil {
+	if _, err := FromLuaPath(lv, ""); err != nil {
 		t.Fatalf("FromLua at the limit: %v", err)
 	}
 	if _, err := TryToLua(L, ok); err != nil {
@@ -320,7 +320,7 @@ func TestJSONDepth(t *testing.T) {
 	} else if len(err.Error()) > 400 {
 		t.Fatalf("path not shortened: %d bytes", len(err.Error()))
 	}
-	if _, err := FromLua(top); !errors.Is(err, ErrTooDeep) {
+	if _, err := FromLuaPath(top, ""); !errors.Is(err, ErrTooDeep) {
 		t.Fatalf("FromLua beyond the limit: %v", err)
 	}
 	// A Go map that contains itself hits the depth limit, not a stack overflow.

@@ -25,7 +25,7 @@ import (
 // Lua error, which carries the script's file:line. is_array / is_object tell
 // whether v would be encoded as a JSON array / object.
 //
-// The same rules govern ToLua, FromLua, Decode and Encode:
+// The same rules govern ToLua, FromLuaPath, Decode and Encode:
 //
 // Null. JSON null is json.null, a userdata sentinel created once per LState
 // (shared by its coroutines) and kept in the LState's registry; tostring
@@ -99,7 +99,7 @@ var jsonAPI = map[string]lua.LGFunction{
 }
 
 // MaxBytes is the default limit of JSON sizes: Encode writes at
-// most that many bytes, FromLua converts no value whose JSON form is longer
+// most that many bytes, FromLuaPath converts no value whose JSON form is longer
 // (a table referenced many times can be small in memory and huge as JSON),
 // and json.encode and json.decode in Lua use it unless the LState has a
 // limit of its own (SetMaxBytes).
@@ -175,10 +175,8 @@ func jsonStateOf(L *lua.LState) *jsonState {
 // Null returns the json.null sentinel of L: the Lua value of JSON null.
 func Null(L *lua.LState) lua.LValue { return jsonStateOf(L).null }
 
-// IsNull reports whether v is json.null. L is accepted for symmetry with
-// Null; the sentinel is recognised by its private Go value.
-func IsNull(L *lua.LState, v lua.LValue) bool { return isJSONNull(v) }
-
+// isJSONNull reports whether v is json.null (of any LState): the sentinel
+// is recognised by its private Go value.
 func isJSONNull(v lua.LValue) bool {
 	ud, ok := v.(*lua.LUserData)
 	if !ok {

@@ -129,7 +129,7 @@ func checkGoRoundTrip(t *testing.T, in, want, wantErr string, kind error) {
 	if checkErr(t, "TryToLua", err, strings.TrimPrefix(wantErr, "invalid JSON"), kind) {
 		return
 	}
-	back, err := FromLua(lv)
+	back, err := FromLuaPath(lv, "")
 	if checkErr(t, "FromLua", err, wantErr, kind) {
 		return
 	}
@@ -153,7 +153,7 @@ func checkLuaRoundTrip(t *testing.T, expr, want, wantErr string, kind error) {
 	v := luaValue(t, L, expr)
 	out, err := Encode(v)
 	if checkErr(t, "Encode", err, wantErr, kind) {
-		_, err := FromLua(v)
+		_, err := FromLuaPath(v, "")
 		checkErr(t, "FromLua", err, wantErr, kind)
 		return
 	}

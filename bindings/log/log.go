@@ -20,7 +20,7 @@ import (
 //	log.error(msg [, fields])
 //
 // msg must be a string; fields, when given, is a table of string keys whose
-// values (converted as by FromLua, so tables become JSON objects and arrays)
+// values (converted as by json.FromLuaPath, so tables become JSON objects and arrays)
 // become the record's attributes, sorted by key. A field named like a key the
 // log handler writes itself (time, level, msg, source) is renamed with a
 // "field_" prefix (field_level) so it cannot shadow it. Misuse raises a Lua

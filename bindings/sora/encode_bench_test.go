@@ -2,6 +2,8 @@ package sora
 
 import "testing"
 
+// BenchmarkEncodePutItemRequest measures building one put_item request
+// (target, flags and body, encoded by the client's request encoder).
 func BenchmarkEncodePutItemRequest(b *testing.B) {
 	value := []byte(`{"status":"away","seat":3}`)
 	b.ReportAllocs()

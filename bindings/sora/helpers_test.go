@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -189,15 +188,6 @@ func newSoraState(t testing.TB, ctx context.Context, s *Module, args string) *lu
 	return L
 }
 
-// runFile runs testdata/<name> in a fresh state and fails the test on error.
-func runFile(t testing.TB, s *Module, name, args string) {
-	t.Helper()
-	L := newSoraState(t, context.Background(), s, args)
-	if err := L.DoFile(filepath.Join("testdata", name)); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-}
-
 // runSora runs code in L and returns its results (or the error).
 func runSora(L *lua.LState, code string) ([]lua.LValue, error) {
 	top := L.GetTop()
@@ -215,16 +205,6 @@ func runSora(L *lua.LState, code string) ([]lua.LValue, error) {
 	}
 	L.SetTop(top)
 	return out, nil
-}
-
-// jsonOf encodes a Lua value for comparisons in Go.
-func jsonOf(t testing.TB, v lua.LValue) string {
-	t.Helper()
-	b, err := luajson.Encode(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // argsJSON builds the args object of a script.

@@ -26,11 +26,11 @@ const (
 
 // actionTargets maps a metadata action to its target, from the client's
 // table of targets.
-var actionTargets = func() map[string]string {
-	m := map[string]string{}
+var actionTargets = func() map[string]sora.Target {
+	m := map[string]sora.Target{}
 	for _, t := range sora.Targets() {
 		if t.Action != "" {
-			m[t.Action] = t.Name
+			m[t.Action] = t
 		}
 	}
 	return m
@@ -39,11 +39,11 @@ var actionTargets = func() map[string]string {
 // newRequest returns the request of a metadata action with its body,
 // encoded by the client's request encoders.
 func newRequest(action, channelID, connectionID, key string, value []byte, push bool) (*plan.Request, error) {
-	target := actionTargets[action]
+	t := actionTargets[action]
 	r := &plan.Request{
-		Action: action, Op: "sora." + action, Target: target,
+		Action: action, Op: "sora." + action, Target: t.Name,
 		ChannelID: channelID, ConnectionID: connectionID, Key: key, Value: value, Push: push,
-		Write: sora.IsWrite(target),
+		Write: t.Write,
 	}
 	b := make([]byte, 0, 80+len(channelID)+len(connectionID)+len(key)+len(value))
 	var err error

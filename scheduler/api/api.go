@@ -32,7 +32,8 @@ type Options struct {
 // JobStatus is the state of one job, as GET /api/jobs shows it.
 type JobStatus struct {
 	Name              string      `json:"name"`               // the job's name
-	Schedule          string      `json:"schedule"`           // its schedule as written
+	Schedule          string      `json:"schedule"`           // its schedule as written; "" when it runs on events only
+	On                []string    `json:"on,omitempty"`       // the events it runs on, e.g. "connection.created channel_id=room-*"
 	Script            string      `json:"script"`             // its script as written in jobs.yaml
 	Timezone          string      `json:"timezone"`           // the zone of its schedule
 	Enabled           bool        `json:"enabled"`            // false: never scheduled, runs on demand only
@@ -48,7 +49,7 @@ type JobStatus struct {
 type RunInfo struct {
 	ID              int64           `json:"id"`               // the run's id in the history
 	Job             string          `json:"job"`              // the job's name
-	Trigger         string          `json:"trigger"`          // schedule or manual
+	Trigger         string          `json:"trigger"`          // schedule, manual or event
 	Attempt         int             `json:"attempt"`          // 1, then 2... for retries
 	Outcome         history.Outcome `json:"outcome"`          // running, ok, failed, timeout, ...
 	Scheduled       *time.Time      `json:"scheduled"`        // null for manual runs
@@ -117,6 +118,10 @@ type api struct {
 //	                           409 when its policy is forbid and it is running
 //	GET  /api/runs?job=&limit= runs, newest first (limit 1-1000, default 50)
 //	GET  /api/runs/{id}        one run with its log lines
+//	POST /webhooks/sora/event  Sora's event webhook: 200 at once (the runs of
+//	                           the jobs whose on: matches are queued); 503 when
+//	                           the event queue is full; 401 without the Basic
+//	                           authentication of event_webhook
 //
 // Errors are JSON objects {"error": "..."}.
 func Handler(s *scheduler.Scheduler, opts Options) http.Handler {
@@ -129,10 +134,11 @@ func Handler(s *scheduler.Scheduler, opts Options) http.Handler {
 	mux.HandleFunc("POST /api/jobs/{name}/run", a.run)
 	mux.HandleFunc("GET /api/runs", a.runs)
 	mux.HandleFunc("GET /api/runs/{id}", a.runGet)
+	mux.HandleFunc("POST "+WebhookPath, a.webhook)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fallback(mux, w, r) })
 	var h http.Handler = mux
 	if opts.Token != "" {
-		h = requireToken(opts.Token, h)
+		h = webhookBypass(s, http.HandlerFunc(a.webhook), requireToken(opts.Token, h))
 	}
 	return securityHeaders(h)
 }

@@ -25,6 +25,9 @@ func jobStatus(st scheduler.JobState) JobStatus {
 		Enabled: j.Enabled, DryRun: j.DryRun, ConcurrencyPolicy: j.ConcurrencyPolicy,
 		Timeout: j.Timeout.String(), NextRun: timePtr(st.Next), Running: st.Running,
 	}
+	for _, t := range j.On {
+		out.On = append(out.On, t.String())
+	}
 	if st.Last != nil {
 		out.LastRun = NewRunInfo(st.Last)
 	}

@@ -97,13 +97,14 @@ func (o Outcome) Valid() bool {
 const (
 	TriggerSchedule = "schedule" // started by the job's schedule
 	TriggerManual   = "manual"   // started on request (API, CLI)
+	TriggerEvent    = "event"    // started by an event of Sora's event webhook
 )
 
 // Run is one run of a job.
 type Run struct {
 	ID            int64           // assigned by Begin/Skip
 	Job           string          // job name
-	Trigger       string          // TriggerSchedule or TriggerManual
+	Trigger       string          // TriggerSchedule, TriggerManual or TriggerEvent
 	Attempt       int             // 1 for the first attempt; 0 is stored as 1
 	Scheduled     time.Time       // the schedule time that fired the run; zero for manual runs
 	Start, End    time.Time       // End is zero while running

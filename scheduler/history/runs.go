@@ -108,7 +108,7 @@ func validateNew(r Run) error {
 	if r.Job == "" {
 		return errors.New("empty job name")
 	}
-	if r.Trigger != TriggerSchedule && r.Trigger != TriggerManual {
+	if r.Trigger != TriggerSchedule && r.Trigger != TriggerManual && r.Trigger != TriggerEvent {
 		return fmt.Errorf("job %s: invalid trigger %q", r.Job, r.Trigger)
 	}
 	return nil
