@@ -33,6 +33,8 @@ type serveFlags struct {
 	emulator        string
 	logFormat       string
 	logLevel        string
+	cluster         string
+	node            string
 	// changed reports whether a flag was given (on the command line or by
 	// its variable).
 	changed func(name string) bool
@@ -48,10 +50,19 @@ job's args, timeout, retries and concurrency policy (forbid: skip a run while th
 previous one is running; allow: overlap; replace: cancel the running one).
 Every run is recorded, with its log lines, in the state database (--state).
 
-Runs missed while the host was suspended run once, not once per missed time.
+Ticks missed while the daemon was down or paused (found from the history at
+start): with catch_up latest (the default) the latest runs once if it is younger
+than the job's starting_deadline; the others are recorded "missed".
+
+Cluster mode (--cluster etcd://HOST:2379[,HOST:2379], or cluster.endpoints):
+several serve processes share the jobs through etcd and each tick runs exactly
+once, on the replica that claims it. A replica without an etcd session starts
+nothing and answers 503 on /healthz; runs of a replica that died are recorded
+"interrupted" by the others (on_lost: rerun runs them again).
 
 HTTP API on --listen (loopback by default):
-  GET  /healthz                 liveness (503 while shutting down)
+  GET  /healthz                 liveness (503 while shutting down, or without
+                                an etcd session in cluster mode)
   GET  /metrics                 Prometheus metrics
   GET  /api/jobs                jobs with next run, runs in progress, last run
   POST /api/jobs/NAME/run       run a job now: 202 {"run_id": N}, 409 if it is
@@ -59,6 +70,7 @@ HTTP API on --listen (loopback by default):
   GET  /api/runs?job=NAME&limit=N   recent runs, newest first
   GET  /api/runs/ID             one run: outcome, times, error, result, API
                                 calls and its log lines
+  GET  /api/cluster             cluster mode: members and their runs
 A non-loopback --listen requires --token-file; every request but GET /healthz
 then needs the header "Authorization: Bearer <token>" (401 otherwise).
 
@@ -89,7 +101,8 @@ syntax errors).`,
   soracron serve -c jobs.yaml --emulator          # try the jobs against the built-in emulator
   soracron serve -c /etc/soracron/jobs.yaml --state /var/lib/soracron/state.db \
       --listen 0.0.0.0:8080 --token-file /etc/soracron/api-token --log-format json
-  curl -X POST http://127.0.0.1:8080/api/jobs/mark-busy/run`,
+  curl -X POST http://127.0.0.1:8080/api/jobs/mark-busy/run
+  soracron serve -c jobs.yaml --cluster etcd://127.0.0.1:2379 --node a --state a.db`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.changed = cmd.Flags().Changed
@@ -105,6 +118,8 @@ syntax errors).`,
 	emulatorFlag(fs, &f.emulator, "run the jobs against the built-in emulator instead of sora.url")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.cluster, "cluster", "", "run as a replica of a cluster coordinated by etcd: etcd://host:2379[,host2:2379] (etcds:// for TLS); overrides cluster.endpoints")
+	fs.StringVar(&f.node, "node", "", "cluster mode: this replica's name (default: cluster.node, else the host name)")
 	f.sora.register(fs)
 	return cmd
 }
@@ -242,6 +257,14 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 		logger.Info("built-in emulator started; jobs use it instead of sora.url", slog.String("url", emuURL))
 	}
 
+	cl, err := openCluster(f, cfg, logger)
+	if err != nil {
+		return err
+	}
+	if cl != nil {
+		defer closeCluster(cl, logger)
+	}
+
 	metrics := scheduler.NewMetrics()
 	client, err := sora.New(clientConfig(cfg, metrics.ObserveRequest))
 	if err != nil {
@@ -252,7 +275,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 
 	sched, err := scheduler.New(scheduler.Options{
 		Config: cfg, Runner: eng, History: store, Logger: logger, Metrics: metrics,
-		ShutdownTimeout: f.shutdownTimeout,
+		ShutdownTimeout: f.shutdownTimeout, Cluster: cl,
 	})
 	if err != nil {
 		fmt.Fprintln(app.Stderr, err)

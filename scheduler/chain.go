@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
+	"github.com/soracron/soracron/scheduler/history"
 )
 
 // chain is one triggering of a job: its first attempt and its retries.
@@ -29,6 +31,11 @@ type chain struct {
 	// preds are the chains this one replaced: it waits for them to end
 	// before its script starts.
 	preds []*chain
+
+	// claim is the chain's claim in cluster mode (nil otherwise); it is
+	// finished with the outcome of the last attempt (final).
+	claim *cluster.Claim
+	final history.Run
 
 	dispatched time.Time // when the policy let it start
 	// started says whether the chain has left the start gate.

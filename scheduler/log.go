@@ -30,6 +30,7 @@ const (
 	keyStack        = "stack"
 	keyBackoff      = "backoff"
 	keyReason       = "reason"
+	keyNode         = "node"
 	keyMissed       = "missed"
 	keyLate         = "late"
 	keyRunning      = "running"

@@ -12,6 +12,7 @@ import (
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -19,6 +20,7 @@ import (
 func (s *Scheduler) runChain(c *chain) {
 	defer s.wg.Done()
 	defer s.release(c)
+	defer s.finishClaim(c)
 	defer func() {
 		// Bugs of our own must not take the daemon down either.
 		if r := recover(); r != nil {
@@ -115,6 +117,15 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		c.leaveGate(s.gate)
 		s.waitPreds(c)
 	}
+	if n == 1 && c.claim != nil && c.claim.HasPredecessors() {
+		c.leaveGate(s.gate)
+		wctx, cancel := context.WithTimeout(c.ctx, cancelGrace+s.cl.TTL())
+		if err := c.claim.WaitPredecessors(wctx); err != nil && c.ctx.Err() == nil {
+			s.log.Warn("the replaced runs on other replicas did not end in time; starting anyway",
+				slog.String(keyJob, j.Name), slog.Any(keyError, err))
+		}
+		cancel()
+	}
 	started := s.clock.Now()
 	go s.begin(c, n, started, idp)
 	// The start delay is observed once: when the script starts, or after
@@ -183,10 +194,12 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		}
 		s.log.LogAttrs(context.Background(), level, "run finished", finishAttrs...)
 	}
+	c.final = rec
 	if err != nil {
 		return outcome, fmt.Errorf("%w: %w", errNotRecorded, err)
 	}
 	rec.ID = id
+	c.final.ID = id
 	if err := s.store.Finish(context.Background(), rec); err != nil {
 		s.log.Error("cannot record the end of a run", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id),
 			slog.Any(keyError, err))
@@ -280,6 +293,9 @@ func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 func (s *Scheduler) classify(ctx context.Context, err error) (history.Outcome, string) {
 	if err == nil {
 		return history.OutcomeOK, ""
+	}
+	if cause := context.Cause(ctx); ctx.Err() != nil && errors.Is(cause, cluster.ErrSessionLost) {
+		return history.OutcomeInterrupted, "interrupted: " + cause.Error()
 	}
 	var se *engine.ScriptError
 	switch {

@@ -11,8 +11,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -79,6 +82,11 @@ type Options struct {
 	// never caught up: a job runs once, then follows its schedule.
 	// One minute when zero.
 	MissedGrace time.Duration
+	// Cluster, when set, runs the daemon as a replica of a cluster (see
+	// package cluster): each tick and manual run is claimed first. New
+	// starts its session (Start) with the scheduler's hooks. The
+	// Scheduler does not close it.
+	Cluster *cluster.Cluster
 }
 
 // Scheduler is the cron daemon: it starts the runs of the jobs of a
@@ -101,6 +109,7 @@ type Scheduler struct {
 	capture  slog.Leveler
 	shutdown time.Duration
 	grace    time.Duration
+	cl       *cluster.Cluster // nil: single node
 
 	// runsCtx is the parent of every run's context; cancelling it cancels
 	// every run (with a cause).
@@ -155,6 +164,7 @@ func New(opts Options) (*Scheduler, error) {
 		capture:  opts.CaptureLevel,
 		shutdown: opts.ShutdownTimeout,
 		grace:    opts.MissedGrace,
+		cl:       opts.Cluster,
 		gate:     newStartGate(),
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
@@ -186,6 +196,9 @@ func New(opts Options) (*Scheduler, error) {
 	s.log = slog.New(&redactHandler{h: base.Handler(), r: s.redact})
 	s.runsCtx, s.cancelRuns = context.WithCancelCause(context.Background())
 	s.apply(opts.Config, s.clock.Now())
+	if s.cl != nil {
+		s.cl.Start(s.clusterHooks())
+	}
 	return s, nil
 }
 
@@ -273,7 +286,7 @@ func (s *Scheduler) apply(cfg *jobs.Config, now time.Time) (added, removed, chan
 		if js.job == nil || !sameSchedule(js.job, j) {
 			js.next = time.Time{}
 			if j.Enabled {
-				js.next = nextRun(j, now)
+				js.next = s.firstRun(j, now)
 			}
 		}
 		js.job = j
@@ -304,6 +317,18 @@ func sameJob(a, b *jobs.Job) bool {
 	return sameSchedule(a, b) && a.Script == b.Script && a.Timeout == b.Timeout &&
 		a.ConcurrencyPolicy == b.ConcurrencyPolicy && a.Retries == b.Retries && a.DryRun == b.DryRun &&
 		a.Concurrency == b.Concurrency && reflect.DeepEqual(a.Args, b.Args) && slices.Equal(a.On, b.On)
+}
+
+// firstRun is the first run time of j strictly after now. In cluster mode
+// an "@every" schedule is aligned on multiples of its interval (since
+// Go's zero time), so that replicas started at different times compute the
+// same ticks; single-node, "@every" counts from the start, as robfig/cron
+// does.
+func (s *Scheduler) firstRun(j *jobs.Job, now time.Time) time.Time {
+	if cd, ok := j.Schedule.(cron.ConstantDelaySchedule); ok && s.cl != nil && cd.Delay > 0 {
+		return now.Truncate(cd.Delay).Add(cd.Delay)
+	}
+	return nextRun(j, now)
 }
 
 // nextRun is the first run time of j strictly after now; zero if none.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -70,13 +71,22 @@ type Health struct {
 	Jobs int
 	// Running is the number of runs in progress.
 	Running int
+	// Unavailable, in cluster mode, says why this replica starts no run
+	// (it holds no etcd session); empty when it does.
+	Unavailable string
 }
 
 // Health returns the daemon's state.
 func (s *Scheduler) Health() Health {
+	var unavailable string
+	if s.cl != nil {
+		if err := s.cl.Health(); err != nil {
+			unavailable = err.Error()
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Health{ShuttingDown: s.stopping, Jobs: len(s.cfg.Jobs), Running: s.active}
+	return Health{ShuttingDown: s.stopping, Jobs: len(s.cfg.Jobs), Running: s.active, Unavailable: unavailable}
 }
 
 // History returns the run history the daemon records into.
@@ -85,3 +95,7 @@ func (s *Scheduler) History() *history.Store { return s.store }
 // Logger returns the daemon's logger: the Options' Logger with the
 // configuration's secrets redacted.
 func (s *Scheduler) Logger() *slog.Logger { return s.log }
+
+// Cluster returns the cluster this daemon is a replica of; nil in
+// single-node mode.
+func (s *Scheduler) Cluster() *cluster.Cluster { return s.cl }

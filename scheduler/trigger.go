@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -31,9 +32,27 @@ func (s *Scheduler) Trigger(ctx context.Context, name string) (int64, error) {
 		s.mu.Unlock()
 		return 0, fmt.Errorf("%w %q", ErrUnknownJob, name)
 	}
+	var claim *cluster.Claim
+	if s.cl != nil {
+		j := js.job
+		s.mu.Unlock()
+		var err error
+		if claim, err = s.claimManual(ctx, j); err != nil {
+			return 0, err
+		}
+		s.mu.Lock()
+		if js = s.jobs[name]; js == nil || js.job == nil {
+			s.mu.Unlock()
+			s.abandon(claim, "the job was removed from the configuration")
+			return 0, fmt.Errorf("%w %q", ErrUnknownJob, name)
+		}
+	}
 	var l launch
-	c, err := s.startLocked(js, history.TriggerManual, time.Time{}, &l)
+	c, err := s.startLocked(js, history.TriggerManual, time.Time{}, claim, &l)
 	s.mu.Unlock()
+	if err != nil && claim != nil {
+		s.abandon(claim, err.Error())
+	}
 	l.start(s)
 	if err != nil {
 		return 0, err

@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"docs":      {},
 	"scheduler": {"scheduler", "jobs", "engine", "bindings", "sora"},
 	"luatest":   {"engine", "bindings", "sora", "emulator"},
-	"engine":    {"bindings", "sora"},
+	"engine":    {"engine", "bindings", "sora"},
 	"bindings":  {"bindings", "sora"},
 	"jobs":      {},
 	"sora":      {},
