@@ -126,7 +126,7 @@ var classes = map[string][]class{
 		{"http.Error", "A failed request.", []string{"op: string", "type: string  http_error, transport, timeout, cancelled, too_large or redirect", "status: integer  0 when there was no reply", "message: string", "url: string  with the query redacted", "body: string  the reply of an http_error"}},
 	},
 	"testing": {
-		{"testing.RunOpts", "Options of t.run.", []string{"now?: number  Unix seconds: the clock of this run", "dry_run?: boolean", "timeout?: number  seconds", "concurrency?: integer", "event?: table  the run's global event"}},
+		{"testing.RunOpts", "Options of t.run.", []string{"now?: number  Unix seconds: the clock of this run", "dry_run?: boolean", "timeout?: number  seconds", "concurrency?: integer", "event?: table  the run's global event", "allow_http?: string[]  hosts the http module may reach"}},
 		{"testing.RunError", "A failed t.run.", []string{"kind: string  syntax, runtime, timeout or cancelled", "message: string", "script: string", "line: integer", "traceback: string"}},
 	},
 }

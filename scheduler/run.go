@@ -108,8 +108,16 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	idp := newIDPromise()
 	// logger is the script's: the daemon's log plus the run's history.
 	buf := history.NewLogBuffer(0, 0)
+	idp.buf = buf
 	buf.Redact = s.redact.replace
 	buf.Level = s.capture
+	buf.OnLine = func(line history.LogLine, index int) {
+		if s.listening() {
+			if id := idp.peek(); id > 0 {
+				s.publish(Change{Kind: ChangeLog, Job: j.Name, RunID: id, Log: &line, Index: index})
+			}
+		}
+	}
 	logger := slog.New(history.Tee(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf))
 
 	if n == 1 && len(c.preds) > 0 {
@@ -142,7 +150,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	}
 
 	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
-		Script: j.Script, Args: j.CopyArgs(), Event: c.event, DryRun: j.DryRun, Timeout: j.Timeout,
+		Script: j.Script, Args: c.runArgs(), Event: c.event, DryRun: c.isDryRun(), Timeout: j.Timeout,
 		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
 	}, logger)
 	end := s.clock.Now()
@@ -205,6 +213,8 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 			slog.Any(keyError, err))
 	}
 	s.setLast(c.js, rec, c, n, started)
+	s.setLive(id, nil)
+	s.publish(Change{Kind: ChangeRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
 	return outcome, runErr
 }
 
@@ -213,13 +223,15 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
 	j := c.job
 	s.gate.wait()
 	id, err := s.store.Begin(context.Background(), history.Run{
-		Job: j.Name, Trigger: c.trigger, Attempt: n, Scheduled: c.scheduled, Start: started, DryRun: j.DryRun,
+		Job: j.Name, Trigger: c.trigger, Attempt: n, Scheduled: c.scheduled, Start: started, DryRun: c.isDryRun(),
 	})
 	if err != nil {
 		s.log.Error("cannot record a run in the history; it runs unrecorded", slog.String(keyJob, j.Name),
 			slog.Any(keyError, err))
 	} else {
 		c.setRunID(id)
+		s.setLive(id, idp.buf)
+		s.publish(Change{Kind: ChangeRunStarted, Job: j.Name, RunID: id})
 	}
 	idp.resolve(id, err)
 	if n == 1 {
@@ -325,11 +337,14 @@ func (s *Scheduler) classify(ctx context.Context, err error) (history.Outcome, s
 // setLast remembers the newest started run of a job for the jobs API.
 func (s *Scheduler) setLast(js *jobState, rec history.Run, c *chain, attempt int, started time.Time) {
 	rec.Job, rec.Trigger, rec.Attempt, rec.Scheduled, rec.Start = js.name, c.trigger, attempt, c.scheduled, started
-	rec.DryRun = c.job.DryRun
+	rec.DryRun = c.isDryRun()
 	rec.Logs = nil
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if js.last == nil || js.last.ID <= rec.ID {
 		js.last, js.lastLoaded = &rec, true
+	}
+	if rec.Outcome == history.OutcomeOK && rec.End.After(js.lastOK) {
+		js.lastOK = rec.End
 	}
 }

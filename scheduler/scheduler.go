@@ -122,12 +122,17 @@ type Scheduler struct {
 	burst       atomic.Int64   // runs dispatched since the prewarm loop last looked
 	stop        chan struct{}  // closed when shutdown begins
 
-	mu       sync.Mutex
-	cfg      *jobs.Config
-	jobs     map[string]*jobState // current jobs, and removed ones still running
-	started  bool
-	stopping bool
-	active   int // chains in progress
+	changes   changes    // subscribers of Subscribe
+	suspendMu sync.Mutex // orders Suspend and Resume
+
+	mu        sync.Mutex
+	suspended map[string]time.Time         // suspended jobs (by the API) and since when
+	live      map[int64]*history.LogBuffer // log buffers of the running runs, by run id
+	cfg       *jobs.Config
+	jobs      map[string]*jobState // current jobs, and removed ones still running
+	started   bool
+	stopping  bool
+	active    int // chains in progress
 
 	evMu   sync.Mutex
 	events eventState
@@ -143,6 +148,8 @@ type jobState struct {
 	// read from the history (or set by a run since).
 	last       *history.Run
 	lastLoaded bool
+	// lastOK is the end of its newest run that ended ok.
+	lastOK time.Time
 	// metrics are the job's run metrics, made at its first successful run.
 	metrics atomic.Pointer[jobMetrics]
 }
@@ -195,7 +202,16 @@ func New(opts Options) (*Scheduler, error) {
 	}
 	s.log = slog.New(&redactHandler{h: base.Handler(), r: s.redact})
 	s.runsCtx, s.cancelRuns = context.WithCancelCause(context.Background())
+	if err := s.loadSuspended(); err != nil {
+		return nil, err
+	}
 	s.apply(opts.Config, s.clock.Now())
+	if err := s.loadLastSuccess(); err != nil {
+		return nil, err
+	}
+	if err := s.metrics.reg.Register(newJobCollector(s)); err != nil {
+		return nil, fmt.Errorf("scheduler: metrics: %w", err)
+	}
 	if s.cl != nil {
 		s.cl.Start(s.clusterHooks())
 	}
@@ -263,6 +279,7 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 		slog.Any(keyAdded, added), slog.Any(keyRemoved, removed), slog.Any(keyChanged, changed))
 	s.nudge()
 	s.kickPrewarm(0)
+	s.publish(Change{Kind: ChangeJob})
 	return nil
 }
 
