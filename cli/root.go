@@ -18,6 +18,7 @@ const (
 	ExitOK      = 0 // success
 	ExitFailure = 1 // the script or job failed (error, timeout, cancelled)
 	ExitUsage   = 2 // usage error: bad flags, missing file, invalid config, syntax error
+	ExitPartial = 3 // the script finished but some Sora writes failed after retries (run)
 )
 
 // App carries the process environment into the commands, so tests can run

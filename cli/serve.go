@@ -249,7 +249,8 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	if err := adjust(cfg); err != nil {
 		return usageErr(err)
 	}
-	store, err := history.Open(f.state, history.Options{Keep: cfg.HistoryKeep})
+	store, err := history.Open(f.state, history.Options{Keep: cfg.HistoryKeep,
+		KeepOK: cfg.HistoryKeepOK, KeepFailed: cfg.HistoryKeepFailed, KeepSkipped: cfg.HistoryKeepSkipped})
 	if errors.Is(err, history.ErrLocked) {
 		return failErr(fmt.Errorf("%w: only one serve may use a state file; stop the other one or give another --state", err))
 	}
