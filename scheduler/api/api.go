@@ -45,6 +45,7 @@ type JobStatus struct {
 	LastRun           *RunInfo    `json:"last_run"`           // newest run that started; null if none
 	Suspended         bool        `json:"suspended"`          // suspended through the API
 	SuspendedAt       *time.Time  `json:"suspended_at"`       // since when; null unless suspended
+	LastSuccess       *time.Time  `json:"last_success"`       // end of its newest ok run; null if none
 }
 
 // RunInfo is a run as the HTTP API shows it.
