@@ -177,6 +177,17 @@ func NumberText(v lua.LValue) (string, bool) {
 	return string(n), ok
 }
 
+// NumbersEqual reports whether a and b, both json.numbers, have the same
+// value (1e2 and 100.0 do); ok is false when either is not a json.number.
+func NumbersEqual(a, b lua.LValue) (equal, ok bool) {
+	as, aok := NumberText(a)
+	bs, bok := NumberText(b)
+	if !aok || !bok {
+		return false, false
+	}
+	return cmpDecimal(decimalOf(as), decimalOf(bs)) == 0, true
+}
+
 // numberMetatable returns the metatable of json.number values: tostring
 // gives the text, == < <= compare values exactly, .. concatenates the text,
 // and arithmetic raises an error saying what to do instead.
