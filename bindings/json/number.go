@@ -49,8 +49,24 @@ func hasNonZeroDigit(s string) bool {
 // significantDigits counts the digits of the mantissa of s without leading
 // and trailing zeros.
 func significantDigits(s string) int {
-	d := decimalOf(s)
-	return len(d.digits)
+	first, last, n := -1, -1, 0 // positions among the digits
+	for i := 0; i < len(s) && s[i] != 'e' && s[i] != 'E'; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			continue // sign, point
+		}
+		if c != '0' {
+			if first < 0 {
+				first = n
+			}
+			last = n
+		}
+		n++
+	}
+	if first < 0 {
+		return 0
+	}
+	return last - first + 1
 }
 
 // decimal is the value of a JSON number text: (-1)^neg * 0.digits... as
