@@ -104,9 +104,9 @@ func TestBadInput(t *testing.T) {
 				fmt.Fprint(w, `{"status":`)
 			},
 			want: "soracron: DIR/script.lua:2: sora.get: Sora_20201124.GetSignalingNotifyMetadata: read reply (status 200): unexpected EOF (after 2 attempts)"},
-		{name: "enormous reply", script: getScript, code: 1,
+		{name: "enormous reply", script: getScript, code: 1, args: []string{"--max-reply-size", "32MiB"},
 			sora: func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(huge) },
-			want: "soracron: DIR/script.lua:2: sora.get: Sora_20201124.GetSignalingNotifyMetadata: reply too large: over 33554432 bytes"},
+			want: "soracron: DIR/script.lua:2: sora.get: Sora_20201124.GetSignalingNotifyMetadata: reply too large: over 33554432 bytes (raise --max-reply-size or sora.max_reply_size)"},
 		{name: "reply of the wrong shape", script: "local sora = require('sora')\nlocal md = assert(sora.get('sora', 'C1'))\nreturn md.status:upper()\n", code: 1,
 			sora: func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, `[1, 2]`) },
 			want: "soracron: DIR/script.lua:3: attempt to index a non-table object(nil) with key 'upper'"},

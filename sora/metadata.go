@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 )
 
 // Metadata is a connection's signaling notify metadata: a JSON object decoded
@@ -21,11 +22,21 @@ type Connection struct {
 }
 
 // List returns every connection of channelID with its metadata; an empty
-// channel is an empty slice. Order is not guaranteed.
+// channel is an empty slice. Order is not guaranteed. The reply is decoded
+// as it arrives (Stream), never held whole.
 func (c *Client) List(ctx context.Context, channelID string) ([]Connection, error) {
 	var out []Connection
 	body, err := AppendListRequest(bodyBuf(channelID, "", "", nil), channelID)
-	if err := c.typed(ctx, TargetList, body, err, &out); err != nil {
+	if err != nil {
+		return nil, encodeError(TargetList, err)
+	}
+	err = c.Stream(ctx, TargetList, body, func(r io.Reader) error {
+		out = nil
+		dec := json.NewDecoder(r)
+		dec.UseNumber()
+		return dec.Decode(&out)
+	})
+	if err != nil {
 		return nil, err
 	}
 	if out == nil {
@@ -103,7 +114,7 @@ func (c *Client) typed(ctx context.Context, target string, body []byte, encErr e
 	if encErr != nil {
 		return encodeError(target, encErr)
 	}
-	reply, err := c.do(ctx, target, body)
+	reply, err := c.do(ctx, target, body, nil)
 	if err != nil {
 		return err
 	}
