@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -34,7 +35,13 @@ func (c *Client) List(ctx context.Context, channelID string) ([]Connection, erro
 		out = nil
 		dec := json.NewDecoder(r)
 		dec.UseNumber()
-		return dec.Decode(&out)
+		if err := dec.Decode(&out); err != nil {
+			return err
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return errors.New("data after the reply's value")
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
