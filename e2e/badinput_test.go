@@ -119,6 +119,8 @@ func TestBadInput(t *testing.T) {
 			want: "soracron: script: stat DIR/nope.lua: no such file or directory"},
 		{name: "no Sora URL", cmd: []string{"run", "DIR/x.lua"}, files: map[string]string{"x.lua": "return 1\n"}, code: 2,
 			want: "soracron: no Sora API URL: give --sora-url, set SORA_URL, or use --emulator to run against the built-in emulator"},
+		{name: "bad --max-reply-size", cmd: []string{"run", "--emulator", "DIR/x.lua", "--max-reply-size", "lots"}, files: map[string]string{"x.lua": "return 1\n"}, code: 2,
+			want: `soracron: --max-reply-size "lots": want a size such as 64MiB, 1GiB or a number of bytes`},
 		{name: "bad --args-json", cmd: []string{"run", "--emulator", "DIR/x.lua", "--args-json", "[1]"}, files: map[string]string{"x.lua": "return 1\n"}, code: 2,
 			want: `soracron: --args-json: want a JSON object such as '{"minutes": 10}', got an array`},
 

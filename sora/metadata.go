@@ -35,7 +35,24 @@ func (c *Client) List(ctx context.Context, channelID string) ([]Connection, erro
 		out = nil
 		dec := json.NewDecoder(r)
 		dec.UseNumber()
-		if err := dec.Decode(&out); err != nil {
+		// One connection at a time: Decode of the whole array would
+		// first read all of it.
+		tok, err := dec.Token()
+		switch {
+		case err != nil:
+			return err
+		case tok == nil: // null: an empty channel
+			return nil
+		case tok != json.Delim('['):
+			return fmt.Errorf("want an array, got %v", tok)
+		}
+		for dec.More() {
+			out = append(out, Connection{})
+			if err := dec.Decode(&out[len(out)-1]); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the ']'
 			return err
 		}
 		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
