@@ -15,5 +15,6 @@ func subcommands(app *App) []*cobra.Command {
 		newLintCmd(app),
 		newManCmd(app),
 		newHealthcheckCmd(app),
+		newChildCmd(app),
 	}
 }

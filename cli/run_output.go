@@ -48,7 +48,7 @@ func (f *runFlags) progress(app *App) io.Writer {
 
 // runSummary is the document of --summary-json.
 type runSummary struct {
-	// Outcome is ok, failed, timeout or interrupted.
+	// Outcome is ok, failed, timeout, interrupted or memory_limit.
 	Outcome string `json:"outcome"`
 	// DurationSeconds is the wall time of the run; Duration the same as text.
 	DurationSeconds float64 `json:"duration_seconds"`
@@ -117,6 +117,8 @@ func outcome(err error) string {
 		return "timeout"
 	case errors.As(err, &se) && se.Kind == engine.Cancelled:
 		return "interrupted"
+	case errors.As(err, &se) && se.Kind == engine.MemoryLimit:
+		return "memory_limit"
 	}
 	return "failed"
 }

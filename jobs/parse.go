@@ -26,7 +26,7 @@ var (
 	historyKeys = []string{"keep"}
 	// jobOnlyKeys may not appear in defaults.
 	jobOnlyKeys = []string{"name", "schedule", "on", "script"}
-	jobKeys     = []string{"name", "schedule", "on", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http"}
+	jobKeys     = []string{"name", "schedule", "on", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http", "isolation", "memory_limit"}
 	httpKeys    = []string{"allow"}
 	retryKeys   = []string{"max", "backoff", "on_timeout"}
 )
