@@ -13,6 +13,7 @@ func subcommands(app *App) []*cobra.Command {
 		newTestCmd(app),
 		newReplCmd(app),
 		newLintCmd(app),
+		newLuaTypesCmd(app),
 		newManCmd(app),
 		newHealthcheckCmd(app),
 		newChildCmd(app),

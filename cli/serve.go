@@ -33,6 +33,10 @@ type serveFlags struct {
 	emulator        string
 	logFormat       string
 	logLevel        string
+	cluster         string
+	node            string
+	metricsPublic   bool
+	metricsListen   string
 	// changed reports whether a flag was given (on the command line or by
 	// its variable).
 	changed func(name string) bool
@@ -48,19 +52,34 @@ job's args, timeout, retries and concurrency policy (forbid: skip a run while th
 previous one is running; allow: overlap; replace: cancel the running one).
 Every run is recorded, with its log lines, in the state database (--state).
 
-Runs missed while the host was suspended run once, not once per missed time.
+Ticks missed while the daemon was down or paused (found from the history at
+start): with catch_up latest (the default) the latest runs once if it is younger
+than the job's starting_deadline; the others are recorded "missed".
+
+Cluster mode (--cluster etcd://HOST:2379[,HOST:2379], or cluster.endpoints):
+several serve processes share the jobs through etcd and each tick runs exactly
+once, on the replica that claims it. A replica without an etcd session starts
+nothing and answers 503 on /healthz; runs of a replica that died are recorded
+"interrupted" by the others (on_lost: rerun runs them again).
 
 HTTP API on --listen (loopback by default):
-  GET  /healthz                 liveness (503 while shutting down)
+  GET  /healthz                 liveness (503 while shutting down, or without
+                                an etcd session in cluster mode)
   GET  /metrics                 Prometheus metrics
   GET  /api/jobs                jobs with next run, runs in progress, last run
   POST /api/jobs/NAME/run       run a job now: 202 {"run_id": N}, 409 if it is
                                 running and its policy is forbid, 404 unknown
+  POST /api/jobs/NAME/suspend   suspend its schedule (kept across restarts)
+  POST /api/jobs/NAME/resume    resume it
   GET  /api/runs?job=NAME&limit=N   recent runs, newest first
   GET  /api/runs/ID             one run: outcome, times, error, result, API
                                 calls and its log lines
+  GET  /api/cluster             cluster mode: members and their runs
 A non-loopback --listen requires --token-file; every request but GET /healthz
 then needs the header "Authorization: Bearer <token>" (401 otherwise).
+GET /healthz then answers only {"status":"ok"} (or 503 "shutting down");
+--metrics-public serves /metrics without the token, --metrics-listen ADDR
+serves it without the token on a second address.
 
 Sora is the sora section of jobs.yaml; --sora-url, --header, --header-file,
 --request-timeout, --retries and the TLS flags (or their SORACRON_ variables)
@@ -89,7 +108,8 @@ syntax errors).`,
   soracron serve -c jobs.yaml --emulator          # try the jobs against the built-in emulator
   soracron serve -c /etc/soracron/jobs.yaml --state /var/lib/soracron/state.db \
       --listen 0.0.0.0:8080 --token-file /etc/soracron/api-token --log-format json
-  curl -X POST http://127.0.0.1:8080/api/jobs/mark-busy/run`,
+  curl -X POST http://127.0.0.1:8080/api/jobs/mark-busy/run
+  soracron serve -c jobs.yaml --cluster etcd://127.0.0.1:2379 --node a --state a.db`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.changed = cmd.Flags().Changed
@@ -105,6 +125,10 @@ syntax errors).`,
 	emulatorFlag(fs, &f.emulator, "run the jobs against the built-in emulator instead of sora.url")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.cluster, "cluster", "", "run as a replica of a cluster coordinated by etcd: etcd://host:2379[,host2:2379] (etcds:// for TLS); overrides cluster.endpoints")
+	fs.StringVar(&f.node, "node", "", "cluster mode: this replica's name (default: cluster.node, else the host name)")
+	fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve GET /metrics on --listen without the token")
+	fs.StringVar(&f.metricsListen, "metrics-listen", "", "also serve GET /metrics, without a token, on this address (e.g. 127.0.0.1:9090)")
 	f.sora.register(fs)
 	return cmd
 }
@@ -242,6 +266,14 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 		logger.Info("built-in emulator started; jobs use it instead of sora.url", slog.String("url", emuURL))
 	}
 
+	cl, err := openCluster(f, cfg, logger)
+	if err != nil {
+		return err
+	}
+	if cl != nil {
+		defer closeCluster(cl, logger)
+	}
+
 	metrics := scheduler.NewMetrics()
 	client, err := sora.New(clientConfig(cfg, metrics.ObserveRequest))
 	if err != nil {
@@ -253,7 +285,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 
 	sched, err := scheduler.New(scheduler.Options{
 		Config: cfg, Runner: eng, History: store, Logger: logger, Metrics: metrics,
-		ShutdownTimeout: f.shutdownTimeout,
+		ShutdownTimeout: f.shutdownTimeout, Cluster: cl,
 	})
 	if err != nil {
 		fmt.Fprintln(app.Stderr, err)
@@ -265,13 +297,21 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 		return failErr(fmt.Errorf("listen: %w", err))
 	}
 	srv := &http.Server{
-		Handler:           apiHandler(sched, token),
+		Handler:           apiHandler(sched, token, f.metricsPublic),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if f.metricsListen != "" {
+		stopMetrics, err := serveMetrics(f.metricsListen, sched, logger)
+		if err != nil {
+			_ = ln.Close()
+			return failErr(err)
+		}
+		defer stopMetrics()
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -330,17 +370,36 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 
 // apiHandler is the daemon's HTTP API. With a token, every request needs
 // it except GET /healthz, which probes (Kubernetes, Docker's HEALTHCHECK,
-// load balancers) call without credentials and which tells nothing but
-// "ok" or "stopping".
-func apiHandler(sched *scheduler.Scheduler, token string) http.Handler {
+// load balancers) call without credentials and which then tells nothing
+// but "ok" or "shutting down", and GET /metrics with metricsPublic.
+func apiHandler(sched *scheduler.Scheduler, token string, metricsPublic bool) http.Handler {
 	h := api.Handler(sched, api.Options{Token: token})
 	if token == "" {
 		return h
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", api.Handler(sched, api.Options{}))
+	mux.Handle("GET /healthz", api.PublicHealth(sched))
+	if metricsPublic {
+		mux.Handle("GET /metrics", sched.Metrics().Handler())
+	}
 	mux.Handle("/", h)
 	return mux
+}
+
+// serveMetrics serves GET /metrics, without a token, on addr
+// (--metrics-listen) until the returned function is called.
+func serveMetrics(addr string, sched *scheduler.Scheduler, logger *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", sched.Metrics().Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("metrics listening", slog.String("addr", ln.Addr().String()))
+	return func() { _ = srv.Close() }, nil
 }
 
 // reloadJobs re-reads jobs.yaml on SIGHUP and applies it when valid.

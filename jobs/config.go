@@ -33,6 +33,8 @@ type Config struct {
 	Timezone *time.Location
 	// HistoryKeep is the number of runs kept per job (history.keep, default 100).
 	HistoryKeep int
+	// Cluster is the cluster section; nil when the file has none.
+	Cluster *ClusterConfig
 	// EventWebhook configures the receiver of Sora's event webhook.
 	EventWebhook EventWebhookConfig
 	// Jobs are the jobs in file order.

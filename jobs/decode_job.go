@@ -171,6 +171,7 @@ func (d *decoder) jobFields(m map[string]entry, j *Job, prefix string) {
 			j.Concurrency = v
 		}
 	}
+	d.missedFields(m, j, prefix)
 	if e, ok := m["http"]; ok {
 		d.http(e.val, j, prefix+"http")
 	}

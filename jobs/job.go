@@ -75,6 +75,15 @@ type Job struct {
 	// Concurrency is the default concurrency of sora.batch and
 	// sora.update_all in this job (default 16).
 	Concurrency int
+	// StartingDeadline is how late a scheduled run may start: a tick not
+	// started within it is recorded missed (0, the default: no deadline).
+	StartingDeadline time.Duration
+	// CatchUp says whether the latest tick missed during a downtime runs
+	// (latest, the default) or not (none).
+	CatchUp CatchUp
+	// OnLost says whether a run lost with its replica runs again (cluster
+	// mode; skip by default).
+	OnLost OnLost
 	// HTTPAllow lists the hosts the script's http module may reach
 	// (http.allow of the defaults and of the job, in that order); none
 	// when empty.

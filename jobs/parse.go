@@ -20,13 +20,13 @@ import (
 
 // Keys of jobs.yaml.
 var (
-	topKeys     = []string{"sora", "timezone", "history", "event_webhook", "defaults", "jobs"}
+	topKeys     = []string{"sora", "timezone", "history", "cluster", "event_webhook", "defaults", "jobs"}
 	soraKeys    = []string{"url", "timeout", "retries", "retry_ambiguous", "headers", "ca_file", "cert_file", "key_file", "insecure"}
 	webhookKeys = []string{"username", "password", "queue"}
 	historyKeys = []string{"keep"}
 	// jobOnlyKeys may not appear in defaults.
 	jobOnlyKeys = []string{"name", "schedule", "on", "script"}
-	jobKeys     = []string{"name", "schedule", "on", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http", "isolation", "memory_limit"}
+	jobKeys     = []string{"name", "schedule", "on", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http", "starting_deadline", "catch_up", "on_lost", "isolation", "memory_limit"}
 	httpKeys    = []string{"allow"}
 	retryKeys   = []string{"max", "backoff", "on_timeout"}
 )
@@ -133,6 +133,9 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			}
 		}
 	}
+	if e, ok := top["cluster"]; ok {
+		d.cluster(e.val, cfg)
+	}
 	cfg.EventWebhook.Queue = DefaultEventQueue
 	if e, ok := top["event_webhook"]; ok && !isNull(e.val) {
 		d.eventWebhook(e.val, &cfg.EventWebhook, &cfg.Sora)
@@ -145,6 +148,8 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		Args:              map[string]any{},
 		Enabled:           true,
 		Concurrency:       DefaultConcurrency,
+		CatchUp:           CatchUpLatest,
+		OnLost:            LostSkip,
 	}
 	if e, ok := top["defaults"]; ok && !isNull(e.val) {
 		if m, _, ok := d.mapping(e.val, "defaults: ", jobKeys); ok {

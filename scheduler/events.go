@@ -178,7 +178,7 @@ func (s *Scheduler) startEvent(t laneTask) *chain {
 	if js == nil || js.job == nil {
 		err = fmt.Errorf("%w %q (removed by a reload)", ErrUnknownJob, t.job)
 	} else {
-		c, err = s.startLocked(js, history.TriggerEvent, time.Time{}, &l)
+		c, err = s.startLocked(js, history.TriggerEvent, time.Time{}, nil, &l)
 		if c != nil {
 			c.event = t.ev.Fields
 		}

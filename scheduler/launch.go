@@ -5,6 +5,7 @@ package scheduler
 type launch struct {
 	chains []*chain
 	skips  []skipRecord
+	claims []tickClaim // cluster mode: due ticks to claim (s.wg counts them)
 }
 
 // start starts the chains and records the skips, in the background.
@@ -17,5 +18,8 @@ func (l *launch) start(s *Scheduler) {
 	}
 	for _, sk := range l.skips {
 		go s.recordSkip(sk)
+	}
+	for _, tc := range l.claims {
+		go s.claimTick(tc)
 	}
 }

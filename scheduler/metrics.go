@@ -24,6 +24,8 @@ type Metrics struct {
 	startDelay   prometheus.Histogram
 	requests     *prometheus.CounterVec
 	skipped      *prometheus.CounterVec
+	missed       *prometheus.CounterVec
+	session      prometheus.Gauge
 	jobs         prometheus.Gauge
 	running      prometheus.Gauge
 	reloads      *prometheus.CounterVec
@@ -39,7 +41,7 @@ func NewMetrics() *Metrics {
 		reg: prometheus.NewRegistry(),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "soracron_runs_total",
-			Help: "Runs of jobs by final outcome (ok, failed, timeout, cancelled, skipped); each retry attempt counts.",
+			Help: "Runs of jobs by final outcome (ok, failed, timeout, cancelled, skipped, missed, interrupted); each retry attempt counts.",
 		}, []string{"job", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "soracron_run_duration_seconds",
@@ -59,6 +61,14 @@ func NewMetrics() *Metrics {
 			Name: "soracron_skipped_overlaps_total",
 			Help: "Scheduled runs skipped because the previous run was still running (concurrency_policy: forbid).",
 		}, []string{"job"}),
+		missed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "soracron_missed_runs_total",
+			Help: "Scheduled times recorded missed: not started within starting_deadline, or not caught up (catch_up).",
+		}, []string{"job"}),
+		session: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "soracron_cluster_session",
+			Help: "Cluster mode: 1 while this replica holds its etcd session (it starts runs), 0 otherwise.",
+		}),
 		jobs: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "soracron_jobs",
 			Help: "Jobs in the configuration (enabled or not).",
@@ -84,7 +94,7 @@ func NewMetrics() *Metrics {
 			Help: "Events accepted whose runs have not all ended yet (bounded by event_webhook.queue).",
 		}),
 	}
-	m.reg.MustRegister(m.runs, m.duration, m.startDelay, m.requests, m.skipped, m.jobs, m.running,
+	m.reg.MustRegister(m.runs, m.duration, m.startDelay, m.requests, m.skipped, m.missed, m.session, m.jobs, m.running,
 		m.reloads, m.reloadFailed, m.events, m.eventQueue,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -19,18 +20,21 @@ type skipRecord struct {
 	// unknown are the running chains whose first attempt had no id yet:
 	// the record waits for their ids.
 	unknown []*chain
+	node    string // cluster mode: the replica running the job
 }
 
 // startLocked applies the job's concurrency policy and prepares a chain
 // (or a skip record) in l. s.mu is held. For scheduled runs that are
-// skipped it returns (nil, ErrConflict).
-func (s *Scheduler) startLocked(js *jobState, trigger string, scheduled time.Time, l *launch) (*chain, error) {
+// skipped it returns (nil, ErrConflict). claim is the run's claim in
+// cluster mode (nil otherwise): the cluster applied forbid already, and
+// the chain's context ends with the claim's.
+func (s *Scheduler) startLocked(js *jobState, trigger string, scheduled time.Time, claim *cluster.Claim, l *launch) (*chain, error) {
 	if s.stopping {
 		return nil, ErrShuttingDown
 	}
 	j := js.job
 	var preds []*chain
-	if n := len(js.running); n > 0 {
+	if n := len(js.running); n > 0 && (claim == nil || j.ConcurrencyPolicy != jobs.Forbid) {
 		switch j.ConcurrencyPolicy {
 		case jobs.Allow:
 		case jobs.Replace:
@@ -53,7 +57,10 @@ func (s *Scheduler) startLocked(js *jobState, trigger string, scheduled time.Tim
 	c := &chain{dispatched: s.clock.Now(),
 		js: js, job: j, trigger: trigger, scheduled: scheduled,
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
-		first: make(chan beginResult, 1), began: make(chan struct{}), preds: preds,
+		first: make(chan beginResult, 1), began: make(chan struct{}), preds: preds, claim: claim,
+	}
+	if claim != nil {
+		context.AfterFunc(claim.Context(), func() { cancel(context.Cause(claim.Context())) })
 	}
 	js.running[c] = struct{}{}
 	s.gate.add()
@@ -95,7 +102,10 @@ func (s *Scheduler) recordSkip(sk skipRecord) {
 		sk.runningID = max(sk.runningID, c.RunID())
 	}
 	msg := "skipped: the previous run is still running (concurrency_policy: forbid)"
-	if sk.runningID > 0 {
+	switch {
+	case sk.node != "":
+		msg = fmt.Sprintf("skipped: the job is running on node %s (concurrency_policy: forbid)", sk.node)
+	case sk.runningID > 0:
 		msg = fmt.Sprintf("skipped: run %d is still running (concurrency_policy: forbid)", sk.runningID)
 	}
 	s.gate.wait()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -19,6 +20,7 @@ import (
 func (s *Scheduler) runChain(c *chain) {
 	defer s.wg.Done()
 	defer s.release(c)
+	defer s.finishClaim(c)
 	defer func() {
 		// Bugs of our own must not take the daemon down either.
 		if r := recover(); r != nil {
@@ -106,14 +108,31 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	idp := newIDPromise()
 	// logger is the script's: the daemon's log plus the run's history.
 	buf := history.NewLogBuffer(0, 0)
+	idp.buf = buf
 	buf.Redact = s.redact.replace
 	buf.Level = s.capture
+	buf.OnLine = func(line history.LogLine, index int) {
+		if s.listening() {
+			if id := idp.peek(); id > 0 {
+				s.publish(Change{Kind: ChangeLog, Job: j.Name, RunID: id, Log: &line, Index: index})
+			}
+		}
+	}
 	logger := slog.New(history.Tee(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf))
 
 	if n == 1 && len(c.preds) > 0 {
 		// Waiting for the runs it replaces is not starting.
 		c.leaveGate(s.gate)
 		s.waitPreds(c)
+	}
+	if n == 1 && c.claim != nil && c.claim.HasPredecessors() {
+		c.leaveGate(s.gate)
+		wctx, cancel := context.WithTimeout(c.ctx, cancelGrace+s.cl.TTL())
+		if err := c.claim.WaitPredecessors(wctx); err != nil && c.ctx.Err() == nil {
+			s.log.Warn("the replaced runs on other replicas did not end in time; starting anyway",
+				slog.String(keyJob, j.Name), slog.Any(keyError, err))
+		}
+		cancel()
 	}
 	started := s.clock.Now()
 	go s.begin(c, n, started, idp)
@@ -131,7 +150,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	}
 
 	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
-		Script: j.Script, Args: j.CopyArgs(), Event: c.event, DryRun: j.DryRun, Timeout: j.Timeout,
+		Script: j.Script, Args: c.runArgs(), Event: c.event, DryRun: c.isDryRun(), Timeout: j.Timeout,
 		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
 		Isolation: engine.Isolation(j.Isolation), MemoryLimit: j.MemoryLimit,
 	}, logger)
@@ -184,15 +203,19 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		}
 		s.log.LogAttrs(context.Background(), level, "run finished", finishAttrs...)
 	}
+	c.final = rec
 	if err != nil {
 		return outcome, fmt.Errorf("%w: %w", errNotRecorded, err)
 	}
 	rec.ID = id
+	c.final.ID = id
 	if err := s.store.Finish(context.Background(), rec); err != nil {
 		s.log.Error("cannot record the end of a run", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id),
 			slog.Any(keyError, err))
 	}
 	s.setLast(c.js, rec, c, n, started)
+	s.setLive(id, nil)
+	s.publish(Change{Kind: ChangeRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
 	return outcome, runErr
 }
 
@@ -201,13 +224,15 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
 	j := c.job
 	s.gate.wait()
 	id, err := s.store.Begin(context.Background(), history.Run{
-		Job: j.Name, Trigger: c.trigger, Attempt: n, Scheduled: c.scheduled, Start: started, DryRun: j.DryRun,
+		Job: j.Name, Trigger: c.trigger, Attempt: n, Scheduled: c.scheduled, Start: started, DryRun: c.isDryRun(),
 	})
 	if err != nil {
 		s.log.Error("cannot record a run in the history; it runs unrecorded", slog.String(keyJob, j.Name),
 			slog.Any(keyError, err))
 	} else {
 		c.setRunID(id)
+		s.setLive(id, idp.buf)
+		s.publish(Change{Kind: ChangeRunStarted, Job: j.Name, RunID: id})
 	}
 	idp.resolve(id, err)
 	if n == 1 {
@@ -282,6 +307,9 @@ func (s *Scheduler) classify(ctx context.Context, err error) (history.Outcome, s
 	if err == nil {
 		return history.OutcomeOK, ""
 	}
+	if cause := context.Cause(ctx); ctx.Err() != nil && errors.Is(cause, cluster.ErrSessionLost) {
+		return history.OutcomeInterrupted, "interrupted: " + cause.Error()
+	}
 	var se *engine.ScriptError
 	switch {
 	case errors.As(err, &se) && se.Kind == engine.Timeout,
@@ -310,11 +338,14 @@ func (s *Scheduler) classify(ctx context.Context, err error) (history.Outcome, s
 // setLast remembers the newest started run of a job for the jobs API.
 func (s *Scheduler) setLast(js *jobState, rec history.Run, c *chain, attempt int, started time.Time) {
 	rec.Job, rec.Trigger, rec.Attempt, rec.Scheduled, rec.Start = js.name, c.trigger, attempt, c.scheduled, started
-	rec.DryRun = c.job.DryRun
+	rec.DryRun = c.isDryRun()
 	rec.Logs = nil
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if js.last == nil || js.last.ID <= rec.ID {
 		js.last, js.lastLoaded = &rec, true
+	}
+	if rec.Outcome == history.OutcomeOK && rec.End.After(js.lastOK) {
+		js.lastOK = rec.End
 	}
 }

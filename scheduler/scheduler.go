@@ -11,8 +11,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -79,6 +82,11 @@ type Options struct {
 	// never caught up: a job runs once, then follows its schedule.
 	// One minute when zero.
 	MissedGrace time.Duration
+	// Cluster, when set, runs the daemon as a replica of a cluster (see
+	// package cluster): each tick and manual run is claimed first. New
+	// starts its session (Start) with the scheduler's hooks. The
+	// Scheduler does not close it.
+	Cluster *cluster.Cluster
 }
 
 // Scheduler is the cron daemon: it starts the runs of the jobs of a
@@ -101,6 +109,7 @@ type Scheduler struct {
 	capture  slog.Leveler
 	shutdown time.Duration
 	grace    time.Duration
+	cl       *cluster.Cluster // nil: single node
 
 	// runsCtx is the parent of every run's context; cancelling it cancels
 	// every run (with a cause).
@@ -113,12 +122,17 @@ type Scheduler struct {
 	burst       atomic.Int64   // runs dispatched since the prewarm loop last looked
 	stop        chan struct{}  // closed when shutdown begins
 
-	mu       sync.Mutex
-	cfg      *jobs.Config
-	jobs     map[string]*jobState // current jobs, and removed ones still running
-	started  bool
-	stopping bool
-	active   int // chains in progress
+	changes   changes    // subscribers of Subscribe
+	suspendMu sync.Mutex // orders Suspend and Resume
+
+	mu        sync.Mutex
+	suspended map[string]time.Time         // suspended jobs (by the API) and since when
+	live      map[int64]*history.LogBuffer // log buffers of the running runs, by run id
+	cfg       *jobs.Config
+	jobs      map[string]*jobState // current jobs, and removed ones still running
+	started   bool
+	stopping  bool
+	active    int // chains in progress
 
 	evMu   sync.Mutex
 	events eventState
@@ -134,6 +148,8 @@ type jobState struct {
 	// read from the history (or set by a run since).
 	last       *history.Run
 	lastLoaded bool
+	// lastOK is the end of its newest run that ended ok.
+	lastOK time.Time
 	// metrics are the job's run metrics, made at its first successful run.
 	metrics atomic.Pointer[jobMetrics]
 }
@@ -155,6 +171,7 @@ func New(opts Options) (*Scheduler, error) {
 		capture:  opts.CaptureLevel,
 		shutdown: opts.ShutdownTimeout,
 		grace:    opts.MissedGrace,
+		cl:       opts.Cluster,
 		gate:     newStartGate(),
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
@@ -185,7 +202,19 @@ func New(opts Options) (*Scheduler, error) {
 	}
 	s.log = slog.New(&redactHandler{h: base.Handler(), r: s.redact})
 	s.runsCtx, s.cancelRuns = context.WithCancelCause(context.Background())
+	if err := s.loadSuspended(); err != nil {
+		return nil, err
+	}
 	s.apply(opts.Config, s.clock.Now())
+	if err := s.loadLastSuccess(); err != nil {
+		return nil, err
+	}
+	if err := s.metrics.reg.Register(newJobCollector(s)); err != nil {
+		return nil, fmt.Errorf("scheduler: metrics: %w", err)
+	}
+	if s.cl != nil {
+		s.cl.Start(s.clusterHooks())
+	}
 	return s, nil
 }
 
@@ -250,6 +279,7 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 		slog.Any(keyAdded, added), slog.Any(keyRemoved, removed), slog.Any(keyChanged, changed))
 	s.nudge()
 	s.kickPrewarm(0)
+	s.publish(Change{Kind: ChangeJob})
 	return nil
 }
 
@@ -273,7 +303,7 @@ func (s *Scheduler) apply(cfg *jobs.Config, now time.Time) (added, removed, chan
 		if js.job == nil || !sameSchedule(js.job, j) {
 			js.next = time.Time{}
 			if j.Enabled {
-				js.next = nextRun(j, now)
+				js.next = s.firstRun(j, now)
 			}
 		}
 		js.job = j
@@ -304,6 +334,18 @@ func sameJob(a, b *jobs.Job) bool {
 	return sameSchedule(a, b) && a.Script == b.Script && a.Timeout == b.Timeout &&
 		a.ConcurrencyPolicy == b.ConcurrencyPolicy && a.Retries == b.Retries && a.DryRun == b.DryRun &&
 		a.Concurrency == b.Concurrency && reflect.DeepEqual(a.Args, b.Args) && slices.Equal(a.On, b.On)
+}
+
+// firstRun is the first run time of j strictly after now. In cluster mode
+// an "@every" schedule is aligned on multiples of its interval (since
+// Go's zero time), so that replicas started at different times compute the
+// same ticks; single-node, "@every" counts from the start, as robfig/cron
+// does.
+func (s *Scheduler) firstRun(j *jobs.Job, now time.Time) time.Time {
+	if cd, ok := j.Schedule.(cron.ConstantDelaySchedule); ok && s.cl != nil && cd.Delay > 0 {
+		return now.Truncate(cd.Delay).Add(cd.Delay)
+	}
+	return nextRun(j, now)
 }
 
 // nextRun is the first run time of j strictly after now; zero if none.

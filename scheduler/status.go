@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -21,6 +22,10 @@ type JobState struct {
 	Running int
 	// Last is the newest run of the job that started; nil if none.
 	Last *history.Run
+	// Suspended is true when the job was suspended through the API (see
+	// Scheduler.Suspend); Next is then zero. SuspendedAt says since when.
+	Suspended   bool
+	SuspendedAt time.Time
 }
 
 // Jobs returns the state of every job of the configuration, in file order.
@@ -36,6 +41,9 @@ func (s *Scheduler) Jobs(ctx context.Context) ([]JobState, error) {
 		if js := s.jobs[j.Name]; js != nil {
 			st.Next = js.next
 			st.Running = len(js.running)
+			if at, ok := s.suspended[j.Name]; ok {
+				st.Suspended, st.SuspendedAt, st.Next = true, at, time.Time{}
+			}
 			if js.lastLoaded {
 				st.Last = js.last
 			} else {
@@ -70,13 +78,22 @@ type Health struct {
 	Jobs int
 	// Running is the number of runs in progress.
 	Running int
+	// Unavailable, in cluster mode, says why this replica starts no run
+	// (it holds no etcd session); empty when it does.
+	Unavailable string
 }
 
 // Health returns the daemon's state.
 func (s *Scheduler) Health() Health {
+	var unavailable string
+	if s.cl != nil {
+		if err := s.cl.Health(); err != nil {
+			unavailable = err.Error()
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Health{ShuttingDown: s.stopping, Jobs: len(s.cfg.Jobs), Running: s.active}
+	return Health{ShuttingDown: s.stopping, Jobs: len(s.cfg.Jobs), Running: s.active, Unavailable: unavailable}
 }
 
 // History returns the run history the daemon records into.
@@ -85,3 +102,7 @@ func (s *Scheduler) History() *history.Store { return s.store }
 // Logger returns the daemon's logger: the Options' Logger with the
 // configuration's secrets redacted.
 func (s *Scheduler) Logger() *slog.Logger { return s.log }
+
+// Cluster returns the cluster this daemon is a replica of; nil in
+// single-node mode.
+func (s *Scheduler) Cluster() *cluster.Cluster { return s.cl }

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -31,6 +32,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.started = true
 	s.mu.Unlock()
 	s.log.Info("scheduler started", slog.Int(keyJobs, len(s.config().Jobs)))
+	s.startCatchUp(ctx)
 	if p, ok := s.runner.(Prewarmer); ok {
 		s.wg.Add(1)
 		go s.prewarmLoop(p)
@@ -53,6 +55,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // dispatchDue starts the runs that are due and returns the time of the
 // next one (at most maxWait after now).
+//
+// A job whose ticks came while nothing could start them (the daemon was
+// down or paused; in cluster mode, no replica held a session) has several
+// due at once: the latest runs if its catch_up and starting_deadline allow
+// (missReason), the others are recorded missed. In cluster mode each due
+// tick is claimed first (claimTick); while this replica has no session,
+// the ticks stay due.
 func (s *Scheduler) dispatchDue() time.Time {
 	now := s.clock.Now().Round(0)
 	var l launch
@@ -60,6 +69,7 @@ func (s *Scheduler) dispatchDue() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	wait := maxWait
+	clusterDown := s.cl != nil && s.cl.Health() != nil
 	for _, js := range s.jobs {
 		j := js.job
 		if j == nil || js.next.IsZero() {
@@ -69,17 +79,50 @@ func (s *Scheduler) dispatchDue() time.Time {
 			wait = min(wait, js.next.Sub(now))
 			continue
 		}
-		scheduled, missed := latestDue(j, js.next, now)
-		if late := now.Sub(js.next); late > s.grace {
-			s.log.Warn("scheduled runs were missed (was the daemon paused or the host suspended?); running once",
-				slog.String(keyJob, j.Name), slog.Time(keyScheduled, js.next), slog.Int(keyMissed, missed),
+		if clusterDown || s.stopping {
+			continue // stays due; a new session nudges the loop
+		}
+		first := js.next
+		scheduled, n := latestDue(j, first, now)
+		late := now.Sub(scheduled)
+		if late := now.Sub(first); late > s.grace {
+			s.log.Warn("scheduled runs were missed (was the daemon paused, the host suspended, or etcd unreachable?)",
+				slog.String(keyJob, j.Name), slog.Time(keyScheduled, first), slog.Int(keyMissed, n),
 				slog.Duration(keyLate, late))
 		}
+		reason := missReason(j, late)
 		js.next = nextRun(j, now)
+		if s.cl != nil {
+			// The same ticks on every replica: the next after the one due.
+			js.next = nextRun(j, scheduled)
+			for !js.next.IsZero() && !js.next.After(now) {
+				js.next = nextRun(j, js.next)
+			}
+		}
 		if !js.next.IsZero() {
 			wait = min(wait, js.next.Sub(now))
 		}
-		_, _ = s.startLocked(js, history.TriggerSchedule, scheduled, &l)
+		if _, ok := s.suspended[j.Name]; ok {
+			// Suspended through the API: the tick is not recorded.
+			continue
+		}
+		if s.cl != nil {
+			// The winner of the claim records the ticks missed before it.
+			l.claims = append(l.claims, tickClaim{js: js, job: j, scheduled: scheduled, miss: reason})
+			s.wg.Add(1)
+			continue
+		}
+		if n > 1 {
+			ticks, total := missedTicks(j, first, scheduled)
+			s.recordMissed(missed{job: j, ticks: ticks, total: total,
+				reason: fmt.Sprintf("missed: due while the daemon was not running (%s late); catch_up %s runs at most the latest",
+					now.Sub(first).Round(time.Millisecond), j.CatchUp)})
+		}
+		if reason != "" {
+			s.recordMissed(missed{job: j, ticks: []time.Time{scheduled}, total: 1, reason: reason})
+			continue
+		}
+		_, _ = s.startLocked(js, history.TriggerSchedule, scheduled, nil, &l)
 	}
 	return now.Add(wait)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -25,15 +26,50 @@ var (
 // ErrConflict (policy forbid and a run in progress), ErrShuttingDown, or a
 // history error.
 func (s *Scheduler) Trigger(ctx context.Context, name string) (int64, error) {
+	return s.TriggerWith(ctx, name, TriggerOptions{})
+}
+
+// TriggerOptions change one manual run.
+type TriggerOptions struct {
+	// Args are merged over the job's args (a key given here replaces the
+	// job's value of that key).
+	Args map[string]any
+	// DryRun makes the run a dry run even if the job is not.
+	DryRun bool
+}
+
+// TriggerWith is Trigger with options.
+func (s *Scheduler) TriggerWith(ctx context.Context, name string, opts TriggerOptions) (int64, error) {
 	s.mu.Lock()
 	js := s.jobs[name]
 	if js == nil || js.job == nil {
 		s.mu.Unlock()
 		return 0, fmt.Errorf("%w %q", ErrUnknownJob, name)
 	}
+	var claim *cluster.Claim
+	if s.cl != nil {
+		j := js.job
+		s.mu.Unlock()
+		var err error
+		if claim, err = s.claimManual(ctx, j); err != nil {
+			return 0, err
+		}
+		s.mu.Lock()
+		if js = s.jobs[name]; js == nil || js.job == nil {
+			s.mu.Unlock()
+			s.abandon(claim, "the job was removed from the configuration")
+			return 0, fmt.Errorf("%w %q", ErrUnknownJob, name)
+		}
+	}
 	var l launch
-	c, err := s.startLocked(js, history.TriggerManual, time.Time{}, &l)
+	c, err := s.startLocked(js, history.TriggerManual, time.Time{}, claim, &l)
+	if c != nil {
+		c.args, c.dryRun = opts.Args, opts.DryRun
+	}
 	s.mu.Unlock()
+	if err != nil && claim != nil {
+		s.abandon(claim, err.Error())
+	}
 	l.start(s)
 	if err != nil {
 		return 0, err

@@ -43,6 +43,8 @@ type JobStatus struct {
 	NextRun           *time.Time  `json:"next_run"`           // null when disabled or never due again
 	Running           int         `json:"running"`            // runs in progress
 	LastRun           *RunInfo    `json:"last_run"`           // newest run that started; null if none
+	Suspended         bool        `json:"suspended"`          // suspended through the API
+	SuspendedAt       *time.Time  `json:"suspended_at"`       // since when; null unless suspended
 }
 
 // RunInfo is a run as the HTTP API shows it.
@@ -115,13 +117,23 @@ type api struct {
 //	GET  /api/jobs             the jobs with their next and last runs
 //	GET  /api/jobs/{name}      one job
 //	POST /api/jobs/{name}/run  run a job now: 202 {"run_id":N}; 404 unknown job;
-//	                           409 when its policy is forbid and it is running
+//	                           409 when its policy is forbid and it is running;
+//	                           optional body {"args": {...}, "dry_run": true}
+//	POST /api/jobs/{name}/suspend  suspend its schedule: 200 with the job
+//	POST /api/jobs/{name}/resume   resume it: 200 with the job
 //	GET  /api/runs?job=&limit= runs, newest first (limit 1-1000, default 50)
-//	GET  /api/runs/{id}        one run with its log lines
+//	GET  /api/runs/{id}        one run with its log lines (of this node's history)
+//	GET  /api/cluster          cluster mode: this node, its session, the live
+//	                           members and their runs in progress (404 otherwise)
 //	POST /webhooks/sora/event  Sora's event webhook: 200 at once (the runs of
 //	                           the jobs whose on: matches are queued); 503 when
 //	                           the event queue is full; 401 without the Basic
 //	                           authentication of event_webhook
+//
+// In cluster mode /healthz answers 503 {"status":"unavailable","reason":...}
+// while the node holds no etcd session, and /api/runs lists the cluster's
+// run records (each with the node holding its logs); ?scope=local lists
+// this node's history instead.
 //
 // Errors are JSON objects {"error": "..."}.
 func Handler(s *scheduler.Scheduler, opts Options) http.Handler {
@@ -132,8 +144,11 @@ func Handler(s *scheduler.Scheduler, opts Options) http.Handler {
 	mux.HandleFunc("GET /api/jobs", a.jobs)
 	mux.HandleFunc("GET /api/jobs/{name}", a.job)
 	mux.HandleFunc("POST /api/jobs/{name}/run", a.run)
+	mux.HandleFunc("POST /api/jobs/{name}/suspend", a.suspend)
+	mux.HandleFunc("POST /api/jobs/{name}/resume", a.resume)
 	mux.HandleFunc("GET /api/runs", a.runs)
 	mux.HandleFunc("GET /api/runs/{id}", a.runGet)
+	mux.HandleFunc("GET /api/cluster", a.cluster)
 	mux.HandleFunc("POST "+WebhookPath, a.webhook)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fallback(mux, w, r) })
 	var h http.Handler = mux

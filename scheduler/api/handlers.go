@@ -24,6 +24,7 @@ func jobStatus(st scheduler.JobState) JobStatus {
 		Name: j.Name, Schedule: j.ScheduleSpec, Script: j.ScriptRel, Timezone: j.Location.String(),
 		Enabled: j.Enabled, DryRun: j.DryRun, ConcurrencyPolicy: j.ConcurrencyPolicy,
 		Timeout: j.Timeout.String(), NextRun: timePtr(st.Next), Running: st.Running,
+		Suspended: st.Suspended, SuspendedAt: timePtr(st.SuspendedAt),
 	}
 	for _, t := range j.On {
 		out.On = append(out.On, t.String())
@@ -51,6 +52,11 @@ func (a *api) health(w http.ResponseWriter, _ *http.Request) {
 	h := a.s.Health()
 	if h.ShuttingDown {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting down", "running": h.Running})
+		return
+	}
+	if h.Unavailable != "" {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": h.Unavailable,
+			"running": h.Running})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "jobs": h.Jobs, "running": h.Running})
@@ -100,16 +106,27 @@ func (a *api) run(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id, err := a.s.Trigger(r.Context(), name)
+	opts, err := DecodeRunRequest(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	id, err := a.s.TriggerWith(r.Context(), name, opts)
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusAccepted, map[string]any{"run_id": id, "job": name})
 	case errors.Is(err, scheduler.ErrUnknownJob):
 		writeError(w, http.StatusNotFound, "no job named "+strconv.Quote(name))
 	case errors.Is(err, scheduler.ErrConflict):
-		writeError(w, http.StatusConflict, "job "+strconv.Quote(name)+" is running and its concurrency_policy is forbid")
+		msg := "job " + strconv.Quote(name) + " is running and its concurrency_policy is forbid"
+		if a.s.Cluster() != nil {
+			msg = err.Error()
+		}
+		writeError(w, http.StatusConflict, msg)
 	case errors.Is(err, scheduler.ErrShuttingDown):
 		writeError(w, http.StatusServiceUnavailable, "the daemon is shutting down")
+	case errors.Is(err, scheduler.ErrUnavailable):
+		writeError(w, http.StatusServiceUnavailable, err.Error())
 	default:
 		a.internalError(w, r, err)
 	}
@@ -130,6 +147,10 @@ func (a *api) runs(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		limit = n
+	}
+	if cl := a.s.Cluster(); cl != nil && q.Get("scope") != "local" {
+		a.clusterRuns(w, r, cl, job, limit)
+		return
 	}
 	runs, err := a.store.List(r.Context(), job, limit)
 	if err != nil {

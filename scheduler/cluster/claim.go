@@ -72,6 +72,10 @@ type Claim struct {
 // the run is replaced (ErrReplaced); use it as the run's parent context.
 func (cl *Claim) Context() context.Context { return cl.ctx }
 
+// HasPredecessors reports whether this replace claim has runs to wait for
+// (WaitPredecessors).
+func (cl *Claim) HasPredecessors() bool { return len(cl.preds) > 0 }
+
 // Rev is the etcd revision of the claim.
 func (cl *Claim) Rev() int64 { return cl.rev }
 

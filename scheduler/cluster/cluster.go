@@ -15,6 +15,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 )
 
 // Defaults of Options.
@@ -77,6 +79,16 @@ type Options struct {
 	// OnSession is called (synchronously, keep it short) when the session
 	// is gained (err nil) or lost (err says why).
 	OnSession func(err error)
+	// Deferred: Open does not start the session; Start does, with its
+	// hooks (for a caller whose hooks need the Cluster first).
+	Deferred bool
+}
+
+// Hooks are the callbacks of Options, given to Start.
+type Hooks struct {
+	LostPolicy func(job string) (rerun bool, policy Policy, ok bool)
+	OnLost     func(Lost)
+	OnSession  func(err error)
 }
 
 // Cluster is this replica's membership of the cluster: its etcd client,
@@ -104,6 +116,7 @@ type Cluster struct {
 	claims  map[string]*Claim
 	pruneAt map[string]int // finishes per job until the next prune
 	closed  bool
+	started bool
 }
 
 // ParseURL parses the --cluster flag: "etcd://host:port[,host:port...]"
@@ -181,6 +194,12 @@ func Open(opts Options) (*Cluster, error) {
 		// noticed by the watches too.
 		DialKeepAliveTime:    opts.SessionTTL / 2,
 		DialKeepAliveTimeout: opts.SessionTTL / 2,
+		// Reconnect within a second of etcd's return (gRPC's default
+		// backoff grows to two minutes).
+		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+			MinConnectTimeout: opts.DialTimeout,
+		})},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: etcd client: %w", err)
@@ -195,9 +214,25 @@ func Open(opts Options) (*Cluster, error) {
 		claims:  map[string]*Claim{},
 		pruneAt: map[string]int{},
 	}
-	c.wg.Add(1)
-	go c.sessionLoop()
+	if !opts.Deferred {
+		c.Start(Hooks{LostPolicy: opts.LostPolicy, OnLost: opts.OnLost, OnSession: opts.OnSession})
+	}
 	return c, nil
+}
+
+// Start starts keeping the session, with hooks h (see Options). Call it
+// once, after Open with Options.Deferred.
+func (c *Cluster) Start(h Hooks) {
+	c.mu.Lock()
+	if c.started || c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.started = true
+	c.opts.LostPolicy, c.opts.OnLost, c.opts.OnSession = h.LostPolicy, h.OnLost, h.OnSession
+	c.wg.Add(1)
+	c.mu.Unlock()
+	go c.sessionLoop()
 }
 
 // Node returns the name of this replica.

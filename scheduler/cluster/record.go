@@ -146,3 +146,49 @@ func (c *Cluster) RunningOn(ctx context.Context, job string) ([]string, error) {
 	}
 	return nodes, nil
 }
+
+// Last returns the latest scheduled time decided for each job (last/JOB):
+// a replica that starts catches up from there.
+func (c *Cluster) Last(ctx context.Context) (map[string]time.Time, error) {
+	resp, err := c.get(ctx, c.keys.prefix+"last/", clientv3.WithPrefix())
+	if err != nil {
+		return nil, fmt.Errorf("cluster: last ticks: %w", err)
+	}
+	out := make(map[string]time.Time, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		if t := parseStamp(string(kv.Value)); !t.IsZero() {
+			out[c.keys.jobOf(string(kv.Key), c.keys.prefix+"last/")] = t
+		}
+	}
+	return out, nil
+}
+
+// RecordMissed records ticks of job as missed (StateMissed, with reason),
+// in one transaction: the winner of a claim records so the ticks before it
+// that nobody decided (see Claim.Prev). When total is more than
+// len(ticks), one more record counts the older ones.
+func (c *Cluster) RecordMissed(ctx context.Context, job string, ticks []time.Time, total int, reason string) error {
+	if len(ticks) == 0 {
+		return nil
+	}
+	now := time.Now().UTC()
+	var ops []clientv3.Op
+	if extra := total - len(ticks); extra > 0 {
+		id := fmt.Sprintf("%s-s-missed", stamp(ticks[0].Add(-time.Nanosecond)))
+		r := Record{Job: job, ID: id, Trigger: TriggerSchedule, Node: c.node, State: StateMissed, Start: now, End: now,
+			Error: fmt.Sprintf("%s; %d earlier scheduled times were missed too, before %s", reason, extra,
+				ticks[0].UTC().Format(time.RFC3339))}
+		ops = append(ops, clientv3.OpPut(c.keys.run(job, id), r.encode()))
+	}
+	for _, t := range ticks {
+		id := stamp(t) + "-s"
+		r := Record{Job: job, ID: id, Scheduled: t.UTC(), Trigger: TriggerSchedule, Node: c.node, State: StateMissed,
+			Start: now, End: now, Error: reason}
+		ops = append(ops, clientv3.OpPut(c.keys.run(job, id), r.encode()))
+	}
+	if _, err := c.txn(ctx, nil, ops, nil); err != nil {
+		return fmt.Errorf("cluster: record missed runs of %s: %w", job, err)
+	}
+	c.maybePrune(ctx, job)
+	return nil
+}

@@ -80,14 +80,15 @@ const (
 	OutcomeTimeout     Outcome = "timeout"     // the run exceeded its timeout
 	OutcomeCancelled   Outcome = "cancelled"   // the run was cancelled (e.g. shutdown)
 	OutcomeSkipped     Outcome = "skipped"     // the run did not start (e.g. overlap policy)
-	OutcomeInterrupted Outcome = "interrupted" // the process died while the run was running
+	OutcomeInterrupted Outcome = "interrupted" // the process died (or lost its cluster session) while the run was running
+	OutcomeMissed      Outcome = "missed"      // a scheduled time nobody could start in time (starting_deadline, catch_up)
 )
 
 // Valid reports whether o is one of the known outcomes.
 func (o Outcome) Valid() bool {
 	switch o {
 	case OutcomeRunning, OutcomeOK, OutcomeFailed, OutcomeTimeout, OutcomeCancelled,
-		OutcomeSkipped, OutcomeInterrupted:
+		OutcomeSkipped, OutcomeInterrupted, OutcomeMissed:
 		return true
 	}
 	return false

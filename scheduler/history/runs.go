@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Begin records the start of a run with OutcomeRunning and returns its id.
@@ -77,7 +78,9 @@ func (s *Store) Finish(ctx context.Context, r Run) error {
 
 // Skip records, atomically, a run that did not start (OutcomeSkipped) and
 // returns its id. Start and End are r.Start, or now if it is zero; r.Error
-// should say why the run was skipped. r.Logs are stored like in Finish. The
+// should say why the run was skipped. With r.Outcome OutcomeMissed or
+// OutcomeInterrupted it records that outcome instead (a missed tick; a run
+// lost by another node of a cluster), with End r.End when set. r.Logs are stored like in Finish. The
 // job is pruned if due. Skip returns once the run is committed.
 func (s *Store) Skip(ctx context.Context, r Run) (int64, error) {
 	if err := s.checkOpen(); err != nil {
@@ -112,6 +115,22 @@ func validateNew(r Run) error {
 		return fmt.Errorf("job %s: invalid trigger %q", r.Job, r.Trigger)
 	}
 	return nil
+}
+
+// LastScheduled returns the latest scheduled time recorded for job (its
+// runs, skipped and missed ticks), or the zero time if none: the daemon
+// catches up from there after a downtime.
+func (s *Store) LastScheduled(ctx context.Context, job string) (time.Time, error) {
+	if err := s.checkOpen(); err != nil {
+		return time.Time{}, err
+	}
+	var ns sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT MAX(scheduled_ns) FROM runs WHERE job = ? AND trigger = ?`,
+		job, TriggerSchedule).Scan(&ns)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("history: last scheduled time of %s: %w", job, err)
+	}
+	return fromNanos(ns), nil
 }
 
 // Get returns the run id with its log lines, or an error matching ErrNotFound.

@@ -30,6 +30,9 @@ const busyTimeoutMS = 5000
 //	run_logs(run_id REFERENCES runs ON DELETE CASCADE, seq, time_ns, level,
 //	         msg, attrs (JSON object or NULL), PRIMARY KEY(run_id, seq)) WITHOUT ROWID
 //
+// Version 2 adds suspended_jobs(job PRIMARY KEY, suspended_ns): the jobs
+// suspended through the API (POST /api/jobs/NAME/suspend), until resumed.
+//
 // AUTOINCREMENT guarantees that the id of a pruned run is never reused.
 // Values are validated in Go rather than with CHECK constraints so that new
 // outcomes or triggers need no table rebuild.
@@ -60,6 +63,11 @@ var migrations = []string{
 		msg     TEXT    NOT NULL,
 		attrs   TEXT,
 		PRIMARY KEY (run_id, seq)
+	) WITHOUT ROWID;`,
+	// 2: jobs suspended through the API.
+	`CREATE TABLE suspended_jobs (
+		job          TEXT    NOT NULL PRIMARY KEY,
+		suspended_ns INTEGER NOT NULL
 	) WITHOUT ROWID;`,
 }
 

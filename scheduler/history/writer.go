@@ -264,7 +264,14 @@ func (b *batchTx) insertRun(r Run, end *time.Time, outcome Outcome) (int64, erro
 
 // skip inserts a skipped run with its logs and prunes its job if due.
 func (b *batchTx) skip(o *op) error {
-	id, err := b.insertRun(o.run, &o.run.Start, OutcomeSkipped)
+	outcome, end := OutcomeSkipped, o.run.Start
+	if o.run.Outcome == OutcomeMissed || o.run.Outcome == OutcomeInterrupted {
+		outcome = o.run.Outcome
+		if !o.run.End.IsZero() {
+			end = o.run.End
+		}
+	}
+	id, err := b.insertRun(o.run, &end, outcome)
 	if err != nil {
 		return err
 	}

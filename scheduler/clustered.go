@@ -1,0 +1,218 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
+	"github.com/soracron/soracron/scheduler/history"
+)
+
+// This file is the cluster mode (Options.Cluster): every replica computes
+// the same ticks; a tick runs on the replica that claims it (package
+// cluster), a manual run on the replica asked, after its claim.
+
+// ErrUnavailable: cluster mode, and this replica holds no etcd session; it
+// starts nothing.
+var ErrUnavailable = errors.New("no etcd session: this replica starts no run")
+
+// tickClaim is a due tick to claim.
+type tickClaim struct {
+	js        *jobState
+	job       *jobs.Job
+	scheduled time.Time
+	miss      string // why it is not run ("" to run it)
+}
+
+// clusterPolicy maps a job's concurrency policy.
+func clusterPolicy(j *jobs.Job) cluster.Policy {
+	switch j.ConcurrencyPolicy {
+	case jobs.Allow:
+		return cluster.Allow
+	case jobs.Replace:
+		return cluster.Replace
+	}
+	return cluster.Forbid
+}
+
+// claimTick claims a due tick and starts, skips or records it missed if
+// this replica wins it. s.wg counts it.
+func (s *Scheduler) claimTick(tc tickClaim) {
+	defer s.wg.Done()
+	j := tc.job
+	cl, err := s.cl.Claim(context.Background(), cluster.ClaimRequest{Job: j.Name, Trigger: history.TriggerSchedule,
+		Scheduled: tc.scheduled, Policy: clusterPolicy(j), Miss: tc.miss != "", Reason: tc.miss})
+	switch {
+	case errors.Is(err, cluster.ErrTaken):
+		return
+	case err != nil:
+		s.log.Warn("cannot claim a scheduled run; not started here", slog.String(keyJob, j.Name),
+			slog.Time(keyScheduled, tc.scheduled), slog.Any(keyError, err))
+		return
+	}
+	if !cl.Prev.IsZero() && cl.Prev.Unix() > 0 {
+		ticks, total := missedTicks(j, j.Schedule.Next(cl.Prev), tc.scheduled)
+		m := missed{job: j, ticks: ticks, total: total,
+			reason: "missed: no replica of the cluster could start it (all down, or none held an etcd session)"}
+		s.recordMissed(m)
+		if err := s.cl.RecordMissed(context.Background(), j.Name, ticks, total, m.reason); err != nil {
+			s.log.Warn("cannot record missed runs in the cluster", slog.String(keyJob, j.Name), slog.Any(keyError, err))
+		}
+	}
+	switch cl.State {
+	case cluster.StateMissed:
+		s.recordMissed(missed{job: j, ticks: []time.Time{tc.scheduled}, total: 1, reason: tc.miss})
+	case cluster.StateSkipped:
+		s.skipClaimed(j, tc.scheduled, cl.RunningOn)
+	default:
+		s.startClaimed(tc.js.name, history.TriggerSchedule, tc.scheduled, cl)
+	}
+}
+
+// skipClaimed records a tick skipped because the job runs elsewhere.
+func (s *Scheduler) skipClaimed(j *jobs.Job, scheduled time.Time, node string) {
+	s.metrics.skipped.WithLabelValues(j.Name).Inc()
+	s.metrics.runs.WithLabelValues(j.Name, string(history.OutcomeSkipped)).Inc()
+	s.wg.Add(1)
+	go s.recordSkip(skipRecord{job: j, scheduled: scheduled, node: node})
+}
+
+// startClaimed starts the run of a claim won by this replica.
+func (s *Scheduler) startClaimed(name, trigger string, scheduled time.Time, cl *cluster.Claim) {
+	var l launch
+	s.mu.Lock()
+	js := s.jobs[name]
+	var err error
+	switch {
+	case js == nil || js.job == nil:
+		err = fmt.Errorf("%w %q", ErrUnknownJob, name)
+	default:
+		_, err = s.startLocked(js, trigger, scheduled, cl, &l)
+	}
+	s.mu.Unlock()
+	l.start(s)
+	if err != nil {
+		s.abandon(cl, err.Error())
+	}
+}
+
+// claimManual claims a manual run of j.
+func (s *Scheduler) claimManual(ctx context.Context, j *jobs.Job) (*cluster.Claim, error) {
+	cl, err := s.cl.Claim(ctx, cluster.ClaimRequest{Job: j.Name, Trigger: history.TriggerManual, Policy: clusterPolicy(j)})
+	switch {
+	case errors.Is(err, cluster.ErrConflict):
+		return nil, fmt.Errorf("%w: %w", ErrConflict, err)
+	case errors.Is(err, cluster.ErrNoSession):
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	case err != nil:
+		return nil, err
+	}
+	return cl, nil
+}
+
+// abandon releases a claim whose run did not start.
+func (s *Scheduler) abandon(cl *cluster.Claim, why string) {
+	err := cl.Finish(context.Background(), cluster.Outcome{State: string(history.OutcomeCancelled), Error: "not started: " + why})
+	if err != nil {
+		s.log.Warn("cannot release a claim", slog.String(keyJob, cl.Job), slog.Any(keyError, err))
+	}
+}
+
+// finishClaim records the end of a chain in the cluster.
+func (s *Scheduler) finishClaim(c *chain) {
+	if c.claim == nil {
+		return
+	}
+	f := c.final
+	if f.Outcome == "" {
+		f.Outcome = history.OutcomeCancelled
+	}
+	err := c.claim.Finish(context.Background(), cluster.Outcome{State: string(f.Outcome), End: f.End, Error: f.Error,
+		Calls: f.Calls, Writes: f.Writes, RunID: f.ID})
+	if err != nil && !errors.Is(err, cluster.ErrSessionLost) {
+		s.log.Warn("cannot record the end of a run in the cluster", slog.String(keyJob, c.job.Name),
+			slog.Int64(keyRunID, f.ID), slog.Any(keyError, err))
+	}
+}
+
+// clusterHooks are the scheduler's callbacks for the cluster.
+func (s *Scheduler) clusterHooks() cluster.Hooks {
+	return cluster.Hooks{LostPolicy: s.lostPolicy, OnLost: s.onLost, OnSession: s.onSession}
+}
+
+func (s *Scheduler) lostPolicy(name string) (bool, cluster.Policy, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j := s.cfg.Job(name)
+	if j == nil || s.stopping {
+		return false, cluster.Forbid, false
+	}
+	return j.OnLost == jobs.LostRerun, clusterPolicy(j), true
+}
+
+// onLost records locally a run lost by a replica, and starts its rerun if
+// this replica claimed it.
+func (s *Scheduler) onLost(l cluster.Lost) {
+	r := l.Record
+	trigger := r.Trigger
+	if trigger != history.TriggerManual {
+		trigger = history.TriggerSchedule
+	}
+	msg := r.Error
+	if r.Node != "" {
+		msg += fmt.Sprintf(" (its logs, if any, are in the history of node %s)", r.Node)
+	}
+	s.metrics.runs.WithLabelValues(r.Job, string(history.OutcomeInterrupted)).Inc()
+	if _, err := s.store.Skip(context.Background(), history.Run{Job: r.Job, Trigger: trigger, Attempt: 1,
+		Scheduled: r.Scheduled, Start: r.Start, End: r.End, Outcome: history.OutcomeInterrupted, Error: msg}); err != nil {
+		s.log.Error("cannot record a lost run", slog.String(keyJob, r.Job), slog.Any(keyError, err))
+	}
+	cl := l.Rerun
+	if cl == nil {
+		return
+	}
+	s.log.Info("rerunning a run lost with its replica (on_lost: rerun)", slog.String(keyJob, r.Job),
+		slog.String(keyNode, r.Node))
+	if cl.State == cluster.StateSkipped {
+		if j := s.config().Job(r.Job); j != nil {
+			s.skipClaimed(j, r.Scheduled, cl.RunningOn)
+		}
+		return
+	}
+	s.startClaimed(r.Job, trigger, r.Scheduled, cl)
+}
+
+func (s *Scheduler) onSession(err error) {
+	if err == nil {
+		s.metrics.session.Set(1)
+		s.nudge()
+		return
+	}
+	s.metrics.session.Set(0)
+}
+
+// startCatchUp sets the jobs' next ticks from the last ones decided before
+// this start (the history; the cluster's last ticks), so that the ticks
+// missed while down are found due.
+func (s *Scheduler) startCatchUp(ctx context.Context) {
+	if s.cl == nil {
+		s.catchUpFrom(s.lastFromHistory(ctx))
+		return
+	}
+	wctx, cancel := context.WithTimeout(ctx, s.cl.TTL())
+	defer cancel()
+	if err := s.cl.WaitSession(wctx); err != nil {
+		s.log.Warn("no etcd session yet: runs start once there is one", slog.Any(keyError, err))
+		return
+	}
+	last, err := s.cl.Last(ctx)
+	if err != nil {
+		s.log.Warn("cannot read the last ticks from etcd; missed runs are recorded by the next claims", slog.Any(keyError, err))
+		return
+	}
+	s.catchUpFrom(last)
+}
