@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/cluster"
@@ -51,7 +52,9 @@ func (s *Scheduler) runChain(c *chain) {
 
 // shouldRetry reports whether attempt (counted from 1) of j, which ended
 // with outcome and err, is followed by another: failed runs are retried up
-// to j.Retries.Max times, timed-out ones only with retries.on_timeout,
+// to j.Retries.Max times, and so are partial ones (update and update_all
+// write only what is still different, so a re-run repairs exactly the
+// missing part), timed-out ones only with retries.on_timeout,
 // cancelled ones and scripts that do not compile never.
 func shouldRetry(j *jobs.Job, attempt int, outcome history.Outcome, err error) bool {
 	if attempt > j.Retries.Max {
@@ -63,7 +66,7 @@ func shouldRetry(j *jobs.Job, attempt int, outcome history.Outcome, err error) b
 		return false
 	case errors.As(err, &se) && se.Kind == engine.Syntax:
 		return false
-	case outcome == history.OutcomeFailed:
+	case outcome == history.OutcomeFailed, outcome == history.OutcomePartial:
 		return true
 	case outcome == history.OutcomeTimeout:
 		return j.Retries.OnTimeout
@@ -155,7 +158,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		Isolation: engine.Isolation(j.Isolation), MemoryLimit: j.MemoryLimit,
 	}, logger)
 	end := s.clock.Now()
-	outcome, errText := s.classify(c.ctx, runErr)
+	outcome, errText := s.classify(c.ctx, res, runErr)
 	c.leaveGate(s.gate)
 	observe(started)
 	// What follows (recording, logging) waits for the runs starting at the
@@ -302,8 +305,11 @@ type panicError struct{ value any }
 
 func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 
-// classify maps the error of a run to its outcome and error text.
-func (s *Scheduler) classify(ctx context.Context, err error) (history.Outcome, string) {
+// classify maps the result and error of a run to its outcome and error text.
+func (s *Scheduler) classify(ctx context.Context, res *engine.Result, err error) (history.Outcome, string) {
+	if err == nil && res.Partial() {
+		return history.OutcomePartial, partialText(res.Stats)
+	}
 	if err == nil {
 		return history.OutcomeOK, ""
 	}
@@ -348,4 +354,21 @@ func (s *Scheduler) setLast(js *jobState, rec history.Run, c *chain, attempt int
 	if rec.Outcome == history.OutcomeOK && rec.End.After(js.lastOK) {
 		js.lastOK = rec.End
 	}
+}
+
+// partialText is the error text of a partial run: how many writes failed,
+// and the first failure.
+func partialText(st luasora.Stats) string {
+	n := st.Unhandled()
+	msg := fmt.Sprintf("partial: %d write", n)
+	if n != 1 {
+		msg += "s"
+	}
+	msg += " failed after retries"
+	for _, f := range st.Failed {
+		if f.Error != "" {
+			return msg + "; first: " + f.Error
+		}
+	}
+	return msg
 }

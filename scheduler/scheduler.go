@@ -272,8 +272,9 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	if !reflect.DeepEqual(old.Sora, cfg.Sora) {
 		s.log.Warn("the sora section changed; it takes effect when the daemon restarts", slog.String(keyFile, cfg.Path))
 	}
-	if old.HistoryKeep != cfg.HistoryKeep {
-		s.log.Warn("history.keep changed; it takes effect when the daemon restarts", slog.String(keyFile, cfg.Path))
+	if old.HistoryKeep != cfg.HistoryKeep || old.HistoryKeepOK != cfg.HistoryKeepOK ||
+		old.HistoryKeepFailed != cfg.HistoryKeepFailed || old.HistoryKeepSkipped != cfg.HistoryKeepSkipped {
+		s.log.Warn("history limits changed; they take effect when the daemon restarts", slog.String(keyFile, cfg.Path))
 	}
 	s.log.Info("configuration reloaded", slog.String(keyFile, cfg.Path), slog.Int(keyJobs, len(cfg.Jobs)),
 		slog.Any(keyAdded, added), slog.Any(keyRemoved, removed), slog.Any(keyChanged, changed))
