@@ -112,6 +112,32 @@ func TestCheck(t *testing.T) {
 			stdout: strings.ReplaceAll(checkOut, "jobs.yaml is valid", "conf/jobs.yaml is valid"),
 		},
 		{
+			name: "event triggers: an unknown type is an error with a suggestion",
+			files: map[string]string{"scripts/ok.lua": okScript, "jobs.yaml": `sora: {url: http://127.0.0.1:3000/}
+jobs:
+  - name: welcome
+    on: [connection.created, connection.destroy]
+    script: scripts/ok.lua
+`},
+			args: []string{"check"},
+			code: cli.ExitUsage,
+			stderr: []string{
+				`jobs.yaml:4: job "welcome": on[1]: unknown event type "connection.destroy" (did you mean "connection.destroyed"?)`,
+			},
+		},
+		{
+			name: "event triggers: a job without a schedule",
+			files: map[string]string{"scripts/ok.lua": okScript, "jobs.yaml": `sora: {url: http://127.0.0.1:3000/}
+jobs:
+  - name: welcome
+    on: [connection.created, {type: connection.destroyed, channel_id: "room-*"}]
+    script: scripts/ok.lua
+`},
+			args:       []string{"check"},
+			code:       cli.ExitOK,
+			stdoutHave: []string{"job welcome\n  schedule  none: runs on events only\n  on        connection.created\n  on        connection.destroyed channel_id=room-*\n  script    scripts/ok.lua\n"},
+		},
+		{
 			name:  "unset variable",
 			files: map[string]string{"jobs.yaml": checkJobs, "scripts/ok.lua": okScript},
 			args:  []string{"check", from},

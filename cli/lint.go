@@ -26,6 +26,8 @@ file under it). Reported, each with file:line and the closest known names:
   error    a syntax error
   warning  a global that is read but assigned nowhere in the file and is not a
            global of the sandbox (prnt, io, a misspelt local)
+  warning  a field of a standard library the sandbox leaves out (os.execute,
+           string.dump) that the script does not define
 
 soracron check runs the same checks on the scripts of jobs.yaml.
 

@@ -31,9 +31,10 @@ import (
 const replChunk = "stdin"
 
 type replFlags struct {
-	sora     soraFlags
-	emulator string
-	logLevel string
+	sora      soraFlags
+	emulator  string
+	logLevel  string
+	allowHTTP []string
 }
 
 func newReplCmd(app *App) *cobra.Command {
@@ -78,6 +79,7 @@ the session was interrupted); 2 usage error.`,
 	f.sora.register(fs)
 	emulatorFlag(fs, &f.emulator, "use the built-in emulator")
 	fs.StringVar(&f.logLevel, "log-level", "info", "level of the log module's output on stderr: debug, info, warn or error")
+	fs.StringArrayVar(&f.allowHTTP, "allow-http", nil, "let the http module reach HOST (host, host:port or *.domain; repeatable)")
 	return cmd
 }
 
@@ -93,7 +95,7 @@ func runRepl(ctx context.Context, app *App, f *replFlags) error {
 	defer tgt.close()
 	defer client.CloseIdleConnections()
 	eng := engine.New(engine.Options{Client: client, Logger: logger})
-	r, err := newRepl(eng, app.Stdout, app.Stderr)
+	r, err := newRepl(eng, app.Stdout, app.Stderr, f.allowHTTP...)
 	if err != nil {
 		return failErr(err)
 	}
@@ -122,8 +124,8 @@ type repl struct {
 
 // newRepl opens the session, binds print to out and loads the modules
 // into globals (sora stays nil when the engine has no client).
-func newRepl(eng *engine.Engine, out, errOut io.Writer) (*repl, error) {
-	sess, err := eng.NewSession(engine.SessionOptions{})
+func newRepl(eng *engine.Engine, out, errOut io.Writer, allowHTTP ...string) (*repl, error) {
+	sess, err := eng.NewSession(engine.SessionOptions{HTTPAllow: allowHTTP})
 	if err != nil {
 		return nil, err
 	}

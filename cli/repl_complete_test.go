@@ -2,7 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/soracron/soracron/engine"
@@ -45,5 +49,24 @@ func TestReplCompleter(t *testing.T) {
 				t.Errorf("Do(%q) = %q, %d; want %q, %d", tt.line, gs, n, tt.want, tt.wantLen)
 			}
 		})
+	}
+}
+
+// TestReplAllowHTTP: the REPL's http module reaches the hosts of
+// --allow-http only.
+func TestReplAllowHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "pong") }))
+	defer srv.Close()
+	for _, allow := range [][]string{nil, {"127.0.0.1"}} {
+		var out, errOut bytes.Buffer
+		r, err := newRepl(engine.New(engine.Options{}), &out, &errOut, allow...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.feed(t.Context(), `(http.get("`+srv.URL+`") or {}).body`)
+		r.sess.Close()
+		if allow == nil && !strings.Contains(errOut.String(), "http is off") || allow != nil && out.String() != "\"pong\"\n" {
+			t.Errorf("allow %q: stdout %q, stderr %q", allow, out.String(), errOut.String())
+		}
 	}
 }

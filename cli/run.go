@@ -63,8 +63,9 @@ which wins over $SORA_API_TOKEN.
 With --dry-run no write is sent: writes go to an overlay that later reads of the
 same run see, and the plan of what would have been written is printed at the end.
 
-Exit codes: 0 success; 1 the script failed (error, timeout, interrupted);
-2 usage error (bad flags, missing file, syntax error).`,
+Exit codes: 0 success; 1 the script failed (error, return nil, err, timeout,
+interrupted); 2 usage error (bad flags, missing file, syntax error); 3 partial:
+the script finished but some Sora writes failed after retries.`,
 		Example: `  soracron run --emulator scripts/mark_busy.lua --arg minutes=10
   SORA_URL=http://127.0.0.1:3000/ soracron run scripts/set_key.lua --args-json '{"key":"role","value":"viewer"}' --dry-run
   soracron run --job mark-busy -c jobs.yaml`,
@@ -206,7 +207,23 @@ func statsLine(st luasora.Stats) string {
 	if st.DryRun {
 		writes += " planned (dry run)"
 	}
-	return fmt.Sprintf("%s, %d failed, %s", calls, st.Failures, writes)
+	line := fmt.Sprintf("%s, %d failed, %s", calls, st.Failures, writes)
+	if st.Gone > 0 {
+		line += fmt.Sprintf(", %d gone", st.Gone)
+	}
+	if st.Handled > 0 {
+		line += fmt.Sprintf(", %d handled", st.Handled)
+	}
+	if c := st.Connections; c.Failed+c.Gone+c.NotReached > 0 {
+		// update_all did not write every connection it meant to: account
+		// for each, with the same numbers as its warning.
+		line += fmt.Sprintf("; update_all: %d connections: %d written, %d failed, %d gone, %d not reached, %d unchanged",
+			c.Connections, c.Written, c.Failed, c.Gone, c.NotReached, c.Unchanged)
+		if c.IDsFile != "" {
+			line += " (ids in " + c.IDsFile + ")"
+		}
+	}
+	return line
 }
 
 func newRunID() string {

@@ -48,7 +48,7 @@ func (f *runFlags) progress(app *App) io.Writer {
 
 // runSummary is the document of --summary-json.
 type runSummary struct {
-	// Outcome is ok, failed, timeout or interrupted.
+	// Outcome is ok, partial, failed, timeout or interrupted.
 	Outcome string `json:"outcome"`
 	// DurationSeconds is the wall time of the run; Duration the same as text.
 	DurationSeconds float64 `json:"duration_seconds"`
@@ -59,6 +59,14 @@ type runSummary struct {
 	// Failures counts the failed calls; Failed describes the first ones.
 	Failures int               `json:"failures"`
 	Failed   []luasora.Failure `json:"failed"`
+	// WriteFailures counts the writes that failed after retries, Handled
+	// those the script marked handled, Gone the writes to connections no
+	// longer in the channel (not failures).
+	WriteFailures int `json:"write_failures"`
+	Handled       int `json:"handled"`
+	Gone          int `json:"gone"`
+	// Connections accounts for the connections of update_all.
+	Connections *luasora.ConnCounts `json:"connections,omitempty"`
 	// Writes counts the writes made (planned in a dry run).
 	Writes int  `json:"writes"`
 	DryRun bool `json:"dry_run"`
@@ -75,13 +83,16 @@ type runSummary struct {
 func newRunSummary(res *engine.Result, runErr error) runSummary {
 	st := res.Stats
 	s := runSummary{
-		Outcome:         outcome(runErr),
+		Outcome:         outcome(res, runErr),
 		DurationSeconds: res.Duration.Seconds(),
 		Duration:        res.Duration.Round(time.Millisecond).String(),
 		Calls:           st.Calls,
 		Failures:        st.Failures,
 		Failed:          st.Failed,
 		Writes:          st.Writes,
+		WriteFailures:   st.WriteFailures,
+		Handled:         st.Handled,
+		Gone:            st.Gone,
 		DryRun:          st.DryRun,
 		Plan:            res.Plan,
 	}
@@ -90,6 +101,10 @@ func newRunSummary(res *engine.Result, runErr error) runSummary {
 	}
 	if s.Failed == nil {
 		s.Failed = []luasora.Failure{}
+	}
+	if st.Connections.Connections > 0 {
+		c := st.Connections
+		s.Connections = &c
 	}
 	for _, n := range s.Calls {
 		s.CallsTotal += n
@@ -108,9 +123,11 @@ func newRunSummary(res *engine.Result, runErr error) runSummary {
 }
 
 // outcome names how a run ended.
-func outcome(err error) string {
+func outcome(res *engine.Result, err error) string {
 	var se *engine.ScriptError
 	switch {
+	case err == nil && res.Partial():
+		return "partial"
 	case err == nil:
 		return "ok"
 	case errors.As(err, &se) && se.Kind == engine.Timeout:
@@ -185,6 +202,12 @@ func finishRun(app *App, f *runFlags, logger *slog.Logger, tgt *target, res *eng
 	} else {
 		fmt.Fprintln(app.Stderr, summary(res, runErr))
 	}
+	if runErr == nil && res.Partial() {
+		st := res.Stats
+		return &ExitError{Code: ExitPartial, Err: fmt.Errorf("partial: %s failed after retries (see the warnings above); "+
+			"a re-run writes only what is still missing, sora.handled(err) marks a failure handled on purpose",
+			plural(st.Unhandled(), "write"))}
+	}
 	if runErr == nil {
 		return nil
 	}
@@ -218,17 +241,23 @@ func logSummary(logger *slog.Logger, s runSummary) {
 		slog.Int("calls_total", s.CallsTotal),
 		slog.Int("failures", s.Failures),
 		slog.Int("writes", s.Writes),
+		slog.Int("write_failures", s.WriteFailures),
+		slog.Int("handled", s.Handled),
+		slog.Int("gone", s.Gone),
 		slog.Bool("dry_run", s.DryRun),
 	}
 	if len(s.Failed) > 0 {
 		attrs = append(attrs, slog.Any("failed", s.Failed))
+	}
+	if s.Connections != nil {
+		attrs = append(attrs, slog.Any("connections", s.Connections))
 	}
 	logger.LogAttrs(context.Background(), level, "summary", attrs...)
 }
 
 // summary is the one line printed at the end of every run.
 func summary(res *engine.Result, err error) string {
-	return fmt.Sprintf("soracron: %s in %s: %s", outcome(err), res.Duration.Round(time.Millisecond), statsLine(res.Stats))
+	return fmt.Sprintf("soracron: %s in %s: %s", outcome(res, err), res.Duration.Round(time.Millisecond), statsLine(res.Stats))
 }
 
 // tracedError is a script error with its Lua traceback, printed below it

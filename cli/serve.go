@@ -35,6 +35,9 @@ type serveFlags struct {
 	logLevel        string
 	cluster         string
 	node            string
+	metricsPublic   bool
+	metricsListen   string
+	allowedHosts    []string
 	// changed reports whether a flag was given (on the command line or by
 	// its variable).
 	changed func(name string) bool
@@ -67,12 +70,17 @@ HTTP API on --listen (loopback by default):
   GET  /api/jobs                jobs with next run, runs in progress, last run
   POST /api/jobs/NAME/run       run a job now: 202 {"run_id": N}, 409 if it is
                                 running and its policy is forbid, 404 unknown
+  POST /api/jobs/NAME/suspend   suspend its schedule (kept across restarts)
+  POST /api/jobs/NAME/resume    resume it
   GET  /api/runs?job=NAME&limit=N   recent runs, newest first
   GET  /api/runs/ID             one run: outcome, times, error, result, API
                                 calls and its log lines
   GET  /api/cluster             cluster mode: members and their runs
 A non-loopback --listen requires --token-file; every request but GET /healthz
 then needs the header "Authorization: Bearer <token>" (401 otherwise).
+GET /healthz then answers only {"status":"ok"} (or 503 "shutting down");
+--metrics-public serves /metrics without the token, --metrics-listen ADDR
+serves it without the token on a second address.
 
 Sora is the sora section of jobs.yaml; --sora-url, --header, --header-file,
 --request-timeout, --retries and the TLS flags (or their SORACRON_ variables)
@@ -120,6 +128,9 @@ syntax errors).`,
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.cluster, "cluster", "", "run as a replica of a cluster coordinated by etcd: etcd://host:2379[,host2:2379] (etcds:// for TLS); overrides cluster.endpoints")
 	fs.StringVar(&f.node, "node", "", "cluster mode: this replica's name (default: cluster.node, else the host name)")
+	fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve GET /metrics on --listen without the token")
+	fs.StringVar(&f.metricsListen, "metrics-listen", "", "also serve GET /metrics, without a token, on this address (e.g. 127.0.0.1:9090)")
+	fs.StringArrayVar(&f.allowedHosts, "allowed-host", nil, "a further host name the API answers to in the Host header, e.g. a reverse proxy's name (repeatable; loopback names and the --listen host are always allowed)")
 	f.sora.register(fs)
 	return cmd
 }
@@ -199,6 +210,11 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	if err != nil {
 		return usageErr(err)
 	}
+	for _, h := range f.allowedHosts {
+		if h == "" || strings.ContainsAny(h, "/:@ \t\r\n") && net.ParseIP(strings.Trim(h, "[]")) == nil {
+			return usageErr(fmt.Errorf("--allowed-host %q: want a host name or IP without scheme, port or path, e.g. cron.example.com", h))
+		}
+	}
 	if !loopback && f.tokenFile == "" {
 		return usageErr(fmt.Errorf("--listen %s is not a loopback address: give --token-file so that the API requires a bearer token", f.listen))
 	}
@@ -233,7 +249,8 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	if err := adjust(cfg); err != nil {
 		return usageErr(err)
 	}
-	store, err := history.Open(f.state, history.Options{Keep: cfg.HistoryKeep})
+	store, err := history.Open(f.state, history.Options{Keep: cfg.HistoryKeep,
+		KeepOK: cfg.HistoryKeepOK, KeepFailed: cfg.HistoryKeepFailed, KeepSkipped: cfg.HistoryKeepSkipped})
 	if errors.Is(err, history.ErrLocked) {
 		return failErr(fmt.Errorf("%w: only one serve may use a state file; stop the other one or give another --state", err))
 	}
@@ -287,13 +304,21 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 		return failErr(fmt.Errorf("listen: %w", err))
 	}
 	srv := &http.Server{
-		Handler:           apiHandler(sched, token),
+		Handler:           apiHandler(sched, token, f.metricsPublic, f.listen, f.allowedHosts),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if f.metricsListen != "" {
+		stopMetrics, err := serveMetrics(f.metricsListen, sched, logger)
+		if err != nil {
+			_ = ln.Close()
+			return failErr(err)
+		}
+		defer stopMetrics()
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -352,17 +377,37 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 
 // apiHandler is the daemon's HTTP API. With a token, every request needs
 // it except GET /healthz, which probes (Kubernetes, Docker's HEALTHCHECK,
-// load balancers) call without credentials and which tells nothing but
-// "ok" or "stopping".
-func apiHandler(sched *scheduler.Scheduler, token string) http.Handler {
-	h := api.Handler(sched, api.Options{Token: token})
+// load balancers) call without credentials and which then tells nothing
+// but "ok" or "shutting down", and GET /metrics with metricsPublic.
+func apiHandler(sched *scheduler.Scheduler, token string, metricsPublic bool, listen string, allowedHosts []string) http.Handler {
+	guard := api.GuardOptions{Listen: listen, AllowedHosts: allowedHosts}
+	h := api.Handler(sched, api.Options{Token: token, Guard: guard})
 	if token == "" {
 		return h
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", api.Handler(sched, api.Options{}))
+	mux.Handle("GET /healthz", api.PublicHealth(sched))
+	if metricsPublic {
+		mux.Handle("GET /metrics", sched.Metrics().Handler())
+	}
 	mux.Handle("/", h)
-	return mux
+	return api.Guard(mux, guard)
+}
+
+// serveMetrics serves GET /metrics, without a token, on addr
+// (--metrics-listen) until the returned function is called.
+func serveMetrics(addr string, sched *scheduler.Scheduler, logger *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", sched.Metrics().Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("metrics listening", slog.String("addr", ln.Addr().String()))
+	return func() { _ = srv.Close() }, nil
 }
 
 // reloadJobs re-reads jobs.yaml on SIGHUP and applies it when valid.

@@ -124,9 +124,9 @@ func (f *soraFlags) config(app *App, url string, maxConns int) (sora.Config, err
 	if err := checkKeyFile("--key-file", f.keyFile, warnTo(app)); err != nil {
 		return sora.Config{}, err
 	}
-	ambig, err := sora.ParseRetryAmbiguous(f.ambig)
+	ambig, err := f.retryAmbiguous()
 	if err != nil {
-		return sora.Config{}, errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
+		return sora.Config{}, err
 	}
 	return sora.Config{
 		RetryAmbiguous: ambig,
@@ -140,6 +140,15 @@ func (f *soraFlags) config(app *App, url string, maxConns int) (sora.Config, err
 		Insecure:       f.insecure,
 		MaxConns:       max(maxConns, sora.DefaultMaxConns),
 	}, nil
+}
+
+// retryAmbiguous is the validated --retry-ambiguous.
+func (f *soraFlags) retryAmbiguous() (string, error) {
+	ambig, err := sora.ParseRetryAmbiguous(f.ambig)
+	if err != nil {
+		return "", errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
+	}
+	return ambig, nil
 }
 
 // override applies the flags given (on the command line or by their
@@ -159,10 +168,11 @@ func (f *soraFlags) override(app *App, sc *jobs.SoraConfig, changed func(string)
 		sc.Retries = f.retries
 	}
 	if changed("retry-ambiguous") {
-		if _, err := sora.ParseRetryAmbiguous(f.ambig); err != nil {
-			return errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
+		ambig, err := f.retryAmbiguous()
+		if err != nil {
+			return err
 		}
-		sc.RetryAmbiguous = f.ambig
+		sc.RetryAmbiguous = ambig
 	}
 	h, err := f.requestHeaders(app, warn)
 	if err != nil {

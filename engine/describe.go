@@ -18,6 +18,9 @@ type API struct {
 	// Globals are the sorted global names of the sandbox (functions,
 	// libraries, args); modules are not globals.
 	Globals []string
+	// Libraries maps the global library tables of the sandbox (string,
+	// table, math, os, coroutine) to their sorted fields.
+	Libraries map[string][]string
 }
 
 // Describe returns the API of a sandbox, with extra modules (e.g. the
@@ -33,9 +36,17 @@ func Describe(extra map[string]lua.LGFunction) (*API, error) {
 		return nil, err
 	}
 	defer sess.Close()
-	api := &API{Modules: map[string][]string{}}
-	api.Globals = tableKeys(sess.State().G.Global)
+	api := &API{Modules: map[string][]string{}, Libraries: map[string][]string{}}
+	g := sess.State().G.Global
+	api.Globals = tableKeys(g)
 	slices.Sort(api.Globals)
+	for _, name := range api.Globals {
+		if t, ok := g.RawGetString(name).(*lua.LTable); ok && t != g && name != "args" && name != "package" {
+			fields := tableKeys(t)
+			slices.Sort(fields)
+			api.Libraries[name] = fields
+		}
+	}
 	names := Modules()
 	for name := range extra {
 		names = append(names, name)

@@ -201,7 +201,21 @@ func (r *run) exec(proto *lua.FunctionProto, res *Result) error {
 	if err := protectedCall(L, 0, lua.MultRet, handler); err != nil {
 		return r.scriptError(err)
 	}
+	if err := r.ctx.Err(); err != nil {
+		// The run's time ran out, or it was cancelled, while the script
+		// ran: a request or update_all cut short returned to it, and it
+		// finished without its work done. It did not succeed.
+		return r.scriptError(err)
+	}
 	if L.GetTop() == 0 || L.Get(1) == lua.LNil {
+		if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
+			// return nil, err: the idiomatic failure, as assert(nil, err) would raise it.
+			msg, ok := L.Get(2).(lua.LString)
+			if !ok {
+				msg = lua.LString(r.errorString(L, L.Get(2), false))
+			}
+			return &ScriptError{Kind: Runtime, Script: r.req.Script, Message: string(msg), Err: ErrReturnedError}
+		}
 		return nil
 	}
 	v, err := luajson.FromLuaPath(L.Get(1), "return value")

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -63,6 +64,10 @@ type Request struct {
 	OnStart func()
 }
 
+// ErrReturnedError is wrapped by the ScriptError of a script whose main
+// chunk returned nil and an error (return nil, err): the run failed.
+var ErrReturnedError = errors.New("script returned nil, err")
+
 // Result is what a run produced. Run returns a non-nil Result even on error.
 type Result struct {
 	// Value is the script's return value as a JSON-able Go value.
@@ -76,6 +81,11 @@ type Result struct {
 	// Duration is the wall time of the run.
 	Duration time.Duration
 }
+
+// Partial reports whether the run, had it finished without error, is
+// partial: some Sora writes failed after the client's retries and the
+// script did not mark them handled (sora.handled).
+func (r *Result) Partial() bool { return r != nil && r.Stats.Unhandled() > 0 }
 
 // ErrorKind classifies a ScriptError.
 type ErrorKind int

@@ -31,8 +31,15 @@ type Config struct {
 	// Timezone is the default zone of the jobs; time.Local when the file has
 	// no top-level timezone key.
 	Timezone *time.Location
-	// HistoryKeep is the number of runs kept per job (history.keep, default 100).
+	// HistoryKeep is the number of runs kept per job and per kind
+	// (history.keep, default 100): the default of HistoryKeepOK and
+	// HistoryKeepFailed, and the most HistoryKeepSkipped defaults to.
 	HistoryKeep int
+	// HistoryKeepOK, HistoryKeepFailed and HistoryKeepSkipped are the runs
+	// kept per job that ended ok, that ended otherwise (partial, failed,
+	// timeout, cancelled, interrupted) and that were skipped
+	// (history.keep_ok, keep_failed, keep_skipped); 0 = the default.
+	HistoryKeepOK, HistoryKeepFailed, HistoryKeepSkipped int
 	// Cluster is the cluster section; nil when the file has none.
 	Cluster *ClusterConfig
 	// EventWebhook configures the receiver of Sora's event webhook.

@@ -345,6 +345,16 @@ func TestLoadAbsoluteScriptAndTLSFiles(t *testing.T) {
 	}
 }
 
+func TestHistoryKeepKinds(t *testing.T) {
+	cfg, err := Parse([]byte("history: {keep: 50, keep_ok: 10, keep_failed: 200, keep_skipped: 5}\n"+job()), testPath, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HistoryKeep != 50 || cfg.HistoryKeepOK != 10 || cfg.HistoryKeepFailed != 200 || cfg.HistoryKeepSkipped != 5 {
+		t.Errorf("history = %d %d %d %d, want 50 10 200 5", cfg.HistoryKeep, cfg.HistoryKeepOK, cfg.HistoryKeepFailed, cfg.HistoryKeepSkipped)
+	}
+}
+
 func TestHTTPAllow(t *testing.T) {
 	src := "defaults: {http: {allow: [crm.example.com]}}\n" + soraHead +
 		"  - {name: a, schedule: '@daily', script: scripts/a.lua}\n" +

@@ -23,7 +23,7 @@ var (
 	topKeys     = []string{"sora", "timezone", "history", "cluster", "event_webhook", "defaults", "jobs"}
 	soraKeys    = []string{"url", "timeout", "retries", "retry_ambiguous", "headers", "ca_file", "cert_file", "key_file", "insecure"}
 	webhookKeys = []string{"username", "password", "queue"}
-	historyKeys = []string{"keep"}
+	historyKeys = []string{"keep", "keep_ok", "keep_failed", "keep_skipped"}
 	// jobOnlyKeys may not appear in defaults.
 	jobOnlyKeys = []string{"name", "schedule", "on", "script"}
 	jobKeys     = []string{"name", "schedule", "on", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http", "starting_deadline", "catch_up", "on_lost"}
@@ -126,9 +126,15 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	if e, ok := top["history"]; ok && !isNull(e.val) {
 		if m, _, ok := d.mapping(e.val, "history: ", historyKeys); ok {
-			if k, ok := m["keep"]; ok {
-				if n, ok := d.integer(k.val, "history.keep", 1); ok {
-					cfg.HistoryKeep = n
+			for _, h := range []struct {
+				key string
+				dst *int
+			}{{"keep", &cfg.HistoryKeep}, {"keep_ok", &cfg.HistoryKeepOK},
+				{"keep_failed", &cfg.HistoryKeepFailed}, {"keep_skipped", &cfg.HistoryKeepSkipped}} {
+				if k, ok := m[h.key]; ok {
+					if n, ok := d.integer(k.val, "history."+h.key, 1); ok {
+						*h.dst = n
+					}
 				}
 			}
 		}

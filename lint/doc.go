@@ -7,6 +7,8 @@
 //     require("sora") itself: an error, with the closest names;
 //   - a global that is read but assigned nowhere in the file and is not a
 //     global of the sandbox (prnt, io, a misspelt local): a warning;
+//   - a field of a standard library the sandbox leaves out (os.execute,
+//     string.dump) that the script does not define itself: a warning;
 //   - a syntax error: an error.
 //
 // Each Diagnostic has the file and line. Check does not run the script,

@@ -41,8 +41,9 @@ var extraGlobals = []string{"event"}
 
 // Checker checks scripts against the API of soracron's sandbox.
 type Checker struct {
-	modules map[string][]string
-	globals []string
+	modules   map[string][]string
+	libraries map[string][]string
+	globals   []string
 }
 
 // New returns a Checker for the modules and globals of soracron's sandbox
@@ -52,7 +53,7 @@ func New() (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lint: %w", err)
 	}
-	return &Checker{modules: api.Modules, globals: append(api.Globals, extraGlobals...)}, nil
+	return &Checker{modules: api.Modules, libraries: api.Libraries, globals: append(api.Globals, extraGlobals...)}, nil
 }
 
 // CheckFile reads and checks the script at path.
@@ -82,11 +83,13 @@ func (c *Checker) Check(name string, src []byte) []Diagnostic {
 		}
 		return []Diagnostic{{File: name, Line: line, Severity: Error, Message: "syntax error: " + msg}}
 	}
-	w := &walker{c: c, file: name, globalModules: map[string]string{}, assigned: map[string]bool{}, localNames: map[string]bool{}}
+	w := &walker{c: c, file: name, globalModules: map[string]string{}, assigned: map[string]bool{}, localNames: map[string]bool{},
+		libAssigned: map[string]bool{}}
 	w.push()
 	w.block(chunk)
 	w.pop()
 	w.unassignedGlobals()
+	w.unknownLibraryFields()
 	slices.SortStableFunc(w.diags, func(a, b Diagnostic) int { return a.Line - b.Line })
 	return w.diags
 }

@@ -51,6 +51,10 @@ return total`, nil},
 			[]string{"x.lua:1: warning: global 'sora' is read but never assigned, and the sandbox has no such global (modules are not globals: local sora = require(\"sora\"))"}},
 		{"global assigned later or in a function", "function helper() return later end\nlater = 1\nhelper()\n", nil},
 		{"locals of for, function and repeat", "for i = 1, 2 do print(i) end\nfor k, v in pairs({}) do print(k, v) end\nlocal function f(a, ...) return a end\nrepeat local done = true until done\n", nil},
+		{"standard library field the sandbox leaves out", "os.execute('ls')\nlocal d = string.dump\nprint(string.format('%d', 1), os.time())\n",
+			[]string{"x.lua:1: warning: os has no field 'execute' (the sandbox leaves it out)",
+				"x.lua:2: warning: string has no field 'dump' (the sandbox leaves it out)"}},
+		{"standard library field the script defines", "print(string.trim(' x '))\nfunction string.trim(s) return s end\n", nil},
 		{"syntax error", "local x = = 1\n", []string{"x.lua:1: error: syntax error: "}},
 	}
 	for _, tt := range tests {

@@ -21,7 +21,15 @@ type walker struct {
 	globalModules map[string]string
 	assigned      map[string]bool // globals assigned somewhere
 	localNames    map[string]bool // every local declared, for suggestions
+	libReads      []libRead       // reads of fields of the standard libraries
+	libAssigned   map[string]bool // "lib.name" the script defines itself
 	reads         []globalRead
+}
+
+// libRead is a read of a field of a standard library (string.x).
+type libRead struct {
+	lib, name string
+	line      int
 }
 
 // globalRead is a read of a global that may be unknown.
@@ -155,15 +163,48 @@ func (w *walker) assign(lhs ast.Expr, rhs []ast.Expr, i int) {
 		}
 	case *ast.AttrGetExpr:
 		w.expr(t.Object)
-		if mod := w.moduleOf(t.Object); mod != "" {
-			if key, ok := t.Key.(*ast.StringExpr); ok {
+		if key, ok := t.Key.(*ast.StringExpr); ok {
+			if mod := w.moduleOf(t.Object); mod != "" {
 				w.member(mod, key.Value, t.Line(), true)
+				return
+			}
+			if lib := w.libraryOf(t.Object); lib != "" {
+				w.libAssigned[lib+"."+key.Value] = true
 				return
 			}
 		}
 		w.expr(t.Key)
 	default:
 		w.expr(lhs)
+	}
+}
+
+// libraryOf returns the standard library (string, os, ...) e is the global
+// table of, "" otherwise.
+func (w *walker) libraryOf(e ast.Expr) string {
+	id, ok := e.(*ast.IdentExpr)
+	if !ok {
+		return ""
+	}
+	if _, local := w.local(id.Value); local {
+		return ""
+	}
+	if _, lib := w.c.libraries[id.Value]; lib {
+		return id.Value
+	}
+	return ""
+}
+
+// unknownLibraryFields warns about fields of the standard libraries that
+// the sandbox does not have (os.execute, string.dump) and the script does
+// not define.
+func (w *walker) unknownLibraryFields() {
+	for _, r := range w.libReads {
+		q := r.lib + "." + r.name
+		if w.libAssigned[q] || w.assigned[r.lib] || slices.Contains(w.c.libraries[r.lib], r.name) {
+			continue
+		}
+		w.report(r.line, Warning, "%s (the sandbox leaves it out)", engine.UnknownField(r.lib, luaString(r.name), w.c.libraries[r.lib]))
 	}
 }
 
@@ -180,9 +221,13 @@ func (w *walker) expr(e ast.Expr) {
 		}
 	case *ast.AttrGetExpr:
 		w.expr(e.Object)
-		if mod := w.moduleOf(e.Object); mod != "" {
-			if key, ok := e.Key.(*ast.StringExpr); ok {
+		if key, ok := e.Key.(*ast.StringExpr); ok {
+			if mod := w.moduleOf(e.Object); mod != "" {
 				w.member(mod, key.Value, e.Line(), false)
+				return
+			}
+			if lib := w.libraryOf(e.Object); lib != "" {
+				w.libReads = append(w.libReads, libRead{lib, key.Value, e.Line()})
 				return
 			}
 		}
@@ -202,6 +247,8 @@ func (w *walker) expr(e ast.Expr) {
 			w.expr(e.Receiver)
 			if mod := w.moduleOf(e.Receiver); mod != "" {
 				w.member(mod, e.Method, e.Line(), false)
+			} else if lib := w.libraryOf(e.Receiver); lib != "" {
+				w.libReads = append(w.libReads, libRead{lib, e.Method, e.Line()})
 			}
 		}
 		for _, a := range e.Args {

@@ -132,6 +132,7 @@ type runOpts struct {
 	timeout     time.Duration
 	concurrency int
 	event       map[string]any
+	allowHTTP   []string
 }
 
 func checkRunOpts(L *lua.LState, n int) runOpts {
@@ -182,8 +183,20 @@ func checkRunOpts(L *lua.LState, n int) runOpts {
 					L.ArgError(n, "event must be a table with string keys (the event of Sora's event webhook)")
 				}
 				o.event = m
+			case "allow_http":
+				t, ok := val.(*lua.LTable)
+				if !ok {
+					L.ArgError(n, "allow_http must be a list of hosts, got "+val.Type().String())
+				}
+				for i := 1; i <= t.Len(); i++ {
+					h, ok := t.RawGetInt(i).(lua.LString)
+					if !ok {
+						L.ArgError(n, "allow_http must be a list of host strings")
+					}
+					o.allowHTTP = append(o.allowHTTP, string(h))
+				}
 			default:
-				L.ArgError(n, "unknown option "+k.String()+" (want now, dry_run, timeout, concurrency, event)")
+				L.ArgError(n, "unknown option "+k.String()+" (want now, dry_run, timeout, concurrency, event, allow_http)")
 			}
 		})
 	default:
@@ -247,6 +260,7 @@ func (fr *fileRun) luaRun(L *lua.LState) int {
 		DryRun:      o.dryRun,
 		Timeout:     o.timeout,
 		Concurrency: o.concurrency,
+		HTTPAllow:   o.allowHTTP,
 		Logger:      fr.logger,
 	})
 	if res != nil {

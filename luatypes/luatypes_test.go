@@ -150,3 +150,69 @@ func TestSplitTop(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// classFields returns the field names of class name in types.go.
+func classFields(t *testing.T, mod, name string) []string {
+	t.Helper()
+	for _, c := range classes[mod] {
+		if c.name == name {
+			var out []string
+			for _, f := range c.fields {
+				n, _, _ := strings.Cut(f, ":")
+				out = append(out, strings.TrimSuffix(n, "?"))
+			}
+			slices.Sort(out)
+			return out
+		}
+	}
+	t.Fatalf("no class %s", name)
+	return nil
+}
+
+// TestErrorFieldsAgreeWithDocs: the error classes have the fields the
+// reference lists.
+func TestErrorFieldsAgreeWithDocs(t *testing.T) {
+	md := docs.LuaAPI
+	// The table under "A sora error `err` is a table:".
+	_, rest, ok := strings.Cut(md, "A sora error `err` is a table:")
+	if !ok {
+		t.Fatal("the reference has no table of the sora error's fields")
+	}
+	var soraFields []string
+	started := false
+	for _, line := range strings.Split(rest, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "|") {
+			if started {
+				break
+			}
+			continue
+		}
+		started = true
+		if name, ok := strings.CutPrefix(line, "| `"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			soraFields = append(soraFields, name)
+		}
+	}
+	slices.Sort(soraFields)
+	if got := classFields(t, "sora", "sora.Error"); !slices.Equal(got, soraFields) {
+		t.Errorf("sora.Error has %q, the reference lists %q", got, soraFields)
+	}
+	// The http module's "`err` is `{op, type, ...}`".
+	_, rest, ok = strings.Cut(md, "`nil, err`, where `err` is\n`{")
+	if !ok {
+		_, rest, ok = strings.Cut(md, "where `err` is `{")
+	}
+	if !ok {
+		t.Fatal("the reference does not list the http error's fields")
+	}
+	list, _, _ := strings.Cut(rest, "}")
+	var httpFields []string
+	for _, f := range strings.Split(list, ",") {
+		httpFields = append(httpFields, strings.TrimSpace(f))
+	}
+	slices.Sort(httpFields)
+	if got := classFields(t, "http", "http.Error"); !slices.Equal(got, httpFields) {
+		t.Errorf("http.Error has %q, the reference lists %q", got, httpFields)
+	}
+}

@@ -15,6 +15,7 @@ var sigs = map[string]string{
 	"sora.delete_item": "channel_id: string, connection_id: string, key: string, opts?: sora.WriteOpts -> table?, sora.Error?",
 	"sora.update":      "channel_id: string, connection_id: string, fn: fun(md: table): table|false|nil, opts?: sora.WriteOpts -> table?, integer|sora.Error",
 	"sora.update_all":  "channel_id: string, fn: fun(md: table, connection: sora.Connection): table|false|nil, opts?: sora.UpdateAllOpts -> sora.UpdateAllSummary?, sora.Error?",
+	"sora.handled":     "v: sora.Error|sora.UpdateAllSummary|sora.BatchSummary|sora.BatchResult[]|nil -> integer",
 	"sora.batch":       "requests: sora.BatchRequest[], opts?: sora.BatchOpts -> sora.BatchResult[]?, sora.BatchSummary|sora.Error",
 	"sora.call":        "target: string, params?: table -> any, sora.Error?",
 	"sora.dry_run":     "= boolean",
@@ -26,6 +27,8 @@ var sigs = map[string]string{
 	"json.object":    "t?: table -> table",
 	"json.is_array":  "v: any -> boolean",
 	"json.is_object": "v: any -> boolean",
+	"json.number":    "x: string|number|json.Number -> json.Number",
+	"json.to_number": "x: json.Number|number -> number",
 
 	"log.debug": "message: string, fields?: table<string, any>",
 	"log.info":  "message: string, fields?: table<string, any>",
@@ -104,8 +107,8 @@ var classes = map[string][]class{
 		{"sora.Connection", "A connection of sora.list.", []string{"connection_id: string", "client_id: string", "bundle_id: string", "metadata: table"}},
 		{"sora.BatchRequest", "A request of sora.batch.", []string{"action: string  list, get, put, delete, put_item or delete_item", "channel_id: string", "connection_id?: string", "key?: string", "value?: any", "metadata?: table", "push?: boolean"}},
 		{"sora.BatchResult", "A result of sora.batch.", []string{"ok: boolean", "value?: any", "err?: sora.Error"}},
-		{"sora.BatchSummary", "The summary of sora.batch.", []string{"requests: integer", "ok: integer", "failed: integer"}},
-		{"sora.UpdateAllSummary", "The summary of sora.update_all.", []string{"connections: integer", "changed: integer", "writes: integer", "failed: integer", "errors: sora.Error[]", "written: string[]", "not_written: string[]"}},
+		{"sora.BatchSummary", "The summary of sora.batch.", []string{"requests: integer", "ok: integer", "failed: integer", "gone: integer  writes to connections no longer in the channel"}},
+		{"sora.UpdateAllSummary", "The summary of sora.update_all.", []string{"connections: integer", "changed: integer", "unchanged: integer", "writes: integer", "failed: integer", "gone: integer", "not_reached: integer", "errors: sora.Error[]", "written: string[]", "not_written: string[]", "gone_ids: string[]", "not_reached_ids: string[]"}},
 		{"sora.Error", "An operational failure: the second result of a failed call.", []string{
 			"op: string  the function, e.g. \"sora.get\"",
 			"status: integer  HTTP status, 0 when there was no reply",
@@ -118,6 +121,7 @@ var classes = map[string][]class{
 	"json": {
 		{"json.EncodeOpts", "Options of json.encode.", []string{"indent?: string|integer  indent the output"}},
 		{"json.Null", "The JSON null value (json.null).", nil},
+		{"json.Number", "A JSON number no Lua number holds exactly, kept as its text: tostring, .., == and < with other json.Numbers; no arithmetic.", nil},
 	},
 	"http": {
 		{"http.Opts", "Options of a request.", []string{"headers?: table<string, string>", "timeout?: number  seconds per attempt (default 10)", "attempts?: integer  1 to 10; 1 disables retries"}},
@@ -126,7 +130,7 @@ var classes = map[string][]class{
 		{"http.Error", "A failed request.", []string{"op: string", "type: string  http_error, transport, timeout, cancelled, too_large or redirect", "status: integer  0 when there was no reply", "message: string", "url: string  with the query redacted", "body: string  the reply of an http_error"}},
 	},
 	"testing": {
-		{"testing.RunOpts", "Options of t.run.", []string{"now?: number  Unix seconds: the clock of this run", "dry_run?: boolean", "timeout?: number  seconds", "concurrency?: integer", "event?: table  the run's global event"}},
+		{"testing.RunOpts", "Options of t.run.", []string{"now?: number  Unix seconds: the clock of this run", "dry_run?: boolean", "timeout?: number  seconds", "concurrency?: integer", "event?: table  the run's global event", "allow_http?: string[]  hosts the http module may reach"}},
 		{"testing.RunError", "A failed t.run.", []string{"kind: string  syntax, runtime, timeout or cancelled", "message: string", "script: string", "line: integer", "traceback: string"}},
 	},
 }

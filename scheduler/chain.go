@@ -18,10 +18,14 @@ type chain struct {
 	job       *jobs.Job // the job's configuration when the chain started
 	trigger   string
 	scheduled time.Time
-	event     map[string]any // the event of an event-triggered run; nil otherwise
-	ctx       context.Context
-	cancel    context.CancelCauseFunc
-	done      chan struct{} // closed when the chain has ended and is recorded
+	// args are merged over the job's args; dryRun forces a dry run
+	// (manual runs with options).
+	args   map[string]any
+	dryRun bool
+	event  map[string]any // the event of an event-triggered run; nil otherwise
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	done   chan struct{} // closed when the chain has ended and is recorded
 	// first receives the id of the first attempt (or the error that kept
 	// it from starting); buffered.
 	first chan beginResult
@@ -44,6 +48,22 @@ type chain struct {
 	mu    sync.Mutex
 	runID int64 // id of the current attempt
 }
+
+// runArgs returns the args of a run of the chain: the job's, with the
+// chain's merged over them.
+func (c *chain) runArgs() map[string]any {
+	a := c.job.CopyArgs()
+	if len(c.args) > 0 && a == nil {
+		a = make(map[string]any, len(c.args))
+	}
+	for k, v := range c.args {
+		a[k] = v
+	}
+	return a
+}
+
+// isDryRun reports whether the chain's runs are dry runs.
+func (c *chain) isDryRun() bool { return c.job.DryRun || c.dryRun }
 
 // leaveGate counts the chain as started (once).
 func (c *chain) leaveGate(g *startGate) { c.started.Do(g.done) }

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"github.com/soracron/soracron/scheduler/history"
 	"log/slog"
 	"sync"
 )
@@ -46,6 +47,7 @@ const (
 
 // idPromise is the history id of a run, known once Begin returns.
 type idPromise struct {
+	buf  *history.LogBuffer // the run's log lines, for LiveLogs
 	done chan struct{}
 	id   int64
 	err  error
@@ -56,6 +58,16 @@ func newIDPromise() *idPromise { return &idPromise{done: make(chan struct{})} }
 func (p *idPromise) resolve(id int64, err error) {
 	p.id, p.err = id, err
 	close(p.done)
+}
+
+// peek returns the id if known yet, else 0.
+func (p *idPromise) peek() int64 {
+	select {
+	case <-p.done:
+		return p.id
+	default:
+		return 0
+	}
 }
 
 // wait returns the id (0 with an error if Begin failed).

@@ -41,7 +41,7 @@ func NewMetrics() *Metrics {
 		reg: prometheus.NewRegistry(),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "soracron_runs_total",
-			Help: "Runs of jobs by final outcome (ok, failed, timeout, cancelled, skipped, missed, interrupted); each retry attempt counts.",
+			Help: "Runs of jobs by final outcome (ok, partial, failed, timeout, cancelled, skipped, missed, interrupted); each retry attempt counts.",
 		}, []string{"job", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "soracron_run_duration_seconds",

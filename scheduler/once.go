@@ -62,7 +62,7 @@ func RunOnce(ctx context.Context, r Runner, j *jobs.Job, opts OnceOptions) (Once
 		if res == nil {
 			res = &engine.Result{}
 		}
-		outcome, errText := s.classify(ctx, err)
+		outcome, errText := s.classify(ctx, res, err)
 		out = OnceResult{Result: res, Outcome: outcome, Attempts: attempt}
 		if !shouldRetry(j, attempt, outcome, err) {
 			if err != nil {

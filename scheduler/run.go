@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/cluster"
@@ -51,7 +52,9 @@ func (s *Scheduler) runChain(c *chain) {
 
 // shouldRetry reports whether attempt (counted from 1) of j, which ended
 // with outcome and err, is followed by another: failed runs are retried up
-// to j.Retries.Max times, timed-out ones only with retries.on_timeout,
+// to j.Retries.Max times, and so are partial ones (update and update_all
+// write only what is still different, so a re-run repairs exactly the
+// missing part), timed-out ones only with retries.on_timeout,
 // cancelled ones and scripts that do not compile never.
 func shouldRetry(j *jobs.Job, attempt int, outcome history.Outcome, err error) bool {
 	if attempt > j.Retries.Max {
@@ -63,7 +66,7 @@ func shouldRetry(j *jobs.Job, attempt int, outcome history.Outcome, err error) b
 		return false
 	case errors.As(err, &se) && se.Kind == engine.Syntax:
 		return false
-	case outcome == history.OutcomeFailed:
+	case outcome == history.OutcomeFailed, outcome == history.OutcomePartial:
 		return true
 	case outcome == history.OutcomeTimeout:
 		return j.Retries.OnTimeout
@@ -108,8 +111,16 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	idp := newIDPromise()
 	// logger is the script's: the daemon's log plus the run's history.
 	buf := history.NewLogBuffer(0, 0)
+	idp.buf = buf
 	buf.Redact = s.redact.replace
 	buf.Level = s.capture
+	buf.OnLine = func(line history.LogLine, index int) {
+		if s.listening() {
+			if id := idp.peek(); id > 0 {
+				s.publish(Change{Kind: ChangeLog, Job: j.Name, RunID: id, Log: &line, Index: index})
+			}
+		}
+	}
 	logger := slog.New(history.Tee(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf))
 
 	if n == 1 && len(c.preds) > 0 {
@@ -142,11 +153,11 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	}
 
 	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
-		Script: j.Script, Args: j.CopyArgs(), Event: c.event, DryRun: j.DryRun, Timeout: j.Timeout,
+		Script: j.Script, Args: c.runArgs(), Event: c.event, DryRun: c.isDryRun(), Timeout: j.Timeout,
 		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
 	}, logger)
 	end := s.clock.Now()
-	outcome, errText := s.classify(c.ctx, runErr)
+	outcome, errText := s.classify(c.ctx, res, runErr)
 	c.leaveGate(s.gate)
 	observe(started)
 	// What follows (recording, logging) waits for the runs starting at the
@@ -205,6 +216,8 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 			slog.Any(keyError, err))
 	}
 	s.setLast(c.js, rec, c, n, started)
+	s.setLive(id, nil)
+	s.publish(Change{Kind: ChangeRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
 	return outcome, runErr
 }
 
@@ -213,13 +226,15 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
 	j := c.job
 	s.gate.wait()
 	id, err := s.store.Begin(context.Background(), history.Run{
-		Job: j.Name, Trigger: c.trigger, Attempt: n, Scheduled: c.scheduled, Start: started, DryRun: j.DryRun,
+		Job: j.Name, Trigger: c.trigger, Attempt: n, Scheduled: c.scheduled, Start: started, DryRun: c.isDryRun(),
 	})
 	if err != nil {
 		s.log.Error("cannot record a run in the history; it runs unrecorded", slog.String(keyJob, j.Name),
 			slog.Any(keyError, err))
 	} else {
 		c.setRunID(id)
+		s.setLive(id, idp.buf)
+		s.publish(Change{Kind: ChangeRunStarted, Job: j.Name, RunID: id})
 	}
 	idp.resolve(id, err)
 	if n == 1 {
@@ -289,8 +304,11 @@ type panicError struct{ value any }
 
 func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 
-// classify maps the error of a run to its outcome and error text.
-func (s *Scheduler) classify(ctx context.Context, err error) (history.Outcome, string) {
+// classify maps the result and error of a run to its outcome and error text.
+func (s *Scheduler) classify(ctx context.Context, res *engine.Result, err error) (history.Outcome, string) {
+	if err == nil && res.Partial() {
+		return history.OutcomePartial, partialText(res.Stats)
+	}
 	if err == nil {
 		return history.OutcomeOK, ""
 	}
@@ -325,11 +343,31 @@ func (s *Scheduler) classify(ctx context.Context, err error) (history.Outcome, s
 // setLast remembers the newest started run of a job for the jobs API.
 func (s *Scheduler) setLast(js *jobState, rec history.Run, c *chain, attempt int, started time.Time) {
 	rec.Job, rec.Trigger, rec.Attempt, rec.Scheduled, rec.Start = js.name, c.trigger, attempt, c.scheduled, started
-	rec.DryRun = c.job.DryRun
+	rec.DryRun = c.isDryRun()
 	rec.Logs = nil
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if js.last == nil || js.last.ID <= rec.ID {
 		js.last, js.lastLoaded = &rec, true
 	}
+	if rec.Outcome == history.OutcomeOK && rec.End.After(js.lastOK) {
+		js.lastOK = rec.End
+	}
+}
+
+// partialText is the error text of a partial run: how many writes failed,
+// and the first failure.
+func partialText(st luasora.Stats) string {
+	n := st.Unhandled()
+	msg := fmt.Sprintf("partial: %d write", n)
+	if n != 1 {
+		msg += "s"
+	}
+	msg += " failed after retries"
+	for _, f := range st.Failed {
+		if f.Error != "" {
+			return msg + "; first: " + f.Error
+		}
+	}
+	return msg
 }

@@ -123,12 +123,17 @@ type Scheduler struct {
 	burst       atomic.Int64   // runs dispatched since the prewarm loop last looked
 	stop        chan struct{}  // closed when shutdown begins
 
-	mu       sync.Mutex
-	cfg      *jobs.Config
-	jobs     map[string]*jobState // current jobs, and removed ones still running
-	started  bool
-	stopping bool
-	active   int // chains in progress
+	changes   changes    // subscribers of Subscribe
+	suspendMu sync.Mutex // orders Suspend and Resume
+
+	mu        sync.Mutex
+	suspended map[string]time.Time         // suspended jobs (by the API) and since when
+	live      map[int64]*history.LogBuffer // log buffers of the running runs, by run id
+	cfg       *jobs.Config
+	jobs      map[string]*jobState // current jobs, and removed ones still running
+	started   bool
+	stopping  bool
+	active    int // chains in progress
 
 	evMu   sync.Mutex
 	events eventState
@@ -144,6 +149,8 @@ type jobState struct {
 	// read from the history (or set by a run since).
 	last       *history.Run
 	lastLoaded bool
+	// lastOK is the end of its newest run that ended ok.
+	lastOK time.Time
 	// metrics are the job's run metrics, made at its first successful run.
 	metrics atomic.Pointer[jobMetrics]
 }
@@ -196,7 +203,16 @@ func New(opts Options) (*Scheduler, error) {
 	}
 	s.log = slog.New(&redactHandler{h: base.Handler(), r: s.redact})
 	s.runsCtx, s.cancelRuns = context.WithCancelCause(context.Background())
+	if err := s.loadSuspended(); err != nil {
+		return nil, err
+	}
 	s.apply(opts.Config, s.clock.Now())
+	if err := s.loadLastSuccess(); err != nil {
+		return nil, err
+	}
+	if err := s.metrics.reg.Register(newJobCollector(s)); err != nil {
+		return nil, fmt.Errorf("scheduler: metrics: %w", err)
+	}
 	if s.cl != nil {
 		s.cl.Start(s.clusterHooks())
 	}
@@ -257,13 +273,15 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	if !reflect.DeepEqual(old.Sora, cfg.Sora) {
 		s.log.Warn("the sora section changed; it takes effect when the daemon restarts", slog.String(keyFile, cfg.Path))
 	}
-	if old.HistoryKeep != cfg.HistoryKeep {
-		s.log.Warn("history.keep changed; it takes effect when the daemon restarts", slog.String(keyFile, cfg.Path))
+	if old.HistoryKeep != cfg.HistoryKeep || old.HistoryKeepOK != cfg.HistoryKeepOK ||
+		old.HistoryKeepFailed != cfg.HistoryKeepFailed || old.HistoryKeepSkipped != cfg.HistoryKeepSkipped {
+		s.log.Warn("history limits changed; they take effect when the daemon restarts", slog.String(keyFile, cfg.Path))
 	}
 	s.log.Info("configuration reloaded", slog.String(keyFile, cfg.Path), slog.Int(keyJobs, len(cfg.Jobs)),
 		slog.Any(keyAdded, added), slog.Any(keyRemoved, removed), slog.Any(keyChanged, changed))
 	s.nudge()
 	s.kickPrewarm(0)
+	s.publish(Change{Kind: ChangeJob})
 	return nil
 }
 

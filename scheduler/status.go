@@ -22,6 +22,12 @@ type JobState struct {
 	Running int
 	// Last is the newest run of the job that started; nil if none.
 	Last *history.Run
+	// Suspended is true when the job was suspended through the API (see
+	// Scheduler.Suspend); Next is then zero. SuspendedAt says since when.
+	Suspended   bool
+	SuspendedAt time.Time
+	// LastSuccess is the end of its newest run that ended ok; zero if none.
+	LastSuccess time.Time
 }
 
 // Jobs returns the state of every job of the configuration, in file order.
@@ -37,6 +43,10 @@ func (s *Scheduler) Jobs(ctx context.Context) ([]JobState, error) {
 		if js := s.jobs[j.Name]; js != nil {
 			st.Next = js.next
 			st.Running = len(js.running)
+			st.LastSuccess = js.lastOK
+			if at, ok := s.suspended[j.Name]; ok {
+				st.Suspended, st.SuspendedAt, st.Next = true, at, time.Time{}
+			}
 			if js.lastLoaded {
 				st.Last = js.last
 			} else {

@@ -102,6 +102,10 @@ func (s *Scheduler) dispatchDue() time.Time {
 		if !js.next.IsZero() {
 			wait = min(wait, js.next.Sub(now))
 		}
+		if _, ok := s.suspended[j.Name]; ok {
+			// Suspended through the API: the tick is not recorded.
+			continue
+		}
 		if s.cl != nil {
 			// The winner of the claim records the ticks missed before it.
 			l.claims = append(l.claims, tickClaim{js: js, job: j, scheduled: scheduled, miss: reason})

@@ -26,6 +26,20 @@ var (
 // ErrConflict (policy forbid and a run in progress), ErrShuttingDown, or a
 // history error.
 func (s *Scheduler) Trigger(ctx context.Context, name string) (int64, error) {
+	return s.TriggerWith(ctx, name, TriggerOptions{})
+}
+
+// TriggerOptions change one manual run.
+type TriggerOptions struct {
+	// Args are merged over the job's args (a key given here replaces the
+	// job's value of that key).
+	Args map[string]any
+	// DryRun makes the run a dry run even if the job is not.
+	DryRun bool
+}
+
+// TriggerWith is Trigger with options.
+func (s *Scheduler) TriggerWith(ctx context.Context, name string, opts TriggerOptions) (int64, error) {
 	s.mu.Lock()
 	js := s.jobs[name]
 	if js == nil || js.job == nil {
@@ -49,6 +63,9 @@ func (s *Scheduler) Trigger(ctx context.Context, name string) (int64, error) {
 	}
 	var l launch
 	c, err := s.startLocked(js, history.TriggerManual, time.Time{}, claim, &l)
+	if c != nil {
+		c.args, c.dryRun = opts.Args, opts.DryRun
+	}
 	s.mu.Unlock()
 	if err != nil && claim != nil {
 		s.abandon(claim, err.Error())

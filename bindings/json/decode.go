@@ -53,11 +53,7 @@ func (c *toLua) value(v any, depth int) (lua.LValue, error) {
 		if !validJSONNumber(string(v)) {
 			return nil, c.path.errAt(detail(ErrNumber, "invalid number "+strconv.Quote(clip(string(v)))))
 		}
-		f, err := parseJSONNumber(string(v))
-		if err != nil {
-			return nil, c.path.errAt(err)
-		}
-		return lua.LNumber(f), nil
+		return c.st.numberValue(c.L, string(v)), nil
 	case float64:
 		return c.float(v)
 	case float32:
@@ -182,7 +178,7 @@ func (c *toLua) int(i int64) (lua.LValue, error) {
 	if f := float64(i); f >= -(1<<63) && f < 1<<63 && int64(f) == i {
 		return lua.LNumber(f), nil
 	}
-	return nil, c.path.errAt(detail(ErrNumber, "number "+strconv.FormatInt(i, 10)+" cannot be represented exactly (integers are exact up to 2^53)"))
+	return c.st.newNumber(c.L, strconv.FormatInt(i, 10)), nil
 }
 
 func (c *toLua) uint(u uint64) (lua.LValue, error) {
@@ -192,5 +188,5 @@ func (c *toLua) uint(u uint64) (lua.LValue, error) {
 	if f := float64(u); f < 1<<64 && uint64(f) == u {
 		return lua.LNumber(f), nil
 	}
-	return nil, c.path.errAt(detail(ErrNumber, "number "+strconv.FormatUint(u, 10)+" cannot be represented exactly (integers are exact up to 2^53)"))
+	return c.st.newNumber(c.L, strconv.FormatUint(u, 10)), nil
 }

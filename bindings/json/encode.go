@@ -66,6 +66,10 @@ func (e *jsonEncoder) write(v lua.LValue) error {
 	case *lua.LTable:
 		return e.table(v)
 	case *lua.LUserData:
+		if s, ok := NumberText(v); ok {
+			e.buf = append(e.buf, s...)
+			return nil
+		}
 		if !isJSONNull(v) {
 			return e.path.errAt(typeError(v))
 		}
@@ -192,6 +196,9 @@ func (c *fromLua) value(v lua.LValue) (any, error) {
 	case *lua.LUserData:
 		if isJSONNull(v) {
 			return nil, c.grow(5)
+		}
+		if s, ok := NumberText(v); ok {
+			return stdjson.Number(s), c.grow(len(s))
 		}
 	}
 	return nil, c.path.errAt(typeError(v))

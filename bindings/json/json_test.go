@@ -213,9 +213,9 @@ func TestJSONToLuaGoTypes(t *testing.T) {
 		{"nil", nil, "null", nil},
 		{"int", 42, "42", nil},
 		{"int64 2^53", int64(1 << 53), "9007199254740992", nil},
-		{"int64 2^53+1", int64(1<<53 + 1), "bad value at (root): number 9007199254740993 cannot be represented exactly", ErrNumber},
+		{"int64 2^53+1", int64(1<<53 + 1), "9007199254740993", nil},
 		{"int64 exact beyond 2^53", int64(1 << 60), "1152921504606846976", nil},
-		{"uint64 max", uint64(1<<64 - 1), "bad value at (root): number 18446744073709551615", ErrNumber},
+		{"uint64 max", uint64(1<<64 - 1), "18446744073709551615", nil},
 		{"int8", int8(-3), "-3", nil},
 		{"uint8", uint8(200), "200", nil},
 		{"float64", 0.25, "0.25", nil},
@@ -223,14 +223,14 @@ func TestJSONToLuaGoTypes(t *testing.T) {
 		{"nan", map[string]any{"x": []any{1.0, mathNaN()}}, "bad value at x[2]: NaN", ErrNumber},
 		{"number", stdjson.Number("-12.5e1"), "-125", nil},
 		{"bad number syntax", map[string]any{"n": stdjson.Number("0x10")}, `bad value at n: invalid number "0x10"`, ErrNumber},
-		{"inexact number", map[string]any{"a": []any{stdjson.Number("9007199254740993")}}, "bad value at a[1]: number 9007199254740993", ErrNumber},
+		{"inexact number", map[string]any{"a": []any{stdjson.Number("9007199254740993")}}, `{"a":[9007199254740993]}`, nil},
 		{"string map", map[string]string{"b": "2", "a": "1"}, `{"a":"1","b":"2"}`, nil},
 		{"strings", []string{"x", "y"}, `["x","y"]`, nil},
 		{"maps", []map[string]any{{"a": nil}, {}}, `[{"a":null},{}]`, nil},
 		{"empty", map[string]any{"o": map[string]any{}, "a": []any{}}, `{"a":[],"o":{}}`, nil},
 		{"raw", map[string]any{"r": stdjson.RawMessage(`{"x":[1,null,{}]}`)}, `{"r":{"x":[1,null,{}]}}`, nil},
 		{"raw empty", stdjson.RawMessage(nil), "null", nil},
-		{"raw inexact", map[string]any{"r": stdjson.RawMessage(`{"x":[1e400]}`)}, "bad value at r.x[1]: number 1e400 is out of the range", ErrNumber},
+		{"raw inexact", map[string]any{"r": stdjson.RawMessage(`{"x":[1e400]}`)}, `{"r":{"x":[1e400]}}`, nil},
 		{"raw syntax", map[string]any{"r": stdjson.RawMessage(`{`)}, "bad value at r: invalid JSON: unexpected end of input", ErrValue},
 		{"raw syntax at root", stdjson.RawMessage(`[1,]`), "invalid JSON at offset 4: invalid character ']'", nil},
 		{"lua value", lua.LString("s"), `"s"`, nil},
@@ -261,11 +261,11 @@ func mathNaN() float64 { var z float64; return z / z }
 func TestJSONToLuaRaises(t *testing.T) {
 	L := newJSONState(t)
 	L.SetGlobal("bad", L.NewFunction(func(L *lua.LState) int {
-		L.Push(ToLua(L, map[string]any{"n": stdjson.Number("1e400")}))
+		L.Push(ToLua(L, map[string]any{"n": stdjson.Number("0x10")}))
 		return 1
 	}))
 	err := L.DoString("local x = bad()")
-	if err == nil || !strings.Contains(err.Error(), "bad value at n: number 1e400") {
+	if err == nil || !strings.Contains(err.Error(), "bad value at n: invalid number") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -370,5 +370,14 @@ func TestJSONPathString(t *testing.T) {
 				t.Fatalf("got  %s\nwant %s", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestSignificantDigits(t *testing.T) {
+	for s, want := range map[string]int{"0": 0, "-0.0": 0, "1": 1, "100": 1, "0.00120": 2, "-12.5e3": 3,
+		"9007199254740993": 16, "1.0000000000000001": 17, "120034": 6} {
+		if got := significantDigits(s); got != want || got != len(decimalOf(s).digits) {
+			t.Errorf("significantDigits(%q) = %d, want %d", s, got, want)
+		}
 	}
 }

@@ -17,6 +17,8 @@ import (
 //	json.null                          -- the JSON null sentinel
 //	json.array([t]) / json.object([t]) -- mark t (or a new table) and return it
 //	json.is_array(v) / json.is_object(v) -> boolean
+//	json.number(x)                     -> json.number of a number text or Lua number
+//	json.to_number(x)                  -> nearest Lua number of a json.number
 //
 // encode and decode treat bad data as an operational failure: they return
 // nil and an error string naming the place ("bad value at a.b[2]: ...",
@@ -50,19 +52,22 @@ import (
 // ignored. ToLua inserts Go map members in sorted key order and Decode
 // in document order, so pairs() iterates deterministically.
 //
-// Numbers. Lua numbers are float64. A JSON number converts only when the
-// float64 holds it exactly enough: any number below 2^53 in magnitude (so all
-// integers up to 2^53, and decimals such as 0.1 that parse to the nearest
-// float64); at or beyond 2^53 only numbers whose decimal value equals the
-// float64 exactly (9007199254740993 is an error, 9007199254740992 and
-// 18014398509481984 are fine). Overflow (1e400) and underflow of a non-zero
-// number to 0 (1e-400) are errors too; no error ever yields a rounded value.
+// Numbers. Lua numbers are float64. A JSON number becomes a Lua number when
+// that float64, encoded again (below), has the same decimal value: all
+// integers up to 2^53, decimals such as 0.1 and 1.0, 18014398509481984.
+// Every other number (9007199254740993, 1e400, 1e-400,
+// 0.30000000000000000001) becomes a json.number: a userdata (Go value
+// Number) keeping the number's exact text, which tostring and .. give, ==,
+// < and <= compare by exact value with other json.numbers, and arithmetic
+// refuses with an error naming tostring and json.to_number. No number is
+// ever rounded or refused.
 // Encoding writes integer values in plain integer digits ("3", never "3.0"
 // or "3e+00"; exact digits beyond 2^53 too, so every encoded number decodes
 // again) and other numbers with the shortest digits that round-trip, in
 // plain notation for |v| >= 1e-6 and exponent notation below (1e-7), as
 // encoding/json does. -0 stays -0. NaN and ±Inf are errors naming the key.
-// The same exactness applies to Go stdjson.Number and int64/uint64 in ToLua.
+// A json.number encodes as its text, byte for byte. The same rules apply to
+// Go stdjson.Number and int64/uint64 in ToLua.
 //
 // Strings. UTF-8 is kept as is, in values and keys. Encoding a string or key
 // that is not valid UTF-8 is an error naming the key; decoding input that is
@@ -73,7 +78,7 @@ import (
 // Structure. Object keys are written sorted (bytewise) so output is
 // deterministic. A table that contains itself is an error ("cycle at a.b");
 // a table referenced twice without a cycle is encoded twice. Functions,
-// userdata other than json.null, threads and channels are errors naming the
+// userdata other than json.null and json.number, threads and channels are errors naming the
 // key and the Lua type. Nesting deeper than MaxDepth is an error rather
 // than a stack overflow.
 //
@@ -96,6 +101,8 @@ var jsonAPI = map[string]lua.LGFunction{
 	"object":    jsonMarkObject,
 	"is_array":  jsonIsArray,
 	"is_object": jsonIsObject,
+	"number":    jsonNumber,
+	"to_number": jsonToNumber,
 }
 
 // MaxBytes is the default limit of JSON sizes: Encode writes at
@@ -138,6 +145,7 @@ type jsonNullTag struct{}
 // jsonState is the per-LState JSON state kept in the registry.
 type jsonState struct {
 	null     *lua.LUserData
+	number   *lua.LTable // metatable of json.number values
 	array    *lua.LTable
 	object   *lua.LTable
 	maxBytes int // limit of json.encode and json.decode
@@ -161,7 +169,7 @@ func jsonStateOf(L *lua.LState) *jsonState {
 	nullMT.RawSetString("__metatable", lua.LString("json.null"))
 	null := L.NewUserData()
 	null.Value, null.Metatable = jsonNullTag{}, nullMT
-	st := &jsonState{null: null, array: L.CreateTable(0, 2), object: L.CreateTable(0, 2), maxBytes: MaxBytes}
+	st := &jsonState{null: null, number: numberMetatable(L), array: L.CreateTable(0, 2), object: L.CreateTable(0, 2), maxBytes: MaxBytes}
 	st.array.RawSetString(jsonTypeField, lua.LString(jsonKindArray))
 	st.array.RawSetString("__name", lua.LString("json.array"))
 	st.object.RawSetString(jsonTypeField, lua.LString(jsonKindObject))

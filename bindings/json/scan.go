@@ -285,7 +285,8 @@ func hex4(b []byte) rune {
 }
 
 // number reads the number at d.pos. Short integers are converted directly;
-// everything else goes through parseJSONNumber.
+// everything else is a Lua number when one holds it exactly, else a
+// json.number keeping its text.
 func (d *jsonScanner) number() (lua.LValue, error) {
 	start := d.pos
 	neg := d.data[d.pos] == '-'
@@ -312,9 +313,5 @@ func (d *jsonScanner) number() (lua.LValue, error) {
 		}
 		return lua.LNumber(n), nil // at most 15 digits: below 2^53, exact
 	}
-	f, err := parseJSONNumber(string(text))
-	if err != nil {
-		return nil, d.path.errAt(err)
-	}
-	return lua.LNumber(f), nil
+	return d.st.numberValue(d.L, string(text)), nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -352,33 +351,6 @@ func appendJSONNumber(b []byte, f float64) (_ []byte, ok bool) {
 // numberError is the error for a float that has no JSON form.
 func numberError(f float64) error {
 	return detail(ErrNumber, strconv.FormatFloat(f, 'g', -1, 64)+" is not a valid JSON number")
-}
-
-// parseJSONNumber converts the text of a JSON number to a float64 following
-// the exactness rules on Loader.
-func parseJSONNumber(s string) (float64, error) {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		if errors.Is(err, strconv.ErrRange) {
-			return 0, detail(ErrNumber, "number "+clip(s)+" is out of the range of a 64-bit float")
-		}
-		return 0, detail(ErrNumber, "invalid number "+strconv.Quote(clip(s)))
-	}
-	if f == 0 {
-		for i := 0; i < len(s) && s[i] != 'e' && s[i] != 'E'; i++ {
-			if '1' <= s[i] && s[i] <= '9' {
-				return 0, detail(ErrNumber, "number "+clip(s)+" is too small for a 64-bit float (underflows to 0)")
-			}
-		}
-		return f, nil
-	}
-	if math.Abs(f) >= 1<<53 {
-		r, ok := new(big.Rat).SetString(s)
-		if !ok || r.Cmp(new(big.Rat).SetFloat64(f)) != 0 {
-			return 0, detail(ErrNumber, "number "+clip(s)+" cannot be represented exactly (integers are exact up to 2^53)")
-		}
-	}
-	return f, nil
 }
 
 // clip shortens a long number text for error messages.

@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 
 	"github.com/soracron/soracron/sora"
@@ -30,6 +31,10 @@ type Pool struct {
 	// Send sends one request and returns its reply. It is called from the
 	// pool's goroutines, concurrently.
 	Send func(ctx context.Context, r *Request) (json.RawMessage, error)
+	// DoneOnPanic makes Run pass the tasks in flight to done also when
+	// next or done panics (they end cancelled), so that done, which must
+	// then not use an LState, accounts for every task.
+	DoneOnPanic bool
 }
 
 // Execute sends t's requests one after the other, stopping at the first
@@ -52,11 +57,28 @@ func (p Pool) Execute(ctx context.Context, t *Task) {
 	}
 }
 
-// Cancel marks t as not sent because ctx ended.
+// Cancel marks t as not sent because ctx ended: its error matches
+// ErrNotSent.
 func (t *Task) Cancel(ctx context.Context) {
 	r := t.Reqs[0]
-	t.Err, t.Failed = &sora.TransportError{Target: r.Target, Err: context.Cause(ctx)}, r
+	t.Err, t.Failed = &sora.TransportError{Target: r.Target, Err: notSent{context.Cause(ctx)}}, r
 }
+
+// NotSent returns the error of a request never sent because ctx ended: it
+// reads as ctx's cause and matches ErrNotSent.
+func NotSent(ctx context.Context) error { return notSent{context.Cause(ctx)} }
+
+// ErrNotSent is matched by the error of a task that was never sent because
+// the run ended first (errors.Is).
+var ErrNotSent = errors.New("not sent: the run ended first")
+
+// notSent is the error of a task never sent: it reads as the context's
+// cause and matches ErrNotSent.
+type notSent struct{ cause error }
+
+func (e notSent) Error() string        { return e.cause.Error() }
+func (e notSent) Unwrap() error        { return e.cause }
+func (e notSent) Is(target error) bool { return target == ErrNotSent }
 
 // Run sends tasks on conc goroutines. next (called on the calling goroutine)
 // produces the tasks, nil when there are no more; done (also called on the
@@ -91,7 +113,10 @@ func (p Pool) Run(parent context.Context, conc int, next func() *Task, done func
 			wg.Wait()
 			close(results)
 		}()
-		for range results {
+		for t := range results {
+			if p.DoneOnPanic {
+				done(t)
+			}
 		}
 	}()
 

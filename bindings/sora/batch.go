@@ -18,7 +18,7 @@ func (s *Module) pool() plan.Pool {
 	return plan.Pool{Send: func(ctx context.Context, r *plan.Request) (json.RawMessage, error) {
 		raw, err := s.client.Call(ctx, r.Target, r.RawBody())
 		if !r.Quiet {
-			s.countReq(r, err, r.Write && err == nil)
+			s.countReq(r, err)
 		}
 		return raw, err
 	}}
@@ -30,9 +30,11 @@ func (s *Module) pool() plan.Pool {
 // ..., key = ..., value = ..., push = bool} (action list, get, put, delete,
 // put_item, delete_item; or "call" with target and params). The requests go
 // concurrently; results are in request order, each {ok = true, value = ...}
-// or {ok = false, err = ...}; summary is {requests, ok, failed}. A request
-// not sent because the run's context ended fails with err.type "cancelled"
-// (or "timeout"). In a dry run the requests take effect in order, as if sent
+// or {ok = false, err = ...}; summary is {requests, ok, failed, gone}
+// (gone: writes to a connection no longer in the channel, not counted in
+// failed). A request not sent because the run's context ended fails with
+// err.type "cancelled" (or "timeout"). Both tables can be given to
+// sora.handled. In a dry run the requests take effect in order, as if sent
 // one after the other; only their reads go to the server (concurrently).
 func (s *Module) luaBatch(L *lua.LState) int {
 	list := L.CheckTable(1)
@@ -65,38 +67,53 @@ func (s *Module) luaBatch(L *lua.LState) int {
 			if err == nil {
 				v, err = luajson.Decode(L, t.Reply)
 			}
-			results[t.Idx] = resultValue(L, t.Reqs[0], v, err)
+			results[t.Idx] = s.resultValue(L, t.Reqs[0], v, err)
 			bar.add(1, btoi(err != nil))
 		})
 		bar.close()
 	}
 	out := L.CreateTable(n, 0)
-	ok := 0
+	ok, gone := 0, 0
+	var ids []int
 	for i, v := range results {
 		if v == nil {
-			v = resultValue(L, reqs[i], nil, &sora.TransportError{Target: reqs[i].Target, Err: context.Cause(ctx)})
+			v = s.resultValue(L, reqs[i], nil, &sora.TransportError{Target: reqs[i].Target, Err: plan.NotSent(ctx)})
 		}
-		if lua.LVAsBool(v.(*lua.LTable).RawGetString("ok")) {
+		rt := v.(*lua.LTable)
+		if lua.LVAsBool(rt.RawGetString("ok")) {
 			ok++
+		} else if e, isErr := rt.RawGetString("err").(*lua.LTable); isErr {
+			s.mu.Lock()
+			ids = append(ids, s.carriers[e]...)
+			s.mu.Unlock()
+			if reqs[i].Write && lua.LVAsString(e.RawGetString("type")) == errTypeGone {
+				gone++
+			}
 		}
 		out.RawSetInt(i+1, v)
 	}
 	luajson.MarkArray(L, out)
-	sum := L.CreateTable(0, 3)
+	sum := L.CreateTable(0, 4)
 	sum.RawSetString("requests", lua.LNumber(n))
 	sum.RawSetString("ok", lua.LNumber(ok))
-	sum.RawSetString("failed", lua.LNumber(n-ok))
+	sum.RawSetString("failed", lua.LNumber(n-ok-gone))
+	sum.RawSetString("gone", lua.LNumber(gone))
+	s.markSummary(out)
+	s.markSummary(sum)
+	s.register(out, ids...)
+	s.register(sum, ids...)
 	L.Push(out)
 	L.Push(sum)
 	return 2
 }
 
 // resultValue is one entry of batch's results.
-func resultValue(L *lua.LState, r *plan.Request, v lua.LValue, err error) lua.LValue {
+func (s *Module) resultValue(L *lua.LState, r *plan.Request, v lua.LValue, err error) lua.LValue {
 	t := L.CreateTable(0, 2)
 	if err != nil {
+		e, _ := s.writeErrorValue(L, r.Op, r.Target, r.Write, err)
 		t.RawSetString("ok", lua.LFalse)
-		t.RawSetString("err", errorValue(L, r.Op, r.Target, err))
+		t.RawSetString("err", e)
 		return t
 	}
 	t.RawSetString("ok", lua.LTrue)
@@ -177,8 +194,8 @@ func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Reque
 	}
 	for i, r := range reqs {
 		if r.Op == "sora.call" && !sora.IsMetadata(r.Target) && !readOnlyTarget(r.Target) {
-			s.countReq(r, errDryRun, false)
-			results[i] = resultValue(L, r, nil, errDryRun)
+			s.countReq(r, errDryRun)
+			results[i] = s.resultValue(L, r, nil, errDryRun)
 			continue
 		}
 		v, err := s.dry(L, r, func(r *plan.Request) (json.RawMessage, error) {
@@ -197,7 +214,7 @@ func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Reque
 			}
 			return f.raw, f.err
 		})
-		s.countReq(r, err, r.Write && err == nil)
-		results[i] = resultValue(L, r, v, err)
+		s.countReq(r, err)
+		results[i] = s.resultValue(L, r, v, err)
 	}
 }

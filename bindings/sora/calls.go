@@ -86,8 +86,7 @@ func (s *Module) luaCall(L *lua.LState) int {
 			return s.single(L, r)
 		}
 		if !readOnlyTarget(full) {
-			s.count(sora.ActionName(full), true, false)
-			s.recordFailure(sora.ActionName(full), &plan.Request{Target: full}, errDryRun)
+			s.countReq(&plan.Request{Action: sora.ActionName(full), Target: full}, errDryRun)
 			return pushError(L, "sora.call", full, errDryRun)
 		}
 	}
@@ -114,22 +113,37 @@ func (s *Module) single(L *lua.LState, r *plan.Request) int {
 	}
 	ctx := ctxOf(L)
 	v, err := s.dry(L, r, s.liveRead(ctx), s.liveFetch(ctx))
-	s.countReq(r, err, r.Write && err == nil)
+	s.countReq(r, err)
 	if err != nil {
-		return pushError(L, r.Op, r.Target, err)
+		return s.pushWriteError(L, r, err)
 	}
 	L.Push(v)
 	return 1
 }
 
+// pushWriteError pushes nil, err for the failure of r (a failed write gets
+// a failure id for sora.handled) and returns 2.
+func (s *Module) pushWriteError(L *lua.LState, r *plan.Request, err error) int {
+	e, _ := s.writeErrorValue(L, r.Op, r.Target, r.Write, err)
+	L.Push(lua.LNil)
+	L.Push(e)
+	return 2
+}
+
 // send sends r and pushes the decoded reply, or nil, err.
 func (s *Module) send(L *lua.LState, r *plan.Request) int {
 	raw, err := s.client.Call(ctxOf(L), r.Target, r.RawBody())
-	var v lua.LValue
-	if err == nil {
-		v, err = luajson.Decode(L, raw)
+	if err != nil {
+		s.countReq(r, err)
+		return s.pushWriteError(L, r, err)
 	}
-	s.countReq(r, err, r.Write && err == nil)
+	v, err := luajson.Decode(L, raw)
+	// A write whose reply does not decode was made all the same.
+	if r.Write {
+		s.count(r.Action, true, nil)
+	} else {
+		s.countReq(r, err)
+	}
 	if err != nil {
 		return pushError(L, r.Op, r.Target, err)
 	}

@@ -65,17 +65,17 @@ func TestSoraErrorTypes(t *testing.T) {
 			message: `sora.get: Sora_20201124.GetSignalingNotifyMetadata: status 500: "oops\n"`,
 		},
 		{
-			name: "reply without an exact Lua form",
+			name: "reply too deep for Lua",
 			server: func(t *testing.T) string {
 				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					w.Header().Set("Content-Type", "application/json")
-					fmt.Fprint(w, `{"big":9007199254740993}`)
+					fmt.Fprint(w, `{"deep":`+strings.Repeat("[", 1001)+strings.Repeat("]", 1001)+`}`)
 				}))
 				t.Cleanup(srv.Close)
 				return srv.URL + "/"
 			},
 			typ:     "decode",
-			message: "big",
+			message: "deep",
 		},
 	}
 	for _, tt := range tests {

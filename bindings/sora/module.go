@@ -35,6 +35,10 @@ type Options struct {
 	// Progress receives a progress bar for batches of more than 200
 	// requests; nil disables it.
 	Progress io.Writer
+	// ReportDir is where update_all writes the file of connection ids
+	// when a run ends mid-way with too many to log; os.TempDir() when
+	// empty.
+	ReportDir string
 }
 
 // Module is the sora Lua module of one run: create one per run with New,
@@ -63,7 +67,7 @@ type Options struct {
 // update_all) whose tostring reads "sora.get: <target>: status 400
 // connection_not_found: ..."; type is Sora's error_type, or "transport",
 // "timeout", "cancelled", "http_error" (an error reply without JSON),
-// "decode" (a reply without an exact Lua form) or "dry_run". Misuse (wrong
+// "decode" (a reply Lua cannot hold: nesting deeper than 1000) or "dry_run". Misuse (wrong
 // argument types, a bad request table, fn returning something else than a
 // table, nil or false) raises a Lua error. The error table's __tostring makes
 // it readable wherever it ends up (an assert that raises non-string messages
@@ -80,11 +84,20 @@ type Module struct {
 	opts   Options
 	log    *slog.Logger
 
-	mu       sync.Mutex
-	calls    map[string]int
-	failures int
-	failed   []Failure // the first MaxFailed failures
-	writes   int
+	mu            sync.Mutex
+	calls         map[string]int
+	failures      int
+	writes        int
+	writeFailures int
+	gone          int
+	failed        []Failure // the first MaxFailed failures
+	conns         ConnCounts
+
+	// Failed writes, for sora.handled (handled.go).
+	nextFailure int
+	carriers    map[*lua.LTable][]int
+	summaries   map[*lua.LTable]bool
+	handled     map[int]bool
 
 	overlay *plan.Overlay // nil unless DryRun
 }
@@ -117,6 +130,7 @@ func (s *Module) functions() map[string]lua.LGFunction {
 		"update_all":  s.luaUpdateAll,
 		"batch":       s.luaBatch,
 		"call":        s.luaCall,
+		"handled":     s.luaHandled,
 	}
 }
 
@@ -135,14 +149,16 @@ func (s *Module) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Stats{Calls: maps.Clone(s.calls), Failures: s.failures, Writes: s.writes, DryRun: s.opts.DryRun,
+		WriteFailures: s.writeFailures, Gone: s.gone, Handled: len(s.handled), Connections: s.conns,
 		Failed: slices.Clone(s.failed)}
 }
 
-// countReq records one call of r that ended with err (nil on success);
-// write is true for a write made (or planned) successfully.
-func (s *Module) countReq(r *plan.Request, err error, write bool) {
-	s.count(r.Action, err != nil, write)
-	if err != nil {
+// countReq records one call of r that ended with err (nil on success) and
+// describes it when it failed (a write to a connection gone is not a
+// failure).
+func (s *Module) countReq(r *plan.Request, err error) {
+	s.count(r.Action, r.Write, err)
+	if err != nil && !(r.Write && isGone(err)) {
 		s.recordFailure(r.Action, r, err)
 	}
 }
@@ -165,15 +181,25 @@ func (s *Module) recordFailure(action string, r *plan.Request, err error) {
 	s.failed = append(s.failed, f)
 }
 
-// count records one call of action; write is true for a write made (or
-// planned in a dry run) successfully.
-func (s *Module) count(action string, failed, write bool) {
+// count records one call of action that ended with err (nil on success);
+// write is true for a write (made, or planned in a dry run). A failed
+// write is a write failure, except one to a connection that has left the
+// channel, which is gone (and not a failed call).
+func (s *Module) count(action string, write bool, err error) {
 	s.mu.Lock()
 	s.calls[action]++
-	if failed {
+	switch {
+	case err == nil:
+		if write {
+			s.writes++
+		}
+	case write && isGone(err):
+		s.gone++
+	case write:
 		s.failures++
-	} else if write {
-		s.writes++
+		s.writeFailures++
+	default:
+		s.failures++
 	}
 	s.mu.Unlock()
 }

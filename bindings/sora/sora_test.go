@@ -65,8 +65,10 @@ func TestSoraScripts(t *testing.T) {
 					t.Errorf("A = %s, want it unchanged", got)
 				}
 				st := s.Stats()
-				if st.Writes != 0 || st.Failures != 9 || st.Calls["get"] != 7 {
-					t.Errorf("stats = %+v, want 9 failures, 7 gets, no write", st)
+				// The four writes to the missing connection are gone, not failed;
+				// the invalid put is the one write failure.
+				if st.Writes != 0 || st.Failures != 5 || st.Gone != 4 || st.WriteFailures != 1 || st.Calls["get"] != 7 {
+					t.Errorf("stats = %+v, want 5 failures (1 a write), 4 gone, 7 gets, no write", st)
 				}
 			},
 		},
@@ -90,6 +92,29 @@ func TestSoraScripts(t *testing.T) {
 				st := s.Stats()
 				if st.Writes != 7 || st.Calls["get"] != 7 || st.Calls["put_item"] != 6 || st.Calls["delete_item"] != 1 {
 					t.Errorf("stats = %+v", st)
+				}
+			},
+		},
+		{
+			name: "big numbers",
+			file: "sora_bignumbers.lua",
+			setup: func(t *testing.T, env *soraEnv) string {
+				for id, md := range map[string]map[string]any{
+					connA: {"big": json.Number("9007199254740993"), "ts": json.Number("1733300000123456789"), "seat": json.Number("1")},
+					connB: {},
+				} {
+					if _, err := env.emu.AddConnection(connWith("sora", id, md)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return argsJSON("a", connA, "b", connB)
+			},
+			check: func(t *testing.T, env *soraEnv, s *Module) {
+				if got, want := env.metadata(t, "sora", connA), `{"big":9007199254740993,"seat":3,"ts":1733300000123456789}`; got != want {
+					t.Errorf("A = %s, want %s", got, want)
+				}
+				if got, want := env.metadata(t, "sora", connB), `{"big":9007199254740993,"seat":3,"ts":1733300000123456789}`; got != want {
+					t.Errorf("B = %s, want %s (the copy)", got, want)
 				}
 			},
 		},
@@ -147,7 +172,7 @@ func TestSoraScripts(t *testing.T) {
 					t.Errorf("pushes = %q, want %q", got, want)
 				}
 				st := s.Stats()
-				if st.Calls["get"] != 52 || st.Failures != 2 || st.Writes != 3 {
+				if st.Calls["get"] != 52 || st.Failures != 1 || st.Gone != 1 || st.Writes != 3 {
 					t.Errorf("stats = %+v", st)
 				}
 			},
@@ -191,13 +216,13 @@ func TestSoraScripts(t *testing.T) {
 				want := Stats{Calls: map[string]int{
 					"put_item": 8, "delete_item": 3, "get": 5, "delete": 1, "put": 1, "list": 3,
 					"Sora_20201013.ListChannels": 1, "Sora_20160711.PushChannel": 2,
-				}, Failures: 4, Writes: 11, DryRun: true}
+				}, Failures: 2, Gone: 2, Writes: 11, DryRun: true,
+					Connections: ConnCounts{Connections: 3, Unchanged: 2, Written: 1}}
 				got := s.Stats()
-				// The failures are described, with what they addressed.
+				// The failures are described, with what they addressed (the
+				// writes to the missing connection are gone, not failures).
 				wantFailed := []Failure{
-					{Action: "put_item", ChannelID: "sora", ConnectionID: connMissing, Key: "k", Type: "connection_not_found", Status: 400},
 					{Action: "Sora_20160711.PushChannel", Type: "dry_run"},
-					{Action: "put_item", ChannelID: "sora", ConnectionID: connMissing, Key: "k", Type: "connection_not_found", Status: 400},
 					{Action: "Sora_20160711.PushChannel", Type: "dry_run"},
 				}
 				for i := range got.Failed {

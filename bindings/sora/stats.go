@@ -10,6 +10,19 @@ type Stats struct {
 	Failures int `json:"failures"`
 	// Writes counts writes made, or planned when DryRun is true.
 	Writes int `json:"writes"`
+	// WriteFailures counts the writes that failed after the client's
+	// retries (a write to a connection gone is not one; Failures counts
+	// them too).
+	WriteFailures int `json:"write_failures,omitempty"`
+	// Handled counts the write failures the script marked handled with
+	// sora.handled.
+	Handled int `json:"handled,omitempty"`
+	// Gone counts the writes to a connection that had left the channel
+	// (connection_not_found): not failures.
+	Gone int `json:"gone,omitempty"`
+	// Connections accounts for the connections of the run's update_all
+	// calls.
+	Connections ConnCounts `json:"connections,omitzero"`
 	// DryRun is true when the writes were only planned.
 	DryRun bool `json:"dry_run"`
 	// Failed describes the first MaxFailed failed calls, in order.
@@ -35,4 +48,40 @@ type Failure struct {
 	Status int    `json:"status,omitempty"`
 	// Error is the error's message.
 	Error string `json:"error"`
+}
+
+// Unhandled is the number of write failures the script did not mark
+// handled: a run that finished with some is partial.
+func (st Stats) Unhandled() int { return max(0, st.WriteFailures-st.Handled) }
+
+// ConnCounts accounts for every connection update_all considered: each is
+// exactly one of unchanged (nothing to write, or skipped), written, failed
+// (a write failed after retries, or was cut off by the run's end), gone
+// (its write found it no longer in the channel) or not reached (the run
+// ended before its change was sent).
+type ConnCounts struct {
+	// Connections is the number of connections listed.
+	Connections int `json:"connections"`
+	// Unchanged, Written, Failed, Gone and NotReached add up to Connections.
+	Unchanged  int `json:"unchanged"`
+	Written    int `json:"written"`
+	Failed     int `json:"failed"`
+	Gone       int `json:"gone"`
+	NotReached int `json:"not_reached"`
+	// IDsFile, when set, is a JSON file listing the ids of each kind (of
+	// the last update_all with too many to log).
+	IDsFile string `json:"ids_file,omitempty"`
+}
+
+// add adds o's counts to c.
+func (c *ConnCounts) add(o ConnCounts) {
+	c.Connections += o.Connections
+	c.Unchanged += o.Unchanged
+	c.Written += o.Written
+	c.Failed += o.Failed
+	c.Gone += o.Gone
+	c.NotReached += o.NotReached
+	if o.IDsFile != "" {
+		c.IDsFile = o.IDsFile
+	}
 }

@@ -218,7 +218,7 @@ func (s *Module) luaUpdate(L *lua.LState) int {
 		t := &plan.Task{Reqs: writes}
 		s.pool().Execute(ctxOf(L), t)
 		if t.Err != nil {
-			e := errorValue(L, op, t.Failed.Target, t.Err)
+			e, _ := s.writeErrorValue(L, op, t.Failed.Target, true, t.Err)
 			e.RawSetString("key", lua.LString(t.Failed.Key))
 			L.Push(lua.LNil)
 			L.Push(e)
@@ -248,7 +248,7 @@ func (s *Module) read(L *lua.LState, r *plan.Request) (lua.LValue, error) {
 			v, err = luajson.Decode(L, raw)
 		}
 	}
-	s.countReq(r, err, false)
+	s.countReq(r, err)
 	return v, err
 }
 
@@ -275,7 +275,7 @@ func (s *Module) dryApply(ch, conn string, orig []byte, writes []*plan.Request) 
 		if err := s.overlay.Apply(e, w); err != nil {
 			return err
 		}
-		s.count(w.Action, false, true)
+		s.count(w.Action, true, nil)
 	}
 	return nil
 }

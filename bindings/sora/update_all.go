@@ -2,7 +2,9 @@ package sora
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -36,53 +38,73 @@ type WriteError struct {
 	Err error
 }
 
-// UpdateAllSummary is the outcome of UpdateAll.
+// UpdateAllSummary is the outcome of UpdateAll. Every connection is exactly
+// one of unchanged, written, failed, gone or not reached:
+// Unchanged+len(Written)+Failed+len(Gone)+len(NotReached) == Connections.
 type UpdateAllSummary struct {
 	// Connections is the number of connections considered.
 	Connections int
 	// Changed counts the connections with at least one write.
 	Changed int
+	// Unchanged counts the connections left alone (nothing to write, or
+	// skipped by the callback).
+	Unchanged int
 	// Writes counts the writes made (planned in a dry run).
 	Writes int
-	// Failed counts the connections with a failed (or unsent) write.
+	// Failed counts the connections with a write that failed after the
+	// client's retries, or was cut off by the end of the run.
 	Failed int
 	// Errors are the failures, in the order they were seen.
 	Errors []WriteError
 	// Written lists, sorted, the changed connections whose writes all
-	// succeeded; NotWritten those with a failed or, on cancellation,
-	// unsent write.
+	// succeeded; NotWritten the failed ones.
 	Written, NotWritten []string
+	// Gone lists, sorted, the connections whose write found them no longer
+	// in the channel (connection_not_found): not a failure.
+	Gone []string
+	// NotReached lists, sorted, the connections whose change was never
+	// sent (or never computed) because the run ended first.
+	NotReached []string
 	// Stopped is true when ctx ended before every change was sent.
 	Stopped bool
+}
+
+// counts returns the summary's connection accounting.
+func (sum *UpdateAllSummary) counts() ConnCounts {
+	return ConnCounts{Connections: sum.Connections, Unchanged: sum.Unchanged, Written: len(sum.Written),
+		Failed: sum.Failed, Gone: len(sum.Gone), NotReached: len(sum.NotReached)}
 }
 
 // UpdateAll sends the changes of n connections of channelID. change(i), for
 // i from 0 to n-1 and called on the calling goroutine (so it may use an
 // LState), returns the writes of the i-th connection; an error stops
-// UpdateAll, which returns it once the writes in flight have ended. The
+// UpdateAll, which returns it once the writes in flight have ended. id(i)
+// is the id of the i-th connection, for the connections never reached. The
 // connections' writes go concurrently (at most concurrency connections in
 // flight), the writes of one connection one after the other, stopping at
 // its first failure. In a dry run the writes change the overlay instead.
-// Failures are logged (and, when ctx ends first, which connections were
-// written); a progress bar shows on Options.Progress for more than 200
-// connections.
+// Failures are logged and, when ctx ends first, one warning accounts for
+// every connection (with their ids, or the name of a file of them when
+// there are many); a progress bar shows on Options.Progress for more than
+// 200 connections.
 func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency int,
-	change func(i int) (Change, error)) (*UpdateAllSummary, error) {
+	change func(i int) (Change, error), id func(i int) string) (_ *UpdateAllSummary, err error) {
 	const op = "sora.update_all"
 	sum := &UpdateAllSummary{Connections: n}
 	bar := s.newProgress(op, n)
 	defer bar.close()
 	var cbErr error
-	i := 0
+	i := 0 // the next connection to change; those from i on are not reached
 	next := func() *plan.Task {
 		for i < n && cbErr == nil {
-			i++
-			c, err := change(i - 1)
+			c, err := change(i) // may raise a Lua error: i stays not reached
 			if err != nil {
 				cbErr = err
 				return nil
 			}
+			i++
 			if len(c.Writes) == 0 {
+				sum.Unchanged++
 				bar.add(1, 0)
 				continue
 			}
@@ -90,6 +112,8 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 			if s.overlay != nil {
 				if err := s.dryApply(channelID, c.ConnectionID, c.Orig, c.Writes); err != nil {
 					cbErr = fmt.Errorf("connection %s: %w", c.ConnectionID, err)
+					i-- // not applied
+					sum.Changed--
 					return nil
 				}
 				sum.Writes += len(c.Writes)
@@ -101,55 +125,150 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 		}
 		return nil
 	}
+	// done is plain Go (no LState): the pool also calls it for the tasks
+	// in flight when a Lua error unwinds.
 	done := func(t *plan.Task) {
 		id := t.Reqs[0].ConnectionID
 		sum.Writes += t.Done
-		bar.add(1, btoi(t.Err != nil))
-		if t.Err == nil {
+		switch {
+		case t.Err == nil:
 			sum.Written = append(sum.Written, id)
+		case isUnsent(t.Err):
+			sum.NotReached = append(sum.NotReached, id)
+		case isGone(t.Err):
+			sum.Gone = append(sum.Gone, id)
+		default:
+			sum.Failed++
+			sum.NotWritten = append(sum.NotWritten, id)
+			sum.Errors = append(sum.Errors, WriteError{ConnectionID: id, Key: t.Failed.Key, Target: t.Failed.Target, Err: t.Err})
+		}
+	}
+	completed := false
+	// Whatever ends UpdateAll (the end of the list, ctx, an error of the
+	// callback or a Lua error unwinding through here), account for every
+	// connection and, unless it all went well, say what became of each.
+	defer func() {
+		s.account(sum, n, i, id)
+		stopped := sum.Stopped || ctx.Err() != nil
+		if completed && !stopped && sum.Failed == 0 {
 			return
 		}
-		sum.Failed++
-		sum.NotWritten = append(sum.NotWritten, id)
-		sum.Errors = append(sum.Errors, WriteError{ConnectionID: id, Key: t.Failed.Key, Target: t.Failed.Target, Err: t.Err})
-	}
+		msg := "sora.update_all: writes failed"
+		switch {
+		case stopped:
+			// The run is ending (timeout or cancellation) and the
+			// script will not see the summary.
+			msg = "sora.update_all: stopped before the end"
+		case !completed || cbErr != nil:
+			msg = "sora.update_all: stopped by an error"
+		}
+		attrs := []any{"channel_id", channelID, "connections", sum.Connections, "written", len(sum.Written),
+			"failed", sum.Failed, "gone", len(sum.Gone), "not_reached", len(sum.NotReached), "unchanged", sum.Unchanged}
+		attrs = append(attrs, s.idAttrs(channelID, sum)...)
+		if sum.Failed > 0 {
+			e := sum.Errors[0]
+			attrs = append(attrs, "error", classify(e.Err, e.Target).format(op, e.Key))
+		}
+		s.log.Warn(msg, attrs...)
+	}()
 	if s.overlay != nil {
 		for next() != nil {
 		}
 	} else {
-		sum.Stopped = s.pool().Run(ctx, plan.Size(concurrency, n), next, done)
+		pool := s.pool()
+		pool.DoneOnPanic = true
+		sum.Stopped = pool.Run(ctx, plan.Size(concurrency, n), next, func(t *plan.Task) {
+			done(t)
+			bar.add(1, btoi(t.Err != nil))
+		})
 	}
-	slices.Sort(sum.Written)
-	slices.Sort(sum.NotWritten)
+	completed = true
 	if cbErr != nil {
 		return sum, cbErr
 	}
-	if sum.Stopped {
-		// The run is ending (timeout or cancellation) and the script
-		// will not see the summary: say here which half was written.
-		s.log.Warn("sora.update_all: stopped before the end", "channel_id", channelID,
-			"written", len(sum.Written), "not_written", len(sum.NotWritten),
-			"written_ids", someIDs(sum.Written), "not_written_ids", someIDs(sum.NotWritten))
-	}
-	if sum.Failed > 0 {
-		e := sum.Errors[0]
-		s.log.Warn("sora.update_all: writes failed", "channel_id", channelID, "failed", sum.Failed, "changed", sum.Changed,
-			"not_written_ids", someIDs(sum.NotWritten),
-			"error", classify(e.Err, e.Target).format(op, e.Key))
-	}
 	return sum, nil
+}
+
+// account completes sum once UpdateAll's connections have been sent or
+// abandoned: the connections from next on were never reached; the lists
+// are sorted and the counts added to the module's Stats.
+func (s *Module) account(sum *UpdateAllSummary, n, next int, id func(int) string) {
+	for k := next; k < n; k++ {
+		sum.NotReached = append(sum.NotReached, id(k))
+	}
+	for _, l := range [][]string{sum.Written, sum.NotWritten, sum.Gone, sum.NotReached} {
+		slices.Sort(l)
+	}
+	s.mu.Lock()
+	s.conns.add(sum.counts())
+	s.mu.Unlock()
+}
+
+// idAttrs returns the log attributes naming the connections of each kind
+// but unchanged: their ids when there are at most maxLoggedIDs of each,
+// else the name of a JSON file that lists them all.
+func (s *Module) idAttrs(channelID string, sum *UpdateAllSummary) []any {
+	lists := []struct {
+		key string
+		ids []string
+	}{{"written", sum.Written}, {"failed", sum.NotWritten}, {"gone", sum.Gone}, {"not_reached", sum.NotReached}}
+	many := false
+	for _, l := range lists {
+		many = many || len(l.ids) > maxLoggedIDs
+	}
+	if many {
+		if name, err := s.writeIDsFile(channelID, sum); err == nil {
+			s.mu.Lock()
+			s.conns.IDsFile = name
+			s.mu.Unlock()
+			return []any{"ids_file", name}
+		} else {
+			s.log.Warn("sora.update_all: cannot write the file of connection ids", "error", err)
+		}
+	}
+	var attrs []any
+	for _, l := range lists {
+		if len(l.ids) > 0 {
+			attrs = append(attrs, l.key+"_ids", someIDs(l.ids))
+		}
+	}
+	return attrs
+}
+
+// writeIDsFile writes the ids of every kind of connection of sum to a new
+// JSON file in Options.ReportDir and returns its name.
+func (s *Module) writeIDsFile(channelID string, sum *UpdateAllSummary) (string, error) {
+	f, err := os.CreateTemp(s.opts.ReportDir, "soracron-update_all-*.json")
+	if err != nil {
+		return "", err
+	}
+	nonNil := func(l []string) []string {
+		if l == nil {
+			return []string{}
+		}
+		return l
+	}
+	err = json.NewEncoder(f).Encode(map[string]any{
+		"channel_id": channelID, "connections": sum.Connections, "unchanged": sum.Unchanged,
+		"written": nonNil(sum.Written), "failed": nonNil(sum.NotWritten), "gone": nonNil(sum.Gone), "not_reached": nonNil(sum.NotReached),
+	})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return f.Name(), err
 }
 
 // sora.update_all(channel_id, fn [, {push = bool, concurrency = n}]) -> summary
 //
 // Lists the channel once, then calls fn(metadata, connection) for every
 // connection (connection is the list entry: connection_id, client_id,
-// bundle_id, metadata). Unlike update, fn must return the metadata to
-// write: the table it was given (changed in place) or a new one; nil or
-// false skips the connection. The keys that changed are written as update
-// does, by UpdateAll. The summary is {connections, changed, writes, failed,
-// errors = {{connection_id, key, err}, ...}, written = {ids}, not_written =
-// {ids}}.
+// bundle_id, metadata). As with update, fn changes md in place and returns
+// nothing (or returns md), or returns a new table; false leaves the
+// connection alone. The keys that changed are written as update does, by
+// UpdateAll. The summary is {connections, changed, unchanged, writes,
+// failed, gone, not_reached, errors = {{connection_id, key, err}, ...},
+// written = {ids}, not_written = {ids}, gone_ids = {ids}, not_reached_ids =
+// {ids}}; it can be given to sora.handled.
 func (s *Module) luaUpdateAll(L *lua.LState) int {
 	ch := L.CheckString(1)
 	fn := L.CheckFunction(2)
@@ -189,7 +308,7 @@ func (s *Module) luaUpdateAll(L *lua.LState) int {
 				L.RaiseError("%s: connection %s: %v", op, id, err)
 			}
 		}
-		nmd := callUpdate(L, op, fn, md, false, md, c)
+		nmd := callUpdate(L, op, fn, md, true, md, c)
 		if nmd == nil {
 			return Change{}, nil
 		}
@@ -199,35 +318,53 @@ func (s *Module) luaUpdateAll(L *lua.LState) int {
 		}
 		return Change{ConnectionID: id, Writes: reqs, Orig: orig}, nil
 	}
-	sum, err := s.UpdateAll(ctxOf(L), ch, arr.Len(), o.concurrency, change)
+	id := func(i int) string {
+		if c, ok := arr.RawGetInt(i + 1).(*lua.LTable); ok {
+			return lua.LVAsString(c.RawGetString("connection_id"))
+		}
+		return ""
+	}
+	sum, err := s.UpdateAll(ctxOf(L), ch, arr.Len(), o.concurrency, change, id)
 	if err != nil {
 		L.RaiseError("%s: %v", op, err)
 	}
-	L.Push(summaryValue(L, op, sum))
+	L.Push(s.summaryValue(L, op, sum))
 	return 1
 }
 
-// summaryValue is the Lua table of an UpdateAll summary.
-func summaryValue(L *lua.LState, op string, sum *UpdateAllSummary) *lua.LTable {
+// summaryValue is the Lua table of an UpdateAll summary; it and its
+// errors carry the failures for sora.handled.
+func (s *Module) summaryValue(L *lua.LState, op string, sum *UpdateAllSummary) *lua.LTable {
 	errs := L.CreateTable(len(sum.Errors), 0)
 	luajson.MarkArray(L, errs)
+	var ids []int
 	for _, we := range sum.Errors {
 		e := L.CreateTable(0, 3)
 		e.RawSetString("connection_id", lua.LString(we.ConnectionID))
 		e.RawSetString("key", lua.LString(we.Key))
-		ev := errorValue(L, op, we.Target, we.Err)
+		ev, fid := s.writeErrorValue(L, op, we.Target, true, we.Err)
+		if fid != 0 {
+			ids = append(ids, fid)
+		}
 		ev.RawSetString("key", lua.LString(we.Key))
 		e.RawSetString("err", ev)
 		errs.Append(e)
 	}
-	t := L.CreateTable(0, 7)
+	t := L.CreateTable(0, 12)
 	t.RawSetString("connections", lua.LNumber(sum.Connections))
 	t.RawSetString("changed", lua.LNumber(sum.Changed))
+	t.RawSetString("unchanged", lua.LNumber(sum.Unchanged))
 	t.RawSetString("writes", lua.LNumber(sum.Writes))
 	t.RawSetString("failed", lua.LNumber(sum.Failed))
+	t.RawSetString("gone", lua.LNumber(len(sum.Gone)))
+	t.RawSetString("not_reached", lua.LNumber(len(sum.NotReached)))
 	t.RawSetString("errors", errs)
 	t.RawSetString("written", idArray(L, sum.Written))
 	t.RawSetString("not_written", idArray(L, sum.NotWritten))
+	t.RawSetString("gone_ids", idArray(L, sum.Gone))
+	t.RawSetString("not_reached_ids", idArray(L, sum.NotReached))
+	s.markSummary(t)
+	s.register(t, ids...)
 	return t
 }
 

@@ -87,20 +87,32 @@ func TestUpdateAllStoppedSaysWhichHalf(t *testing.T) {
 			line = l
 		}
 	}
-	m := regexp.MustCompile(`written=(\d+) not_written=(\d+) written_ids=(\S+) not_written_ids=(\S*)`).FindStringSubmatch(line)
+	m := regexp.MustCompile(`connections=50 written=(\d+) failed=(\d+) gone=0 not_reached=(\d+) unchanged=0 written_ids=(\S+) failed_ids=(\S+) not_reached_ids=(\S*)`).FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("no 'stopped before the end' line with the ids:\n%s", logs.String())
 	}
 	slices.Sort(written)
-	if m[1] != "10" || m[3] != strings.Join(written, ",") {
-		t.Errorf("logged written=%s ids %s, want %d ids %s", m[1], m[3], applied, strings.Join(written, ","))
+	if m[1] != "10" || m[4] != strings.Join(written, ",") {
+		t.Errorf("logged written=%s ids %s, want %d ids %s", m[1], m[4], applied, strings.Join(written, ","))
 	}
-	for _, id := range strings.Split(m[4], ",") {
+	// The 4 writes in flight failed (cut off); the other 36 were never reached.
+	if m[2] != "4" || m[3] != "36" {
+		t.Errorf("logged failed=%s not_reached=%s, want 4 and 36 (10+4+36 = 50)", m[2], m[3])
+	}
+	seen := map[string]bool{}
+	for _, id := range append(strings.Split(m[5], ","), strings.Split(m[6], ",")...) {
 		if slices.Contains(written, id) {
 			t.Errorf("%s is logged as not written but was written", id)
 		}
+		if seen[id] {
+			t.Errorf("%s is logged twice", id)
+		}
+		seen[id] = true
 	}
-	if m[2] == "0" {
-		t.Error("the writes in flight are not logged as not written")
+	if len(seen) != 40 {
+		t.Errorf("%d ids logged as failed or not reached, want 40", len(seen))
+	}
+	if st := s.Stats().Connections; st.Written != 10 || st.Failed != 4 || st.NotReached != 36 {
+		t.Errorf("stats connections = %+v, want the same accounting as the log", st)
 	}
 }

@@ -6,6 +6,8 @@
 // Every reply carries X-Content-Type-Options: nosniff and Cache-Control:
 // no-store; with Options.Token set, every request must carry
 // "Authorization: Bearer TOKEN" (compared in constant time) or gets 401.
+// Every handler sits behind Guard: unexpected Host names and cross-origin
+// state-changing browser requests get 403.
 package api
 
 import (
@@ -27,6 +29,8 @@ type Options struct {
 	// Token, when not empty, must be sent as "Authorization: Bearer TOKEN"
 	// with every request (401 otherwise).
 	Token string
+	// Guard says which Host names the API answers to; see Guard.
+	Guard GuardOptions
 }
 
 // JobStatus is the state of one job, as GET /api/jobs shows it.
@@ -43,6 +47,9 @@ type JobStatus struct {
 	NextRun           *time.Time  `json:"next_run"`           // null when disabled or never due again
 	Running           int         `json:"running"`            // runs in progress
 	LastRun           *RunInfo    `json:"last_run"`           // newest run that started; null if none
+	Suspended         bool        `json:"suspended"`          // suspended through the API
+	SuspendedAt       *time.Time  `json:"suspended_at"`       // since when; null unless suspended
+	LastSuccess       *time.Time  `json:"last_success"`       // end of its newest ok run; null if none
 }
 
 // RunInfo is a run as the HTTP API shows it.
@@ -115,7 +122,10 @@ type api struct {
 //	GET  /api/jobs             the jobs with their next and last runs
 //	GET  /api/jobs/{name}      one job
 //	POST /api/jobs/{name}/run  run a job now: 202 {"run_id":N}; 404 unknown job;
-//	                           409 when its policy is forbid and it is running
+//	                           409 when its policy is forbid and it is running;
+//	                           optional body {"args": {...}, "dry_run": true}
+//	POST /api/jobs/{name}/suspend  suspend its schedule: 200 with the job
+//	POST /api/jobs/{name}/resume   resume it: 200 with the job
 //	GET  /api/runs?job=&limit= runs, newest first (limit 1-1000, default 50)
 //	GET  /api/runs/{id}        one run with its log lines (of this node's history)
 //	GET  /api/cluster          cluster mode: this node, its session, the live
@@ -139,6 +149,8 @@ func Handler(s *scheduler.Scheduler, opts Options) http.Handler {
 	mux.HandleFunc("GET /api/jobs", a.jobs)
 	mux.HandleFunc("GET /api/jobs/{name}", a.job)
 	mux.HandleFunc("POST /api/jobs/{name}/run", a.run)
+	mux.HandleFunc("POST /api/jobs/{name}/suspend", a.suspend)
+	mux.HandleFunc("POST /api/jobs/{name}/resume", a.resume)
 	mux.HandleFunc("GET /api/runs", a.runs)
 	mux.HandleFunc("GET /api/runs/{id}", a.runGet)
 	mux.HandleFunc("GET /api/cluster", a.cluster)
@@ -148,7 +160,7 @@ func Handler(s *scheduler.Scheduler, opts Options) http.Handler {
 	if opts.Token != "" {
 		h = webhookBypass(s, http.HandlerFunc(a.webhook), requireToken(opts.Token, h))
 	}
-	return securityHeaders(h)
+	return securityHeaders(Guard(h, opts.Guard))
 }
 
 // fallback answers requests no route matches: 405 when the path exists

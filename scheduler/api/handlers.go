@@ -24,6 +24,7 @@ func jobStatus(st scheduler.JobState) JobStatus {
 		Name: j.Name, Schedule: j.ScheduleSpec, Script: j.ScriptRel, Timezone: j.Location.String(),
 		Enabled: j.Enabled, DryRun: j.DryRun, ConcurrencyPolicy: j.ConcurrencyPolicy,
 		Timeout: j.Timeout.String(), NextRun: timePtr(st.Next), Running: st.Running,
+		Suspended: st.Suspended, SuspendedAt: timePtr(st.SuspendedAt), LastSuccess: timePtr(st.LastSuccess),
 	}
 	for _, t := range j.On {
 		out.On = append(out.On, t.String())
@@ -105,7 +106,12 @@ func (a *api) run(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id, err := a.s.Trigger(r.Context(), name)
+	opts, err := DecodeRunRequest(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	id, err := a.s.TriggerWith(r.Context(), name, opts)
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusAccepted, map[string]any{"run_id": id, "job": name})

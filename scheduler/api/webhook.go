@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 
 	"github.com/soracron/soracron/scheduler"
@@ -23,12 +24,19 @@ const maxEventBytes = 1 << 20
 // (Sora times webhooks out): 200 {"status":"accepted"} (or "duplicate" for
 // an event received before); 503 when the event queue is full, so that
 // Sora's side logs the failure; 400 for a body that is not a JSON object;
-// 401 without the Basic authentication of event_webhook.
+// 401 without the Basic authentication of event_webhook; 415 unless the
+// content type is application/json (as Sora sends it), which a web page
+// cannot send to another site without a CORS preflight, so no page can
+// start runs by posting a form to a daemon on loopback.
 func (a *api) webhook(w http.ResponseWriter, r *http.Request) {
 	cfg := a.s.EventWebhook()
 	if cfg.Username != "" && !basicAuthOK(r, cfg.Username, cfg.Password) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="soracron event webhook"`)
 		writeError(w, http.StatusUnauthorized, "missing or wrong basic authentication (event_webhook.username/password)")
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "content-type must be application/json (Sora's event webhook sends it)")
 		return
 	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))

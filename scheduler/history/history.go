@@ -28,13 +28,17 @@
 // non-blocking lock on PATH.lock and fails at once with an error matching
 // ErrLocked when another process holds it.
 //
-// History is pruned per job to its newest Options.Keep runs (with their log
-// lines); a run still in progress is never deleted, however old. To keep Finish
-// cheap at high rates the pruning is amortized: a job is pruned (down to exactly
-// Keep runs) in the transaction of every Options.PruneEvery-th Finish or Skip of
-// that job (an indexed delete of about PruneEvery rows), and every job is pruned
-// exactly at Open. Between prunes a job therefore holds at most
-// Keep+PruneEvery-1 runs (default: 100 + 9).
+// History is pruned per job and per kind of run, so that runs of one kind
+// never evict those of another (a job skipped every second keeps its
+// failures): the newest Options.KeepOK runs that ended ok, KeepFailed that
+// ended otherwise (partial, failed, timeout, cancelled, interrupted, ...) and
+// KeepSkipped skipped ones, with their log lines; a run still in progress is
+// never deleted, however old. To keep Finish cheap at high rates the pruning
+// is amortized: a job is pruned (each kind down to exactly its limit) in the
+// transaction of every Options.PruneEvery-th Finish or Skip of that job (an
+// indexed delete of about PruneEvery rows), and every job is pruned exactly
+// at Open. Between prunes a kind of a job therefore holds at most its limit
+// plus PruneEvery-1 runs.
 package history
 
 import (
@@ -51,6 +55,7 @@ import (
 // Default limits applied when the corresponding Options field is zero.
 const (
 	DefaultKeep        = 100
+	DefaultKeepSkipped = 20
 	DefaultMaxLogLines = 1000
 	DefaultMaxLogBytes = 256 << 10
 	DefaultMaxBatch    = 256
@@ -76,6 +81,7 @@ type Outcome string
 const (
 	OutcomeRunning     Outcome = "running"     // started, not finished yet
 	OutcomeOK          Outcome = "ok"          // the script returned normally
+	OutcomePartial     Outcome = "partial"     // the script returned, but Sora writes failed after retries
 	OutcomeFailed      Outcome = "failed"      // the script raised an error
 	OutcomeTimeout     Outcome = "timeout"     // the run exceeded its timeout
 	OutcomeCancelled   Outcome = "cancelled"   // the run was cancelled (e.g. shutdown)
@@ -87,7 +93,7 @@ const (
 // Valid reports whether o is one of the known outcomes.
 func (o Outcome) Valid() bool {
 	switch o {
-	case OutcomeRunning, OutcomeOK, OutcomeFailed, OutcomeTimeout, OutcomeCancelled,
+	case OutcomeRunning, OutcomeOK, OutcomePartial, OutcomeFailed, OutcomeTimeout, OutcomeCancelled,
 		OutcomeSkipped, OutcomeInterrupted, OutcomeMissed:
 		return true
 	}
@@ -121,9 +127,15 @@ type Run struct {
 
 // Options configures a Store. The zero value uses the defaults.
 type Options struct {
-	// Keep is how many runs to keep per job (the newest; see the package doc);
-	// 0 = DefaultKeep, negative = keep all.
+	// Keep is the default of KeepOK and KeepFailed, and the most
+	// KeepSkipped defaults to (the newest runs; see the package doc); 0 =
+	// DefaultKeep, negative = keep all.
 	Keep int
+	// KeepOK, KeepFailed and KeepSkipped are how many runs of each kind to
+	// keep per job: ended ok; ended partial, failed, timeout, cancelled or
+	// interrupted; skipped. 0 = Keep (KeepSkipped: DefaultKeepSkipped, at
+	// most Keep), negative = keep all.
+	KeepOK, KeepFailed, KeepSkipped int
 	// MaxLogLines caps the log lines stored per run (plus one final
 	// "... N lines dropped" marker); 0 = DefaultMaxLogLines, negative = no cap.
 	MaxLogLines int
@@ -155,8 +167,26 @@ func (o Options) normalized() Options {
 	if o.MaxLogBytes == 0 {
 		o.MaxLogBytes = DefaultMaxLogBytes
 	}
+	if o.KeepOK == 0 {
+		o.KeepOK = o.Keep
+	}
+	if o.KeepFailed == 0 {
+		o.KeepFailed = o.Keep
+	}
+	if o.KeepSkipped == 0 {
+		o.KeepSkipped = DefaultKeepSkipped
+		if o.Keep >= 0 {
+			o.KeepSkipped = min(o.KeepSkipped, o.Keep)
+		}
+	}
 	if o.PruneEvery <= 0 {
-		o.PruneEvery = max(1, o.Keep/10)
+		least := o.Keep
+		for _, k := range o.keeps() {
+			if k > 0 && (least <= 0 || k < least) {
+				least = k
+			}
+		}
+		o.PruneEvery = max(1, least/10)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -311,17 +341,46 @@ func (s *Store) markInterrupted() (int, error) {
 	return int(n), nil
 }
 
-// pruneAll prunes every job to exactly Keep runs.
+// pruneAll prunes every job to exactly the runs of each kind it keeps.
 func (s *Store) pruneAll() error {
-	if s.opts.Keep < 0 {
-		return nil
-	}
-	_, err := s.w.Exec(`DELETE FROM runs WHERE outcome <> ? AND id IN (
-		SELECT id FROM (
-			SELECT id, row_number() OVER (PARTITION BY job ORDER BY id DESC) AS n FROM runs)
-		WHERE n > ?)`, OutcomeRunning, s.opts.Keep)
-	if err != nil {
-		return fmt.Errorf("history: prune: %w", err)
+	for k, keep := range s.opts.keeps() {
+		if keep < 0 {
+			continue
+		}
+		_, err := s.w.Exec(`DELETE FROM runs WHERE id IN (
+			SELECT id FROM (
+				SELECT id, row_number() OVER (PARTITION BY job ORDER BY id DESC) AS n FROM runs WHERE `+kindSQL[k]+`)
+			WHERE n > ?)`, keep)
+		if err != nil {
+			return fmt.Errorf("history: prune: %w", err)
+		}
 	}
 	return nil
+}
+
+// Kinds of runs kept apart by the pruning.
+const (
+	kindOK = iota
+	kindFailed
+	kindSkipped
+	numKinds
+)
+
+// kindSQL are the conditions on outcome of each kind (never a running run).
+var kindSQL = [numKinds]string{
+	kindOK:      `outcome = 'ok'`,
+	kindFailed:  `outcome NOT IN ('ok', 'skipped', 'running')`,
+	kindSkipped: `outcome = 'skipped'`,
+}
+
+// pruneSQL is the statement that keeps the newest ?2 runs of kind k of job
+// ?1.
+func pruneSQL(k int) string {
+	return `DELETE FROM runs WHERE job = ?1 AND ` + kindSQL[k] + ` AND id < (
+			SELECT id FROM runs WHERE job = ?1 AND ` + kindSQL[k] + ` ORDER BY id DESC LIMIT 1 OFFSET ?2 - 1)`
+}
+
+// keeps returns the limits of each kind, indexed by kind.
+func (o Options) keeps() [numKinds]int {
+	return [numKinds]int{kindOK: o.KeepOK, kindFailed: o.KeepFailed, kindSkipped: o.KeepSkipped}
 }

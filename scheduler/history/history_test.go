@@ -326,13 +326,66 @@ func TestRetention(t *testing.T) {
 		for range 4 {
 			runOnce(t, s, "a", OutcomeOK)
 		}
-		if err := s.Finish(ctx, Run{ID: long, Outcome: OutcomeTimeout}); err != nil {
+		if err := s.Finish(ctx, Run{ID: long, Outcome: OutcomeOK}); err != nil {
 			t.Fatalf("Finish of the long run: %v", err)
 		}
-		// Now finished and the oldest: pruned at the next finish.
+		// Now finished and the oldest ok run: pruned at the next finish.
 		runOnce(t, s, "a", OutcomeOK)
 		if _, err := s.Get(ctx, long); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Get old run: err = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("kinds are kept apart", func(t *testing.T) {
+		// A forbid job on @every 1s that runs for 3s: skips must not evict
+		// the failures (nor the ok runs), at every prune and at Open.
+		path := filepath.Join(t.TempDir(), "state.db")
+		opts := Options{Keep: 3, KeepSkipped: 2, PruneEvery: 1}
+		s := openStore(t, path, opts)
+		ctx := context.Background()
+		var failed []int64
+		for i := range 6 {
+			id := runOnce(t, s, "a", []Outcome{OutcomeFailed, OutcomePartial, OutcomeTimeout}[i%3])
+			failed = append(failed, id)
+			runOnce(t, s, "a", OutcomeOK)
+			for range 10 {
+				if _, err := s.Skip(ctx, Run{Job: "a", Trigger: TriggerSchedule}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		check := func(when string) {
+			t.Helper()
+			runs, err := s.List(ctx, "a", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][]int64{}
+			for _, r := range runs {
+				kind := "failed"
+				switch r.Outcome {
+				case OutcomeOK, OutcomeSkipped:
+					kind = string(r.Outcome)
+				}
+				got[kind] = append(got[kind], r.ID)
+			}
+			if len(got["ok"]) != 3 || len(got["skipped"]) != 2 || len(got["failed"]) != 3 {
+				t.Errorf("%s: kept %d ok, %d failed, %d skipped; want 3, 3, 2", when, len(got["ok"]), len(got["failed"]), len(got["skipped"]))
+			}
+			if want := []int64{failed[5], failed[4], failed[3]}; !reflect.DeepEqual(got["failed"], want) {
+				t.Errorf("%s: failed runs kept %v, want the newest %v", when, got["failed"], want)
+			}
+		}
+		check("after the runs")
+		_ = s.Close()
+		s = openStore(t, path, Options{Keep: 3, KeepSkipped: 2, PruneEvery: 1000})
+		check("after Open")
+	})
+	t.Run("keep_skipped defaults to 20, at most keep", func(t *testing.T) {
+		for _, tt := range []struct{ keep, want int }{{100, 20}, {5, 5}, {-1, 20}} {
+			o := Options{Keep: tt.keep}.normalized()
+			if o.KeepSkipped != tt.want || o.KeepOK != tt.keep || o.KeepFailed != tt.keep {
+				t.Errorf("Keep %d: ok %d failed %d skipped %d, want %d %d %d", tt.keep, o.KeepOK, o.KeepFailed, o.KeepSkipped, tt.keep, tt.keep, tt.want)
+			}
 		}
 	})
 	t.Run("negative Keep keeps all", func(t *testing.T) {
@@ -472,7 +525,9 @@ func TestConcurrent(t *testing.T) {
 					errs <- err
 					return
 				}
-				if r, err := s.Get(ctx, id); err != nil || r.Outcome != OutcomeOK || len(r.Logs) != 1 {
+				// Another worker's Finish may have pruned it already: a run
+				// begun early and finished late is older than 10 others.
+				if r, err := s.Get(ctx, id); err != nil && !errors.Is(err, ErrNotFound) || err == nil && (r.Outcome != OutcomeOK || len(r.Logs) != 1) {
 					errs <- fmt.Errorf("Get(%d) = %+v, %v", id, r, err)
 					return
 				}

@@ -33,6 +33,9 @@ type LogBuffer struct {
 	Redact func(string) string
 	// Level is the minimum level captured; nil = slog.LevelInfo.
 	Level slog.Leveler
+	// OnLine, if set, is called with every line kept and its index (from
+	// 0), in order, with the buffer locked: it must not block.
+	OnLine func(line LogLine, index int)
 
 	maxLines, maxBytes int
 
@@ -180,6 +183,9 @@ func (b *LogBuffer) handle(r slog.Record, goas []groupOrAttrs) error {
 	}
 	b.lines = append(b.lines, line)
 	b.size += size
+	if b.OnLine != nil {
+		b.OnLine(line, len(b.lines)-1)
+	}
 	return nil
 }
 

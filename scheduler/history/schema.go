@@ -30,6 +30,9 @@ const busyTimeoutMS = 5000
 //	run_logs(run_id REFERENCES runs ON DELETE CASCADE, seq, time_ns, level,
 //	         msg, attrs (JSON object or NULL), PRIMARY KEY(run_id, seq)) WITHOUT ROWID
 //
+// Version 2 adds suspended_jobs(job PRIMARY KEY, suspended_ns): the jobs
+// suspended through the API (POST /api/jobs/NAME/suspend), until resumed.
+//
 // AUTOINCREMENT guarantees that the id of a pruned run is never reused.
 // Values are validated in Go rather than with CHECK constraints so that new
 // outcomes or triggers need no table rebuild.
@@ -60,6 +63,11 @@ var migrations = []string{
 		msg     TEXT    NOT NULL,
 		attrs   TEXT,
 		PRIMARY KEY (run_id, seq)
+	) WITHOUT ROWID;`,
+	// 2: jobs suspended through the API.
+	`CREATE TABLE suspended_jobs (
+		job          TEXT    NOT NULL PRIMARY KEY,
+		suspended_ns INTEGER NOT NULL
 	) WITHOUT ROWID;`,
 }
 
@@ -141,13 +149,13 @@ func migrate(db *sql.DB) error {
 
 // stmts are the prepared statements of the hot paths.
 type stmts struct {
-	insert    *sql.Stmt // writer: a new run (Begin, Skip)
-	finish    *sql.Stmt // writer: final state of a running run
-	insertLog *sql.Stmt // writer: one log line
-	prune     *sql.Stmt // writer: prune one job
-	get       *sql.Stmt // reader: one run
-	logs      *sql.Stmt // reader: the log lines of a run
-	last      *sql.Stmt // reader: newest non-skipped run of a job
+	insert    *sql.Stmt           // writer: a new run (Begin, Skip)
+	finish    *sql.Stmt           // writer: final state of a running run
+	insertLog *sql.Stmt           // writer: one log line
+	prune     [numKinds]*sql.Stmt // writer: prune one kind of runs of one job
+	get       *sql.Stmt           // reader: one run
+	logs      *sql.Stmt           // reader: the log lines of a run
+	last      *sql.Stmt           // reader: newest non-skipped run of a job
 }
 
 const runColumns = `id, job, trigger, attempt, scheduled_ns, start_ns, end_ns, outcome, error,
@@ -167,12 +175,12 @@ func (s *Store) prepare() error {
 			WHERE id = ? AND outcome = 'running' RETURNING job`},
 		{s.w, &s.st.insertLog, `INSERT INTO run_logs (run_id, seq, time_ns, level, msg, attrs)
 			VALUES (?, ?, ?, ?, ?, ?)`},
-		// Keep the newest ?2 runs of job ?1: find the id of the ?2-th newest
-		// one with a covering scan of the (job, id) index, then delete the
-		// older ones (only PruneEvery rows at steady state) unless running.
-		{s.w, &s.st.prune, `DELETE FROM runs WHERE job = ?1 AND id < (
-			SELECT id FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2 - 1)
-			AND outcome <> 'running'`},
+		// Keep the newest ?2 runs of a kind of job ?1: find the id of the
+		// ?2-th newest one by a scan of the (job, id) index, then delete the
+		// older ones of that kind (only PruneEvery rows at steady state).
+		{s.w, &s.st.prune[kindOK], pruneSQL(kindOK)},
+		{s.w, &s.st.prune[kindFailed], pruneSQL(kindFailed)},
+		{s.w, &s.st.prune[kindSkipped], pruneSQL(kindSkipped)},
 		{s.r, &s.st.get, `SELECT ` + runColumns + ` FROM runs WHERE id = ?`},
 		{s.r, &s.st.logs, `SELECT time_ns, level, msg, attrs FROM run_logs WHERE run_id = ? ORDER BY seq`},
 		{s.r, &s.st.last, `SELECT ` + runColumns + ` FROM runs WHERE job = ? AND outcome <> 'skipped'
@@ -189,7 +197,8 @@ func (s *Store) prepare() error {
 
 func (st *stmts) close() error {
 	var errs []error
-	for _, p := range []*sql.Stmt{st.insert, st.finish, st.insertLog, st.prune, st.get, st.logs, st.last} {
+	for _, p := range []*sql.Stmt{st.insert, st.finish, st.insertLog, st.prune[kindOK], st.prune[kindFailed],
+		st.prune[kindSkipped], st.get, st.logs, st.last} {
 		if p != nil {
 			errs = append(errs, p.Close())
 		}

@@ -207,9 +207,10 @@ func (o *op) fail(err error) {
 // batchTx is the transaction of a batch with its statements, prepared on
 // first use.
 type batchTx struct {
-	s                                *Store
-	tx                               *sql.Tx
-	insert, finish, insertLog, prune *sql.Stmt
+	s                         *Store
+	tx                        *sql.Tx
+	insert, finish, insertLog *sql.Stmt
+	prune                     [numKinds]*sql.Stmt
 }
 
 func (b *batchTx) stmt(p **sql.Stmt, st *sql.Stmt) *sql.Stmt {
@@ -326,13 +327,10 @@ func (b *batchTx) insertLogs(id int64, logs []encodedLine) error {
 	return nil
 }
 
-// maybePrune prunes job to Options.Keep runs on every
-// Options.PruneEvery-th call for that job.
+// maybePrune prunes job to the runs of each kind it keeps (Options.KeepOK,
+// KeepFailed, KeepSkipped) on every Options.PruneEvery-th call for that job.
 func (b *batchTx) maybePrune(job string) error {
 	s := b.s
-	if s.opts.Keep < 0 {
-		return nil
-	}
 	s.mu.Lock()
 	s.pending[job]++
 	due := s.pending[job] >= s.opts.PruneEvery
@@ -343,8 +341,13 @@ func (b *batchTx) maybePrune(job string) error {
 	if !due {
 		return nil
 	}
-	if _, err := b.stmt(&b.prune, s.st.prune).Exec(job, s.opts.Keep); err != nil {
-		return fmt.Errorf("prune %s: %w", job, err)
+	for k, keep := range s.opts.keeps() {
+		if keep < 0 {
+			continue
+		}
+		if _, err := b.stmt(&b.prune[k], s.st.prune[k]).Exec(job, keep); err != nil {
+			return fmt.Errorf("prune %s: %w", job, err)
+		}
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ check.eq(results[5].value[1].channel_id ~= nil, true, "5")
 check.eq(results[6], {ok = true, value = {z = true}}, "6")
 check.eq(results[7], {ok = true, value = {i = 1}}, "7")
 check.eq({results[8].ok, results[8].err.type}, {false, "connection_not_found"}, "8")
-check.eq(sum, {requests = 8, ok = 6, failed = 2}, "summary")
+check.eq(sum, {requests = 8, ok = 6, failed = 1, gone = 1}, "summary: the put_item to a connection gone is not a failure")
 
 -- many requests come back in request order
 local reqs = {}
@@ -39,4 +39,4 @@ check.eq(sum.ok, #args.ids, "all ok")
 
 -- an empty batch
 results, sum = sora.batch({})
-check.eq({json.encode(results), sum}, {"[]", {requests = 0, ok = 0, failed = 0}}, "empty")
+check.eq({json.encode(results), sum}, {"[]", {requests = 0, ok = 0, failed = 0, gone = 0}}, "empty")

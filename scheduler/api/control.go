@@ -1,0 +1,92 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/soracron/soracron/scheduler"
+)
+
+// maxRunBody bounds the body of POST /api/jobs/{name}/run.
+const maxRunBody = 1 << 20
+
+// RunRequest is the optional JSON body of POST /api/jobs/{name}/run.
+type RunRequest struct {
+	// Args are merged over the job's args for this run.
+	Args map[string]any `json:"args,omitempty"`
+	// DryRun makes this run a dry run.
+	DryRun bool `json:"dry_run,omitempty"`
+}
+
+// DecodeRunRequest reads the optional RunRequest of r: an empty body is
+// no options; numbers keep their exact JSON text.
+func DecodeRunRequest(r *http.Request) (scheduler.TriggerOptions, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxRunBody))
+	if err != nil {
+		return scheduler.TriggerOptions{}, fmt.Errorf("body: %w", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return scheduler.TriggerOptions{}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	var req RunRequest
+	if err := dec.Decode(&req); err != nil {
+		return scheduler.TriggerOptions{}, fmt.Errorf(`body: want {"args": {...}, "dry_run": true|false}: %w`, err)
+	}
+	if dec.More() {
+		return scheduler.TriggerOptions{}, errors.New("body: unexpected data after the JSON object")
+	}
+	return scheduler.TriggerOptions{Args: req.Args, DryRun: req.DryRun}, nil
+}
+
+// suspend and resume answer POST /api/jobs/{name}/suspend and /resume
+// with the job's new state.
+func (a *api) suspend(w http.ResponseWriter, r *http.Request) { a.setSuspended(w, r, true) }
+func (a *api) resume(w http.ResponseWriter, r *http.Request)  { a.setSuspended(w, r, false) }
+
+func (a *api) setSuspended(w http.ResponseWriter, r *http.Request, on bool) {
+	name, ok := jobName(w, r)
+	if !ok {
+		return
+	}
+	var err error
+	if on {
+		err = a.s.Suspend(r.Context(), name)
+	} else {
+		err = a.s.Resume(r.Context(), name)
+	}
+	switch {
+	case errors.Is(err, scheduler.ErrUnknownJob):
+		writeError(w, http.StatusNotFound, "no job named "+strconv.Quote(name))
+		return
+	case err != nil:
+		a.internalError(w, r, err)
+		return
+	}
+	a.job(w, r)
+}
+
+// PublicHealth answers GET /healthz for callers without the token (probes):
+// {"status":"ok"} with 200, or {"status":"shutting down"} or (a cluster
+// replica without its etcd session) {"status":"unavailable"} with 503, and
+// nothing else about the daemon.
+func PublicHealth(s *scheduler.Scheduler) http.Handler {
+	return securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		switch h := s.Health(); {
+		case h.ShuttingDown:
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+			return
+		case h.Unavailable != "":
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}))
+}
