@@ -37,8 +37,15 @@ func completeLua(*cobra.Command, []string, string) ([]cobra.Completion, cobra.Sh
 	return []cobra.Completion{"lua"}, cobra.ShellCompDirectiveFilterFileExt
 }
 
+// CompleteArgs is the key of a command's Annotations that says what its
+// positional arguments are, for shell completion: "job" (the job names of
+// the jobs file of --config, $SORACRON_CONFIG or jobs.yaml) or "lua"
+// (*.lua files). A command that sets ValidArgsFunction itself keeps it.
+const CompleteArgs = "soracron_complete_args"
+
 // registerCompletions gives every flag flagCompletion knows its
-// completion, on every command of the tree that has the flag.
+// completion, on every command of the tree that has the flag, and the
+// arguments of commands annotated with CompleteArgs theirs.
 func registerCompletions(root *cobra.Command, b *envBinder) {
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
@@ -49,6 +56,14 @@ func registerCompletions(root *cobra.Command, b *envBinder) {
 					_ = c.RegisterFlagCompletionFunc(f.Name, fn)
 				}
 			})
+		}
+		if c.ValidArgsFunction == nil {
+			switch c.Annotations[CompleteArgs] {
+			case "job":
+				c.ValidArgsFunction = b.completeJobs
+			case "lua":
+				c.ValidArgsFunction = completeLua
+			}
 		}
 		for _, sub := range c.Commands() {
 			walk(sub)

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"io"
+
+	"github.com/spf13/cobra"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +49,30 @@ jobs:
 				t.Errorf("exit %d, output %q, want %q (stderr %s)", code, out, tt.want, stderr)
 			}
 		})
+	}
+}
+
+// TestCompleteArgsAnnotation: a command added later completes job names
+// by saying so in its annotations.
+func TestCompleteArgsAnnotation(t *testing.T) {
+	dir := t.TempDir()
+	jobs := filepath.Join(dir, "jobs.yaml")
+	if err := os.WriteFile(jobs, []byte("jobs:\n  - {name: alpha}\n  - {name: beta}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	app := &App{Getenv: func(k string) string { return map[string]string{"SORACRON_CONFIG": jobs}[k] }, Stdout: &out, Stderr: io.Discard}
+	root, _ := newRootCmd(app)
+	trigger := &cobra.Command{Use: "trigger NAME", Annotations: map[string]string{CompleteArgs: "job"}, RunE: func(*cobra.Command, []string) error { return nil }}
+	trigger.Flags().StringP("config", "c", "jobs.yaml", "jobs file")
+	root.AddCommand(trigger)
+	registerCompletions(root, &envBinder{getenv: app.Getenv, fromEnv: map[string]string{}})
+	root.SetArgs([]string{"__complete", "trigger", "b"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "beta\n:4\n" {
+		t.Errorf("got %q", got)
 	}
 }
 
