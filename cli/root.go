@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -77,6 +78,7 @@ func Execute(ctx context.Context, args []string, app App) int {
 	if app.Getenv == nil {
 		app.Getenv = func(string) string { return "" }
 	}
+	app.jsonErrors = runWithJSONLogs(args, app.Getenv)
 	root, env := newRootCmd(&app)
 	root.SetArgs(args)
 	root.SetIn(app.Stdin)
@@ -136,4 +138,25 @@ an empty variable counts as unset.`,
 	env.bind(root)
 	registerCompletions(root, env)
 	return root, env
+}
+
+// runWithJSONLogs reports whether args are of `soracron run` with
+// --log-format json (or $SORACRON_LOG_FORMAT json), so that even an error
+// found while parsing the flags is written as JSON.
+func runWithJSONLogs(args []string, getenv func(string) string) bool {
+	if len(args) == 0 || args[0] != "run" {
+		return false
+	}
+	json := strings.EqualFold(getenv(EnvPrefix+"LOG_FORMAT"), "json")
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return json
+		case strings.HasPrefix(a, "--log-format="):
+			json = strings.EqualFold(strings.TrimPrefix(a, "--log-format="), "json")
+		case a == "--log-format" && i+1 < len(args):
+			json = strings.EqualFold(args[i+1], "json")
+		}
+	}
+	return json
 }

@@ -92,6 +92,20 @@ func TestRunLogFormatJSON(t *testing.T) {
 			t.Errorf("summary = %v", sum)
 		}
 	})
+	t.Run("unknown flag", func(t *testing.T) {
+		code, _, stderr := runCLI(t, context.Background(), nil, "run", "--log-format", "json", "--no-such-flag", script)
+		recs := jsonLines(t, stderr)
+		if code != 2 || len(recs) != 1 || !strings.Contains(recs[0]["error"].(string), "unknown flag: --no-such-flag") {
+			t.Errorf("exit %d, records %v", code, recs)
+		}
+	})
+	t.Run("from the environment", func(t *testing.T) {
+		code, _, stderr := runCLI(t, context.Background(), map[string]string{"SORACRON_LOG_FORMAT": "json"}, "run", "--emulator", "--no-such-flag", script)
+		recs := jsonLines(t, stderr)
+		if code != 2 || len(recs) != 1 {
+			t.Errorf("exit %d, records %v", code, recs)
+		}
+	})
 	t.Run("usage error", func(t *testing.T) {
 		code, _, stderr := runCLI(t, context.Background(), nil, "run", "--emulator", "--log-format", "json", filepath.Join(t.TempDir(), "nope.lua"))
 		recs := jsonLines(t, stderr)

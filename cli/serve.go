@@ -37,6 +37,7 @@ type serveFlags struct {
 	node            string
 	metricsPublic   bool
 	metricsListen   string
+	allowedHosts    []string
 	// changed reports whether a flag was given (on the command line or by
 	// its variable).
 	changed func(name string) bool
@@ -129,6 +130,7 @@ syntax errors).`,
 	fs.StringVar(&f.node, "node", "", "cluster mode: this replica's name (default: cluster.node, else the host name)")
 	fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve GET /metrics on --listen without the token")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "also serve GET /metrics, without a token, on this address (e.g. 127.0.0.1:9090)")
+	fs.StringArrayVar(&f.allowedHosts, "allowed-host", nil, "a further host name the API answers to in the Host header, e.g. a reverse proxy's name (repeatable; loopback names and the --listen host are always allowed)")
 	f.sora.register(fs)
 	return cmd
 }
@@ -207,6 +209,11 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	loopback, err := loopbackAddr(f.listen)
 	if err != nil {
 		return usageErr(err)
+	}
+	for _, h := range f.allowedHosts {
+		if h == "" || strings.ContainsAny(h, "/:@ \t\r\n") && net.ParseIP(strings.Trim(h, "[]")) == nil {
+			return usageErr(fmt.Errorf("--allowed-host %q: want a host name or IP without scheme, port or path, e.g. cron.example.com", h))
+		}
 	}
 	if !loopback && f.tokenFile == "" {
 		return usageErr(fmt.Errorf("--listen %s is not a loopback address: give --token-file so that the API requires a bearer token", f.listen))
@@ -297,7 +304,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 		return failErr(fmt.Errorf("listen: %w", err))
 	}
 	srv := &http.Server{
-		Handler:           apiHandler(sched, token, f.metricsPublic),
+		Handler:           apiHandler(sched, token, f.metricsPublic, f.listen, f.allowedHosts),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      time.Minute,
@@ -372,8 +379,9 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 // it except GET /healthz, which probes (Kubernetes, Docker's HEALTHCHECK,
 // load balancers) call without credentials and which then tells nothing
 // but "ok" or "shutting down", and GET /metrics with metricsPublic.
-func apiHandler(sched *scheduler.Scheduler, token string, metricsPublic bool) http.Handler {
-	h := api.Handler(sched, api.Options{Token: token})
+func apiHandler(sched *scheduler.Scheduler, token string, metricsPublic bool, listen string, allowedHosts []string) http.Handler {
+	guard := api.GuardOptions{Listen: listen, AllowedHosts: allowedHosts}
+	h := api.Handler(sched, api.Options{Token: token, Guard: guard})
 	if token == "" {
 		return h
 	}
@@ -383,7 +391,7 @@ func apiHandler(sched *scheduler.Scheduler, token string, metricsPublic bool) ht
 		mux.Handle("GET /metrics", sched.Metrics().Handler())
 	}
 	mux.Handle("/", h)
-	return mux
+	return api.Guard(mux, guard)
 }
 
 // serveMetrics serves GET /metrics, without a token, on addr

@@ -225,9 +225,7 @@ func checkHost(h string) string {
 			return "has an invalid port"
 		}
 	}
-	if strings.HasPrefix(host, "*.") {
-		host = host[2:]
-	}
+	host = strings.TrimPrefix(host, "*.")
 	if host == "" || strings.Contains(host, "*") {
 		return "has a '*' elsewhere than in a leading \"*.\""
 	}

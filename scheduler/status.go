@@ -26,6 +26,8 @@ type JobState struct {
 	// Scheduler.Suspend); Next is then zero. SuspendedAt says since when.
 	Suspended   bool
 	SuspendedAt time.Time
+	// LastSuccess is the end of its newest run that ended ok; zero if none.
+	LastSuccess time.Time
 }
 
 // Jobs returns the state of every job of the configuration, in file order.
@@ -41,6 +43,7 @@ func (s *Scheduler) Jobs(ctx context.Context) ([]JobState, error) {
 		if js := s.jobs[j.Name]; js != nil {
 			st.Next = js.next
 			st.Running = len(js.running)
+			st.LastSuccess = js.lastOK
 			if at, ok := s.suspended[j.Name]; ok {
 				st.Suspended, st.SuspendedAt, st.Next = true, at, time.Time{}
 			}

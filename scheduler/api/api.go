@@ -6,6 +6,8 @@
 // Every reply carries X-Content-Type-Options: nosniff and Cache-Control:
 // no-store; with Options.Token set, every request must carry
 // "Authorization: Bearer TOKEN" (compared in constant time) or gets 401.
+// Every handler sits behind Guard: unexpected Host names and cross-origin
+// state-changing browser requests get 403.
 package api
 
 import (
@@ -27,6 +29,8 @@ type Options struct {
 	// Token, when not empty, must be sent as "Authorization: Bearer TOKEN"
 	// with every request (401 otherwise).
 	Token string
+	// Guard says which Host names the API answers to; see Guard.
+	Guard GuardOptions
 }
 
 // JobStatus is the state of one job, as GET /api/jobs shows it.
@@ -45,6 +49,7 @@ type JobStatus struct {
 	LastRun           *RunInfo    `json:"last_run"`           // newest run that started; null if none
 	Suspended         bool        `json:"suspended"`          // suspended through the API
 	SuspendedAt       *time.Time  `json:"suspended_at"`       // since when; null unless suspended
+	LastSuccess       *time.Time  `json:"last_success"`       // end of its newest ok run; null if none
 }
 
 // RunInfo is a run as the HTTP API shows it.
@@ -155,7 +160,7 @@ func Handler(s *scheduler.Scheduler, opts Options) http.Handler {
 	if opts.Token != "" {
 		h = webhookBypass(s, http.HandlerFunc(a.webhook), requireToken(opts.Token, h))
 	}
-	return securityHeaders(h)
+	return securityHeaders(Guard(h, opts.Guard))
 }
 
 // fallback answers requests no route matches: 405 when the path exists

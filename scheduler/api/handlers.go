@@ -24,7 +24,7 @@ func jobStatus(st scheduler.JobState) JobStatus {
 		Name: j.Name, Schedule: j.ScheduleSpec, Script: j.ScriptRel, Timezone: j.Location.String(),
 		Enabled: j.Enabled, DryRun: j.DryRun, ConcurrencyPolicy: j.ConcurrencyPolicy,
 		Timeout: j.Timeout.String(), NextRun: timePtr(st.Next), Running: st.Running,
-		Suspended: st.Suspended, SuspendedAt: timePtr(st.SuspendedAt),
+		Suspended: st.Suspended, SuspendedAt: timePtr(st.SuspendedAt), LastSuccess: timePtr(st.LastSuccess),
 	}
 	for _, t := range j.On {
 		out.On = append(out.On, t.String())

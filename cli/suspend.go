@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/spf13/cobra"
+
+	"github.com/soracron/soracron/scheduler/api"
+)
+
+func newSuspendCmd(app *App) *cobra.Command {
+	return newSuspensionCmd(app, "suspend", `Suspend the schedule of JOB in a running serve (POST /api/jobs/JOB/suspend):
+its scheduled ticks start nothing and are not recorded until 'soracron resume
+JOB'. The suspension is kept in the state database (it survives restarts and
+SIGHUP); manual runs still start. Suspending a suspended job does nothing.`)
+}
+
+// newSuspensionCmd is suspend or resume.
+func newSuspensionCmd(app *App, verb, long string) *cobra.Command {
+	var f clientFlags
+	cmd := &cobra.Command{
+		Use:     verb + " JOB",
+		Short:   map[string]string{"suspend": "Suspend a job's schedule in a running serve", "resume": "Resume a suspended job in a running serve"}[verb],
+		Long:    long,
+		Example: "  soracron " + verb + " mark-busy",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := newAPIClient(app, &f)
+			if err != nil {
+				return err
+			}
+			var j api.JobStatus
+			if err := c.do(cmd.Context(), "POST", "/api/jobs/"+url.PathEscape(args[0])+"/"+verb, nil, &j); err != nil {
+				return clientErr(err)
+			}
+			if f.output == "json" {
+				return writeJSONOut(app.Stdout, j)
+			}
+			fmt.Fprintf(app.Stdout, "job %s %s\n", j.Name, map[string]string{"suspend": "suspended", "resume": "resumed"}[verb])
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
