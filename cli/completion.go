@@ -75,13 +75,17 @@ func registerCompletions(root *cobra.Command, b *envBinder) {
 // completeJobs completes the job names of the jobs file that --config (or
 // its variable, or its default) names. The file is read leniently: only
 // the names are needed, and ${VAR}s need not be set while typing.
-func (b *envBinder) completeJobs(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+func (b *envBinder) completeJobs(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	path := "jobs.yaml"
-	if f := cmd.Flags().Lookup("config"); f != nil {
+	f := cmd.Flags().Lookup("config")
+	if f != nil {
 		path = f.Value.String()
-		if v := b.getenv(EnvName("config")); !f.Changed && v != "" {
-			path = v
-		}
+	}
+	if v := b.getenv(EnvName("config")); (f == nil || !f.Changed) && v != "" {
+		path = v
+	}
+	if len(args) > 0 && cmd.Flags().Lookup("job") == nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp // JOB is the only argument
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -41,6 +41,9 @@ jobs:
 		{"run with --job takes no script", nil, []string{"run", "--job", "x", ""}, ":4\n"},
 		{"test paths", nil, []string{"test", ""}, "lua\n:8\n"},
 		{"serve --config", nil, []string{"serve", "--config", ""}, "yaml\nyml\n:8\n"},
+		{"trigger JOB from SORACRON_CONFIG", map[string]string{"SORACRON_CONFIG": jobs}, []string{"trigger", "no"}, "noon\t0 12 * * *\n:4\n"},
+		{"suspend JOB", map[string]string{"SORACRON_CONFIG": jobs}, []string{"suspend", ""}, "nightly\t0 3 * * *\nhourly\t@hourly\nnoon\t0 12 * * *\n:4\n"},
+		{"trigger takes one JOB", map[string]string{"SORACRON_CONFIG": jobs}, []string{"trigger", "noon", ""}, ":4\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,11 +66,11 @@ func TestCompleteArgsAnnotation(t *testing.T) {
 	var out strings.Builder
 	app := &App{Getenv: func(k string) string { return map[string]string{"SORACRON_CONFIG": jobs}[k] }, Stdout: &out, Stderr: io.Discard}
 	root, _ := newRootCmd(app)
-	trigger := &cobra.Command{Use: "trigger NAME", Annotations: map[string]string{CompleteArgs: "job"}, RunE: func(*cobra.Command, []string) error { return nil }}
-	trigger.Flags().StringP("config", "c", "jobs.yaml", "jobs file")
-	root.AddCommand(trigger)
+	later := &cobra.Command{Use: "later NAME", Annotations: map[string]string{CompleteArgs: "job"}, RunE: func(*cobra.Command, []string) error { return nil }}
+	later.Flags().StringP("config", "c", "jobs.yaml", "jobs file")
+	root.AddCommand(later)
 	registerCompletions(root, &envBinder{getenv: app.Getenv, fromEnv: map[string]string{}})
-	root.SetArgs([]string{"__complete", "trigger", "b"})
+	root.SetArgs([]string{"__complete", "later", "b"})
 	if err := root.Execute(); err != nil {
 		t.Fatal(err)
 	}
