@@ -171,6 +171,9 @@ func (d *decoder) jobFields(m map[string]entry, j *Job, prefix string) {
 	if e, ok := m["http"]; ok {
 		d.http(e.val, j, prefix+"http")
 	}
+	if e, ok := m["notify"]; ok && !isNull(e.val) {
+		d.jobNotify(e.val, j, prefix+"notify", d.secrets)
+	}
 }
 
 // http decodes {allow: [host, ...]}, adding the hosts to j.HTTPAllow (a
