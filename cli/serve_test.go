@@ -87,11 +87,17 @@ var listeningRE = regexp.MustCompile(`msg="http api listening" addr=(\S+)`)
 // startServe runs `soracron serve args...` until its API listens.
 func startServe(t *testing.T, args ...string) *serveRun {
 	t.Helper()
+	return startServeEnv(t, nil, args...)
+}
+
+// startServeEnv is startServe with environment variables.
+func startServeEnv(t *testing.T, env map[string]string, args ...string) *serveRun {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &serveRun{t: t, stderr: &syncio.Buffer{}, cancel: cancel, code: make(chan int, 1)}
 	go func() {
 		r.code <- cli.Execute(ctx, append([]string{"serve"}, args...),
-			cli.App{Stdout: io.Discard, Stderr: r.stderr, Getenv: func(string) string { return "" }})
+			cli.App{Stdout: io.Discard, Stderr: r.stderr, Getenv: func(k string) string { return env[k] }})
 	}()
 	t.Cleanup(func() { r.stop() })
 	deadline := time.Now().Add(10 * time.Second)

@@ -48,6 +48,17 @@ return {type = event.type, conn = event.connection_id, seat = event.metadata.sea
 			}
 		})
 	}
+	t.Run("numbers of any size", func(t *testing.T) {
+		big := map[string]any{"type": "x", "metadata": map[string]any{"id": json.Number("9007199254740993"), "ts": json.Number("1e400")}}
+		res, err := runEv(`return {id = event.metadata.id, text = tostring(event.metadata.id), ts = event.metadata.ts}`, big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(res.Value)
+		if want := `{"id":9007199254740993,"text":"9007199254740993","ts":1e400}`; string(got) != want {
+			t.Errorf("got %s, want %s", got, want)
+		}
+	})
 	t.Run("absent without an event", func(t *testing.T) {
 		res, err := runEv(`return event == nil`, nil)
 		if err != nil || res.Value != true {

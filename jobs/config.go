@@ -44,6 +44,9 @@ type Config struct {
 	Cluster *ClusterConfig
 	// EventWebhook configures the receiver of Sora's event webhook.
 	EventWebhook EventWebhookConfig
+	// Notify is the notify section: the webhooks of every job's
+	// notifications and the dashboard's external URL.
+	Notify NotifyConfig
 	// Jobs are the jobs in file order.
 	Jobs []*Job
 }

@@ -34,6 +34,8 @@ type decoder struct {
 	argsNodes int
 	// expanded collects the values of the ${VAR}s expanded since reset.
 	expanded []string
+	// secrets is where the values to redact go (the sora section's list).
+	secrets *SoraConfig
 }
 
 // errorf records a problem at the line of n (0 when n is nil).

@@ -171,6 +171,9 @@ func (d *decoder) jobFields(m map[string]entry, j *Job, prefix string) {
 	if e, ok := m["http"]; ok {
 		d.http(e.val, j, prefix+"http")
 	}
+	if e, ok := m["notify"]; ok && !isNull(e.val) {
+		d.jobNotify(e.val, j, prefix+"notify", d.secrets)
+	}
 }
 
 // http decodes {allow: [host, ...]}, adding the hosts to j.HTTPAllow (a
@@ -225,9 +228,7 @@ func checkHost(h string) string {
 			return "has an invalid port"
 		}
 	}
-	if strings.HasPrefix(host, "*.") {
-		host = host[2:]
-	}
+	host = strings.TrimPrefix(host, "*.")
 	if host == "" || strings.Contains(host, "*") {
 		return "has a '*' elsewhere than in a leading \"*.\""
 	}

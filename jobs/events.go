@@ -30,7 +30,10 @@ type Trigger struct {
 	// ChannelID, when set, is a pattern the event's channel_id must match
 	// (path.Match syntax: "room-*", "lobby").
 	ChannelID string
-	// Role, when set, is the role the event's connection must have.
+	// Role, when set, is the role the event's connection must have, read
+	// from the event's "role" field (which the vendor's documentation, as
+	// far as soracron could check, does not confirm; the emulator sends
+	// it). An event without it never matches a role filter.
 	Role string
 }
 

@@ -75,6 +75,9 @@ type Job struct {
 	// OnLost says whether a run lost with its replica runs again (cluster
 	// mode; skip by default).
 	OnLost OnLost
+	// Notify are the job's own notification webhooks (notify.webhooks of
+	// the job), in addition to those of the top-level notify section.
+	Notify []*Webhook
 	// HTTPAllow lists the hosts the script's http module may reach
 	// (http.allow of the defaults and of the job, in that order); none
 	// when empty.

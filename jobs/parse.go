@@ -20,13 +20,13 @@ import (
 
 // Keys of jobs.yaml.
 var (
-	topKeys     = []string{"sora", "timezone", "history", "cluster", "event_webhook", "defaults", "jobs"}
+	topKeys     = []string{"sora", "timezone", "history", "cluster", "event_webhook", "notify", "defaults", "jobs"}
 	soraKeys    = []string{"url", "timeout", "retries", "retry_ambiguous", "headers", "ca_file", "cert_file", "key_file", "insecure"}
 	webhookKeys = []string{"username", "password", "queue"}
 	historyKeys = []string{"keep", "keep_ok", "keep_failed", "keep_skipped"}
 	// jobOnlyKeys may not appear in defaults.
-	jobOnlyKeys = []string{"name", "schedule", "on", "script"}
-	jobKeys     = []string{"name", "schedule", "on", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http", "starting_deadline", "catch_up", "on_lost"}
+	jobOnlyKeys = []string{"name", "schedule", "on", "script", "notify"}
+	jobKeys     = []string{"name", "schedule", "on", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http", "starting_deadline", "catch_up", "on_lost", "notify"}
 	httpKeys    = []string{"allow"}
 	retryKeys   = []string{"max", "backoff", "on_timeout"}
 )
@@ -110,6 +110,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		HistoryKeep: DefaultHistoryKeep,
 		Sora:        SoraConfig{Timeout: DefaultSoraTimeout, Retries: DefaultSoraRetries},
 	}
+	d.secrets = &cfg.Sora
 	top, _, ok := d.mapping(root, "top level: ", topKeys)
 	if !ok {
 		return cfg
@@ -145,6 +146,9 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	cfg.EventWebhook.Queue = DefaultEventQueue
 	if e, ok := top["event_webhook"]; ok && !isNull(e.val) {
 		d.eventWebhook(e.val, &cfg.EventWebhook, &cfg.Sora)
+	}
+	if e, ok := top["notify"]; ok && !isNull(e.val) {
+		d.notify(e.val, &cfg.Notify, &cfg.Sora)
 	}
 	template := &Job{
 		Timeout:           DefaultJobTimeout,

@@ -167,12 +167,16 @@ func (d *differ) compare(path string, got, want lua.LValue) {
 }
 
 // rawEqual compares non-table values: numbers by value (NaN equals NaN so
-// that a diff is not reported for identical values), others by identity.
+// that a diff is not reported for identical values), json.numbers by
+// exact value, others by identity.
 func rawEqual(a, b lua.LValue) bool {
 	an, aok := a.(lua.LNumber)
 	bn, bok := b.(lua.LNumber)
 	if aok && bok {
 		return an == bn || (math.IsNaN(float64(an)) && math.IsNaN(float64(bn)))
+	}
+	if eq, ok := luajson.NumbersEqual(a, b); ok {
+		return eq
 	}
 	return a == b
 }

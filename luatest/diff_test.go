@@ -50,6 +50,9 @@ func TestDeepEqual(t *testing.T) {
 		{"decoded equals literal", `return json.decode('{"a":[1,null],"b":{}}'), {a = {1, json.null}, b = {}}`, ""},
 		{"mixed tables", `return {1, a = 2}, {1, a = 3}`, "\n  - want a: 3\n  + got  a: 2"},
 		{"cycles", `local a = {}; a.self = a; local b = {}; b.self = b; return a, b`, ""},
+		{"json.numbers by value", `return {id = json.decode("9007199254740993")}, {id = json.number("9007199254740993.0")}`, ""},
+		{"json.numbers differ", `return json.decode("9007199254740993"), json.number("9007199254740995")`,
+			"\n  - want 9007199254740995\n  + got  9007199254740993"},
 		{"functions by identity", `local f = function() end; return {f = f}, {f = function() end}`, "function"},
 	}
 	for _, tc := range tests {

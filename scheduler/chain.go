@@ -42,6 +42,9 @@ type chain struct {
 	final history.Run
 
 	dispatched time.Time // when the policy let it start
+	// lastRec is the record of its newest attempt (ID 0 if none was
+	// recorded), for its notifications.
+	lastRec history.Run
 	// started says whether the chain has left the start gate.
 	started sync.Once
 

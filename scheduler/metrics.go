@@ -32,6 +32,8 @@ type Metrics struct {
 	reloadFailed prometheus.Gauge
 	events       *prometheus.CounterVec
 	eventQueue   prometheus.Gauge
+	// notifications counts the notification deliveries by result.
+	notifications *prometheus.CounterVec
 }
 
 // NewMetrics returns the daemon's metrics, registered in a new registry
@@ -94,6 +96,11 @@ func NewMetrics() *Metrics {
 			Help: "Events accepted whose runs have not all ended yet (bounded by event_webhook.queue).",
 		}),
 	}
+	m.notifications = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "soracron_notifications_total",
+		Help: "Notifications (notify webhooks) by result: ok, failed (every attempt failed) or dropped (queue full, or shutdown).",
+	}, []string{"outcome"})
+	m.reg.MustRegister(m.notifications)
 	m.reg.MustRegister(m.runs, m.duration, m.startDelay, m.requests, m.skipped, m.missed, m.session, m.jobs, m.running,
 		m.reloads, m.reloadFailed, m.events, m.eventQueue,
 		collectors.NewGoCollector(),

@@ -71,6 +71,7 @@ func (s *Scheduler) recordMissed(m missed) {
 		j := m.job
 		now := s.clock.Now()
 		ctx := context.Background()
+		var lastRec history.Run
 		if extra := m.total - len(m.ticks); extra > 0 && len(m.ticks) > 0 {
 			r := history.Run{Job: j.Name, Trigger: history.TriggerSchedule, Attempt: 1, Start: now, End: now,
 				Outcome: history.OutcomeMissed, DryRun: j.DryRun,
@@ -83,10 +84,17 @@ func (s *Scheduler) recordMissed(m missed) {
 		for _, t := range m.ticks {
 			r := history.Run{Job: j.Name, Trigger: history.TriggerSchedule, Attempt: 1, Scheduled: t, Start: now,
 				End: now, Outcome: history.OutcomeMissed, Error: m.reason, DryRun: j.DryRun}
-			if _, err := s.store.Skip(ctx, r); err != nil {
+			id, err := s.store.Skip(ctx, r)
+			if err == nil {
+				lastRec, lastRec.ID = r, id
+			}
+			if err != nil {
 				s.log.Error("cannot record a missed run", slog.String(keyJob, j.Name), slog.Any(keyError, err))
 				return
 			}
+		}
+		if js := s.jobState(j.Name); js != nil && lastRec.ID > 0 {
+			s.notifyOutcome(js, j, lastRec) // one notification for the ticks missed together
 		}
 		last := m.ticks[len(m.ticks)-1]
 		s.log.Warn("scheduled runs missed", slog.String(keyJob, j.Name), slog.Int(keyMissed, m.total),

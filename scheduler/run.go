@@ -34,6 +34,12 @@ func (s *Scheduler) runChain(c *chain) {
 		}
 	}()
 	j := c.job
+	// The chain's final outcome is notified (not each retry's).
+	defer func() {
+		if c.lastRec.ID > 0 {
+			s.notifyOutcome(c.js, j, c.lastRec)
+		}
+	}()
 	for attempt := 1; ; attempt++ {
 		outcome, runErr := s.attempt(c, attempt)
 		if !shouldRetry(j, attempt, outcome, runErr) {
@@ -216,6 +222,9 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 			slog.Any(keyError, err))
 	}
 	s.setLast(c.js, rec, c, n, started)
+	c.lastRec = rec
+	c.lastRec.Job, c.lastRec.Trigger, c.lastRec.Scheduled, c.lastRec.Start = j.Name, c.trigger, c.scheduled, started
+	c.lastRec.Logs = nil
 	s.setLive(id, nil)
 	s.publish(Change{Kind: ChangeRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
 	return outcome, runErr

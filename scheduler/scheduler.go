@@ -17,6 +17,7 @@ import (
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/notify"
 )
 
 // DefaultShutdownTimeout is the default of Options.ShutdownTimeout.
@@ -77,6 +78,8 @@ type Options struct {
 	// the runs in progress before cancelling them; DefaultShutdownTimeout
 	// when zero.
 	ShutdownTimeout time.Duration
+	// Notify tunes the delivery of the notify section's webhooks.
+	Notify NotifyOptions
 	// MissedGrace is how late a scheduled run may start before the daemon
 	// warns that runs were missed (after a suspend, say). Missed runs are
 	// never caught up: a job runs once, then follows its schedule.
@@ -122,7 +125,8 @@ type Scheduler struct {
 	burst       atomic.Int64   // runs dispatched since the prewarm loop last looked
 	stop        chan struct{}  // closed when shutdown begins
 
-	changes   changes    // subscribers of Subscribe
+	changes   changes // subscribers of Subscribe
+	notifier  *notify.Notifier
 	suspendMu sync.Mutex // orders Suspend and Resume
 
 	mu        sync.Mutex
@@ -148,6 +152,9 @@ type jobState struct {
 	// read from the history (or set by a run since).
 	last       *history.Run
 	lastLoaded bool
+	// bad is true when its newest run ended badly (see badOutcome): the
+	// next ok run is a recovery.
+	bad bool
 	// lastOK is the end of its newest run that ended ok.
 	lastOK time.Time
 	// metrics are the job's run metrics, made at its first successful run.
@@ -209,6 +216,10 @@ func New(opts Options) (*Scheduler, error) {
 	if err := s.loadLastSuccess(); err != nil {
 		return nil, err
 	}
+	if err := s.loadLastOutcomes(); err != nil {
+		return nil, err
+	}
+	s.notifier = newNotifier(s, opts.Notify)
 	if err := s.metrics.reg.Register(newJobCollector(s)); err != nil {
 		return nil, fmt.Errorf("scheduler: metrics: %w", err)
 	}

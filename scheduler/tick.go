@@ -45,7 +45,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return s.drain()
+			err := s.drain()
+			s.closeNotifier()
+			return err
 		case <-t.C():
 		case <-s.wake:
 			t.Stop()

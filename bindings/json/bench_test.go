@@ -85,3 +85,32 @@ func BenchmarkJSONStdlibUnmarshal(b *testing.B) {
 		}
 	}
 }
+
+// benchNumbers is metadata of numbers: decimals, large integers, and
+// numbers no Lua number holds exactly (json.number values).
+const benchNumbers = `{"volume":0.75,"lat":35.681236,"lng":139.767125,"ts_ms":1717171717123,` +
+	`"ts_ns":1717171717123456789,"id":9007199254740993,"ratio":0.30000000000000004,"n":42}`
+
+func BenchmarkJSONDecodeNumbers(b *testing.B) {
+	L, _, _ := benchState(b)
+	data := []byte(benchNumbers)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Decode(L, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkJSONStdlibUnmarshalNumbers(b *testing.B) {
+	data := []byte(benchNumbers)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		var v any
+		if err := stdjson.Unmarshal(data, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

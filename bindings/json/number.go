@@ -49,8 +49,24 @@ func hasNonZeroDigit(s string) bool {
 // significantDigits counts the digits of the mantissa of s without leading
 // and trailing zeros.
 func significantDigits(s string) int {
-	d := decimalOf(s)
-	return len(d.digits)
+	first, last, n := -1, -1, 0 // positions among the digits
+	for i := 0; i < len(s) && s[i] != 'e' && s[i] != 'E'; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			continue // sign, point
+		}
+		if c != '0' {
+			if first < 0 {
+				first = n
+			}
+			last = n
+		}
+		n++
+	}
+	if first < 0 {
+		return 0
+	}
+	return last - first + 1
 }
 
 // decimal is the value of a JSON number text: (-1)^neg * 0.digits... as
@@ -175,6 +191,17 @@ func NumberText(v lua.LValue) (string, bool) {
 	}
 	n, ok := ud.Value.(Number)
 	return string(n), ok
+}
+
+// NumbersEqual reports whether a and b, both json.numbers, have the same
+// value (1e2 and 100.0 do); ok is false when either is not a json.number.
+func NumbersEqual(a, b lua.LValue) (equal, ok bool) {
+	as, aok := NumberText(a)
+	bs, bok := NumberText(b)
+	if !aok || !bok {
+		return false, false
+	}
+	return cmpDecimal(decimalOf(as), decimalOf(bs)) == 0, true
 }
 
 // numberMetatable returns the metatable of json.number values: tostring

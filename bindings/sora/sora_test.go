@@ -96,6 +96,29 @@ func TestSoraScripts(t *testing.T) {
 			},
 		},
 		{
+			name: "big numbers",
+			file: "sora_bignumbers.lua",
+			setup: func(t *testing.T, env *soraEnv) string {
+				for id, md := range map[string]map[string]any{
+					connA: {"big": json.Number("9007199254740993"), "ts": json.Number("1733300000123456789"), "seat": json.Number("1")},
+					connB: {},
+				} {
+					if _, err := env.emu.AddConnection(connWith("sora", id, md)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return argsJSON("a", connA, "b", connB)
+			},
+			check: func(t *testing.T, env *soraEnv, s *Module) {
+				if got, want := env.metadata(t, "sora", connA), `{"big":9007199254740993,"seat":3,"ts":1733300000123456789}`; got != want {
+					t.Errorf("A = %s, want %s", got, want)
+				}
+				if got, want := env.metadata(t, "sora", connB), `{"big":9007199254740993,"seat":3,"ts":1733300000123456789}`; got != want {
+					t.Errorf("B = %s, want %s (the copy)", got, want)
+				}
+			},
+		},
+		{
 			name: "update_all",
 			file: "sora_update_all.lua",
 			setup: func(t *testing.T, env *soraEnv) string {

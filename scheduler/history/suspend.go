@@ -87,3 +87,30 @@ func (s *Store) LastSuccess(ctx context.Context) (map[string]time.Time, error) {
 	}
 	return out, nil
 }
+
+// LastOutcomes returns, per job, the outcome of its newest run that ended
+// ok or badly (skipped, cancelled and running runs are passed over).
+func (s *Store) LastOutcomes(ctx context.Context) (map[string]Outcome, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT job, outcome FROM runs WHERE id IN (
+		SELECT max(id) FROM runs WHERE outcome NOT IN (?, ?, ?) GROUP BY job)`,
+		OutcomeRunning, OutcomeSkipped, OutcomeCancelled)
+	if err != nil {
+		return nil, fmt.Errorf("history: last outcomes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Outcome{}
+	for rows.Next() {
+		var job, o string
+		if err := rows.Scan(&job, &o); err != nil {
+			return nil, fmt.Errorf("history: last outcomes: %w", err)
+		}
+		out[job] = Outcome(o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: last outcomes: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,150 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/notify"
+)
+
+// NotifyOptions tune the delivery of notifications (tests shorten them).
+type NotifyOptions struct {
+	// Client sends the webhooks; a client with a 10 s timeout when nil.
+	Client *http.Client
+	// Backoff is the wait before the first retry of a failed delivery
+	// (doubled after each; 4 attempts); 1 s when zero.
+	Backoff time.Duration
+}
+
+// badOutcome reports whether o is worth a notification (and makes the next
+// ok run a recovery).
+func badOutcome(o history.Outcome) bool {
+	switch o {
+	case history.OutcomeFailed, history.OutcomeTimeout, history.OutcomeInterrupted, history.OutcomeMissed, "partial":
+		return true
+	}
+	return false
+}
+
+func newNotifier(s *Scheduler, o NotifyOptions) *notify.Notifier {
+	return notify.New(notify.Options{
+		Client:     o.Client,
+		Logger:     s.log,
+		Backoff:    o.Backoff,
+		OnDelivery: func(result string) { s.metrics.notifications.WithLabelValues(result).Inc() },
+	})
+}
+
+// loadLastOutcomes reads whether each job's newest run ended badly, so
+// that a recovery after a restart is noticed.
+func (s *Scheduler) loadLastOutcomes() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, err := s.store.LastOutcomes(ctx)
+	if err != nil {
+		return err
+	}
+	for name, o := range m {
+		if js := s.jobs[name]; js != nil {
+			js.bad = badOutcome(o)
+		}
+	}
+	return nil
+}
+
+// notifyOutcome sends the notifications of a run of js that ended (after
+// its retries, or recorded missed) as rec says.
+func (s *Scheduler) notifyOutcome(js *jobState, j *jobs.Job, rec history.Run) {
+	var event string
+	s.mu.Lock()
+	cfg := s.cfg
+	switch {
+	case badOutcome(rec.Outcome):
+		event = string(rec.Outcome)
+		js.bad = true
+	case rec.Outcome == history.OutcomeOK && js.bad:
+		event = jobs.NotifyRecovered
+		js.bad = false
+	}
+	s.mu.Unlock()
+	if event == "" || s.notifier == nil {
+		return
+	}
+	hooks := append(append([]*jobs.Webhook(nil), cfg.Notify.Webhooks...), j.Notify...)
+	if len(hooks) == 0 {
+		return
+	}
+	m := notify.Message{Event: event, Job: j.Name, RunID: rec.ID, Outcome: string(rec.Outcome), Trigger: rec.Trigger,
+		Error: s.redact.replace(rec.Error), Scheduled: timeOrNil(rec.Scheduled), Start: timeOrNil(rec.Start),
+		End: timeOrNil(rec.End)}
+	if cfg.Notify.BaseURL != "" && rec.ID > 0 {
+		m.URL = cfg.Notify.BaseURL + "/runs/" + strconv.FormatInt(rec.ID, 10)
+	}
+	m.Text = messageText(m)
+	for _, h := range hooks {
+		if h.Wants(event) {
+			s.notifier.Send(notify.Target{URL: h.URL, Headers: h.Headers}, m)
+		}
+	}
+}
+
+// messageText is the one readable line of a notification.
+func messageText(m notify.Message) string {
+	what := m.Event
+	switch m.Event {
+	case jobs.NotifyRecovered:
+		what = "recovered (ok again)"
+	case jobs.NotifyMissed:
+		what = "missed a scheduled run"
+	case jobs.NotifyTimeout:
+		what = "timed out"
+	case jobs.NotifyInterrupted:
+		what = "was interrupted"
+	case jobs.NotifyPartial:
+		what = "ended partial"
+	}
+	text := fmt.Sprintf("soracron: job %s %s", m.Job, what)
+	if m.RunID > 0 {
+		text += fmt.Sprintf(" (run %d)", m.RunID)
+	}
+	if m.Error != "" {
+		e := m.Error
+		if len(e) > 300 {
+			e = e[:300] + "..."
+		}
+		text += ": " + e
+	}
+	if m.URL != "" {
+		text += " " + m.URL
+	}
+	return text
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// notifyGrace is how long shutdown waits for queued notifications.
+const notifyGrace = 5 * time.Second
+
+// closeNotifier gives the queued notifications a moment, then stops.
+func (s *Scheduler) closeNotifier() {
+	ctx, cancel := context.WithTimeout(context.Background(), notifyGrace)
+	defer cancel()
+	s.notifier.Close(ctx)
+}
+
+// jobState returns the state of the job name, nil if unknown.
+func (s *Scheduler) jobState(name string) *jobState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.jobs[name]
+}
