@@ -289,7 +289,8 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 		return usageErr(err)
 	}
 	defer client.CloseIdleConnections()
-	eng := engine.New(engine.Options{Client: client, Logger: logger})
+	childSora := clientConfig(cfg, nil) // isolated runs' requests are not in the daemon's metrics
+	eng := engine.New(engine.Options{Client: client, Logger: logger, Child: childOptions(&childSora)})
 
 	sched, err := scheduler.New(scheduler.Options{
 		Config: cfg, Runner: eng, History: store, Logger: logger, Metrics: metrics,

@@ -25,6 +25,7 @@ const minSecret = 8
 // soraFlags are the flags that say how to reach Sora, shared by the commands
 // that talk to it.
 type soraFlags struct {
+	resolved   sora.Config // what connect made the client of
 	url        string
 	headers    []string
 	headerFile string
@@ -217,6 +218,7 @@ func (f *soraFlags) connect(app *App, emulatorFlag string, maxConns int) (*targe
 		return nil, nil, err
 	}
 	cfg, err := f.config(app, tgt.url, maxConns)
+	f.resolved = cfg
 	if err == nil {
 		var client *sora.Client
 		if client, err = sora.New(cfg); err == nil {

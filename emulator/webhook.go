@@ -106,7 +106,7 @@ type webhookQueue struct {
 func ValidateEventWebhookURL(rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("event webhook url %q: want an http or https URL such as http://host:port/path", rawURL)
+		return fmt.Errorf("event webhook url %q: want http://host:port/path or an https URL", rawURL)
 	}
 	return nil
 }

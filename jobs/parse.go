@@ -26,7 +26,7 @@ var (
 	historyKeys = []string{"keep", "keep_ok", "keep_failed", "keep_skipped"}
 	// jobOnlyKeys may not appear in defaults.
 	jobOnlyKeys = []string{"name", "schedule", "on", "script", "notify"}
-	jobKeys     = []string{"name", "schedule", "on", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http", "starting_deadline", "catch_up", "on_lost", "notify"}
+	jobKeys     = []string{"name", "schedule", "on", "script", "args", "timeout", "concurrency_policy", "retries", "timezone", "enabled", "dry_run", "concurrency", "http", "starting_deadline", "catch_up", "on_lost", "notify", "isolation", "memory_limit"}
 	httpKeys    = []string{"allow"}
 	retryKeys   = []string{"max", "backoff", "on_timeout"}
 )

@@ -25,7 +25,7 @@ type NotifyOptions struct {
 // ok run a recovery).
 func badOutcome(o history.Outcome) bool {
 	switch o {
-	case history.OutcomeFailed, history.OutcomeTimeout, history.OutcomeInterrupted, history.OutcomeMissed, "partial":
+	case history.OutcomeFailed, history.OutcomeTimeout, history.OutcomeInterrupted, history.OutcomeMissed, history.OutcomePartial:
 		return true
 	}
 	return false

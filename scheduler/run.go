@@ -161,6 +161,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
 		Script: j.Script, Args: c.runArgs(), Event: c.event, DryRun: c.isDryRun(), Timeout: j.Timeout,
 		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
+		Isolation: engine.Isolation(j.Isolation), MemoryLimit: j.MemoryLimit,
 	}, logger)
 	end := s.clock.Now()
 	outcome, errText := s.classify(c.ctx, res, runErr)
