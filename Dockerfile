@@ -34,7 +34,7 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/soracron /usr/local/bin/soracron
 COPY --from=build --chown=65532:65532 /out/state /var/lib/soracron
 COPY jobs.yaml /etc/soracron/jobs.yaml
-COPY scripts/cleanup_stale.lua scripts/mark_busy.lua scripts/set_key.lua /etc/soracron/scripts/
+COPY scripts/*.lua /etc/soracron/scripts/
 USER 65532:65532
 ENV SORACRON_CONFIG=/etc/soracron/jobs.yaml \
     SORACRON_STATE=/var/lib/soracron/soracron.db \

@@ -22,5 +22,6 @@ func subcommands(app *App) []*cobra.Command {
 		newLuaTypesCmd(app),
 		newManCmd(app),
 		newHealthcheckCmd(app),
+		newChildCmd(app),
 	}
 }

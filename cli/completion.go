@@ -37,8 +37,15 @@ func completeLua(*cobra.Command, []string, string) ([]cobra.Completion, cobra.Sh
 	return []cobra.Completion{"lua"}, cobra.ShellCompDirectiveFilterFileExt
 }
 
+// CompleteArgs is the key of a command's Annotations that says what its
+// positional arguments are, for shell completion: "job" (the job names of
+// the jobs file of --config, $SORACRON_CONFIG or jobs.yaml) or "lua"
+// (*.lua files). A command that sets ValidArgsFunction itself keeps it.
+const CompleteArgs = "soracron_complete_args"
+
 // registerCompletions gives every flag flagCompletion knows its
-// completion, on every command of the tree that has the flag.
+// completion, on every command of the tree that has the flag, and the
+// arguments of commands annotated with CompleteArgs theirs.
 func registerCompletions(root *cobra.Command, b *envBinder) {
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
@@ -50,6 +57,14 @@ func registerCompletions(root *cobra.Command, b *envBinder) {
 				}
 			})
 		}
+		if c.ValidArgsFunction == nil {
+			switch c.Annotations[CompleteArgs] {
+			case "job":
+				c.ValidArgsFunction = b.completeJobs
+			case "lua":
+				c.ValidArgsFunction = completeLua
+			}
+		}
 		for _, sub := range c.Commands() {
 			walk(sub)
 		}
@@ -60,13 +75,17 @@ func registerCompletions(root *cobra.Command, b *envBinder) {
 // completeJobs completes the job names of the jobs file that --config (or
 // its variable, or its default) names. The file is read leniently: only
 // the names are needed, and ${VAR}s need not be set while typing.
-func (b *envBinder) completeJobs(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+func (b *envBinder) completeJobs(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	path := "jobs.yaml"
-	if f := cmd.Flags().Lookup("config"); f != nil {
+	f := cmd.Flags().Lookup("config")
+	if f != nil {
 		path = f.Value.String()
-		if v := b.getenv(EnvName("config")); !f.Changed && v != "" {
-			path = v
-		}
+	}
+	if v := b.getenv(EnvName("config")); (f == nil || !f.Changed) && v != "" {
+		path = v
+	}
+	if len(args) > 0 && cmd.Flags().Lookup("job") == nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp // JOB is the only argument
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

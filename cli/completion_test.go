@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"io"
+
+	"github.com/spf13/cobra"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +41,9 @@ jobs:
 		{"run with --job takes no script", nil, []string{"run", "--job", "x", ""}, ":4\n"},
 		{"test paths", nil, []string{"test", ""}, "lua\n:8\n"},
 		{"serve --config", nil, []string{"serve", "--config", ""}, "yaml\nyml\n:8\n"},
+		{"trigger JOB from SORACRON_CONFIG", map[string]string{"SORACRON_CONFIG": jobs}, []string{"trigger", "no"}, "noon\t0 12 * * *\n:4\n"},
+		{"suspend JOB", map[string]string{"SORACRON_CONFIG": jobs}, []string{"suspend", ""}, "nightly\t0 3 * * *\nhourly\t@hourly\nnoon\t0 12 * * *\n:4\n"},
+		{"trigger takes one JOB", map[string]string{"SORACRON_CONFIG": jobs}, []string{"trigger", "noon", ""}, ":4\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,6 +52,30 @@ jobs:
 				t.Errorf("exit %d, output %q, want %q (stderr %s)", code, out, tt.want, stderr)
 			}
 		})
+	}
+}
+
+// TestCompleteArgsAnnotation: a command added later completes job names
+// by saying so in its annotations.
+func TestCompleteArgsAnnotation(t *testing.T) {
+	dir := t.TempDir()
+	jobs := filepath.Join(dir, "jobs.yaml")
+	if err := os.WriteFile(jobs, []byte("jobs:\n  - {name: alpha}\n  - {name: beta}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	app := &App{Getenv: func(k string) string { return map[string]string{"SORACRON_CONFIG": jobs}[k] }, Stdout: &out, Stderr: io.Discard}
+	root, _ := newRootCmd(app)
+	later := &cobra.Command{Use: "later NAME", Annotations: map[string]string{CompleteArgs: "job"}, RunE: func(*cobra.Command, []string) error { return nil }}
+	later.Flags().StringP("config", "c", "jobs.yaml", "jobs file")
+	root.AddCommand(later)
+	registerCompletions(root, &envBinder{getenv: app.Getenv, fromEnv: map[string]string{}})
+	root.SetArgs([]string{"__complete", "later", "b"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "beta\n:4\n" {
+		t.Errorf("got %q", got)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	luasora "github.com/soracron/soracron/bindings/sora"
@@ -32,6 +33,11 @@ type runFlags struct {
 	planJSON    string
 	timeout     time.Duration
 	concurrency int
+	isolation   string
+	memoryLimit string
+	// parsed by checkRunFlags
+	iso         engine.Isolation
+	memLimit    int64
 	logFormat   string
 	logLevel    string
 	job         string
@@ -64,7 +70,7 @@ With --dry-run no write is sent: writes go to an overlay that later reads of the
 same run see, and the plan of what would have been written is printed at the end.
 
 Exit codes: 0 success; 1 the script failed (error, return nil, err, timeout,
-interrupted); 2 usage error (bad flags, missing file, syntax error); 3 partial:
+interrupted, memory limit); 2 usage error (bad flags, missing file, syntax error); 3 partial:
 the script finished but some Sora writes failed after retries.`,
 		Example: `  soracron run --emulator scripts/mark_busy.lua --arg minutes=10
   SORA_URL=http://127.0.0.1:3000/ soracron run scripts/set_key.lua --args-json '{"key":"role","value":"viewer"}' --dry-run
@@ -108,6 +114,8 @@ the script finished but some Sora writes failed after retries.`,
 	fs.StringVar(&f.planJSON, "plan-json", "", "with --dry-run, also write the plan as JSON to this file (- for stdout)")
 	fs.StringVar(&f.summaryJSON, "summary-json", "", "write the run's summary (outcome, duration, calls, failures, plan, result) as one JSON document to this file (- for stdout, instead of the result)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "stop the script after this long (0 = no limit)")
+	fs.StringVar(&f.isolation, "isolation", "", "where the script runs: none (in this process) or process (a child process with --memory-limit, killed at the timeout)")
+	fs.StringVar(&f.memoryLimit, "memory-limit", "", "with --isolation process, the run's memory limit, e.g. 256MiB (default 256MiB)")
 	fs.IntVar(&f.concurrency, "concurrency", 16, "default concurrency of sora.batch and sora.update_all")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json (json: every line on stderr is a JSON object)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -169,7 +177,8 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 	defer tgt.close()
 	defer client.CloseIdleConnections()
 
-	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: f.progress(app)})
+	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: f.progress(app),
+		Child: childOptions(&f.sora.resolved)})
 	if err := eng.Compile(script); err != nil {
 		return usageErr(err)
 	}
@@ -182,6 +191,8 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 		Concurrency: f.concurrency,
 		HTTPAllow:   f.allowHTTP,
 		Logger:      runLogger,
+		Isolation:   f.iso,
+		MemoryLimit: f.memLimit,
 	})
 	return finishRun(app, f, runLogger, tgt, res, err)
 }
@@ -246,6 +257,19 @@ func checkRunFlags(f *runFlags) error {
 	if f.timeout < 0 {
 		return usageErr(fmt.Errorf("--timeout %s: must not be negative (0 means no limit)", f.timeout))
 	}
+	iso, err := engine.ParseIsolation(f.isolation)
+	if err != nil {
+		return usageErr(fmt.Errorf("--%w", err))
+	}
+	f.iso = iso
+	if f.memoryLimit != "" {
+		if iso != engine.IsolationProcess && f.job == "" {
+			return usageErr(errors.New("--memory-limit needs --isolation process"))
+		}
+		if f.memLimit, err = parseMemoryLimit(f.memoryLimit); err != nil {
+			return usageErr(fmt.Errorf("--memory-limit: %w", err))
+		}
+	}
 	if f.planJSON == "" {
 		return nil
 	}
@@ -275,4 +299,17 @@ func checkWritable(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// parseMemoryLimit parses a memory limit such as 256MiB, 1GiB or 300MB
+// (go-humanize's units), of at least engine.MinMemoryLimit.
+func parseMemoryLimit(s string) (int64, error) {
+	n, err := humanize.ParseBytes(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q: want a size such as 256MiB or 1GiB", s)
+	}
+	if n < engine.MinMemoryLimit || n > 1<<50 {
+		return 0, fmt.Errorf("%q: want at least %d MiB", s, engine.MinMemoryLimit>>20)
+	}
+	return int64(n), nil
 }

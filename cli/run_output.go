@@ -48,7 +48,7 @@ func (f *runFlags) progress(app *App) io.Writer {
 
 // runSummary is the document of --summary-json.
 type runSummary struct {
-	// Outcome is ok, partial, failed, timeout or interrupted.
+	// Outcome is ok, partial, failed, timeout, interrupted or memory_limit.
 	Outcome string `json:"outcome"`
 	// DurationSeconds is the wall time of the run; Duration the same as text.
 	DurationSeconds float64 `json:"duration_seconds"`
@@ -134,6 +134,8 @@ func outcome(res *engine.Result, err error) string {
 		return "timeout"
 	case errors.As(err, &se) && se.Kind == engine.Cancelled:
 		return "interrupted"
+	case errors.As(err, &se) && se.Kind == engine.MemoryLimit:
+		return "memory_limit"
 	}
 	return "failed"
 }

@@ -72,13 +72,14 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 		cfg.Sora.URL = tgt.url
 	}
 	defer tgt.close()
-	client, err := sora.New(clientConfig(cfg, nil))
+	soraCfg := clientConfig(cfg, nil)
+	client, err := sora.New(soraCfg)
 	if err != nil {
 		return usageErr(err)
 	}
 	defer client.CloseIdleConnections()
 
-	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: f.progress(app)})
+	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: f.progress(app), Child: childOptions(&soraCfg)})
 	if err := eng.Compile(job.Script); err != nil {
 		return usageErr(err)
 	}
@@ -108,6 +109,15 @@ func overrideJob(app *App, f *runFlags, job *jobs.Job, sc *jobs.SoraConfig) erro
 	}
 	if changed("timeout") {
 		job.Timeout = f.timeout
+	}
+	if changed("isolation") {
+		job.Isolation = string(f.iso)
+	}
+	if changed("memory-limit") {
+		job.MemoryLimit = f.memLimit
+	}
+	if job.MemoryLimit != 0 && job.Isolation != jobs.IsolationProcess {
+		return errors.New("--memory-limit needs --isolation process (or isolation: process in the job)")
 	}
 	if changed("concurrency") {
 		if f.concurrency < 1 {

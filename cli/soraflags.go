@@ -25,6 +25,7 @@ const minSecret = 8
 // soraFlags are the flags that say how to reach Sora, shared by the commands
 // that talk to it.
 type soraFlags struct {
+	resolved   sora.Config // what connect made the client of
 	url        string
 	headers    []string
 	headerFile string
@@ -119,6 +120,9 @@ func (f *soraFlags) config(app *App, url string, maxConns int) (sora.Config, err
 	if f.retries < 0 {
 		return sora.Config{}, errors.New("--retries must not be negative")
 	}
+	if f.timeout <= 0 {
+		return sora.Config{}, fmt.Errorf("--request-timeout must be positive, e.g. 10s (got %s)", f.timeout)
+	}
 	h, err := f.requestHeaders(app, warnTo(app))
 	if err != nil {
 		return sora.Config{}, err
@@ -175,6 +179,9 @@ func (f *soraFlags) override(app *App, sc *jobs.SoraConfig, changed func(string)
 		sc.URL = f.url
 	}
 	if changed("request-timeout") {
+		if f.timeout <= 0 {
+			return fmt.Errorf("--request-timeout must be positive, e.g. 10s (got %s)", f.timeout)
+		}
 		sc.Timeout = f.timeout
 	}
 	if changed("retries") {
@@ -240,6 +247,7 @@ func (f *soraFlags) connect(app *App, emulatorFlag string, maxConns int) (*targe
 		return nil, nil, err
 	}
 	cfg, err := f.config(app, tgt.url, maxConns)
+	f.resolved = cfg
 	if err == nil {
 		var client *sora.Client
 		if client, err = sora.New(cfg); err == nil {

@@ -20,11 +20,12 @@ SIGHUP); manual runs still start. Suspending a suspended job does nothing.`)
 func newSuspensionCmd(app *App, verb, long string) *cobra.Command {
 	var f clientFlags
 	cmd := &cobra.Command{
-		Use:     verb + " JOB",
-		Short:   map[string]string{"suspend": "Suspend a job's schedule in a running serve", "resume": "Resume a suspended job in a running serve"}[verb],
-		Long:    long,
-		Example: "  soracron " + verb + " mark-busy",
-		Args:    cobra.ExactArgs(1),
+		Use:         verb + " JOB",
+		Short:       map[string]string{"suspend": "Suspend a job's schedule in a running serve", "resume": "Resume a suspended job in a running serve"}[verb],
+		Long:        long,
+		Example:     "  soracron " + verb + " mark-busy",
+		Args:        cobra.ExactArgs(1),
+		Annotations: map[string]string{CompleteArgs: "job"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newAPIClient(app, &f)
 			if err != nil {

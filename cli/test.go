@@ -55,7 +55,7 @@ module it requires).`,
   soracron test scripts/
   soracron test --run 'away|busy' -v scripts/mark_busy_test.lua
   soracron test --json scripts/ > results.ndjson`,
-		ValidArgsFunction: completeLua,
+		Annotations: map[string]string{CompleteArgs: "lua"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTests(cmd, app, &f, args)
 		},

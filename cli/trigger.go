@@ -38,7 +38,8 @@ Exit 1 also when the job is running and its policy is forbid (409), 2 for an
 unknown job or bad arguments.`,
 		Example: `  soracron trigger mark-busy
   soracron trigger mark-busy --arg minutes=10 --dry-run --wait`,
-		Args: cobra.ExactArgs(1),
+		Args:        cobra.ExactArgs(1),
+		Annotations: map[string]string{CompleteArgs: "job"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTrigger(cmd.Context(), app, &f, args[0])
 		},

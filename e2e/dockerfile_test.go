@@ -137,7 +137,21 @@ func TestDockerfile(t *testing.T) {
 				args = append(args, a)
 			}
 		}
-		srcs, dest := args[:len(args)-1], args[len(args)-1]
+		patterns, dest := args[:len(args)-1], args[len(args)-1]
+		var srcs []string
+		for _, p := range patterns {
+			if from != "" {
+				srcs = append(srcs, p)
+				continue
+			}
+			matches, err := filepath.Glob(filepath.Join("..", p))
+			if err != nil || len(matches) == 0 {
+				t.Fatalf("COPY %s: no such file in the checkout (%v)", p, err)
+			}
+			for _, m := range matches {
+				srcs = append(srcs, strings.TrimPrefix(filepath.ToSlash(m), "../"))
+			}
+		}
 		for _, src := range srcs {
 			target := dest
 			if strings.HasSuffix(dest, "/") {
@@ -179,6 +193,13 @@ func TestDockerfile(t *testing.T) {
 			state = v
 		}
 		env = append(env, k+"="+v)
+	}
+	// Every SORACRON_ variable of the image must set a flag of the command.
+	_, help, _ := runBin(t, bin, nil, append(append([]string{}, run.cmd...), "--help")...)
+	for _, kv := range run.env {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "SORACRON_") && !strings.Contains(help, "[$"+k+"]") {
+			t.Errorf("ENV %s: soracron %s has no flag it sets", k, run.cmd[0])
+		}
 	}
 	if shutdown == 0 || shutdown >= 10*time.Second {
 		t.Errorf("SORACRON_SHUTDOWN_TIMEOUT %s: set it below Docker's default stop timeout of 10s", shutdown)

@@ -95,6 +95,14 @@ func TestSystemdUnitRuns(t *testing.T) {
 			env[k] = v
 		}
 	}
+	// Every SORACRON_ variable of the unit must set a flag of the command.
+	execArgs := strings.Fields(u["Service.ExecStart"][0])[1:]
+	_, help, _ := runBin(t, soracronBinary(t, ""), nil, append(execArgs, "--help")...)
+	for k := range env {
+		if strings.HasPrefix(k, "SORACRON_") && !strings.Contains(help, "[$"+k+"]") {
+			t.Errorf("Environment=%s: soracron %s has no flag it sets", k, execArgs[0])
+		}
+	}
 	shutdown, err := time.ParseDuration(env["SORACRON_SHUTDOWN_TIMEOUT"])
 	if err != nil {
 		t.Fatalf("SORACRON_SHUTDOWN_TIMEOUT: %v", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,15 @@ import (
 // failures however many skips it records (keep_skipped: 2).
 func TestServeTruthProcess(t *testing.T) {
 	e, srv, _ := startEmulator(t, putItemFaults(5, 0.5, 500), 40)
+	// A webhook receiver of the notifications.
+	notified := make(chan map[string]any, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		if json.NewDecoder(r.Body).Decode(&m) == nil {
+			notified <- m
+		}
+	}))
+	defer hook.Close()
 	dir := t.TempDir()
 	scripts := map[string]string{
 		"away.lua":   `local sora = require("sora")` + "\n" + `return sora.update_all("sora", function(md) md.status = "away" end)`,
@@ -38,12 +48,13 @@ assert(err.type == "connection_not_found")`,
 	}
 	jobsYAML := fmt.Sprintf(`sora: {url: %q, retries: 0}
 history: {keep_skipped: 2}
+notify: {webhooks: [{url: %q, on: [partial]}]}
 jobs:
   - {name: away, schedule: "@every 1h", script: away.lua, retries: {max: 1, backoff: 10ms}}
   - {name: nilerr, schedule: "@every 1h", script: nilerr.lua}
   - {name: gone, schedule: "@every 1h", script: gone.lua}
   - {name: slow, schedule: "@every 1s", script: slow.lua, concurrency_policy: forbid, timeout: 10s}
-`, srv.URL)
+`, srv.URL, hook.URL+"/hook")
 	path := filepath.Join(dir, "jobs.yaml")
 	if err := os.WriteFile(path, []byte(jobsYAML), 0o644); err != nil {
 		t.Fatal(err)
@@ -147,6 +158,18 @@ jobs:
 	}
 	if away[0].Outcome == "partial" && len(hasNot) == 0 || away[0].Outcome == "ok" && len(hasNot) != 0 {
 		t.Errorf("the retry ended %s but %d connections are not written", away[0].Outcome, len(hasNot))
+	}
+	t.Logf("away: attempt 1 %s, attempt 2 %s", away[1].Outcome, away[0].Outcome)
+	if away[0].Outcome == "partial" {
+		// Still partial after its retry: the operator is told.
+		select {
+		case m := <-notified:
+			if m["event"] != "partial" || m["job"] != "away" || m["outcome"] != "partial" {
+				t.Errorf("notification %v", m)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("no partial notification")
+		}
 	}
 	if r := byJob["nilerr"]; len(r) != 1 || r[0].Outcome != "failed" || !strings.Contains(r[0].Error, "nothing to do: the channel is empty") {
 		t.Errorf("nilerr runs %+v, want one failed with the error", r)

@@ -119,6 +119,13 @@ func (e *Engine) Run(ctx context.Context, req Request) (res *Result, err error) 
 	if req.Script == "" {
 		return res, errors.New("script: no path")
 	}
+	switch req.Isolation {
+	case "", IsolationNone:
+	case IsolationProcess:
+		return e.runIsolated(ctx, req)
+	default:
+		return res, fmt.Errorf("isolation %q: want none or process", req.Isolation)
+	}
 	var cancel context.CancelFunc
 	if req.Timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, req.Timeout)

@@ -33,6 +33,22 @@ type Options struct {
 	// the error of a request to a host not allowed; the http module's
 	// default (jobs.yaml and --allow-http) when empty.
 	HTTPSetting string
+	// Child lets the engine run requests in a child process (Request
+	// Isolation "process"); such requests fail when Child.Command is empty.
+	Child ChildOptions
+}
+
+// ChildOptions configure the child processes of isolated runs.
+type ChildOptions struct {
+	// Command starts a child process that serves one run with ServeChild
+	// on its standard input and output: the soracron binary and its hidden
+	// subcommand.
+	Command []string
+	// Env is added to the child's environment.
+	Env []string
+	// Sora is the configuration of the child's Sora client (that of
+	// Options.Client); the child has no sora module when nil.
+	Sora *sora.Config
 }
 
 // Request is one run of one script.
@@ -55,6 +71,13 @@ type Request struct {
 	HTTPAllow []string
 	// Logger is the per-run logger (job and run ids attached); Options.Logger when nil.
 	Logger *slog.Logger
+	// Isolation is where the run executes: IsolationNone (or "") in this
+	// process, IsolationProcess in a child process whose memory is capped
+	// at MemoryLimit and which is killed at the timeout whatever it does.
+	Isolation Isolation
+	// MemoryLimit caps the memory of an isolated run, in bytes;
+	// DefaultMemoryLimit when zero.
+	MemoryLimit int64
 	// OnStart, when set, is called when the script starts: in the run's
 	// goroutine, once its sandbox is complete (fresh LState, libraries,
 	// modules, args, context), just before the script's main chunk is
@@ -100,6 +123,8 @@ const (
 	Timeout
 	// Cancelled: the run's context was cancelled.
 	Cancelled
+	// MemoryLimit: an isolated run went over its memory limit.
+	MemoryLimit
 )
 
 func (k ErrorKind) String() string {
@@ -112,6 +137,8 @@ func (k ErrorKind) String() string {
 		return "timeout"
 	case Cancelled:
 		return "cancelled"
+	case MemoryLimit:
+		return "memory limit"
 	}
 	return "error"
 }

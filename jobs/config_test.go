@@ -374,3 +374,24 @@ func TestHTTPAllow(t *testing.T) {
 		t.Errorf("no http section: %q %v", cfg.Job("a").HTTPAllow, err)
 	}
 }
+
+func TestIsolation(t *testing.T) {
+	src := "defaults: {isolation: process}\n" + soraHead +
+		"  - {name: a, schedule: '@daily', script: scripts/a.lua}\n" +
+		"  - {name: b, schedule: '@daily', script: scripts/a.lua, memory_limit: 1GiB}\n" +
+		"  - {name: c, schedule: '@daily', script: scripts/a.lua, isolation: none}\n" +
+		"  - {name: d, schedule: '@daily', script: scripts/a.lua, memory_limit: 300MB}\n"
+	cfg, err := Parse([]byte(src), testPath, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		job       string
+		isolation string
+		limit     int64
+	}{{"a", IsolationProcess, 0}, {"b", IsolationProcess, 1 << 30}, {"c", IsolationNone, 0}, {"d", IsolationProcess, 300_000_000}} {
+		if j := cfg.Job(tt.job); j.Isolation != tt.isolation || j.MemoryLimit != tt.limit {
+			t.Errorf("%s: isolation %q, memory_limit %d; want %q, %d", tt.job, j.Isolation, j.MemoryLimit, tt.isolation, tt.limit)
+		}
+	}
+}

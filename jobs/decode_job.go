@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dustin/go-humanize"
 	"gopkg.in/yaml.v3"
 )
 
@@ -58,6 +59,9 @@ func (d *decoder) decodeJob(n *yaml.Node, i int, template *Job) *Job {
 	}
 
 	d.jobFields(m, &j, "")
+	if e, ok := m["memory_limit"]; ok && j.Isolation != IsolationProcess {
+		d.errorf(e.val, "memory_limit needs isolation: process (a run in the daemon's process cannot be limited)")
+	}
 
 	if e, ok := m["on"]; ok {
 		j.On = d.on(e.val)
@@ -170,6 +174,29 @@ func (d *decoder) jobFields(m map[string]entry, j *Job, prefix string) {
 	d.missedFields(m, j, prefix)
 	if e, ok := m["http"]; ok {
 		d.http(e.val, j, prefix+"http")
+	}
+	if e, ok := m["isolation"]; ok {
+		if v, ok := d.str(e.val, prefix+"isolation"); ok {
+			switch v {
+			case IsolationNone, IsolationProcess:
+				j.Isolation = v
+			default:
+				d.errorf(e.val, "%sisolation %q: must be none or process", prefix, v)
+			}
+		}
+	}
+	if e, ok := m["memory_limit"]; ok {
+		if v, ok := d.str(e.val, prefix+"memory_limit"); ok {
+			n, err := humanize.ParseBytes(v)
+			switch {
+			case err != nil:
+				d.errorf(e.val, "%smemory_limit %q: expected a size such as \"256MiB\" or \"1GiB\"", prefix, v)
+			case n < MinMemoryLimit || n > 1<<50:
+				d.errorf(e.val, "%smemory_limit %q: must be at least 16MiB", prefix, v)
+			default:
+				j.MemoryLimit = int64(n)
+			}
+		}
 	}
 	if e, ok := m["notify"]; ok && !isNull(e.val) {
 		d.jobNotify(e.val, j, prefix+"notify", d.secrets)

@@ -10,6 +10,15 @@ import (
 // running.
 type Policy string
 
+// Isolations of a job's runs.
+const (
+	IsolationNone    = "none"
+	IsolationProcess = "process"
+)
+
+// MinMemoryLimit is the smallest memory_limit (16 MiB).
+const MinMemoryLimit = 16 << 20
+
 // Concurrency policies.
 const (
 	// Forbid skips the new run and records it as skipped (the default).
@@ -82,6 +91,12 @@ type Job struct {
 	// (http.allow of the defaults and of the job, in that order); none
 	// when empty.
 	HTTPAllow []string
+	// Isolation is where the job's runs execute: "" or IsolationNone in
+	// the daemon's process, IsolationProcess in a child process with a
+	// memory limit (MemoryLimit; 256 MiB when zero).
+	Isolation string
+	// MemoryLimit caps the memory of a run in a child process, in bytes.
+	MemoryLimit int64
 	// Line is the line of the job in jobs.yaml.
 	Line int
 	// Schedule computes the run times in Location (never due for a job

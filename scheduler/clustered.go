@@ -39,13 +39,49 @@ func clusterPolicy(j *jobs.Job) cluster.Policy {
 	return cluster.Forbid
 }
 
-// claimTick claims a due tick and starts, skips or records it missed if
-// this replica wins it. s.wg counts it.
-func (s *Scheduler) claimTick(tc tickClaim) {
+// claimTicks claims the due ticks (in batches: cluster.ClaimMany) and
+// settles each (claimed). s.wg counts each tick.
+func (s *Scheduler) claimTicks(tcs []tickClaim) {
+	// One claim at a time, in the order of the ticks: a later tick claimed
+	// first would make the earlier one look decided.
+	s.claimMu.Lock()
+	defer s.claimMu.Unlock()
+	s.mu.Lock()
+	stopping := s.stopping
+	s.mu.Unlock()
+	if stopping {
+		for range tcs {
+			s.wg.Done()
+		}
+		return
+	}
+	reqs := make([]cluster.ClaimRequest, len(tcs))
+	for i, tc := range tcs {
+		reqs[i] = cluster.ClaimRequest{Job: tc.job.Name, Trigger: history.TriggerSchedule,
+			Scheduled: tc.scheduled, Policy: clusterPolicy(tc.job), Miss: tc.miss != "", Reason: tc.miss}
+	}
+	t0 := time.Now()
+	res := s.cl.ClaimMany(context.Background(), reqs)
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		won := 0
+		for _, r := range res {
+			if r.Err == nil {
+				won++
+			}
+		}
+		s.log.Debug("ticks claimed", slog.Int(keyJobs, len(reqs)), slog.Int("won", won),
+			slog.Duration(keyDuration, time.Since(t0)))
+	}
+	for i, r := range res {
+		s.claimed(tcs[i], r.Claim, r.Err)
+	}
+}
+
+// claimed starts, skips or records missed a due tick if this replica won
+// its claim. s.wg counts it.
+func (s *Scheduler) claimed(tc tickClaim, cl *cluster.Claim, err error) {
 	defer s.wg.Done()
 	j := tc.job
-	cl, err := s.cl.Claim(context.Background(), cluster.ClaimRequest{Job: j.Name, Trigger: history.TriggerSchedule,
-		Scheduled: tc.scheduled, Policy: clusterPolicy(j), Miss: tc.miss != "", Reason: tc.miss})
 	switch {
 	case errors.Is(err, cluster.ErrTaken):
 		return
@@ -78,7 +114,7 @@ func (s *Scheduler) skipClaimed(j *jobs.Job, scheduled time.Time, node string) {
 	s.metrics.skipped.WithLabelValues(j.Name).Inc()
 	s.metrics.runs.WithLabelValues(j.Name, string(history.OutcomeSkipped)).Inc()
 	s.wg.Add(1)
-	go s.recordSkip(skipRecord{job: j, scheduled: scheduled, node: node})
+	go s.recordSkip(skipRecord{job: j, trigger: history.TriggerSchedule, scheduled: scheduled, node: node})
 }
 
 // startClaimed starts the run of a claim won by this replica.

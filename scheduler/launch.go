@@ -19,7 +19,7 @@ func (l *launch) start(s *Scheduler) {
 	for _, sk := range l.skips {
 		go s.recordSkip(sk)
 	}
-	for _, tc := range l.claims {
-		go s.claimTick(tc)
+	if len(l.claims) > 0 {
+		go s.claimTicks(l.claims)
 	}
 }

@@ -58,6 +58,7 @@ func RunOnce(ctx context.Context, r Runner, j *jobs.Job, opts OnceOptions) (Once
 		res, err := s.call(ctx, engine.Request{
 			Script: j.Script, Args: j.CopyArgs(), DryRun: j.DryRun, Timeout: j.Timeout,
 			Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger,
+			Isolation: engine.Isolation(j.Isolation), MemoryLimit: j.MemoryLimit,
 		}, logger)
 		if res == nil {
 			res = &engine.Result{}

@@ -127,7 +127,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 			}
 		}
 	}
-	logger := slog.New(history.Tee(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf))
+	logger := slog.New(history.Tee(newCappedHandler(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf), buf))
 
 	if n == 1 && len(c.preds) > 0 {
 		// Waiting for the runs it replaces is not starting.
@@ -161,6 +161,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
 		Script: j.Script, Args: c.runArgs(), Event: c.event, DryRun: c.isDryRun(), Timeout: j.Timeout,
 		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
+		Isolation: engine.Isolation(j.Isolation), MemoryLimit: j.MemoryLimit,
 	}, logger)
 	end := s.clock.Now()
 	outcome, errText := s.classify(c.ctx, res, runErr)
@@ -181,7 +182,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 			if data, err := json.Marshal(res.Value); err != nil {
 				logger.Warn("the return value cannot be stored as JSON", slog.Any(keyError, err))
 			} else {
-				rec.Result = data
+				rec.Result = s.redact.json(data)
 			}
 		}
 	}

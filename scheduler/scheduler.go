@@ -113,6 +113,7 @@ type Scheduler struct {
 	shutdown time.Duration
 	grace    time.Duration
 	cl       *cluster.Cluster // nil: single node
+	claimMu  sync.Mutex       // serializes the claims of due ticks
 
 	// runsCtx is the parent of every run's context; cancelling it cancels
 	// every run (with a cause).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
@@ -115,6 +116,128 @@ func (c *Cluster) claimOnce(ctx context.Context, req ClaimRequest) (_ *Claim, _ 
 	if err != nil {
 		return nil, err, false
 	}
+	p := c.plan(t, req)
+	resp, err := c.txn(ctx, p.cmps, p.then, p.els)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: claim %s: %w", req.Job, err), false
+	}
+	return c.settle(ctx, p, resp.Succeeded, resp.Responses, resp.Header.Revision)
+}
+
+// ClaimResult is the result of one request of ClaimMany.
+type ClaimResult struct {
+	Claim *Claim
+	Err   error
+}
+
+// claimBatch is how many claims ClaimMany sends in one transaction (etcd
+// refuses more than 128 operations at one level by default).
+const claimBatch = 64
+
+// ClaimMany claims several runs, of different jobs, in few transactions
+// (one per 64 claims, each claim a transaction nested in it, sent at
+// once): each result is as Claim's for its request. A replica due to start
+// a thousand ticks at once sends 16 requests to etcd instead of a
+// thousand.
+func (c *Cluster) ClaimMany(ctx context.Context, reqs []ClaimRequest) []ClaimResult {
+	out := make([]ClaimResult, len(reqs))
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(reqs); lo += claimBatch {
+		hi := min(lo+claimBatch, len(reqs))
+		wg.Add(1)
+		go func() { // the chunks are independent: one round trip for all
+			defer wg.Done()
+			c.claimChunk(ctx, reqs[lo:hi], out[lo:hi], false)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (c *Cluster) claimChunk(ctx context.Context, reqs []ClaimRequest, out []ClaimResult, retried bool) {
+	t, err := c.liveTerm()
+	if err != nil {
+		for i := range out {
+			out[i].Err = err
+		}
+		return
+	}
+	plans := make([]claimPlan, len(reqs))
+	ops := make([]clientv3.Op, len(reqs))
+	for i, req := range reqs {
+		if req.Job == "" || req.Trigger != TriggerSchedule || req.Scheduled.IsZero() {
+			out[i].Err = fmt.Errorf("cluster: claim many: only scheduled claims (%q)", req.Job)
+			continue
+		}
+		plans[i] = c.plan(t, req)
+		ops[i] = clientv3.OpTxn(plans[i].cmps, plans[i].then, plans[i].els)
+	}
+	resp, err := c.txn(ctx, nil, ops, nil)
+	if err != nil {
+		for i := range out {
+			out[i].Err = fmt.Errorf("cluster: claim %s: %w", reqs[i].Job, err)
+		}
+		return
+	}
+	var again []int // claims of jobs without last/JOB yet
+	for i := range reqs {
+		if out[i].Err != nil {
+			continue
+		}
+		sub := resp.Responses[i].GetResponseTxn()
+		p := plans[i]
+		if !sub.Succeeded && len(sub.Responses[0].GetResponseRange().Kvs) == 0 {
+			again = append(again, i)
+			continue
+		}
+		cl, err, _ := c.settle(ctx, p, sub.Succeeded, sub.Responses, resp.Header.Revision)
+		out[i] = ClaimResult{Claim: cl, Err: err}
+	}
+	if len(again) == 0 {
+		return
+	}
+	// Create the missing last/JOB keys in one transaction, then claim those
+	// ticks again (once).
+	inits := make([]clientv3.Op, len(again))
+	for n, i := range again {
+		k := c.keys.last(reqs[i].Job)
+		inits[n] = clientv3.OpTxn([]clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(k), "=", 0)},
+			[]clientv3.Op{clientv3.OpPut(k, stamp(time.Unix(0, 0)))}, nil)
+	}
+	if _, err := c.txn(ctx, nil, inits, nil); err != nil {
+		for _, i := range again {
+			out[i].Err = fmt.Errorf("cluster: claim %s: %w", reqs[i].Job, err)
+		}
+		return
+	}
+	sub := make([]ClaimRequest, len(again))
+	subOut := make([]ClaimResult, len(again))
+	for n, i := range again {
+		sub[n] = reqs[i]
+	}
+	if !retried {
+		c.claimChunk(ctx, sub, subOut, true)
+	}
+	for n, i := range again {
+		out[i] = subOut[n]
+		if retried {
+			out[i].Err = ErrTaken
+		}
+	}
+}
+
+// claimPlan is the transaction of one claim.
+type claimPlan struct {
+	req       ClaimRequest
+	t         *term
+	rec       Record
+	scheduled bool
+	cmps      []clientv3.Cmp
+	then, els []clientv3.Op
+}
+
+// plan builds the transaction of req (see the package doc).
+func (c *Cluster) plan(t *term, req ClaimRequest) claimPlan {
 	now := time.Now().UTC()
 	id := c.runID(req, now)
 	rec := Record{Job: req.Job, ID: id, Scheduled: req.Scheduled.UTC(), Trigger: req.Trigger, Node: c.node,
@@ -129,24 +252,24 @@ func (c *Cluster) claimOnce(ctx context.Context, req ClaimRequest) (_ *Claim, _ 
 	} else {
 		run = c.runOps(t, req.Policy, rec, req.Trigger == TriggerSchedule)
 	}
-	recKey := c.keys.run(req.Job, id)
-	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(recKey), "=", 0)}
-	var then, els []clientv3.Op
-	scheduled := req.Trigger == TriggerSchedule
-	if scheduled {
+	p := claimPlan{req: req, t: t, rec: rec, scheduled: req.Trigger == TriggerSchedule}
+	p.cmps = []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(c.keys.run(req.Job, id)), "=", 0)}
+	if p.scheduled {
 		last := c.keys.last(req.Job)
-		cmps = append(cmps, clientv3.Compare(clientv3.Value(last), "<", stamp(req.Scheduled)))
-		then = append([]clientv3.Op{clientv3.OpGet(last), clientv3.OpPut(last, stamp(req.Scheduled))}, run...)
-		els = []clientv3.Op{clientv3.OpGet(last)}
+		p.cmps = append(p.cmps, clientv3.Compare(clientv3.Value(last), "<", stamp(req.Scheduled)))
+		p.then = append([]clientv3.Op{clientv3.OpGet(last), clientv3.OpPut(last, stamp(req.Scheduled))}, run...)
+		p.els = []clientv3.Op{clientv3.OpGet(last)}
 	} else {
-		then = run
+		p.then = run
 	}
-	resp, err := c.txn(ctx, cmps, then, els)
-	if err != nil {
-		return nil, fmt.Errorf("cluster: claim %s: %w", req.Job, err), false
-	}
-	if !resp.Succeeded {
-		if scheduled && len(resp.Responses[0].GetResponseRange().Kvs) == 0 {
+	return p
+}
+
+// settle reads the answer of a claim's transaction (committed at rev).
+func (c *Cluster) settle(ctx context.Context, p claimPlan, succeeded bool, rs []*pb.ResponseOp, rev int64) (_ *Claim, _ error, retry bool) {
+	req := p.req
+	if !succeeded {
+		if p.scheduled && len(rs[0].GetResponseRange().Kvs) == 0 {
 			// last/JOB does not exist yet (a Value comparison with a
 			// missing key fails): create it, then claim again.
 			if err := c.initLast(ctx, req.Job); err != nil {
@@ -156,9 +279,8 @@ func (c *Cluster) claimOnce(ctx context.Context, req ClaimRequest) (_ *Claim, _ 
 		}
 		return nil, ErrTaken, false
 	}
-	cl := &Claim{Job: req.Job, ID: id, State: rec.State, Record: rec, c: c, term: t, rev: resp.Header.Revision}
-	rs := resp.Responses
-	if scheduled {
+	cl := &Claim{Job: req.Job, ID: p.rec.ID, State: p.rec.State, Record: p.rec, c: c, term: p.t, rev: rev}
+	if p.scheduled {
 		if kvs := rs[0].GetResponseRange().Kvs; len(kvs) > 0 {
 			cl.Prev = parseStamp(string(kvs[0].Value))
 		}
@@ -168,12 +290,12 @@ func (c *Cluster) claimOnce(ctx context.Context, req ClaimRequest) (_ *Claim, _ 
 		c.parseRun(cl, req.Policy, rs)
 	}
 	switch {
-	case cl.State == StateSkipped && !scheduled:
+	case cl.State == StateSkipped && !p.scheduled:
 		return nil, fmt.Errorf("%w (running on %s)", ErrConflict, cl.RunningOn), false
 	case cl.State != StateRunning:
 		return cl, nil, false
 	}
-	cl.ctx, cl.cancel = context.WithCancelCause(t.ctx)
+	cl.ctx, cl.cancel = context.WithCancelCause(p.t.ctx)
 	c.mu.Lock()
 	c.claims[c.keys.running(cl.Job, cl.ID)] = cl
 	c.mu.Unlock()
@@ -326,7 +448,7 @@ func (cl *Claim) Finish(ctx context.Context, o Outcome) error {
 		rec.End = time.Now().UTC()
 	}
 	recKey := c.keys.run(cl.Job, cl.ID)
-	resp, err := c.txn(ctx,
+	resp, err := c.batched(ctx,
 		[]clientv3.Cmp{
 			clientv3.Compare(clientv3.ModRevision(recKey), "=", cl.rev),
 			clientv3.Compare(clientv3.LeaseValue(rk), "=", cl.term.lease),
@@ -344,14 +466,14 @@ func (cl *Claim) Finish(ctx context.Context, o Outcome) error {
 	return nil
 }
 
-// maybePrune bounds the records of job to RecordKeep, every RecordKeep/10
-// finishes of this replica.
+// maybePrune bounds the records of job to RecordKeep, every RecordKeep/2
+// finishes of this replica (so a job has at most 1.5 RecordKeep records).
 func (c *Cluster) maybePrune(ctx context.Context, job string) {
 	c.mu.Lock()
 	c.pruneAt[job]--
 	due := c.pruneAt[job] <= 0
 	if due {
-		c.pruneAt[job] = max(1, c.opts.RecordKeep/10)
+		c.pruneAt[job] = max(1, c.opts.RecordKeep/2)
 	}
 	c.mu.Unlock()
 	if !due {

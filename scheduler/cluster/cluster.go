@@ -105,7 +105,8 @@ type Cluster struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	requests atomic.Uint64 // etcd requests sent
+	requests atomic.Uint64  // etcd requests sent
+	batchQ   chan *batchReq // transactions to commit nested in shared ones
 	// dead makes the replica vanish like a killed process: no revoke (tests).
 	dead atomic.Bool
 	seq  atomic.Uint64 // manual run ids
@@ -213,6 +214,11 @@ func Open(opts Options) (*Cluster, error) {
 		health:  fmt.Errorf("%w: connecting to etcd at %s", ErrNoSession, strings.Join(opts.Endpoints, ",")),
 		claims:  map[string]*Claim{},
 		pruneAt: map[string]int{},
+		batchQ:  make(chan *batchReq, 4*claimBatch),
+	}
+	for range batchWorkers {
+		c.wg.Add(1)
+		go c.batchLoop()
 	}
 	if !opts.Deferred {
 		c.Start(Hooks{LostPolicy: opts.LostPolicy, OnLost: opts.OnLost, OnSession: opts.OnSession})

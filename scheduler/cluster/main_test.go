@@ -240,3 +240,54 @@ func TestLateClaim(t *testing.T) {
 		t.Errorf("newest record %+v", recs)
 	}
 }
+
+// TestClaimMany: three replicas claim the ticks of 150 jobs in batches at
+// once (the first batch also creates last/JOB); each tick of each job is
+// won exactly once, and the ends are recorded (batched).
+func TestClaimMany(t *testing.T) {
+	nodes := []*cluster.Cluster{open(t, "a", nil), open(t, "b", nil), open(t, "c", nil)}
+	const jobs, ticks = 150, 4
+	var mu sync.Mutex
+	wins := map[string]int{}
+	for i := range ticks {
+		var wg sync.WaitGroup
+		for _, n := range nodes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				reqs := make([]cluster.ClaimRequest, jobs)
+				for j := range reqs {
+					reqs[j] = sched(fmt.Sprintf("job-%d", j), i, cluster.Forbid)
+				}
+				for j, r := range n.ClaimMany(context.Background(), reqs) {
+					switch {
+					case errors.Is(r.Err, cluster.ErrTaken):
+					case r.Err != nil:
+						t.Error(r.Err)
+					default:
+						if r.Claim.State != cluster.StateRunning {
+							t.Errorf("job-%d tick %d: %s", j, i, r.Claim.State)
+						}
+						finishOK(t, r.Claim)
+						mu.Lock()
+						wins[fmt.Sprintf("job-%d/%d", j, i)]++
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if len(wins) != jobs*ticks {
+		t.Errorf("%d ticks won, want %d", len(wins), jobs*ticks)
+	}
+	for k, n := range wins {
+		if n != 1 {
+			t.Errorf("%s won %d times", k, n)
+		}
+	}
+	recs, err := nodes[0].Runs(context.Background(), "job-7", 0)
+	if err != nil || len(recs) != ticks || recs[0].State != "ok" {
+		t.Fatalf("records of job-7: %+v, %v", recs, err)
+	}
+}

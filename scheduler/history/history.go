@@ -48,8 +48,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 // Default limits applied when the corresponding Options field is zero.
@@ -201,7 +199,7 @@ func (o Options) normalized() Options {
 type Store struct {
 	path        string
 	opts        Options
-	lock        *flock.Flock
+	lock        *stateLock
 	w           *sql.DB // the single writer connection
 	r           *sql.DB // read-only connections (WAL readers do not block the writer)
 	st          stmts
@@ -329,8 +327,13 @@ func (s *Store) checkOpen() error {
 
 // markInterrupted finishes every run left in OutcomeRunning.
 func (s *Store) markInterrupted() (int, error) {
-	res, err := s.w.Exec(`UPDATE runs SET outcome = ?, end_ns = ?, error = ? WHERE outcome = ?`,
-		OutcomeInterrupted, s.opts.Now().UnixNano(), interruptedError, OutcomeRunning)
+	// The end of an interrupted run is the last time the dead process is
+	// known to have been alive: the latest start or end it recorded (the
+	// run's own start at least), never the restart time.
+	res, err := s.w.Exec(`UPDATE runs SET outcome = ?1, error = ?2,
+		end_ns = min(?3, max(ifnull(start_ns, 0), (SELECT max(max(ifnull(start_ns, 0), ifnull(end_ns, 0))) FROM runs)))
+		WHERE outcome = ?4`,
+		OutcomeInterrupted, interruptedError, s.opts.Now().UnixNano(), OutcomeRunning)
 	if err != nil {
 		return 0, fmt.Errorf("history: mark interrupted runs: %w", err)
 	}

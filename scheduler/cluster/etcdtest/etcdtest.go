@@ -43,7 +43,8 @@ func FreePort() (int, error) {
 }
 
 // Start starts etcd with its data in dir, serving clients on 127.0.0.1:port
-// (a free port when 0). fsync is disabled: the data is a test's.
+// (a free port when 0). fsync is disabled (the data is a test's) unless
+// the environment has SORACRON_ETCDTEST_FSYNC=1 (benchmarks).
 func Start(dir string, port int) (*Server, error) {
 	var err error
 	if port == 0 {
@@ -64,7 +65,7 @@ func Start(dir string, port int) (*Server, error) {
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
 	cfg.LogLevel = "error"
-	cfg.UnsafeNoFsync = true
+	cfg.UnsafeNoFsync = os.Getenv("SORACRON_ETCDTEST_FSYNC") != "1"
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("etcdtest: start: %w", err)
@@ -158,6 +159,9 @@ func StartProcess(dir string, port int) (*Process, error) {
 		return nil, errors.New("etcdtest: the etcd process did not serve within 30s")
 	}
 }
+
+// Pid is the process id of the etcd process.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
 // Stop stops the process (SIGTERM, then SIGKILL after 5 s).
 func (p *Process) Stop() {
