@@ -63,7 +63,7 @@ func TestEmulatorEventWebhookFlagInvalid(t *testing.T) {
 	var stderr strings.Builder
 	code := cli.Execute(t.Context(), []string{"emulator", "--listen", "127.0.0.1:0", "--event-webhook-url", "127.0.0.1:8080"},
 		cli.App{Stdout: io.Discard, Stderr: &stderr})
-	if code != cli.ExitUsage || !strings.Contains(stderr.String(), "--event-webhook-url: event webhook url \"127.0.0.1:8080\": want an http or https URL such as http://host:port/path") {
+	if code != cli.ExitUsage || !strings.Contains(stderr.String(), "--event-webhook-url: event webhook url \"127.0.0.1:8080\": want http://host:port/path") {
 		t.Errorf("exit %d, stderr %s", code, stderr.String())
 	}
 }

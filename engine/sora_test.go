@@ -189,3 +189,38 @@ error(err)`)
 		}
 	})
 }
+
+// TestYieldInSoraCallbacks: a yield from inside the callback of
+// update_all or update (Lua code a Go function calls) is a clean
+// Lua error naming the function; the coroutine and the run go on.
+func TestYieldInSoraCallbacks(t *testing.T) {
+	_, client := startEmulator(t)
+	e := engine.New(engine.Options{Client: client})
+	tests := []struct{ name, call, want string }{
+		{"update_all", `sora.update_all("sora", function(md) coroutine.yield(md) end)`, "function 'update_all'"},
+		{"update", `sora.update("sora", args.conn, function(md) coroutine.yield(md) end)`, "function 'update'"},
+		{"update_all then gsub", `sora.update_all("sora", function(md) ("x"):gsub("x", function() coroutine.yield() end) end)`, "function 'gsub'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			script := writeScript(t, `local sora = require("sora")
+local co = coroutine.create(function()
+  local ok, err = pcall(function() `+tt.call+` end)
+  coroutine.yield(ok, tostring(err))
+  return "done"
+end)
+local _, ok, err = coroutine.resume(co)
+local _, last = coroutine.resume(co)
+return {tostring(ok), err, last}`)
+			res, err := e.Run(context.Background(), engine.Request{Script: script, Args: map[string]any{"conn": connA}, Timeout: 30 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := res.Value.([]any)
+			if len(got) != 3 || got[0] != "false" || !strings.Contains(got[1].(string), "attempt to yield across a C-call boundary") ||
+				!strings.Contains(got[1].(string), tt.want) || got[2] != "done" {
+				t.Errorf("got %v", res.Value)
+			}
+		})
+	}
+}

@@ -2,9 +2,11 @@ package scheduler
 
 import (
 	"context"
-	"github.com/soracron/soracron/scheduler/history"
 	"log/slog"
 	"sync"
+	"sync/atomic"
+
+	"github.com/soracron/soracron/scheduler/history"
 )
 
 // Attribute keys of the daemon's log lines.
@@ -130,4 +132,39 @@ func (l *runIDHandler) WithGroup(name string) slog.Handler {
 		return l
 	}
 	return l.with(func(h slog.Handler) slog.Handler { return h.WithGroup(name) })
+}
+
+// cappedHandler passes a run's records to the daemon's log (h) until the
+// run's LogBuffer starts dropping lines (its per-run cap of lines and
+// bytes): then one warning says so and later records are not written,
+// so a script logging in a loop does not fill the daemon's stderr either.
+type cappedHandler struct {
+	h      slog.Handler
+	buf    *history.LogBuffer
+	warned *atomic.Bool // shared by the handlers derived with WithAttrs/WithGroup
+}
+
+func newCappedHandler(h slog.Handler, buf *history.LogBuffer) *cappedHandler {
+	return &cappedHandler{h: h, buf: buf, warned: &atomic.Bool{}}
+}
+
+func (c *cappedHandler) Enabled(ctx context.Context, l slog.Level) bool { return c.h.Enabled(ctx, l) }
+
+func (c *cappedHandler) Handle(ctx context.Context, r slog.Record) error {
+	if c.buf.Dropped() == 0 {
+		return c.h.Handle(ctx, r)
+	}
+	if !c.warned.CompareAndSwap(false, true) {
+		return nil
+	}
+	w := slog.NewRecord(r.Time, slog.LevelWarn, "the run's log reached its cap: its further lines are counted in its history, not written here", 0)
+	return c.h.Handle(ctx, w)
+}
+
+func (c *cappedHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &cappedHandler{h: c.h.WithAttrs(attrs), buf: c.buf, warned: c.warned}
+}
+
+func (c *cappedHandler) WithGroup(name string) slog.Handler {
+	return &cappedHandler{h: c.h.WithGroup(name), buf: c.buf, warned: c.warned}
 }

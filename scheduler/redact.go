@@ -1,14 +1,19 @@
 package scheduler
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/soracron/soracron/scheduler/history"
 )
 
 // Redacted replaces secret values in logs, errors and history.
@@ -59,8 +64,37 @@ func (r *redactor) replace(s string) string {
 	return s
 }
 
+// maxLogValue caps the message and each string value of a line of the
+// daemon's log (stderr): a script's 30 MB error is not written whole.
+const maxLogValue = history.MaxLogValueBytes
+
+// tooLong reports whether a record's message or a top-level string, error
+// or byte attribute is over maxLogValue (groups and other values are
+// checked by attr when the record is rebuilt).
+func tooLong(rec slog.Record) bool {
+	long := len(rec.Message) > maxLogValue
+	rec.Attrs(func(a slog.Attr) bool {
+		switch v := a.Value.Resolve(); v.Kind() {
+		case slog.KindString:
+			long = len(v.String()) > maxLogValue
+		case slog.KindGroup:
+			long = true
+		case slog.KindAny:
+			switch x := v.Any().(type) {
+			case error:
+				long = len(x.Error()) > maxLogValue
+			case []byte:
+				long = len(x) > maxLogValue
+			}
+		}
+		return !long
+	})
+	return long
+}
+
 // redactHandler redacts secrets from the messages and string attributes
-// (error texts included) of the records it passes on.
+// (error texts included) of the records it passes on, and cuts each to
+// maxLogValue bytes, saying so.
 type redactHandler struct {
 	h slog.Handler
 	r *redactor
@@ -69,10 +103,10 @@ type redactHandler struct {
 func (h *redactHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.h.Enabled(ctx, l) }
 
 func (h *redactHandler) Handle(ctx context.Context, rec slog.Record) error {
-	if h.r.r.Load() == nil {
+	if h.r.r.Load() == nil && !tooLong(rec) {
 		return h.h.Handle(ctx, rec)
 	}
-	out := slog.NewRecord(rec.Time, rec.Level, h.r.replace(rec.Message), rec.PC)
+	out := slog.NewRecord(rec.Time, rec.Level, h.cut(h.r.replace(rec.Message)), rec.PC)
 	rec.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(h.attr(a))
 		return true
@@ -80,11 +114,13 @@ func (h *redactHandler) Handle(ctx context.Context, rec slog.Record) error {
 	return h.h.Handle(ctx, out)
 }
 
+func (h *redactHandler) cut(s string) string { return history.CutText(s, maxLogValue) }
+
 func (h *redactHandler) attr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, h.r.replace(v.String()))
+		return slog.String(a.Key, h.cut(h.r.replace(v.String())))
 	case slog.KindGroup:
 		g := v.Group()
 		out := make([]slog.Attr, len(g))
@@ -95,14 +131,14 @@ func (h *redactHandler) attr(a slog.Attr) slog.Attr {
 	case slog.KindAny:
 		switch x := v.Any().(type) {
 		case error:
-			return slog.String(a.Key, h.r.replace(x.Error()))
+			return slog.String(a.Key, h.cut(h.r.replace(x.Error())))
 		case []byte:
-			return slog.String(a.Key, h.r.replace(string(x)))
+			return slog.String(a.Key, h.cut(h.r.replace(string(x))))
 		case nil:
 		default:
 			// Only rewrite values whose text holds a secret.
-			if s := fmt.Sprintf("%+v", x); h.r.replace(s) != s {
-				return slog.String(a.Key, h.r.replace(s))
+			if s := fmt.Sprintf("%+v", x); h.r.replace(s) != s || len(s) > maxLogValue {
+				return slog.String(a.Key, h.cut(h.r.replace(s)))
 			}
 		}
 	}
@@ -119,4 +155,56 @@ func (h *redactHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h *redactHandler) WithGroup(name string) slog.Handler {
 	return &redactHandler{h: h.h.WithGroup(name), r: h.r}
+}
+
+// json returns the JSON data with every secret in its strings (keys too)
+// replaced by Redacted; data as is when it holds none.
+func (r *redactor) json(data []byte) []byte {
+	rep := r.r.Load()
+	if rep == nil {
+		return data
+	}
+	// A secret may appear escaped in JSON ("\u003c" for '<'); decoding
+	// first finds it in any form.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return []byte(strconv.Quote(Redacted)) // not JSON: keep nothing of it
+	}
+	changed := false
+	var walk func(any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case string:
+			if y := rep.Replace(x); y != x {
+				changed = true
+				return y
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+		case map[string]any:
+			for k, e := range x {
+				e = walk(e)
+				if k2 := rep.Replace(k); k2 != k {
+					changed = true
+					delete(x, k)
+					k = k2
+				}
+				x[k] = e
+			}
+		}
+		return v
+	}
+	v = walk(v)
+	if !changed {
+		return data
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return []byte(strconv.Quote(Redacted))
+	}
+	return out
 }

@@ -127,7 +127,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 			}
 		}
 	}
-	logger := slog.New(history.Tee(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf))
+	logger := slog.New(history.Tee(newCappedHandler(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf), buf))
 
 	if n == 1 && len(c.preds) > 0 {
 		// Waiting for the runs it replaces is not starting.
@@ -182,7 +182,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 			if data, err := json.Marshal(res.Value); err != nil {
 				logger.Warn("the return value cannot be stored as JSON", slog.Any(keyError, err))
 			} else {
-				rec.Result = data
+				rec.Result = s.redact.json(data)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/soracron/soracron/jobs"
@@ -152,7 +153,16 @@ func (a *api) runs(w http.ResponseWriter, r *http.Request) {
 		a.clusterRuns(w, r, cl, job, limit)
 		return
 	}
-	runs, err := a.store.List(r.Context(), job, limit)
+	var before int64
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "before must be a run id (a positive integer)")
+			return
+		}
+		before = n
+	}
+	runs, more, err := a.store.ListPage(r.Context(), history.Page{Job: job, Before: before, Limit: limit, MaxBytes: MaxRunsBytes})
 	if err != nil {
 		a.internalError(w, r, err)
 		return
@@ -161,8 +171,24 @@ func (a *api) runs(w http.ResponseWriter, r *http.Request) {
 	for i := range runs {
 		out[i] = NewRunInfo(&runs[i])
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+	reply := map[string]any{"runs": out}
+	if more && len(runs) > 0 {
+		next := url.Values{"before": {strconv.FormatInt(runs[len(runs)-1].ID, 10)}, "limit": {strconv.Itoa(limit)}}
+		if job != "" {
+			next.Set("job", job)
+		}
+		if q.Get("scope") != "" {
+			next.Set("scope", q.Get("scope"))
+		}
+		reply["next"] = "/api/runs?" + next.Encode()
+	}
+	writeJSON(w, http.StatusOK, reply)
 }
+
+// MaxRunsBytes is the byte budget of one GET /api/runs reply (errors and
+// results, each already capped at 64 KiB, plus about 512 bytes a run):
+// a page ends early once it is reached, with "next" to the following page.
+const MaxRunsBytes = 1 << 20
 
 func (a *api) runGet(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

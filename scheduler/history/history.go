@@ -48,8 +48,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 // Default limits applied when the corresponding Options field is zero.
@@ -201,7 +199,7 @@ func (o Options) normalized() Options {
 type Store struct {
 	path        string
 	opts        Options
-	lock        *flock.Flock
+	lock        *stateLock
 	w           *sql.DB // the single writer connection
 	r           *sql.DB // read-only connections (WAL readers do not block the writer)
 	st          stmts

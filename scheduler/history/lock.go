@@ -2,9 +2,14 @@ package history
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 
 	"github.com/gofrs/flock"
 )
@@ -28,12 +33,35 @@ func (e *LockedError) Error() string {
 // Unwrap returns ErrLocked.
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
-// acquireLock takes the exclusive, non-blocking lock on path+".lock" and
-// writes our pid into it. The lock file is never removed (removing it would
-// race with another process locking it); the kernel releases the lock when the
-// process dies.
-func acquireLock(path string) (*flock.Flock, error) {
-	name := path + ".lock"
+// stateLock is the single-instance lock of a state file: an flock on the
+// database file itself (its inode, so that every name of it -- a symlink, a
+// hard link, a relative path, a bind mount -- meets the same lock) and the
+// sidecar REALPATH.lock holding the pid of the holder for the message.
+type stateLock struct {
+	side *flock.Flock
+	db   *os.File // flocked; closed only after SQLite closed the file
+}
+
+// Close releases both locks.
+func (l *stateLock) Close() error {
+	err := l.db.Close()
+	if serr := l.side.Close(); err == nil {
+		err = serr
+	}
+	return err
+}
+
+// acquireLock takes the exclusive, non-blocking locks of the state at path
+// and writes our pid into the sidecar. The sidecar sits next to the file the
+// path resolves to (symlinks followed). The lock files are never removed
+// (removing one would race with another process locking it); the kernel
+// releases the locks when the process dies.
+func acquireLock(path string) (*stateLock, error) {
+	real, err := resolveState(path)
+	if err != nil {
+		return nil, fmt.Errorf("history: state %s: %w", path, err)
+	}
+	name := real + ".lock"
 	lk := flock.New(name, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o644))
 	ok, err := lk.TryLock()
 	if err != nil {
@@ -42,11 +70,81 @@ func acquireLock(path string) (*flock.Flock, error) {
 	if !ok {
 		return nil, &LockedError{Path: path, PID: readPID(name)}
 	}
+	db, err := os.OpenFile(real, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		_ = lk.Close()
+		return nil, fmt.Errorf("history: state %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(db.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		pid := flockHolder(db)
+		_ = db.Close()
+		_ = lk.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, &LockedError{Path: path, PID: pid}
+		}
+		return nil, fmt.Errorf("history: lock %s: %w", real, err)
+	}
 	if err := writePID(name); err != nil {
+		_ = db.Close()
 		_ = lk.Close()
 		return nil, fmt.Errorf("history: lock %s: %w", name, err)
 	}
-	return lk, nil
+	return &stateLock{side: lk, db: db}, nil
+}
+
+// resolveState returns the absolute path that path names with every
+// symlink resolved, also when the file does not exist yet (its directory
+// is resolved then).
+func resolveState(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if fi, err := os.Lstat(abs); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return "", fmt.Errorf("a symlink to a missing file: create the state where it points, or give that path")
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, filepath.Base(abs)), nil
+}
+
+// flockHolder returns the pid holding an flock on f's inode, from
+// /proc/locks; 0 if unknown.
+func flockHolder(f *os.File) int {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0
+	}
+	data, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		return 0
+	}
+	// "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
+	dev := uint64(st.Dev)
+	major := (dev>>8)&0xfff | (dev>>32)&^uint64(0xfff)
+	minor := dev&0xff | (dev>>12)&^uint64(0xff)
+	want := fmt.Sprintf("%02x:%02x:%d", major, minor, st.Ino)
+	for line := range strings.Lines(string(data)) {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[1] != "FLOCK" || f[5] != want {
+			continue
+		}
+		if pid, err := strconv.Atoi(f[4]); err == nil && pid > 0 {
+			return pid
+		}
+	}
+	return 0
 }
 
 // writePID replaces the content of the (locked) lock file with our pid.

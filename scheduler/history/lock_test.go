@@ -21,15 +21,8 @@ func TestLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name string
-		dir  string // working directory; "" = unchanged
-		path string
-	}{
-		{"same path", "", path},
-		{"same file through a relative path", filepath.Dir(path), "soracron.db"},
-	}
-	for _, tt := range tests {
+	names := stateAliases(t, path)
+	for _, tt := range names {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.dir != "" {
 				t.Chdir(tt.dir)
@@ -110,14 +103,26 @@ func TestCrash(t *testing.T) {
 		t.Fatalf("child exited before beginning a run: %v", sc.Err())
 	}
 
-	// While the child lives, the state is locked with its pid.
-	_, err = Open(path, Options{})
-	var le *LockedError
-	if !errors.As(err, &le) || le.PID != cmd.Process.Pid {
-		t.Fatalf("Open while the child runs: err = %v, want locked by pid %d", err, cmd.Process.Pid)
-	}
-	if !strings.Contains(err.Error(), fmt.Sprintf("(pid %d)", cmd.Process.Pid)) {
-		t.Errorf("message %q lacks the child's pid", err)
+	// While the child lives, the state is locked with its pid, under every
+	// name of the file.
+	for _, alias := range stateAliases(t, path) {
+		t.Run("locked: "+alias.name, func(t *testing.T) {
+			if alias.dir != "" {
+				t.Chdir(alias.dir)
+			}
+			s, err := Open(alias.path, Options{})
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded while the child holds the lock")
+			}
+			var le *LockedError
+			if !errors.As(err, &le) || le.PID != cmd.Process.Pid {
+				t.Fatalf("Open while the child runs: err = %v, want locked by pid %d", err, cmd.Process.Pid)
+			}
+			if !strings.Contains(err.Error(), fmt.Sprintf("(pid %d)", cmd.Process.Pid)) {
+				t.Errorf("message %q lacks the child's pid", err)
+			}
+		})
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -171,4 +176,57 @@ func crashChild(path string) {
 	// Wait for SIGKILL; exit on our own only if the parent vanished.
 	time.Sleep(time.Minute)
 	os.Exit(3)
+}
+
+// stateAlias is another name of a state file.
+type stateAlias struct {
+	name string
+	dir  string // working directory; "" = unchanged
+	path string
+}
+
+// stateAliases makes every kind of second name of the state file path (which
+// need not exist yet): the same path, a relative path, a symlink to it, a
+// symlink to its directory, a hard link and, as root where mount works, a
+// bind mount of its directory.
+func stateAliases(t *testing.T, path string) []stateAlias {
+	t.Helper()
+	if f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644); err != nil {
+		t.Fatal(err)
+	} else {
+		f.Close()
+	}
+	dir := filepath.Dir(path)
+	other := t.TempDir()
+	aliases := []stateAlias{
+		{"same path", "", path},
+		{"relative path", dir, filepath.Base(path)},
+		{"relative path with ..", dir, filepath.Join("..", filepath.Base(dir), filepath.Base(path))},
+		{"symlink to the file", "", filepath.Join(other, "link.db")},
+		{"symlink to its directory", "", filepath.Join(other, "dirlink", filepath.Base(path))},
+		{"hard link", "", filepath.Join(dir, "hard.db")},
+	}
+	if err := os.Symlink(path, aliases[3].path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(dir, filepath.Join(other, "dirlink")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(path, aliases[5].path); err != nil {
+		t.Fatal(err)
+	}
+	bind := filepath.Join(other, "bind")
+	if err := os.Mkdir(bind, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "--bind", dir, bind).CombinedOutput(); err != nil {
+		t.Logf("bind mount not tested (needs root and mount): %v %s", err, out)
+		return aliases
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", bind).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", bind, err, out)
+		}
+	})
+	return append(aliases, stateAlias{"bind mount of its directory", "", filepath.Join(bind, filepath.Base(path))})
 }

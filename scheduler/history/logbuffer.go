@@ -25,7 +25,8 @@ import (
 // their JSON encoding (or fmt %+v text if they do not encode).
 //
 // A LogBuffer and the handlers derived from it are safe for concurrent use.
-// Set Redact and Level before the first use.
+// Set Redact and Level before the first use. The message and every string
+// value are cut to MaxLogValueBytes (after redaction), saying so.
 type LogBuffer struct {
 	// Redact, if set, is applied to the message and to every string attribute
 	// value (including nested ones and error texts) before capture, so secrets
@@ -195,11 +196,12 @@ type collector struct {
 	root   map[string]any
 }
 
+// str redacts s, then cuts it to MaxLogValueBytes.
 func (c *collector) str(s string) string {
-	if c.redact == nil {
-		return s
+	if c.redact != nil {
+		s = c.redact(s)
 	}
-	return c.redact(s)
+	return CutText(s, MaxLogValueBytes)
 }
 
 // add sets a at the group path, creating group maps only when a non-empty
@@ -295,14 +297,11 @@ func (c *collector) value(v slog.Value) any {
 	return c.redactAll(out)
 }
 
-// redactAll applies the redactor to every string in a decoded JSON value.
+// redactAll applies str to every string in a decoded JSON value.
 func (c *collector) redactAll(v any) any {
-	if c.redact == nil {
-		return v
-	}
 	switch v := v.(type) {
 	case string:
-		return c.redact(v)
+		return c.str(v)
 	case map[string]any:
 		for k, e := range v {
 			v[k] = c.redactAll(e)

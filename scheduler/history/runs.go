@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -57,7 +58,8 @@ func (s *Store) Finish(ctx context.Context, r Run) error {
 	if r.End.IsZero() {
 		r.End = s.opts.Now()
 	}
-	result, err := encodeResult(r.Result)
+	r.Error = CutText(r.Error, MaxErrorBytes)
+	result, err := encodeResult(cutResult(r.Result, MaxResultBytes))
 	if err != nil {
 		return fmt.Errorf("history: finish run %d: %w", r.ID, err)
 	}
@@ -92,6 +94,7 @@ func (s *Store) Skip(ctx context.Context, r Run) (int64, error) {
 	if r.Start.IsZero() {
 		r.Start = s.opts.Now()
 	}
+	r.Error = CutText(r.Error, MaxErrorBytes)
 	logs, err := encodeLogs(r.Logs, s.opts.MaxLogLines, s.opts.MaxLogBytes)
 	if err != nil {
 		return 0, fmt.Errorf("history: skip %s: %w", r.Job, err)
@@ -180,37 +183,73 @@ func (s *Store) Get(ctx context.Context, id int64) (*Run, error) {
 // List returns up to limit runs of job ("" = all jobs), newest first, without
 // their logs. limit <= 0 means no limit.
 func (s *Store) List(ctx context.Context, job string, limit int) ([]Run, error) {
+	runs, _, err := s.ListPage(ctx, Page{Job: job, Limit: limit})
+	return runs, err
+}
+
+// Page selects a page of runs for ListPage.
+type Page struct {
+	Job    string // "" = all jobs
+	Before int64  // only runs with a smaller id; 0 = from the newest
+	Limit  int    // at most this many runs; <= 0 = no limit
+	// MaxBytes, when > 0, ends the page before the run that would take its
+	// runs' error and result texts (plus a fixed allowance per run) over
+	// it; the page has at least one run.
+	MaxBytes int
+}
+
+// runOverhead is the allowance per run of a page's byte budget, for its
+// other fields.
+const runOverhead = 512
+
+// ListPage returns the runs of the page p, newest first, without their logs,
+// and whether more runs may follow (the page is full or its byte budget was
+// reached): the next page is then Before the id of its last run.
+func (s *Store) ListPage(ctx context.Context, p Page) ([]Run, bool, error) {
 	if err := s.checkOpen(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	limit := p.Limit
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
+	}
+	before := p.Before
+	if before <= 0 {
+		before = math.MaxInt64
 	}
 	var (
 		rows *sql.Rows
 		err  error
 	)
-	if job == "" {
-		rows, err = s.r.QueryContext(ctx, `SELECT `+runColumns+` FROM runs ORDER BY id DESC LIMIT ?`, limit)
+	if p.Job == "" {
+		rows, err = s.r.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit)
 	} else {
-		rows, err = s.r.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE job = ? ORDER BY id DESC LIMIT ?`, job, limit)
+		rows, err = s.r.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE job = ? AND id < ? ORDER BY id DESC LIMIT ?`, p.Job, before, limit)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("history: list: %w", err)
+		return nil, false, fmt.Errorf("history: list: %w", err)
 	}
 	defer rows.Close()
-	var runs []Run
+	var (
+		runs []Run
+		size int
+	)
 	for rows.Next() {
 		r, err := scanRun(rows)
 		if err != nil {
-			return nil, fmt.Errorf("history: list: %w", err)
+			return nil, false, fmt.Errorf("history: list: %w", err)
+		}
+		n := runOverhead + len(r.Error) + len(r.Result)
+		if p.MaxBytes > 0 && len(runs) > 0 && size+n > p.MaxBytes {
+			return runs, true, nil
 		}
 		runs = append(runs, *r)
+		size += n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("history: list: %w", err)
+		return nil, false, fmt.Errorf("history: list: %w", err)
 	}
-	return runs, nil
+	return runs, p.Limit > 0 && len(runs) == p.Limit, nil
 }
 
 // Last returns the newest run of job that actually started (running or
@@ -241,11 +280,20 @@ func scanRun(sc scanner) (*Run, error) {
 		result, callsByAction     sql.NullString
 		attempt, calls, writes    int
 		outcome, errText, trigger string
+		errLen, resultLen         sql.NullInt64
 	)
 	err := sc.Scan(&r.ID, &r.Job, &trigger, &attempt, &scheduled, &start, &end, &outcome, &errText,
-		&result, &calls, &callsByAction, &writes, &r.DryRun)
+		&result, &calls, &callsByAction, &writes, &r.DryRun, &errLen, &resultLen)
 	if err != nil {
 		return nil, err
+	}
+	// Rows written before the caps existed are cut as they are read (the
+	// query reads at most the cap of each).
+	if int(errLen.Int64) > len(errText) || len(errText) > MaxErrorBytes {
+		errText = cutAt(errText, MaxErrorBytes, max(int(errLen.Int64), len(errText)))
+	}
+	if result.Valid && (int(resultLen.Int64) > len(result.String) || len(result.String) > MaxResultBytes) {
+		result.String = string(cutResultAt(result.String, MaxResultBytes, max(int(resultLen.Int64), len(result.String))))
 	}
 	r.Trigger, r.Attempt, r.Outcome, r.Error = trigger, attempt, Outcome(outcome), errText
 	r.Scheduled, r.Start, r.End = fromNanos(scheduled), fromNanos(start), fromNanos(end)

@@ -158,8 +158,11 @@ type stmts struct {
 	last      *sql.Stmt           // reader: newest non-skipped run of a job
 }
 
-const runColumns = `id, job, trigger, attempt, scheduled_ns, start_ns, end_ns, outcome, error,
-	result, calls, calls_by_action, writes, dry_run`
+// The error and the result are read up to their caps (plus a margin for a
+// UTF-8 boundary), with their full lengths: see scanRun.
+const runColumns = `id, job, trigger, attempt, scheduled_ns, start_ns, end_ns, outcome,
+	ifnull(CAST(substr(CAST(error AS BLOB), 1, 65540) AS TEXT), ''), CAST(substr(CAST(result AS BLOB), 1, 65540) AS TEXT),
+	calls, calls_by_action, writes, dry_run, length(CAST(error AS BLOB)), length(CAST(result AS BLOB))`
 
 func (s *Store) prepare() error {
 	for _, p := range []struct {
