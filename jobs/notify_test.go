@@ -14,7 +14,9 @@ func TestNotify(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "w.lua"), []byte("return 1"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := func(k string) (string, bool) { return map[string]string{"HOOK": "T0P-s3cret-path", "TOK": "tok-s3cret"}[k], true }
+	env := func(k string) (string, bool) {
+		return map[string]string{"HOOK": "T0P-s3cret-path", "TOK": "tok-s3cret"}[k], true
+	}
 	parse := func(body string) (*Config, error) {
 		return Parse([]byte("sora: {url: http://127.0.0.1:3000/}\n"+body), filepath.Join(dir, "jobs.yaml"), env)
 	}
