@@ -20,6 +20,7 @@ import (
 	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/api"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/ui"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -376,17 +377,22 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	return nil
 }
 
-// apiHandler is the daemon's HTTP API. With a token, every request needs
+// apiHandler is the daemon's HTTP API and its dashboard (/ui/). With a token, every request needs
 // it except GET /healthz, which probes (Kubernetes, Docker's HEALTHCHECK,
 // load balancers) call without credentials and which then tells nothing
 // but "ok" or "shutting down", and GET /metrics with metricsPublic.
 func apiHandler(sched *scheduler.Scheduler, token string, metricsPublic bool, listen string, allowedHosts []string) http.Handler {
 	guard := api.GuardOptions{Listen: listen, AllowedHosts: allowedHosts}
 	h := api.Handler(sched, api.Options{Token: token, Guard: guard})
-	if token == "" {
-		return h
-	}
 	mux := http.NewServeMux()
+	// The dashboard has its own authentication (a session from the token).
+	dash := ui.Handler(sched, ui.Options{Token: token})
+	mux.Handle("/ui/", dash)
+	mux.Handle("GET /{$}", dash)
+	if token == "" {
+		mux.Handle("/", h)
+		return api.Guard(mux, guard)
+	}
 	mux.Handle("GET /healthz", api.PublicHealth(sched))
 	if metricsPublic {
 		mux.Handle("GET /metrics", sched.Metrics().Handler())

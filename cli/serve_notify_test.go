@@ -94,7 +94,7 @@ func TestServeNotifications(t *testing.T) {
 	fail, rec := got[0], got[1]
 	if fail["event"] != "failed" || fail["job"] != "flip" || fail["outcome"] != "failed" ||
 		!strings.Contains(fail["error"].(string), "first run fails") ||
-		!strings.HasPrefix(fail["url"].(string), "https://cron.example.com/runs/") ||
+		!strings.HasPrefix(fail["url"].(string), "https://cron.example.com/ui/runs/") ||
 		!strings.Contains(fail["text"].(string), "soracron: job flip failed (run ") {
 		t.Errorf("failure notification = %v", fail)
 	}

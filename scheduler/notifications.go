@@ -83,7 +83,7 @@ func (s *Scheduler) notifyOutcome(js *jobState, j *jobs.Job, rec history.Run) {
 		Error: s.redact.replace(rec.Error), Scheduled: timeOrNil(rec.Scheduled), Start: timeOrNil(rec.Start),
 		End: timeOrNil(rec.End)}
 	if cfg.Notify.BaseURL != "" && rec.ID > 0 {
-		m.URL = cfg.Notify.BaseURL + "/runs/" + strconv.FormatInt(rec.ID, 10)
+		m.URL = cfg.Notify.BaseURL + "/ui/runs/" + strconv.FormatInt(rec.ID, 10)
 	}
 	m.Text = messageText(m)
 	for _, h := range hooks {

@@ -48,6 +48,7 @@ var shared = []string{"internal/syncio"}
 // scheduler, never the reverse.
 var onlyImportedBy = map[string][]string{
 	"scheduler/api": {"cli", "e2e"},
+	"scheduler/ui":  {"cli", "e2e"},
 }
 
 func TestImportDirection(t *testing.T) {

@@ -114,3 +114,33 @@ func (s *Store) LastOutcomes(ctx context.Context) (map[string]Outcome, error) {
 	}
 	return out, nil
 }
+
+// Page returns up to limit runs of job, newest first, with an id below
+// before (0: no bound) and, if outcome is not empty, that outcome; without
+// their logs.
+func (s *Store) Page(ctx context.Context, job string, outcome Outcome, before int64, limit int) ([]Run, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE job = ? AND id < ?
+		AND (? = '' OR outcome = ?) ORDER BY id DESC LIMIT ?`, job, before, string(outcome), string(outcome), limit)
+	if err != nil {
+		return nil, fmt.Errorf("history: page: %w", err)
+	}
+	defer rows.Close()
+	var runs []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("history: page: %w", err)
+		}
+		runs = append(runs, *r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: page: %w", err)
+	}
+	return runs, nil
+}

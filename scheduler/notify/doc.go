@@ -18,6 +18,6 @@
 //
 //	{"event": "failed", "job": "mark-busy", "run_id": 42, "outcome": "failed",
 //	 "trigger": "schedule", "error": "...", "scheduled": "...", "start": "...",
-//	 "end": "...", "url": "https://cron.example.com/runs/42",
-//	 "text": "soracron: job mark-busy failed (run 42): ... https://cron.example.com/runs/42"}
+//	 "end": "...", "url": "https://cron.example.com/ui/runs/42",
+//	 "text": "soracron: job mark-busy failed (run 42): ... https://cron.example.com/ui/runs/42"}
 package notify
