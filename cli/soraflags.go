@@ -118,6 +118,9 @@ func (f *soraFlags) config(app *App, url string, maxConns int) (sora.Config, err
 	if f.retries < 0 {
 		return sora.Config{}, errors.New("--retries must not be negative")
 	}
+	if f.timeout <= 0 {
+		return sora.Config{}, fmt.Errorf("--request-timeout must be positive, e.g. 10s (got %s)", f.timeout)
+	}
 	h, err := f.requestHeaders(app, warnTo(app))
 	if err != nil {
 		return sora.Config{}, err
@@ -160,6 +163,9 @@ func (f *soraFlags) override(app *App, sc *jobs.SoraConfig, changed func(string)
 		sc.URL = f.url
 	}
 	if changed("request-timeout") {
+		if f.timeout <= 0 {
+			return fmt.Errorf("--request-timeout must be positive, e.g. 10s (got %s)", f.timeout)
+		}
 		sc.Timeout = f.timeout
 	}
 	if changed("retries") {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -59,6 +60,9 @@ func Parse(data []byte, path string, getenv func(string) (string, bool)) (*Confi
 	if len(bytes.TrimSpace(data)) == 0 {
 		return fail(0, "file is empty (it needs a sora section and a jobs list)")
 	}
+	if line, col, b, ok := invalidUTF8(data); ok {
+		return fail(line, "invalid UTF-8 byte 0x%02x at column %d: the file must be UTF-8 text (was it saved as Latin-1 or Shift_JIS?)", b, col)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
@@ -92,6 +96,27 @@ func Parse(data []byte, path string, getenv func(string) (string, bool)) (*Confi
 	}
 	cfg.Path = path
 	return cfg, nil
+}
+
+// invalidUTF8 finds the first byte of data that is not UTF-8 and returns
+// its line and column (1-based, in bytes). A file starting with a UTF-16
+// byte order mark is left to the YAML decoder, which reads UTF-16.
+func invalidUTF8(data []byte) (line, col int, b byte, found bool) {
+	if bytes.HasPrefix(data, []byte{0xfe, 0xff}) || bytes.HasPrefix(data, []byte{0xff, 0xfe}) || utf8.Valid(data) {
+		return 0, 0, 0, false
+	}
+	line, start := 1, 0
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return line, i - start + 1, data[i], true
+		}
+		if data[i] == '\n' {
+			line, start = line+1, i+1
+		}
+		i += size
+	}
+	return 0, 0, 0, false
 }
 
 // yamlError turns a yaml.v3 syntax error into a ConfigError with its line.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -174,6 +175,64 @@ func TestListPage(t *testing.T) {
 			}
 			if pages < tt.wantPages {
 				t.Fatalf("%d pages, want at least %d", pages, tt.wantPages)
+			}
+		})
+	}
+}
+
+// TestInterruptedEnd: a run left running by a dead process ends at the last
+// time the process is known to have been alive, not at the restart.
+func TestInterruptedEnd(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	restart := t0.Add(24 * time.Hour)
+	tests := []struct {
+		name  string
+		later []Run // recorded after the interrupted run began
+		want  time.Time
+	}{
+		{"nothing after its start: its start", nil, t0},
+		{"a run finished later: that end", []Run{{Start: t0.Add(time.Minute), End: t0.Add(5 * time.Minute), Outcome: OutcomeOK}}, t0.Add(5 * time.Minute)},
+		{"a run started later, also interrupted: that start", []Run{{Start: t0.Add(7 * time.Minute)}}, t0.Add(7 * time.Minute)},
+		{"a skipped tick later: its time", []Run{{Start: t0.Add(9 * time.Minute), Outcome: OutcomeSkipped}}, t0.Add(9 * time.Minute)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.db")
+			ctx := context.Background()
+			s, err := Open(path, Options{Now: func() time.Time { return t0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := s.Begin(ctx, Run{Job: "j", Trigger: TriggerSchedule, Start: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range tt.later {
+				r.Job, r.Trigger = "k", TriggerSchedule
+				switch r.Outcome {
+				case OutcomeSkipped:
+					_, err = s.Skip(ctx, r)
+				default:
+					var lid int64
+					lid, err = s.Begin(ctx, r)
+					if err == nil && r.Outcome != "" {
+						err = s.Finish(ctx, Run{ID: lid, Outcome: r.Outcome, End: r.End})
+					}
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Close(); err != nil { // as if the process died: j stays running
+				t.Fatal(err)
+			}
+			s = openStore(t, path, Options{Now: func() time.Time { return restart }})
+			r, err := s.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Outcome != OutcomeInterrupted || !r.End.Equal(tt.want) {
+				t.Fatalf("run = %s ending %v, want interrupted ending %v (restart %v)", r.Outcome, r.End, tt.want, restart)
 			}
 		})
 	}

@@ -327,8 +327,13 @@ func (s *Store) checkOpen() error {
 
 // markInterrupted finishes every run left in OutcomeRunning.
 func (s *Store) markInterrupted() (int, error) {
-	res, err := s.w.Exec(`UPDATE runs SET outcome = ?, end_ns = ?, error = ? WHERE outcome = ?`,
-		OutcomeInterrupted, s.opts.Now().UnixNano(), interruptedError, OutcomeRunning)
+	// The end of an interrupted run is the last time the dead process is
+	// known to have been alive: the latest start or end it recorded (the
+	// run's own start at least), never the restart time.
+	res, err := s.w.Exec(`UPDATE runs SET outcome = ?1, error = ?2,
+		end_ns = min(?3, max(ifnull(start_ns, 0), (SELECT max(max(ifnull(start_ns, 0), ifnull(end_ns, 0))) FROM runs)))
+		WHERE outcome = ?4`,
+		OutcomeInterrupted, interruptedError, s.opts.Now().UnixNano(), OutcomeRunning)
 	if err != nil {
 		return 0, fmt.Errorf("history: mark interrupted runs: %w", err)
 	}

@@ -424,13 +424,19 @@ func TestInterrupted(t *testing.T) {
 	if got := s.Interrupted(); got != 2 {
 		t.Errorf("Interrupted() = %d, want 2", got)
 	}
+	// Both end at the last time the process was known alive: the later
+	// start (TestInterruptedEnd has the cases), never the restart.
+	last, err := s.Get(ctx, left[1])
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range left {
 		r, err := s.Get(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Outcome != OutcomeInterrupted || !r.End.Equal(now) || r.Error != "process exited during the run" {
-			t.Errorf("run %d = outcome %s end %v error %q, want interrupted at %v", id, r.Outcome, r.End, r.Error, now)
+		if r.Outcome != OutcomeInterrupted || !r.End.Equal(last.Start) || r.End.Equal(now) || r.Error != "process exited during the run" {
+			t.Errorf("run %d = outcome %s end %v error %q, want interrupted at %v", id, r.Outcome, r.End, r.Error, last.Start)
 		}
 	}
 	if r, err := s.Get(ctx, done); err != nil || r.Outcome != OutcomeOK {
