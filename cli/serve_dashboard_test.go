@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestServeDashboardLogin checks the dashboard's login, session cookie,
@@ -101,6 +102,23 @@ func TestServeDashboardLogin(t *testing.T) {
 	if resp.StatusCode != 202 || !strings.Contains(body, `"run_id"`) {
 		t.Errorf("run = %d %s", resp.StatusCode, body)
 	}
+	t.Run("the run page shows the dry run's plan as a diff", func(t *testing.T) {
+		id := regexp.MustCompile(`"run_id":\s*(\d+)`).FindStringSubmatch(body)
+		if id == nil {
+			t.Fatalf("no run id in %s", body)
+		}
+		var page string
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if _, page = do("GET", "/ui/runs/"+id[1], "", nil); strings.Contains(page, `id="outcome">ok<`) {
+				break
+			}
+		}
+		for _, want := range []string{"Dry-run plan", "sora/" + conn, `<li class="op-add"><span class="op">&#43;</span> runs = 1</li>`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("run page lacks %q:\n%s", want, page)
+			}
+		}
+	})
 	// A cross-site POST is refused even with the session cookie and token.
 	cross := map[string]string{"Sec-Fetch-Site": "cross-site", "X-CSRF-Token": csrf, "Content-Type": "application/json"}
 	if resp, _ := do("POST", "/ui/jobs/stamp/run", `{}`, cross); resp.StatusCode != 403 {

@@ -31,9 +31,9 @@ jobs:
 const helloLua = `local log = require("log")
 local time = require("time")
 log.info("starting", {who = args.who})
-time.sleep(args.pause or 0.6)
+time.sleep(args.pause or 1.5)
 log.warn("halfway there", {step = 1})
-time.sleep(args.pause or 0.6)
+time.sleep(args.pause or 1.5)
 return {greeting = "hello " .. args.who}
 `
 
