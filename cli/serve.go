@@ -175,8 +175,9 @@ func clientConfig(cfg *jobs.Config, onRequest func(sora.RequestInfo)) sora.Confi
 		Attempts: cfg.Sora.Attempts(),
 		MaxConns: conns,
 		// Validated by jobs.Parse: auto, all, none or "".
-		RetryAmbiguous: cfg.Sora.RetryAmbiguous,
-		OnRequest:      onRequest,
+		RetryAmbiguous:   cfg.Sora.RetryAmbiguous,
+		MaxResponseBytes: cfg.Sora.MaxReplySize,
+		OnRequest:        onRequest,
 	}
 }
 
@@ -238,9 +239,13 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	// adjust applies the flags (and their variables) over jobs.yaml, at
 	// start and on every reload.
 	var emuURL string
+	var soraLimit time.Duration // cluster mode: the bound of sora.timeout
 	adjust := func(cfg *jobs.Config) error {
 		if err := f.sora.override(app, &cfg.Sora, f.changed, logWarn(logger)); err != nil {
 			return err
+		}
+		if soraLimit > 0 && cfg.Sora.Timeout > soraLimit {
+			cfg.Sora.Timeout = soraLimit // as at start (openCluster), silently
 		}
 		if emuURL != "" {
 			cfg.Sora.URL = emuURL
@@ -278,6 +283,9 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	cl, err := openCluster(f, cfg, logger)
 	if err != nil {
 		return err
+	}
+	if cl != nil {
+		soraLimit = clusterSoraLimit(cfg)
 	}
 	if cl != nil {
 		defer closeCluster(cl, logger)

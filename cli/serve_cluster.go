@@ -52,7 +52,7 @@ func openCluster(f *serveFlags, cfg *jobs.Config, logger *slog.Logger) (*cluster
 		opts.TLS = tc
 	}
 	// A request to Sora must not outlive the session that allowed it.
-	if limit := cc.SessionTTL / 2; cfg.Sora.Timeout > limit {
+	if limit := clusterSoraLimit(cfg); cfg.Sora.Timeout > limit {
 		logger.Warn("sora.timeout is not shorter than half the cluster session TTL; lowering it",
 			slog.Duration("sora_timeout", cfg.Sora.Timeout), slog.Duration("session_ttl", cc.SessionTTL),
 			slog.Duration("timeout", limit))
@@ -65,6 +65,15 @@ func openCluster(f *serveFlags, cfg *jobs.Config, logger *slog.Logger) (*cluster
 	logger.Info("cluster mode", slog.String("node", c.Node()), slog.String("etcd", strings.Join(endpoints, ",")),
 		slog.String("prefix", c.Prefix()), slog.Duration("session_ttl", c.TTL()))
 	return c, nil
+}
+
+// clusterSoraLimit is the longest sora.timeout of cluster mode: half the
+// session TTL.
+func clusterSoraLimit(cfg *jobs.Config) time.Duration {
+	if cfg.Cluster != nil && cfg.Cluster.SessionTTL > 0 {
+		return cfg.Cluster.SessionTTL / 2
+	}
+	return jobs.DefaultClusterSessionTTL / 2
 }
 
 // clusterCloseTimeout bounds the revocation of the session at exit.

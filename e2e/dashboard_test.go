@@ -31,9 +31,9 @@ jobs:
 const helloLua = `local log = require("log")
 local time = require("time")
 log.info("starting", {who = args.who})
-time.sleep(args.pause or 0.6)
+time.sleep(args.pause or 1.5)
 log.warn("halfway there", {step = 1})
-time.sleep(args.pause or 0.6)
+time.sleep(args.pause or 1.5)
 return {greeting = "hello " .. args.who}
 `
 
@@ -182,6 +182,21 @@ func TestDashboard(t *testing.T) {
 			t.Fatalf("the new run did not appear without a reload: %v", err)
 		}
 		shot(t, ctx, shots, "jobs.png")
+		// Phone width: no horizontal scrolling of the page.
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+			t.Fatal(err)
+		}
+		wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wide {
+			t.Error("the jobs page scrolls sideways at 390 px")
+		}
+		shot(t, ctx, shots, "jobs-phone.png")
+		if err := chromedp.Do(ctx, chromedp.EmulateReset()); err != nil {
+			t.Fatal(err)
+		}
 	})
 
 	t.Run("job page", func(t *testing.T) {

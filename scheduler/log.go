@@ -47,6 +47,13 @@ const (
 	keyPath         = "path"
 )
 
+// PlanMessage is the message of the log line that records a dry run's
+// plan: its attribute "changes" is the list of bindings/plan.Change.
+const PlanMessage = "dry-run plan"
+
+// keyChanges is the attribute of the plan's log line.
+const keyChanges = "changes"
+
 // idPromise is the history id of a run, known once Begin returns.
 type idPromise struct {
 	buf  *history.LogBuffer // the run's log lines, for LiveLogs

@@ -199,6 +199,11 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 			}
 		}
 	}
+	if res != nil && res.Plan != nil {
+		// The plan of a dry run is kept as its last log line (the
+		// dashboard shows it as a diff; secrets are redacted).
+		logger.Info(PlanMessage, slog.Any(keyChanges, res.Plan.Changes))
+	}
 	var se *engine.ScriptError
 	if errors.As(runErr, &se) && se.Traceback != "" && se.Kind == engine.Runtime {
 		logger.Error("script error", slog.String(keyError, errText), slog.String(keyTraceback, se.Traceback))

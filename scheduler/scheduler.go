@@ -284,6 +284,9 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	if !reflect.DeepEqual(old.Sora, cfg.Sora) {
 		s.log.Warn("the sora section changed; it takes effect when the daemon restarts", slog.String(keyFile, cfg.Path))
 	}
+	if !reflect.DeepEqual(old.Cluster, cfg.Cluster) {
+		s.log.Warn("the cluster section changed; it takes effect when the daemon restarts", slog.String(keyFile, cfg.Path))
+	}
 	if old.HistoryKeep != cfg.HistoryKeep || old.HistoryKeepOK != cfg.HistoryKeepOK ||
 		old.HistoryKeepFailed != cfg.HistoryKeepFailed || old.HistoryKeepSkipped != cfg.HistoryKeepSkipped {
 		s.log.Warn("history limits changed; they take effect when the daemon restarts", slog.String(keyFile, cfg.Path))

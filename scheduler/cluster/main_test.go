@@ -37,13 +37,22 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// prefixes holds the key prefix of each test (fresh for each run of it,
+// so that -count > 1 starts from an empty cluster).
+var prefixes sync.Map
+
+func prefix(t *testing.T) string {
+	p, _ := prefixes.LoadOrStore(t, fmt.Sprintf("t/%s/%d/", strings.ReplaceAll(t.Name(), "/", "_"), time.Now().UnixNano()))
+	return p.(string)
+}
+
 // open opens a replica named node under the test's prefix, waits for its
 // session and closes it at the end of the test.
 func open(t *testing.T, node string, mod func(*cluster.Options)) *cluster.Cluster {
 	t.Helper()
 	opts := cluster.Options{
 		Endpoints:  []string{endpoint},
-		Prefix:     "t/" + strings.ReplaceAll(t.Name(), "/", "_") + "/",
+		Prefix:     prefix(t),
 		SessionTTL: 2 * time.Second,
 		Node:       node,
 	}
@@ -245,7 +254,10 @@ func TestLateClaim(t *testing.T) {
 // once (the first batch also creates last/JOB); each tick of each job is
 // won exactly once, and the ends are recorded (batched).
 func TestClaimMany(t *testing.T) {
-	nodes := []*cluster.Cluster{open(t, "a", nil), open(t, "b", nil), open(t, "c", nil)}
+	// A longer TTL: each request may take a third of it, and a batch of 64
+	// nested claims is slow on a loaded machine.
+	ttl := func(o *cluster.Options) { o.SessionTTL = 10 * time.Second }
+	nodes := []*cluster.Cluster{open(t, "a", ttl), open(t, "b", ttl), open(t, "c", ttl)}
 	const jobs, ticks = 150, 4
 	var mu sync.Mutex
 	wins := map[string]int{}

@@ -72,7 +72,7 @@ func TestSessionLoss(t *testing.T) {
 // session, and says why.
 func TestDuplicateNode(t *testing.T) {
 	open(t, "same", nil)
-	c, err := cluster.Open(cluster.Options{Endpoints: []string{endpoint}, Prefix: "t/" + t.Name() + "/",
+	c, err := cluster.Open(cluster.Options{Endpoints: []string{endpoint}, Prefix: prefix(t),
 		SessionTTL: 2 * time.Second, Node: "same"})
 	if err != nil {
 		t.Fatal(err)

@@ -182,6 +182,67 @@ type runView struct {
 	Live    bool
 	Result  string
 	Actions []actionCount
+	Plan    []planConn // a dry run's plan; nil if none
+}
+
+// planConn is the planned change of one connection, as diff lines.
+type planConn struct {
+	Conn  string
+	Push  bool
+	Lines []planLine
+}
+
+type planLine struct {
+	Op, Text string // Op: "+", "~" or "-"
+}
+
+// planOf reads the plan of a dry run from its log line.
+func planOf(lines []history.LogLine) []planConn {
+	var out []planConn
+	for _, l := range lines {
+		if l.Msg != scheduler.PlanMessage {
+			continue
+		}
+		changes, _ := l.Attrs["changes"].([]any)
+		out = []planConn{}
+		for _, c := range changes {
+			m, _ := c.(map[string]any)
+			pc := planConn{Conn: fmt.Sprintf("%v/%v", m["channel_id"], m["connection_id"]), Push: m["push"] == true}
+			add := func(op, key string, text string) { pc.Lines = append(pc.Lines, planLine{op, key + text}) }
+			for _, k := range sortedKeys(m["added"]) {
+				add("+", k, " = "+jsonText(m["added"].(map[string]any)[k]))
+			}
+			for _, k := range sortedKeys(m["changed"]) {
+				pair, _ := m["changed"].(map[string]any)[k].([]any)
+				if len(pair) == 2 {
+					add("~", k, ": "+jsonText(pair[0])+" -> "+jsonText(pair[1]))
+				}
+			}
+			for _, k := range sortedKeys(m["removed"]) {
+				add("-", k, " (was "+jsonText(m["removed"].(map[string]any)[k])+")")
+			}
+			out = append(out, pc)
+		}
+	}
+	return out
+}
+
+func sortedKeys(v any) []string {
+	m, _ := v.(map[string]any)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 type actionCount struct {
@@ -213,6 +274,9 @@ func (u *ui) runView(r *http.Request) (*runView, int, error) {
 			b, _ := json.MarshalIndent(x, "", "  ")
 			v.Result = string(b)
 		}
+	}
+	if run.DryRun {
+		v.Plan = planOf(v.Logs)
 	}
 	for a, n := range run.CallsByAction {
 		v.Actions = append(v.Actions, actionCount{a, n})
