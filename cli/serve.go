@@ -178,8 +178,9 @@ func clientConfig(cfg *jobs.Config, onRequest func(sora.RequestInfo)) sora.Confi
 		Attempts: cfg.Sora.Attempts(),
 		MaxConns: conns,
 		// Validated by jobs.Parse: auto, all, none or "".
-		RetryAmbiguous: cfg.Sora.RetryAmbiguous,
-		OnRequest:      onRequest,
+		RetryAmbiguous:   cfg.Sora.RetryAmbiguous,
+		MaxResponseBytes: cfg.Sora.MaxReplySize,
+		OnRequest:        onRequest,
 	}
 }
 

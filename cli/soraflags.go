@@ -32,6 +32,7 @@ type soraFlags struct {
 	timeout    time.Duration
 	retries    int
 	ambig      string
+	maxReply   string
 	caFile     string
 	certFile   string
 	keyFile    string
@@ -45,6 +46,7 @@ func (f *soraFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.timeout, "request-timeout", sora.DefaultTimeout, "timeout of each Sora API request attempt")
 	fs.IntVar(&f.retries, "retries", sora.DefaultAttempts-1, "retries of a request after a connection error, 429, 502, 503 or 504 (see --retry-ambiguous)")
 	fs.StringVar(&f.ambig, "retry-ambiguous", sora.RetryAmbiguousAuto, "retry failures after which a request may have been applied (timeout or reset after sending, 502, 504): auto (metadata actions and reads only, not Push*/Disconnect*), all, or none")
+	fs.StringVar(&f.maxReply, "max-reply-size", "1GiB", "largest Sora reply read, e.g. 256MiB or 4GiB: a List of a bigger channel fails with \"reply too large\"")
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of CAs that verify Sora's certificate (instead of the system's)")
 	fs.StringVar(&f.certFile, "cert-file", "", "client certificate (PEM) for mutual TLS")
 	fs.StringVar(&f.keyFile, "key-file", "", "client key (PEM) for mutual TLS")
@@ -132,17 +134,22 @@ func (f *soraFlags) config(app *App, url string, maxConns int) (sora.Config, err
 	if err != nil {
 		return sora.Config{}, err
 	}
+	maxReply, err := f.maxReplySize()
+	if err != nil {
+		return sora.Config{}, err
+	}
 	return sora.Config{
-		RetryAmbiguous: ambig,
-		URL:            url,
-		Timeout:        f.timeout,
-		Headers:        h,
-		Attempts:       f.retries + 1,
-		CAFile:         f.caFile,
-		CertFile:       f.certFile,
-		KeyFile:        f.keyFile,
-		Insecure:       f.insecure,
-		MaxConns:       max(maxConns, sora.DefaultMaxConns),
+		MaxResponseBytes: maxReply,
+		RetryAmbiguous:   ambig,
+		URL:              url,
+		Timeout:          f.timeout,
+		Headers:          h,
+		Attempts:         f.retries + 1,
+		CAFile:           f.caFile,
+		CertFile:         f.certFile,
+		KeyFile:          f.keyFile,
+		Insecure:         f.insecure,
+		MaxConns:         max(maxConns, sora.DefaultMaxConns),
 	}, nil
 }
 
@@ -153,6 +160,15 @@ func (f *soraFlags) retryAmbiguous() (string, error) {
 		return "", errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
 	}
 	return ambig, nil
+}
+
+// maxReplySize is the validated --max-reply-size.
+func (f *soraFlags) maxReplySize() (int64, error) {
+	n, err := jobs.ParseSize(f.maxReply)
+	if err != nil {
+		return 0, fmt.Errorf("--max-reply-size %q: %w", f.maxReply, err)
+	}
+	return n, nil
 }
 
 // override applies the flags given (on the command line or by their
@@ -180,6 +196,13 @@ func (f *soraFlags) override(app *App, sc *jobs.SoraConfig, changed func(string)
 			return err
 		}
 		sc.RetryAmbiguous = ambig
+	}
+	if changed("max-reply-size") {
+		n, err := f.maxReplySize()
+		if err != nil {
+			return err
+		}
+		sc.MaxReplySize = n
 	}
 	h, err := f.requestHeaders(app, warn)
 	if err != nil {

@@ -104,9 +104,9 @@ func TestBadInput(t *testing.T) {
 				fmt.Fprint(w, `{"status":`)
 			},
 			want: "soracron: DIR/script.lua:2: sora.get: Sora_20201124.GetSignalingNotifyMetadata: read reply (status 200): unexpected EOF (after 2 attempts)"},
-		{name: "enormous reply", script: getScript, code: 1,
+		{name: "enormous reply", script: getScript, code: 1, args: []string{"--max-reply-size", "32MiB"},
 			sora: func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(huge) },
-			want: "soracron: DIR/script.lua:2: sora.get: Sora_20201124.GetSignalingNotifyMetadata: reply too large: over 33554432 bytes"},
+			want: "soracron: DIR/script.lua:2: sora.get: Sora_20201124.GetSignalingNotifyMetadata: reply too large: over 33554432 bytes (raise --max-reply-size or sora.max_reply_size)"},
 		{name: "reply of the wrong shape", script: "local sora = require('sora')\nlocal md = assert(sora.get('sora', 'C1'))\nreturn md.status:upper()\n", code: 1,
 			sora: func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, `[1, 2]`) },
 			want: "soracron: DIR/script.lua:3: attempt to index a non-table object(nil) with key 'upper'"},
@@ -119,6 +119,8 @@ func TestBadInput(t *testing.T) {
 			want: "soracron: script: stat DIR/nope.lua: no such file or directory"},
 		{name: "no Sora URL", cmd: []string{"run", "DIR/x.lua"}, files: map[string]string{"x.lua": "return 1\n"}, code: 2,
 			want: "soracron: no Sora API URL: give --sora-url, set SORA_URL, or use --emulator to run against the built-in emulator"},
+		{name: "bad --max-reply-size", cmd: []string{"run", "--emulator", "DIR/x.lua", "--max-reply-size", "lots"}, files: map[string]string{"x.lua": "return 1\n"}, code: 2,
+			want: `soracron: --max-reply-size "lots": want a size such as 64MiB, 1GiB or a number of bytes`},
 		{name: "bad --args-json", cmd: []string{"run", "--emulator", "DIR/x.lua", "--args-json", "[1]"}, files: map[string]string{"x.lua": "return 1\n"}, code: 2,
 			want: `soracron: --args-json: want a JSON object such as '{"minutes": 10}', got an array`},
 

@@ -27,7 +27,7 @@ import (
 //     with the sora module and of json.encode is refused beyond 32 MiB
 //     (bindings.JSONMaxBytes), which stops a table referenced many times
 //     (small in memory, huge as JSON); Sora's replies are refused beyond
-//     the client's MaxResponseBytes (32 MiB by default).
+//     the client's MaxResponseBytes (1 GiB by default, --max-reply-size).
 //   - Stacks: at most 1024 nested calls (stack overflow) and 1,048,576
 //     values on the data stack (registry overflow).
 //

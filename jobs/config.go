@@ -82,6 +82,9 @@ type SoraConfig struct {
 	// request may have been applied: auto (""), all or none
 	// (sora.Config.RetryAmbiguous).
 	RetryAmbiguous string
+	// MaxReplySize caps the size of a reply the client reads, in bytes
+	// (sora.Config.MaxResponseBytes; its default when zero).
+	MaxReplySize int64
 	// SecretValues are the values to redact in logs and in the run history:
 	// the expanded values of the ${VAR}s used in Headers, every header value
 	// of 8 bytes or more (and the token of "Bearer TOKEN"), and the password

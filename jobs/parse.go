@@ -22,7 +22,7 @@ import (
 // Keys of jobs.yaml.
 var (
 	topKeys     = []string{"sora", "timezone", "history", "cluster", "event_webhook", "notify", "defaults", "jobs"}
-	soraKeys    = []string{"url", "timeout", "retries", "retry_ambiguous", "headers", "ca_file", "cert_file", "key_file", "insecure"}
+	soraKeys    = []string{"url", "timeout", "retries", "retry_ambiguous", "max_reply_size", "headers", "ca_file", "cert_file", "key_file", "insecure"}
 	webhookKeys = []string{"username", "password", "queue"}
 	historyKeys = []string{"keep", "keep_ok", "keep_failed", "keep_skipped"}
 	// jobOnlyKeys may not appear in defaults.
@@ -273,6 +273,9 @@ func (d *decoder) sora(n *yaml.Node, s *SoraConfig) {
 			}
 		}
 	}
+	if e, ok := m["max_reply_size"]; ok {
+		d.maxReplySize(e.val, s)
+	}
 	if e, ok := m["headers"]; ok {
 		d.headers(e.val, s)
 	}
@@ -453,4 +456,26 @@ func (d *decoder) eventWebhook(n *yaml.Node, w *EventWebhookConfig, s *SoraConfi
 			w.Queue = v
 		}
 	}
+}
+
+// maxReplySize decodes sora.max_reply_size: a size string ("256MiB") or a
+// number of bytes.
+func (d *decoder) maxReplySize(n *yaml.Node, s *SoraConfig) {
+	r := resolve(n)
+	if r == nil || r.Kind != yaml.ScalarNode || (r.ShortTag() != "!!str" && r.ShortTag() != "!!int") {
+		d.errorf(n, "sora.max_reply_size: expected a size such as 256MiB, got %s", kindName(r))
+		return
+	}
+	v, ok := r.Value, true
+	if r.ShortTag() == "!!str" {
+		if v, ok = d.expand(n, v); !ok {
+			return
+		}
+	}
+	size, err := ParseSize(v)
+	if err != nil {
+		d.errorf(n, "sora.max_reply_size %q: %v", v, err)
+		return
+	}
+	s.MaxReplySize = size
 }

@@ -30,7 +30,7 @@ const (
 	DefaultBackoffBase      = 100 * time.Millisecond
 	DefaultBackoffMax       = 2 * time.Second
 	DefaultMaxConns         = 128
-	DefaultMaxResponseBytes = 32 << 20
+	DefaultMaxResponseBytes = 1 << 30
 	DefaultMaxRetryAfter    = 10 * time.Second
 )
 
@@ -56,7 +56,10 @@ type Config struct {
 	// MaxConns is the number of idle keep-alive connections kept to the
 	// server; set it to at least the largest concurrency used.
 	MaxConns int
-	// MaxResponseBytes caps the size of a reply the client reads.
+	// MaxResponseBytes caps the size of a reply the client reads;
+	// DefaultMaxResponseBytes (1 GiB) when zero. A longer reply fails with
+	// "reply too large: over N bytes (raise --max-reply-size or
+	// sora.max_reply_size)", and is not retried.
 	MaxResponseBytes int64
 	// OnRequest, when set, is called after every HTTP attempt.
 	OnRequest func(RequestInfo)
@@ -232,12 +235,13 @@ func (c *Client) Call(ctx context.Context, target string, body any) (json.RawMes
 	if len(data) == 0 {
 		data = []byte("{}")
 	}
-	return c.do(ctx, full, data)
+	return c.do(ctx, full, data, nil)
 }
 
 // do sends data to target with retries and returns the reply body of a 2xx.
 // What is retried depends on the failure and on the target's RetryClass.
-func (c *Client) do(ctx context.Context, target string, data []byte) (json.RawMessage, error) {
+// A non-nil sink reads the reply of a 2xx instead (see Stream).
+func (c *Client) do(ctx context.Context, target string, data []byte, sink func(io.Reader) error) (json.RawMessage, error) {
 	class := RetryClassOf(target)
 	var lastErr error
 	var notes []string // why the loop ended as it did, for the final error
@@ -249,7 +253,7 @@ func (c *Client) do(ctx context.Context, target string, data []byte) (json.RawMe
 			}
 			return nil, &TransportError{Target: target, Err: err}
 		}
-		reply, retryAfter, sent, err := c.attempt(ctx, target, data, attempt)
+		reply, retryAfter, sent, err := c.attempt(ctx, target, data, attempt, sink)
 		if err == nil {
 			return reply, nil
 		}
@@ -332,13 +336,24 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return half + rand.N(half+1)
 }
 
-var errTooLarge = errors.New("reply too large")
-
 // attempt makes one HTTP attempt. sent reports whether the whole request
 // was written, so that a failure can tell "not applied" from "maybe applied".
-func (c *Client) attempt(ctx context.Context, target string, data []byte, n int) (reply json.RawMessage, retryAfter time.Duration, sent bool, err error) {
+func (c *Client) attempt(ctx context.Context, target string, data []byte, n int, sink func(io.Reader) error) (reply json.RawMessage, retryAfter time.Duration, sent bool, err error) {
 	start := time.Now()
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	var actx context.Context
+	var cancel context.CancelFunc
+	var touch func() // called as a streamed reply arrives
+	if sink == nil {
+		actx, cancel = context.WithTimeout(ctx, c.timeout)
+	} else {
+		// A streamed reply is decoded as it arrives, which can take
+		// longer than the timeout for a big one: the timeout bounds
+		// each wait for the server instead of the whole attempt.
+		actx, cancel = context.WithCancel(ctx)
+		idle := time.AfterFunc(c.timeout, cancel)
+		defer idle.Stop()
+		touch = func() { idle.Reset(c.timeout) }
+	}
 	defer cancel()
 	var wrote atomic.Bool
 	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
@@ -354,12 +369,15 @@ func (c *Client) attempt(ctx context.Context, target string, data []byte, n int)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Sora-Target", target)
 	status := 0
-	reply, retryAfter, err = c.roundTrip(req, target, &status)
+	reply, retryAfter, err = c.roundTrip(req, target, &status, sink, touch)
 	sent = wrote.Load() || status != 0
 	if err != nil && actx.Err() != nil && ctx.Err() == nil {
 		what := "no reply"
-		if !sent {
+		switch {
+		case !sent:
 			what = "request not sent"
+		case status != 0 && sink != nil:
+			what = "reply stalled, nothing more"
 		}
 		err = &TransportError{Target: target, Err: fmt.Errorf("%s within %s: %w", what, c.timeout, context.DeadlineExceeded)}
 	}
@@ -369,7 +387,7 @@ func (c *Client) attempt(ctx context.Context, target string, data []byte, n int)
 	return reply, retryAfter, sent, err
 }
 
-func (c *Client) roundTrip(req *http.Request, target string, status *int) (json.RawMessage, time.Duration, error) {
+func (c *Client) roundTrip(req *http.Request, target string, status *int, sink func(io.Reader) error, touch func()) (json.RawMessage, time.Duration, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, 0, &TransportError{Target: target, Err: unwrapURLError(err)}
@@ -379,6 +397,9 @@ func (c *Client) roundTrip(req *http.Request, target string, status *int) (json.
 	if isRedirect(resp.StatusCode) {
 		return nil, 0, redirectError(target, resp)
 	}
+	if sink != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil, 0, c.stream(target, resp, sink, touch)
+	}
 	buf := c.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer c.bufs.Put(buf)
@@ -387,7 +408,7 @@ func (c *Client) roundTrip(req *http.Request, target string, status *int) (json.
 		return nil, 0, &TransportError{Target: target, Err: fmt.Errorf("read reply (status %d): %w", resp.StatusCode, err)}
 	}
 	if int64(buf.Len()) > c.maxBody {
-		return nil, 0, &TransportError{Target: target, Err: fmt.Errorf("%w: over %d bytes", errTooLarge, c.maxBody)}
+		return nil, 0, c.tooLarge(target)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, parseRetryAfter(resp.Header.Get("Retry-After")), apiError(target, resp.StatusCode, bytes.Clone(buf.Bytes()))

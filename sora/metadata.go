@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 )
 
 // Metadata is a connection's signaling notify metadata: a JSON object decoded
@@ -21,11 +23,44 @@ type Connection struct {
 }
 
 // List returns every connection of channelID with its metadata; an empty
-// channel is an empty slice. Order is not guaranteed.
+// channel is an empty slice. Order is not guaranteed. The reply is decoded
+// as it arrives (Stream), never held whole.
 func (c *Client) List(ctx context.Context, channelID string) ([]Connection, error) {
 	var out []Connection
 	body, err := AppendListRequest(bodyBuf(channelID, "", "", nil), channelID)
-	if err := c.typed(ctx, TargetList, body, err, &out); err != nil {
+	if err != nil {
+		return nil, encodeError(TargetList, err)
+	}
+	err = c.Stream(ctx, TargetList, body, func(r io.Reader) error {
+		out = nil
+		dec := json.NewDecoder(r)
+		dec.UseNumber()
+		// One connection at a time: Decode of the whole array would
+		// first read all of it.
+		tok, err := dec.Token()
+		switch {
+		case err != nil:
+			return err
+		case tok == nil: // null: an empty channel
+			return nil
+		case tok != json.Delim('['):
+			return fmt.Errorf("want an array, got %v", tok)
+		}
+		for dec.More() {
+			out = append(out, Connection{})
+			if err := dec.Decode(&out[len(out)-1]); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the ']'
+			return err
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return errors.New("data after the reply's value")
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if out == nil {
@@ -103,7 +138,7 @@ func (c *Client) typed(ctx context.Context, target string, body []byte, encErr e
 	if encErr != nil {
 		return encodeError(target, encErr)
 	}
-	reply, err := c.do(ctx, target, body)
+	reply, err := c.do(ctx, target, body, nil)
 	if err != nil {
 		return err
 	}

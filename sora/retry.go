@@ -110,7 +110,8 @@ func classifyFailure(err error, sent bool) failure {
 		return permanent
 	}
 	var te *TransportError
-	if !errors.As(err, &te) || errors.Is(te.Err, errTooLarge) || tlsFailure(te.Err) {
+	var de *decodeError
+	if !errors.As(err, &te) || errors.Is(te.Err, errTooLarge) || errors.As(te.Err, &de) || tlsFailure(te.Err) {
 		return permanent
 	}
 	if !sent {

@@ -3,6 +3,7 @@ package sora
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -132,6 +133,15 @@ func (s *Module) pushWriteError(L *lua.LState, r *plan.Request, err error) int {
 
 // send sends r and pushes the decoded reply, or nil, err.
 func (s *Module) send(L *lua.LState, r *plan.Request) int {
+	if !r.Write {
+		v, err := s.readLive(ctxOf(L), L, r)
+		s.countReq(r, err)
+		if err != nil {
+			return s.pushWriteError(L, r, err)
+		}
+		L.Push(v)
+		return 1
+	}
 	raw, err := s.client.Call(ctxOf(L), r.Target, r.RawBody())
 	if err != nil {
 		s.countReq(r, err)
@@ -149,6 +159,18 @@ func (s *Module) send(L *lua.LState, r *plan.Request) int {
 	}
 	L.Push(v)
 	return 1
+}
+
+// readLive sends the read r and decodes its reply as it arrives: a List
+// of a big channel is never held whole next to its Lua values.
+func (s *Module) readLive(ctx context.Context, L *lua.LState, r *plan.Request) (lua.LValue, error) {
+	var v lua.LValue
+	err := s.client.Stream(ctx, r.Target, r.RawBody(), func(body io.Reader) error {
+		var err error
+		v, err = luajson.DecodeReader(L, body)
+		return err
+	})
+	return v, err
 }
 
 // liveRead returns the read function of dry that sends the request.

@@ -2,7 +2,6 @@ package sora
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -243,10 +242,7 @@ func (s *Module) read(L *lua.LState, r *plan.Request) (lua.LValue, error) {
 	if s.overlay != nil {
 		v, err = s.dry(L, r, s.liveRead(ctx), s.liveFetch(ctx))
 	} else {
-		var raw json.RawMessage
-		if raw, err = s.client.Call(ctx, r.Target, r.RawBody()); err == nil {
-			v, err = luajson.Decode(L, raw)
-		}
+		v, err = s.readLive(ctx, L, r)
 	}
 	s.countReq(r, err)
 	return v, err

@@ -1,0 +1,169 @@
+package json
+
+import (
+	"bufio"
+	stdjson "encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// DecodeReader decodes the one JSON document read from r into Lua values,
+// by the rules of Decode (see Loader). A top-level array, such as a List
+// reply of thousands of connections, is decoded one element at a time: the
+// text is never held whole, only the element being converted, so memory is
+// that of the Lua values. Any other document is read whole and decoded by
+// Decode. An error of r is returned as is (wrapped), so that a caller who
+// capped r can tell its own error from bad JSON.
+func DecodeReader(L *lua.LState, r io.Reader) (lua.LValue, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	first, err := peekNonSpace(br)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if first != '[' {
+		data, err := io.ReadAll(br)
+		if err != nil {
+			return nil, err
+		}
+		return Decode(L, data)
+	}
+	_, _ = br.ReadByte() // the '['
+	d := jsonScanner{L: L, st: jsonStateOf(L)}
+	t := L.CreateTable(0, 0)
+	var elem []byte // reused for each element
+	for i := 1; ; i++ {
+		c, err := peekNonSpace(br)
+		if err != nil {
+			return nil, streamError(err)
+		}
+		if c == ']' && i == 1 {
+			_, _ = br.ReadByte()
+			break
+		}
+		if elem, err = readValue(br, elem[:0]); err != nil {
+			return nil, streamError(err)
+		}
+		d.path.pushIdx(i)
+		v, err := d.element(elem, 1)
+		if err != nil {
+			return nil, err
+		}
+		d.path.pop()
+		t.RawSetInt(i, v)
+		if c, err = peekNonSpace(br); err != nil {
+			return nil, streamError(err)
+		}
+		_, _ = br.ReadByte()
+		if c == ']' {
+			break
+		}
+		if c != ',' {
+			return nil, syntaxError(fmt.Sprintf("invalid JSON: invalid character %q after array element %d", c, i))
+		}
+	}
+	if _, err := peekNonSpace(br); !errors.Is(err, io.EOF) {
+		if err == nil {
+			return nil, syntaxError("invalid JSON: data after the top-level value")
+		}
+		return nil, streamError(err)
+	}
+	t.Metatable = d.st.array
+	return t, nil
+}
+
+// readValue appends to buf the bytes of the JSON value that starts at br
+// (after white space) and returns it: an object or array up to its
+// closing bracket, a string up to its closing quote, a literal or number
+// up to the next delimiter. It finds where the value ends, nothing more:
+// element checks its syntax.
+func readValue(br *bufio.Reader, buf []byte) ([]byte, error) {
+	depth, inString, escaped := 0, false, false
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			if errors.Is(err, io.EOF) && depth == 0 && !inString && len(buf) > 0 {
+				return buf, nil // a literal at the end of the input
+			}
+			return buf, err
+		}
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth == 0 { // the end of the enclosing array
+				return buf, br.UnreadByte()
+			}
+			depth--
+		case depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return buf, br.UnreadByte()
+		}
+		buf = append(buf, c)
+		if depth == 0 && !inString && (c == '"' || c == '}' || c == ']') {
+			return buf, nil
+		}
+	}
+}
+
+// element checks and converts raw, one value of an array, at nesting
+// depth; errors name its place.
+func (d *jsonScanner) element(raw []byte, depth int) (lua.LValue, error) {
+	if !utf8.Valid(raw) {
+		return nil, d.path.errAt(detail(ErrSyntax, fmt.Sprintf("invalid JSON: not valid UTF-8 at byte %d of the value", invalidUTF8Offset(raw))))
+	}
+	if !stdjson.Valid(raw) {
+		var v stdjson.RawMessage
+		msg := "invalid JSON"
+		if err := stdjson.Unmarshal(raw, &v); err != nil {
+			msg = "invalid JSON: " + err.Error()
+		}
+		return nil, d.path.errAt(detail(ErrSyntax, msg))
+	}
+	d.data, d.pos = raw, 0
+	v, err := d.value(depth)
+	d.data = nil
+	return v, err
+}
+
+// peekNonSpace skips white space and returns the next byte, unread.
+func peekNonSpace(br *bufio.Reader) (byte, error) {
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		switch b {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		return b, br.UnreadByte()
+	}
+}
+
+// streamError is the error of DecodeReader for an error of the Decoder:
+// syntax errors match ErrSyntax like Decode's; errors of the reader are
+// wrapped as they are.
+func streamError(err error) error {
+	var se *stdjson.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return syntaxError(fmt.Sprintf("invalid JSON at offset %d: %s", se.Offset, se.Error()))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return syntaxError("invalid JSON: unexpected end of input")
+	}
+	return fmt.Errorf("read: %w", err)
+}
