@@ -64,6 +64,9 @@ once, on the replica that claims it. A replica without an etcd session starts
 nothing and answers 503 on /healthz; runs of a replica that died are recorded
 "interrupted" by the others (on_lost: rerun runs them again).
 
+Web dashboard at http://LISTEN/ (jobs, runs, logs, Run now, suspend/resume;
+with a token it asks for it at /ui/login).
+
 HTTP API on --listen (loopback by default):
   GET  /healthz                 liveness (503 while shutting down, or without
                                 an etcd session in cluster mode)

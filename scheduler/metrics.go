@@ -19,12 +19,15 @@ import (
 type Metrics struct {
 	reg *prometheus.Registry
 
-	runs         *prometheus.CounterVec
-	duration     *prometheus.HistogramVec
-	startDelay   prometheus.Histogram
-	requests     *prometheus.CounterVec
-	skipped      *prometheus.CounterVec
-	missed       *prometheus.CounterVec
+	runs       *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	startDelay prometheus.Histogram
+	requests   *prometheus.CounterVec
+	skipped    *prometheus.CounterVec
+	missed     *prometheus.CounterVec
+	// notRecorded counts runs not started because the history could not
+	// record them.
+	notRecorded  *prometheus.CounterVec
 	session      prometheus.Gauge
 	jobs         prometheus.Gauge
 	running      prometheus.Gauge
@@ -62,6 +65,10 @@ func NewMetrics() *Metrics {
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "soracron_skipped_overlaps_total",
 			Help: "Scheduled runs skipped because the previous run was still running (concurrency_policy: forbid).",
+		}, []string{"job"}),
+		notRecorded: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "soracron_runs_not_recorded_total",
+			Help: "Runs not started because the history could not record them (e.g. the state's disk is full).",
 		}, []string{"job"}),
 		missed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "soracron_missed_runs_total",
@@ -101,7 +108,7 @@ func NewMetrics() *Metrics {
 		Help: "Notifications (notify webhooks) by result: ok, failed (every attempt failed) or dropped (queue full, or shutdown).",
 	}, []string{"outcome"})
 	m.reg.MustRegister(m.notifications)
-	m.reg.MustRegister(m.runs, m.duration, m.startDelay, m.requests, m.skipped, m.missed, m.session, m.jobs, m.running,
+	m.reg.MustRegister(m.runs, m.duration, m.startDelay, m.requests, m.skipped, m.missed, m.notRecorded, m.session, m.jobs, m.running,
 		m.reloads, m.reloadFailed, m.events, m.eventQueue,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -80,8 +81,12 @@ func shouldRetry(j *jobs.Job, attempt int, outcome history.Outcome, err error) b
 	return false
 }
 
+// ErrNotRecorded: the history could not record the run (e.g. the state's
+// disk is full), so it did not start.
+var ErrNotRecorded = errors.New("the run could not be recorded, so it did not start")
+
 // errNotRecorded is the error of an attempt that could not be recorded.
-var errNotRecorded = errors.New("the run could not be recorded")
+var errNotRecorded = ErrNotRecorded
 
 func stopReason(ctx context.Context, stop <-chan struct{}) string {
 	if err := context.Cause(ctx); err != nil {
@@ -153,12 +158,20 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 			s.metrics.startDelay.Observe(max(at.Sub(c.scheduled), 0).Seconds())
 		}
 	}
+	// A run that cannot be recorded does not start: its script waits, just
+	// before its first instruction, for its history row, and is cancelled
+	// if the row could not be written.
+	runCtx, cancelRun := context.WithCancelCause(c.ctx)
+	defer cancelRun(nil)
 	onStart := func() {
 		c.leaveGate(s.gate)
 		observe(s.clock.Now())
+		if _, err := idp.wait(); err != nil {
+			cancelRun(fmt.Errorf("%w: %w", ErrNotRecorded, err))
+		}
 	}
 
-	res, runErr := s.call(context.WithValue(c.ctx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
+	res, runErr := s.call(context.WithValue(runCtx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
 		Script: j.Script, Args: c.runArgs(), Event: c.event, DryRun: c.isDryRun(), Timeout: j.Timeout,
 		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
 		Isolation: engine.Isolation(j.Isolation), MemoryLimit: j.MemoryLimit,
@@ -219,13 +232,14 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	}
 	c.final = rec
 	if err != nil {
-		return outcome, fmt.Errorf("%w: %w", errNotRecorded, err)
+		return outcome, err // wraps ErrNotRecorded
 	}
 	rec.ID = id
 	c.final.ID = id
 	if err := s.store.Finish(context.Background(), rec); err != nil {
-		s.log.Error("cannot record the end of a run", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id),
+		s.log.Error("cannot record the end of a run; retrying every second", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id),
 			slog.Any(keyError, err))
+		go s.retryFinish(rec)
 	}
 	s.setLast(c.js, rec, c, n, started)
 	c.lastRec = rec
@@ -244,8 +258,10 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
 		Job: j.Name, Trigger: c.trigger, Attempt: n, Scheduled: c.scheduled, Start: started, DryRun: c.isDryRun(),
 	})
 	if err != nil {
-		s.log.Error("cannot record a run in the history; it runs unrecorded", slog.String(keyJob, j.Name),
+		s.log.Error("cannot record a run in the history; it does not start", slog.String(keyJob, j.Name),
 			slog.Any(keyError, err))
+		s.metrics.notRecorded.WithLabelValues(j.Name).Inc()
+		err = fmt.Errorf("%w: %w", ErrNotRecorded, err)
 	} else {
 		c.setRunID(id)
 		s.setLive(id, idp.buf)
@@ -385,4 +401,22 @@ func partialText(st luasora.Stats) string {
 		}
 	}
 	return msg
+}
+
+// retryFinish records the end of a run whose Finish failed (e.g. the disk
+// was full), every second until it succeeds or the history is closed, so a
+// finished run does not stay running once space returns. (A run still
+// running when the process ends is marked interrupted by the next start.)
+func (s *Scheduler) retryFinish(rec history.Run) {
+	for {
+		time.Sleep(time.Second)
+		err := s.store.Finish(context.Background(), rec)
+		if err == nil {
+			s.log.Info("recorded the end of a run after all", slog.Int64(keyRunID, rec.ID))
+			return
+		}
+		if errors.Is(err, history.ErrClosed) || errors.Is(err, history.ErrNotFound) || strings.Contains(err.Error(), "run is already ") {
+			return
+		}
+	}
 }

@@ -128,6 +128,8 @@ func (a *api) run(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "the daemon is shutting down")
 	case errors.Is(err, scheduler.ErrUnavailable):
 		writeError(w, http.StatusServiceUnavailable, err.Error())
+	case errors.Is(err, scheduler.ErrNotRecorded):
+		writeError(w, http.StatusServiceUnavailable, err.Error())
 	default:
 		a.internalError(w, r, err)
 	}
