@@ -5,6 +5,7 @@ package bench_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -105,4 +106,78 @@ func lineWith(s, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// TestRunSizes runs `bench/run --sizes 50,100` (quick, one concurrency)
+// and checks that one command gives the table of each size, in one
+// results.md that is also its stdout.
+func TestRunSizes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds soracron and runs every client; skipped with -short")
+	}
+	for _, tool := range []string{"bash", "go", "curl", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not found: %v", tool, err)
+		}
+	}
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "./run", "--quick", "--sizes", "50,100", "-r", "1", "--concurrency", "4",
+		"--curl-sample", "5", "--cold", "1", "--out", out)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench/run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	md, err := os.ReadFile(filepath.Join(out, "results.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(md, stdout.Bytes()) {
+		t.Errorf("stdout differs from results.md:\nstdout:\n%s\nresults.md:\n%s", stdout.String(), md)
+	}
+	table := string(md)
+	for _, n := range []int{50, 100} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			i := strings.Index(table, fmt.Sprintf("\n# %d connections\n", n))
+			if i < 0 {
+				t.Fatalf("no section for %d connections in:\n%s", n, table)
+			}
+			section := table[i:]
+			if j := strings.Index(section[1:], "\n# "); j >= 0 {
+				section = section[:j+1]
+			}
+			for _, want := range []string{
+				fmt.Sprintf("`bench/run -n %d -r 1 --quick --concurrency 4", n),
+				fmt.Sprintf("| soracron run: sora.update_all | 4 | %d |", n),
+				fmt.Sprintf("| plain Go client (sora.Client) | 4 | %d |", n),
+				"**Checks: all checks passed**",
+			} {
+				if !strings.Contains(section, want) {
+					t.Errorf("section lacks %q:\n%s", want, section)
+				}
+			}
+		})
+	}
+	t.Run("-n and --sizes", func(t *testing.T) {
+		out, err := exec.Command("./run", "-n", "10", "--sizes", "10").CombinedOutput()
+		if code := exitCode(err); code != 2 || !strings.Contains(string(out), "give -n or --sizes, not both") {
+			t.Errorf("exit %d, output %s", code, out)
+		}
+	})
+}
+
+// exitCode is the exit code of a command's error (0 for nil).
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
 }
