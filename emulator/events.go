@@ -20,7 +20,7 @@ type Delivery struct {
 	// Recipients are the connection ids that received the message, sorted.
 	Recipients []string `json:"recipients"`
 	// Message is the exact message each recipient received,
-	// {"type":"push","data":...}.
+	// {"data":...,"type":"push"} ("type" last, as the vendor records it).
 	Message json.RawMessage `json:"message"`
 }
 
@@ -150,10 +150,15 @@ func (e *Emulator) EventStats() EventStats {
 	return EventStats{LastSeq: ev.seq, Recorded: len(ev.ring), Subscribers: len(ev.subs), Dropped: ev.dropped.Load()}
 }
 
-// Push messages of the metadata writes. Field order follows the reference:
-// type, action, connection_id, then the action's fields.
+// Push messages of the metadata writes. The outer object keeps the key order
+// of the vendor's recorded push messages, "type" last ({"data": ..., "type":
+// "push"}, as in the recorded PushChannel reply); inside data the order follows
+// the reference: type, action, connection_id, then the action's fields.
 
-const pushPrefix = `{"type":"push","data":{"type":"signaling_notify_metadata_ext","action":"`
+const pushPrefix = `{"data":{"type":"signaling_notify_metadata_ext","action":"`
+
+// pushSuffix closes data and adds the outer "type", last.
+const pushSuffix = `},"type":"push"}`
 
 func metadataPush(action, connectionID string, extra int) []byte {
 	b := make([]byte, 0, len(pushPrefix)+len(action)+len(connectionID)+extra+48)
@@ -168,7 +173,7 @@ func pushMetadata(action, connectionID string, md []byte) []byte {
 	b := metadataPush(action, connectionID, len(md))
 	b = append(b, `,"metadata":`...)
 	b = append(b, md...)
-	return append(b, "}}"...)
+	return append(b, pushSuffix...)
 }
 
 // pushItem is the message of PutMetadataItem (value != nil) and
@@ -181,7 +186,7 @@ func pushItem(action, connectionID, key string, value []byte) []byte {
 		b = append(b, `,"value":`...)
 		b = append(b, value...)
 	}
-	return append(b, "}}"...)
+	return append(b, pushSuffix...)
 }
 
 // pushData is the message of the Push* targets, with the key order of the

@@ -23,13 +23,13 @@ func TestPushFanOut(t *testing.T) {
 		name, target, body, msg string
 	}{
 		{"put", TargetPut, `{` + c + `,"metadata":{"s":"busy","n":10},"push":true}`,
-			`{"type":"push","data":{"type":"signaling_notify_metadata_ext","action":"PutMetadata","connection_id":"` + target + `","metadata":{"n":10,"s":"busy"}}}`},
+			`{"data":{"type":"signaling_notify_metadata_ext","action":"PutMetadata","connection_id":"` + target + `","metadata":{"n":10,"s":"busy"}},"type":"push"}`},
 		{"put item", TargetPutItem, `{` + c + `,"key":"seat","value":12345678901234567890,"push":true}`,
-			`{"type":"push","data":{"type":"signaling_notify_metadata_ext","action":"PutMetadataItem","connection_id":"` + target + `","key":"seat","value":12345678901234567890}}`},
+			`{"data":{"type":"signaling_notify_metadata_ext","action":"PutMetadataItem","connection_id":"` + target + `","key":"seat","value":12345678901234567890},"type":"push"}`},
 		{"delete item", TargetDeleteItem, `{` + c + `,"key":"s","push":true}`,
-			`{"type":"push","data":{"type":"signaling_notify_metadata_ext","action":"DeleteMetadataItem","connection_id":"` + target + `","key":"s"}}`},
+			`{"data":{"type":"signaling_notify_metadata_ext","action":"DeleteMetadataItem","connection_id":"` + target + `","key":"s"},"type":"push"}`},
 		{"delete", TargetDelete, `{` + c + `,"push":true}`,
-			`{"type":"push","data":{"type":"signaling_notify_metadata_ext","action":"DeleteMetadata","connection_id":"` + target + `","metadata":{"n":10,"seat":12345678901234567890}}}`},
+			`{"data":{"type":"signaling_notify_metadata_ext","action":"DeleteMetadata","connection_id":"` + target + `","metadata":{"n":10,"seat":12345678901234567890}},"type":"push"}`},
 		{"push channel", TargetPushChannel, `{"channel_id":"sora","data":{"hello": [1, 2]}}`,
 			`{"data":{"hello":[1,2]},"type":"push"}`},
 	}

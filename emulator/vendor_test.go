@@ -68,8 +68,8 @@ func TestVendorExchanges(t *testing.T) {
 			}
 			// Both writes had push: true: one message each to both connections.
 			wantMsgs := []string{
-				`{"type":"push","data":{"type":"signaling_notify_metadata_ext","action":"PutMetadata","connection_id":"0FQE5EA5YN3FS13P01QZ1JG8R0","metadata":{"abc":"efg"}}}`,
-				`{"type":"push","data":{"type":"signaling_notify_metadata_ext","action":"DeleteMetadataItem","connection_id":"0FQE5EA5YN3FS13P01QZ1JG8R0","key":"abc"}}`,
+				`{"data":{"type":"signaling_notify_metadata_ext","action":"PutMetadata","connection_id":"0FQE5EA5YN3FS13P01QZ1JG8R0","metadata":{"abc":"efg"}},"type":"push"}`,
+				`{"data":{"type":"signaling_notify_metadata_ext","action":"DeleteMetadataItem","connection_id":"0FQE5EA5YN3FS13P01QZ1JG8R0","key":"abc"},"type":"push"}`,
 			}
 			ds := e.Deliveries("sora")
 			if len(ds) != len(wantMsgs) {
