@@ -2,6 +2,7 @@ package json
 
 import (
 	"bufio"
+	"bytes"
 	stdjson "encoding/json"
 	"errors"
 	"fmt"
@@ -117,6 +118,64 @@ func readValue(br *bufio.Reader, buf []byte) ([]byte, error) {
 			return buf, nil
 		}
 	}
+}
+
+// ForEachElement reads the JSON array of r and calls fn with the bytes of
+// each element in turn, without decoding them (Decode does, and checks
+// their syntax); the slice is reused, so fn copies what it keeps. A null
+// document has no elements; any other document that is not an array is
+// an error. An error of fn stops the reading and is returned.
+func ForEachElement(r io.Reader, fn func(elem []byte) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	first, err := peekNonSpace(br)
+	if err != nil {
+		return streamError(err)
+	}
+	if first != '[' {
+		data, err := io.ReadAll(br)
+		if err != nil {
+			return err
+		}
+		if string(bytes.TrimSpace(data)) == "null" {
+			return nil
+		}
+		return syntaxError("not a JSON array")
+	}
+	_, _ = br.ReadByte() // the '['
+	var elem []byte
+	for i := 1; ; i++ {
+		c, err := peekNonSpace(br)
+		if err != nil {
+			return streamError(err)
+		}
+		if c == ']' && i == 1 {
+			_, _ = br.ReadByte()
+			break
+		}
+		if elem, err = readValue(br, elem[:0]); err != nil {
+			return streamError(err)
+		}
+		if err := fn(elem); err != nil {
+			return err
+		}
+		if c, err = peekNonSpace(br); err != nil {
+			return streamError(err)
+		}
+		_, _ = br.ReadByte()
+		if c == ']' {
+			break
+		}
+		if c != ',' {
+			return syntaxError(fmt.Sprintf("invalid JSON: invalid character %q after array element %d", c, i))
+		}
+	}
+	if _, err := peekNonSpace(br); !errors.Is(err, io.EOF) {
+		if err == nil {
+			return syntaxError("invalid JSON: data after the top-level value")
+		}
+		return streamError(err)
+	}
+	return nil
 }
 
 // element checks and converts raw, one value of an array, at nesting

@@ -91,3 +91,34 @@ func TestDecodeReader(t *testing.T) {
 		}
 	})
 }
+
+// TestForEachElement checks the elements ForEachElement hands over, and
+// its errors.
+func TestForEachElement(t *testing.T) {
+	tests := []struct {
+		name, in, want, err string
+	}{
+		{"connections", ` [ {"a":"]"} , [1,[2]], "x\"y", 1.5e3, null ] `, `{"a":"]"}|[1,[2]]|"x\"y"|1.5e3|null|`, ""},
+		{"empty", `[]`, "", ""},
+		{"null", ` null `, "", ""},
+		{"object", `{"a":1}`, "", "not a JSON array"},
+		{"unterminated", `[1, 2`, "1|2|", "unexpected end of input"},
+		{"after the array", `[1] [`, "1|", "data after the top-level value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got strings.Builder
+			err := ForEachElement(iotest.HalfReader(strings.NewReader(tt.in)), func(elem []byte) error {
+				got.Write(elem)
+				got.WriteByte('|')
+				return nil
+			})
+			if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+				t.Fatalf("error %v, want %q", err, tt.err)
+			}
+			if got.String() != tt.want {
+				t.Errorf("elements %s, want %s", got.String(), tt.want)
+			}
+		})
+	}
+}

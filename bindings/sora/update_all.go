@@ -276,18 +276,14 @@ func (s *Module) luaUpdateAll(L *lua.LState) int {
 	const op = "sora.update_all"
 	list := mustRequest(L, actList, ch, "", "", nil, false)
 	list.Op = op
-	lv, err := s.read(L, list)
+	conns, err := s.listConns(L, list)
 	if err != nil {
 		return pushError(L, op, list.Target, err)
-	}
-	arr, ok := lv.(*lua.LTable)
-	if !ok {
-		L.RaiseError("%s: list reply is not an array", op)
 	}
 	// change runs fn for the i-th connection; misuse raises a Lua error,
 	// which cancels the writes in flight.
 	change := func(i int) (Change, error) {
-		c, ok := arr.RawGetInt(i + 1).(*lua.LTable)
+		c, ok := conns.at(L, i).(*lua.LTable)
 		if !ok {
 			return Change{}, nil
 		}
@@ -318,13 +314,7 @@ func (s *Module) luaUpdateAll(L *lua.LState) int {
 		}
 		return Change{ConnectionID: id, Writes: reqs, Orig: orig}, nil
 	}
-	id := func(i int) string {
-		if c, ok := arr.RawGetInt(i + 1).(*lua.LTable); ok {
-			return lua.LVAsString(c.RawGetString("connection_id"))
-		}
-		return ""
-	}
-	sum, err := s.UpdateAll(ctxOf(L), ch, arr.Len(), o.concurrency, change, id)
+	sum, err := s.UpdateAll(ctxOf(L), ch, conns.len(), o.concurrency, change, conns.id)
 	if err != nil {
 		L.RaiseError("%s: %v", op, err)
 	}

@@ -73,8 +73,6 @@ func headers(next http.Handler) http.Handler {
 	})
 }
 
-type ctxSession struct{}
-
 // auth requires a session: with a token, one made by the login form
 // (else a redirect to it, or 401 for scripts); without, one is made.
 func (u *ui) auth(next func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
