@@ -97,6 +97,11 @@ func ServeChild(ctx context.Context, in io.Reader, out io.Writer) int {
 		opts.Client = client
 	}
 	e := New(opts)
+	if !req.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
+		defer cancel()
+	}
 	res, err := e.Run(ctx, Request{
 		Script: req.Script, Args: req.Args, Event: req.Event, DryRun: req.DryRun, Timeout: req.Timeout,
 		Concurrency: req.Concurrency, HTTPAllow: req.HTTPAllow,

@@ -68,17 +68,21 @@ const childExitMemory = 3
 
 // childRequest is what the parent sends the child on its stdin.
 type childRequest struct {
-	Script         string         `json:"script"`
-	Args           map[string]any `json:"args,omitempty"`
-	Event          map[string]any `json:"event,omitempty"`
-	DryRun         bool           `json:"dry_run,omitempty"`
-	Timeout        time.Duration  `json:"timeout,omitempty"`
-	Concurrency    int            `json:"concurrency,omitempty"`
-	HTTPAllow      []string       `json:"http_allow,omitempty"`
-	HTTPSetting    string         `json:"http_setting,omitempty"`
-	MemoryLimit    int64          `json:"memory_limit"`
-	MaxStringBytes int            `json:"max_string_bytes"`
-	Sora           *childSora     `json:"sora,omitempty"`
+	Script  string         `json:"script"`
+	Args    map[string]any `json:"args,omitempty"`
+	Event   map[string]any `json:"event,omitempty"`
+	DryRun  bool           `json:"dry_run,omitempty"`
+	Timeout time.Duration  `json:"timeout,omitempty"`
+	// Deadline is when the run ends, fixed by the parent before it starts
+	// the child: the child's start-up time counts against the timeout, so
+	// the child reports its own timeout before the parent kills it.
+	Deadline       time.Time  `json:"deadline,omitzero"`
+	Concurrency    int        `json:"concurrency,omitempty"`
+	HTTPAllow      []string   `json:"http_allow,omitempty"`
+	HTTPSetting    string     `json:"http_setting,omitempty"`
+	MemoryLimit    int64      `json:"memory_limit"`
+	MaxStringBytes int        `json:"max_string_bytes"`
+	Sora           *childSora `json:"sora,omitempty"`
 }
 
 // childMessage is one line of the child's stdout: a log record, the start
@@ -142,8 +146,12 @@ func (e *Engine) runIsolated(ctx context.Context, req Request) (res *Result, err
 	if limit < MinMemoryLimit {
 		return res, fmt.Errorf("memory limit %d bytes: at least %d MiB", limit, MinMemoryLimit>>20)
 	}
+	var runDeadline time.Time
+	if req.Timeout > 0 {
+		runDeadline = time.Now().Add(req.Timeout)
+	}
 	in, err := json.Marshal(childRequest{
-		Script: req.Script, Args: req.Args, Event: req.Event, DryRun: req.DryRun, Timeout: req.Timeout,
+		Script: req.Script, Args: req.Args, Event: req.Event, DryRun: req.DryRun, Timeout: req.Timeout, Deadline: runDeadline,
 		Concurrency: req.Concurrency, HTTPAllow: req.HTTPAllow, HTTPSetting: e.opts.HTTPSetting,
 		MemoryLimit: limit, MaxStringBytes: e.opts.MaxStringBytes, Sora: newChildSora(c.Sora),
 	})
@@ -175,7 +183,7 @@ func (e *Engine) runIsolated(ctx context.Context, req Request) (res *Result, err
 	go func() { // kill the child at the timeout or the end of ctx, whatever it is doing
 		var deadline <-chan time.Time
 		if req.Timeout > 0 {
-			t := time.NewTimer(req.Timeout + killGrace)
+			t := time.NewTimer(time.Until(runDeadline) + killGrace)
 			defer t.Stop()
 			deadline = t.C
 		}

@@ -27,12 +27,19 @@ const memCheckEvery = 5 * time.Millisecond
 //     see dataLimit), for an allocation too fast or too large for the
 //     watchdog: the runtime then fails with "out of memory". Not
 //     RLIMIT_AS: the Go runtime reserves address space it does not use
-//     (an idle soracron has 1.7 GB of it, 130 MB of data).
+//     (an idle soracron has 1.7 GB of it, 130 MB of data). Not set in
+//     a binary built with the race detector: ThreadSanitizer maps its
+//     shadow memory as data as it goes, and a child under the OS limit
+//     dies with "ThreadSanitizer failed to allocate" (exit status 66)
+//     instead of reporting the limit; the watchdog and the soft limit
+//     still enforce the limit there.
 //
 // It returns a function that stops the watchdog.
 func limitMemory(limit int64, exceeded func(heap uint64)) (stop func()) {
 	debug.SetMemoryLimit(2 * limit)
-	setDataLimit(dataLimit(limit))
+	if !raceEnabled {
+		setDataLimit(dataLimit(limit))
+	}
 	done := make(chan struct{})
 	go func() {
 		samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}

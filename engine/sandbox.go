@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -135,7 +136,9 @@ func luaError(L *lua.LState) int {
 	if s, ok := v.(lua.LString); ok && level > 0 {
 		if dbg, ok := L.GetStack(level); ok {
 			if _, err := L.GetInfo("Sl", dbg, nil); err == nil && dbg.What != "G" && dbg.CurrentLine > 0 {
-				v = lua.LString(fmt.Sprintf("%s:%d: %s", dbg.Source, dbg.CurrentLine, s))
+				// One concatenation: the message may be a huge string
+				// (fmt would copy it three times and more).
+				v = lua.LString(dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ": " + string(s))
 			}
 		}
 	}
