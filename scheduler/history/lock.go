@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 
 	"github.com/gofrs/flock"
 )
@@ -75,11 +73,11 @@ func acquireLock(path string) (*stateLock, error) {
 		_ = lk.Close()
 		return nil, fmt.Errorf("history: state %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(db.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockInode(db); err != nil {
 		pid := flockHolder(db)
 		_ = db.Close()
 		_ = lk.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, errInodeLocked) {
 			return nil, &LockedError{Path: path, PID: pid}
 		}
 		return nil, fmt.Errorf("history: lock %s: %w", real, err)
@@ -91,6 +89,10 @@ func acquireLock(path string) (*stateLock, error) {
 	}
 	return &stateLock{side: lk, db: db}, nil
 }
+
+// errInodeLocked is lockInode's answer when another process holds the
+// state file's lock.
+var errInodeLocked = errors.New("state file locked by another process")
 
 // resolveState returns the absolute path that path names with every
 // symlink resolved, also when the file does not exist yet (its directory
@@ -113,38 +115,6 @@ func resolveState(path string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(dir, filepath.Base(abs)), nil
-}
-
-// flockHolder returns the pid holding an flock on f's inode, from
-// /proc/locks; 0 if unknown.
-func flockHolder(f *os.File) int {
-	fi, err := f.Stat()
-	if err != nil {
-		return 0
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return 0
-	}
-	data, err := os.ReadFile("/proc/locks")
-	if err != nil {
-		return 0
-	}
-	// "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
-	dev := uint64(st.Dev)
-	major := (dev>>8)&0xfff | (dev>>32)&^uint64(0xfff)
-	minor := dev&0xff | (dev>>12)&^uint64(0xff)
-	want := fmt.Sprintf("%02x:%02x:%d", major, minor, st.Ino)
-	for line := range strings.Lines(string(data)) {
-		f := strings.Fields(line)
-		if len(f) < 6 || f[1] != "FLOCK" || f[5] != want {
-			continue
-		}
-		if pid, err := strconv.Atoi(f[4]); err == nil && pid > 0 {
-			return pid
-		}
-	}
-	return 0
 }
 
 // writePID replaces the content of the (locked) lock file with our pid.
