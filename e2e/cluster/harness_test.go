@@ -1,7 +1,8 @@
 // Package cluster_test runs `soracron serve --cluster` replicas as real
-// processes (this test binary, re-executed) against a real etcd (also this
-// test binary, re-executed, serving an embedded etcd so that a test can
-// stop and restart it) and the emulator as Sora. Jobs on "@every 1s"
+// processes (this test binary, re-executed) against a real etcd process
+// and the emulator as Sora. etcd is the installed etcd program (Debian
+// package etcd-server; required in CI); without it, outside CI, this test
+// binary re-executed serving an embedded etcd. Jobs on "@every 1s"
 // record each run as the metadata key "<job>_<unix second>_<node>" of one
 // connection, so the tests count runs per tick from the emulator's state.
 package cluster_test
@@ -77,6 +78,21 @@ type env struct {
 	jobs string
 }
 
+// etcdBinary returns the installed etcd program, or "" for the embedded
+// server: it fails the test in CI (env CI set) when etcd is missing.
+func etcdBinary(t *testing.T) string {
+	t.Helper()
+	path, err := etcdtest.LookBinary()
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("CI needs a real etcd: install the Debian package etcd-server (%v)", err)
+	}
+	t.Logf("no etcd program (Debian package etcd-server): using an embedded etcd in a child process")
+	return ""
+}
+
 // newEnv starts the emulator and etcd and writes jobs.yaml with the jobs
 // given (YAML list items, {{conn}} replaced) and a cluster section.
 func newEnv(t *testing.T, ttl time.Duration, jobsYAML string) *env {
@@ -108,11 +124,22 @@ jobs:
 	return e
 }
 
-// startEtcd starts etcd (again, on the same port and data when port is
+// startEtcd starts etcd (again, on the same ports and data when port is
 // that of the previous one).
 func (e *env) startEtcd(port int) {
 	e.t.Helper()
-	p, err := etcdtest.StartProcess(filepath.Join(e.dir, "etcd"), port)
+	dir := filepath.Join(e.dir, "etcd")
+	var p *etcdtest.Process
+	var err error
+	if bin := etcdBinary(e.t); bin != "" {
+		peer := 0
+		if e.etcd != nil && e.etcd.Port == port {
+			peer = e.etcd.PeerPort
+		}
+		p, err = etcdtest.StartBinary(bin, dir, port, peer)
+	} else {
+		p, err = etcdtest.StartProcess(dir, port)
+	}
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -3,8 +3,9 @@
 // server is not part of the soracron binary.
 //
 // A test that must stop and restart etcd runs it as a separate process:
-// the test binary calls [MainIfServer] first in its TestMain, and
-// [StartProcess] re-executes the test binary as an etcd server.
+// [StartBinary] runs an installed etcd program (Debian package
+// etcd-server), or the test binary calls [MainIfServer] first in its
+// TestMain and [StartProcess] re-executes it as an embedded etcd server.
 package etcdtest
 
 import (
@@ -109,9 +110,21 @@ func MainIfServer() {
 
 // Process is etcd running in a child process.
 type Process struct {
+	// Endpoint is the client URL, "http://127.0.0.1:PORT".
 	Endpoint string
-	Port     int
-	cmd      *exec.Cmd
+	// Port is the client port; PeerPort the peer port when known (0
+	// for the embedded server, which picks one at each start).
+	Port, PeerPort int
+	cmd            *exec.Cmd
+	exited         chan struct{}
+	waitErr        error
+}
+
+// newProcess watches the started cmd: exited closes when it ends.
+func newProcess(cmd *exec.Cmd, endpoint string, port int) *Process {
+	p := &Process{Endpoint: endpoint, Port: port, cmd: cmd, exited: make(chan struct{})}
+	go func() { p.waitErr = p.cmd.Wait(); close(p.exited) }()
+	return p
 }
 
 // StartProcess starts etcd in a child process (the test binary itself,
@@ -152,7 +165,7 @@ func StartProcess(dir string, port int) (*Process, error) {
 			_ = cmd.Wait()
 			return nil, errors.New("etcdtest: the etcd process exited before serving")
 		}
-		return &Process{Endpoint: ep, Port: port, cmd: cmd}, nil
+		return newProcess(cmd, ep, port), nil
 	case <-time.After(30 * time.Second):
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
@@ -163,15 +176,14 @@ func StartProcess(dir string, port int) (*Process, error) {
 // Pid is the process id of the etcd process.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
-// Stop stops the process (SIGTERM, then SIGKILL after 5 s).
+// Stop stops the process (SIGTERM, then SIGKILL after 5 s) and waits
+// for it to end; stopping a stopped process does nothing.
 func (p *Process) Stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-p.exited:
 	case <-time.After(5 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-done
+		<-p.exited
 	}
 }
