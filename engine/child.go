@@ -102,8 +102,17 @@ func ServeChild(ctx context.Context, in io.Reader, out io.Writer) int {
 		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
 		defer cancel()
 	}
+	var compiled *Script
+	if req.Source != nil {
+		p, err := e.cache.compile(req.Script, req.Source)
+		if err != nil {
+			o.send(childMessage{Result: &childResult{Error: newChildError(err)}})
+			return 0
+		}
+		compiled = &Script{path: req.Script, src: req.Source, proto: p}
+	}
 	res, err := e.Run(ctx, Request{
-		Script: req.Script, Args: req.Args, Event: req.Event, DryRun: req.DryRun, Timeout: req.Timeout,
+		Script: req.Script, Compiled: compiled, Args: req.Args, Event: req.Event, DryRun: req.DryRun, Timeout: req.Timeout,
 		Concurrency: req.Concurrency, HTTPAllow: req.HTTPAllow,
 		OnStart: func() { o.send(childMessage{Started: true}) },
 	})

@@ -8,6 +8,11 @@
 // for that run only); the Go function values of the libraries are shared.
 // Compiled chunks are cached by path and content and shared between runs; a
 // script file that has not changed since it was read is not read again.
+// A run reads its script when it starts, unless its Request carries a
+// Script compiled before by Load (Request.Compiled): then it runs that
+// chunk, and the file as it is now does not matter. The daemon pins its
+// jobs' scripts so. Modules the script requires are read when required,
+// pinned or not.
 package engine
 
 import (
@@ -133,7 +138,7 @@ func (e *Engine) Run(ctx context.Context, req Request) (res *Result, err error) 
 		ctx, cancel = context.WithCancel(ctx)
 	}
 	defer cancel()
-	proto, err := e.load(ctx, req.Script)
+	proto, err := e.pinned(ctx, req)
 	if err != nil {
 		return res, err
 	}

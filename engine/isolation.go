@@ -68,7 +68,10 @@ const childExitMemory = 3
 
 // childRequest is what the parent sends the child on its stdin.
 type childRequest struct {
-	Script  string         `json:"script"`
+	Script string `json:"script"`
+	// Source, when set, is the pinned source of Script (Request.Compiled):
+	// the child compiles it and does not read the file.
+	Source  []byte         `json:"source,omitempty"`
 	Args    map[string]any `json:"args,omitempty"`
 	Event   map[string]any `json:"event,omitempty"`
 	DryRun  bool           `json:"dry_run,omitempty"`
@@ -127,6 +130,15 @@ type childError struct {
 	Deadline  bool      `json:"deadline,omitempty"` // the error was the context's deadline
 }
 
+// pinnedSource is the source the child of req compiles: req.Compiled's,
+// nil to read the file.
+func pinnedSource(req Request) []byte {
+	if req.Compiled == nil || req.Compiled.path != req.Script {
+		return nil
+	}
+	return req.Compiled.src
+}
+
 // runIsolated runs req in a child process (see Isolation).
 func (e *Engine) runIsolated(ctx context.Context, req Request) (res *Result, err error) {
 	start := time.Now()
@@ -151,7 +163,7 @@ func (e *Engine) runIsolated(ctx context.Context, req Request) (res *Result, err
 		runDeadline = time.Now().Add(req.Timeout)
 	}
 	in, err := json.Marshal(childRequest{
-		Script: req.Script, Args: req.Args, Event: req.Event, DryRun: req.DryRun, Timeout: req.Timeout, Deadline: runDeadline,
+		Script: req.Script, Source: pinnedSource(req), Args: req.Args, Event: req.Event, DryRun: req.DryRun, Timeout: req.Timeout, Deadline: runDeadline,
 		Concurrency: req.Concurrency, HTTPAllow: req.HTTPAllow, HTTPSetting: e.opts.HTTPSetting,
 		MemoryLimit: limit, MaxStringBytes: e.opts.MaxStringBytes, Sora: newChildSora(c.Sora),
 	})

@@ -55,6 +55,10 @@ type ChildOptions struct {
 type Request struct {
 	// Script is the path of the .lua file; its directory is the require root.
 	Script string
+	// Compiled, when set, is the chunk the run executes (from Load of
+	// Script): the file is not read again. nil reads and compiles the
+	// file as it is when the run starts.
+	Compiled *Script
 	// Args becomes the global table `args`.
 	Args map[string]any
 	// Event, when set, becomes the read-only global table `event` (the

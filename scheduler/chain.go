@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
@@ -15,7 +16,8 @@ import (
 // it counts as running for the job's concurrency policy.
 type chain struct {
 	js        *jobState
-	job       *jobs.Job // the job's configuration when the chain started
+	job       *jobs.Job      // the job's configuration when the chain started
+	script    *engine.Script // the job's pinned script when the chain started (nil: read at each run)
 	trigger   string
 	scheduled time.Time
 	// args are merged over the job's args; dryRun forces a dry run

@@ -55,7 +55,7 @@ func (s *Scheduler) startLocked(js *jobState, trigger string, scheduled time.Tim
 	}
 	ctx, cancel := context.WithCancelCause(s.runsCtx)
 	c := &chain{dispatched: s.clock.Now(),
-		js: js, job: j, trigger: trigger, scheduled: scheduled,
+		js: js, job: j, script: js.script, trigger: trigger, scheduled: scheduled,
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
 		first: make(chan beginResult, 1), began: make(chan struct{}), preds: preds, claim: claim,
 	}

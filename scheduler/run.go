@@ -172,7 +172,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	}
 
 	res, runErr := s.call(context.WithValue(runCtx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
-		Script: j.Script, Args: c.runArgs(), Event: c.event, DryRun: c.isDryRun(), Timeout: j.Timeout,
+		Script: j.Script, Compiled: c.script, Args: c.runArgs(), Event: c.event, DryRun: c.isDryRun(), Timeout: j.Timeout,
 		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
 		Isolation: engine.Isolation(j.Isolation), MemoryLimit: j.MemoryLimit,
 	}, logger)

@@ -56,6 +56,16 @@ type Compiler interface {
 	Compile(path string) error
 }
 
+// Loader is implemented by runners that compile a script once and run the
+// compiled chunk later (*engine.Engine). When the Runner is a Loader, New
+// and Reload load every script of the configuration with it (instead of
+// Compile) and keep the chunks: every run of a job (scheduled, manual,
+// event, retry) runs the chunk of the last successful load or reload,
+// whatever the file holds at the time of the run.
+type Loader interface {
+	Load(path string) (*engine.Script, error)
+}
+
 // Options configure a Scheduler.
 type Options struct {
 	// Config is the initial configuration (required).
@@ -145,8 +155,11 @@ type Scheduler struct {
 
 // jobState is the scheduler's state of one job name.
 type jobState struct {
-	name    string
-	job     *jobs.Job // current configuration; nil once removed
+	name string
+	job  *jobs.Job // current configuration; nil once removed
+	// script is job's script as compiled by the last successful load or
+	// reload (nil when the Runner is no Loader): what its runs execute.
+	script  *engine.Script
 	next    time.Time
 	running map[*chain]struct{}
 	// last is the newest run that started; lastLoaded says whether it was
@@ -168,7 +181,8 @@ func New(opts Options) (*Scheduler, error) {
 	if opts.Config == nil || opts.Runner == nil || opts.History == nil {
 		return nil, errors.New("scheduler: Config, Runner and History are required")
 	}
-	if err := compileAll(opts.Runner, opts.Config); err != nil {
+	scripts, err := compileAll(opts.Runner, opts.Config)
+	if err != nil {
 		return nil, err
 	}
 	s := &Scheduler{
@@ -213,7 +227,7 @@ func New(opts Options) (*Scheduler, error) {
 	if err := s.loadSuspended(); err != nil {
 		return nil, err
 	}
-	s.apply(opts.Config, s.clock.Now())
+	s.apply(opts.Config, scripts, s.clock.Now())
 	if err := s.loadLastSuccess(); err != nil {
 		return nil, err
 	}
@@ -241,24 +255,42 @@ func (s *Scheduler) config() *jobs.Config {
 }
 
 // compileAll compiles the script of every job, enabled or not (a disabled
-// job can still be run on demand).
-func compileAll(r Runner, cfg *jobs.Config) error {
-	c, ok := r.(Compiler)
-	if !ok {
-		return nil
+// job can still be run on demand). When r is a Loader it returns the
+// compiled scripts by path, to be pinned (nil otherwise).
+func compileAll(r Runner, cfg *jobs.Config) (map[string]*engine.Script, error) {
+	ld, isLoader := r.(Loader)
+	c, isCompiler := r.(Compiler)
+	if !isLoader && !isCompiler {
+		return nil, nil
 	}
 	var errs []error
+	var scripts map[string]*engine.Script
+	if isLoader {
+		scripts = make(map[string]*engine.Script, len(cfg.Jobs))
+	}
 	seen := map[string]bool{}
 	for _, j := range cfg.Jobs {
 		if seen[j.Script] {
 			continue
 		}
 		seen[j.Script] = true
-		if err := c.Compile(j.Script); err != nil {
+		var err error
+		if isLoader {
+			var sc *engine.Script
+			if sc, err = ld.Load(j.Script); err == nil {
+				scripts[j.Script] = sc
+			}
+		} else {
+			err = c.Compile(j.Script)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("job %q: %w", j.Name, err))
 		}
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return scripts, nil
 }
 
 // Reload replaces the configuration, atomically: after compiling every
@@ -272,13 +304,14 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	if cfg == nil {
 		return errors.New("scheduler: reload: nil configuration")
 	}
-	if err := compileAll(s.runner, cfg); err != nil {
+	scripts, err := compileAll(s.runner, cfg)
+	if err != nil {
 		s.metrics.ObserveReload(false)
 		return err
 	}
 	s.mu.Lock()
 	old := s.cfg
-	added, removed, changed := s.apply(cfg, s.clock.Now())
+	added, removed, changed := s.apply(cfg, scripts, s.clock.Now())
 	s.mu.Unlock()
 	s.metrics.ObserveReload(true)
 	if !reflect.DeepEqual(old.Sora, cfg.Sora) {
@@ -299,8 +332,9 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	return nil
 }
 
-// apply installs cfg; s.mu is held (or s is not shared yet).
-func (s *Scheduler) apply(cfg *jobs.Config, now time.Time) (added, removed, changed []string) {
+// apply installs cfg and its compiled scripts (nil when the Runner is no
+// Loader); s.mu is held (or s is not shared yet).
+func (s *Scheduler) apply(cfg *jobs.Config, scripts map[string]*engine.Script, now time.Time) (added, removed, changed []string) {
 	now = now.Round(0)
 	seen := make(map[string]bool, len(cfg.Jobs))
 	for _, j := range cfg.Jobs {
@@ -323,6 +357,7 @@ func (s *Scheduler) apply(cfg *jobs.Config, now time.Time) (added, removed, chan
 			}
 		}
 		js.job = j
+		js.script = scripts[j.Script]
 	}
 	for name, js := range s.jobs {
 		if seen[name] || js.job == nil {
