@@ -19,6 +19,7 @@
 // whose Loader method is one, and a function table mapping the Lua names to
 // Go functions. The engine registers them; the packages import only
 // gopher-lua, each other (sora and log use json; sora uses plan), the
-// Sora client in sora/ (sora, and http for its retry policy) and the
+// Sora client in sora/ (sora; http for its retry policy; json for the string
+// escaper it shares with the wire encoder) and the
 // libraries they wrap (golang-lru for regexp's cache, google/uuid).
 package bindings

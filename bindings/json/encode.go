@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/sora"
 )
 
 // Encode encodes a Lua value as compact JSON following the rules on
@@ -51,7 +53,7 @@ func (e *jsonEncoder) write(v lua.LValue) error {
 	switch v := v.(type) {
 	case lua.LString:
 		var ok bool
-		if e.buf, ok = appendJSONString(e.buf, string(v)); !ok {
+		if e.buf, ok = sora.AppendString(e.buf, string(v)); !ok {
 			return e.path.errAt(detail(ErrValue, "string is not valid UTF-8"))
 		}
 	case lua.LNumber:
@@ -114,7 +116,7 @@ func (e *jsonEncoder) table(t *lua.LTable) error {
 		}
 		m := e.kvs[i] // e.kvs may grow (and move) while children are encoded
 		var ok bool
-		if e.buf, ok = appendJSONString(e.buf, m.key); !ok {
+		if e.buf, ok = sora.AppendString(e.buf, m.key); !ok {
 			return e.path.errAtKey(lua.LString(m.key), detail(ErrValue, "key is not valid UTF-8"))
 		}
 		e.buf = append(e.buf, ':')

@@ -9,10 +9,10 @@ import (
 	"github.com/soracron/soracron/sora"
 )
 
-// TestStringEscapingMatchesWire pins the codec's string escaping to the one
-// of the Sora client's request encoders (sora.AppendString), which write
-// channel ids and keys next to values the codec encoded: same bytes for
-// every string, and both refuse invalid UTF-8.
+// TestStringEscapingMatchesWire: the codec writes strings with the Sora
+// client's escaper (sora.AppendString), which also writes channel ids and
+// keys next to the values the codec encoded: the codec's whole output for a
+// string is the wire's bytes, and both refuse invalid UTF-8.
 func TestStringEscapingMatchesWire(t *testing.T) {
 	tests := []struct {
 		name string
