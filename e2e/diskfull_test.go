@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -55,34 +53,7 @@ func TestServeDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := filepath.Join(stateDir, "state.db")
-	args, _ := json.Marshal([]string{"serve", "-c", jobsPath, "--listen", "127.0.0.1:0", "--state", state})
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeProcess$")
-	cmd.Env = append(os.Environ(), serveArgsEnv+"="+string(args))
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	var api string
-	select {
-	case a := <-addr:
-		api = "http://" + a
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	cmd, api := startServe(t, "serve", "-c", jobsPath, "--listen", "127.0.0.1:0", "--state", state)
 	runs := func() int {
 		md, ok := e.Metadata("sora", c.ConnectionID)
 		if !ok {

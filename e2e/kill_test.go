@@ -83,33 +83,7 @@ jobs:
 		t.Fatal(err)
 	}
 	state := filepath.Join(dir, "state.db")
-	args, _ := json.Marshal([]string{"serve", "-c", jobs, "--listen", "127.0.0.1:0", "--state", state})
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeProcess$")
-	cmd.Env = append(os.Environ(), serveArgsEnv+"="+string(args))
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	var api string
-	select {
-	case a := <-addr:
-		api = "http://" + a
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve never listened")
-	}
+	cmd, api := startServe(t, "serve", "-c", jobs, "--listen", "127.0.0.1:0", "--state", state)
 	// Wait until quick has finished 3 runs while long is running.
 	var before []apiRun
 	deadline := time.Now().Add(20 * time.Second)
@@ -203,4 +177,39 @@ func listRuns(t *testing.T, api string) []apiRun {
 		t.Fatal(err)
 	}
 	return out.Runs
+}
+
+// startServe starts `soracron serve` with args as a real process (this test
+// binary re-executed), waits until its API listens and returns the process
+// and the API's base URL; the process is killed when the test ends.
+func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	raw, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeProcess$")
+	cmd.Env = append(os.Environ(), serveArgsEnv+"="+string(raw))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return cmd, "http://" + a
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve never listened")
+	}
+	return nil, ""
 }

@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,33 +57,7 @@ jobs:
 	if err := os.WriteFile(path, []byte(jobsYAML), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args, _ := json.Marshal([]string{"serve", "-c", path, "--listen", "127.0.0.1:0", "--state", filepath.Join(dir, "state.db")})
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeProcess$")
-	cmd.Env = append(os.Environ(), serveArgsEnv+"="+string(args))
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	var api string
-	select {
-	case a := <-addr:
-		api = "http://" + a
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve never listened")
-	}
+	_, api := startServe(t, "serve", "-c", path, "--listen", "127.0.0.1:0", "--state", filepath.Join(dir, "state.db"))
 	for _, job := range []string{"away", "nilerr", "gone"} {
 		resp, err := http.Post(api+"/api/jobs/"+job+"/run", "", nil)
 		if err != nil {
