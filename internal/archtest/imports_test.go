@@ -42,7 +42,7 @@ var unchecked = []string{"bench", "e2e", "scripts"}
 
 // shared are leaf packages (importing nothing of the project) that every
 // package but the emulator may import.
-var shared = []string{"internal/syncio"}
+var shared = []string{"internal/syncio", "internal/clocktest"}
 
 // onlyImportedBy restricts who may import a package: the HTTP API wraps the
 // scheduler, never the reverse; the packages under cli/ hold the commands'
