@@ -20,6 +20,7 @@ import (
 	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/api"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/scheduler/ui"
 	"github.com/soracron/soracron/sora"
 )
@@ -294,7 +295,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 		defer closeCluster(cl, logger)
 	}
 
-	metrics := scheduler.NewMetrics()
+	metrics := metrics.New()
 	client, err := sora.New(clientConfig(cfg, metrics.ObserveRequest))
 	if err != nil {
 		return usageErr(err)

@@ -109,7 +109,7 @@ func (s *Scheduler) retire(c *chain) {
 		}
 		s.active--
 		s.mu.Unlock()
-		s.metrics.running.Dec()
+		s.metrics.Running.Dec()
 	})
 }
 

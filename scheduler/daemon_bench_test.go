@@ -20,6 +20,7 @@ import (
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -174,7 +175,7 @@ func benchmarkDaemon(b *testing.B, inner Runner) {
 		b.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	metrics := NewMetrics()
+	metrics := metrics.New()
 	if inner == nil {
 		client, err := sora.New(sora.Config{URL: srv.URL, OnRequest: metrics.ObserveRequest})
 		if err != nil {
@@ -222,7 +223,7 @@ func benchmarkDaemon(b *testing.B, inner Runner) {
 	slices.Sort(dispatch)
 	slices.Sort(setup)
 	skipped := 0
-	mfs, err := metrics.reg.Gather()
+	mfs, err := metrics.Gatherer().Gather()
 	if err != nil {
 		b.Fatal(err)
 	}

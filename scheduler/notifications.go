@@ -36,7 +36,7 @@ func newNotifier(s *Scheduler, o NotifyOptions) *notify.Notifier {
 		Client:     o.Client,
 		Logger:     s.log,
 		Backoff:    o.Backoff,
-		OnDelivery: func(result string) { s.metrics.notifications.WithLabelValues(result).Inc() },
+		OnDelivery: func(result string) { s.metrics.Notifications.WithLabelValues(result).Inc() },
 	})
 }
 
@@ -80,7 +80,7 @@ func (s *Scheduler) notifyOutcome(js *jobState, j *jobs.Job, rec history.Run) {
 		return
 	}
 	m := notify.Message{Event: event, Job: j.Name, RunID: rec.ID, Outcome: string(rec.Outcome), Trigger: rec.Trigger,
-		Error: s.redact.replace(rec.Error), Scheduled: timeOrNil(rec.Scheduled), Start: timeOrNil(rec.Start),
+		Error: s.redact.String(rec.Error), Scheduled: timeOrNil(rec.Scheduled), Start: timeOrNil(rec.Start),
 		End: timeOrNil(rec.End)}
 	if cfg.Notify.BaseURL != "" && rec.ID > 0 {
 		m.URL = cfg.Notify.BaseURL + "/ui/runs/" + strconv.FormatInt(rec.ID, 10)

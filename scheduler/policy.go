@@ -65,7 +65,7 @@ func (s *Scheduler) startLocked(js *jobState, trigger string, scheduled time.Tim
 	js.running[c] = struct{}{}
 	s.gate.add()
 	s.active++
-	s.metrics.running.Inc()
+	s.metrics.Running.Inc()
 	s.wg.Add(1)
 	l.chains = append(l.chains, c)
 	return c, nil
@@ -82,8 +82,8 @@ func (s *Scheduler) skipLocked(js *jobState, scheduled time.Time) skipRecord {
 			sk.unknown = append(sk.unknown, c)
 		}
 	}
-	s.metrics.skipped.WithLabelValues(sk.job.Name).Inc()
-	s.metrics.runs.WithLabelValues(sk.job.Name, string(history.OutcomeSkipped)).Inc()
+	s.metrics.Skipped.WithLabelValues(sk.job.Name).Inc()
+	s.metrics.Runs.WithLabelValues(sk.job.Name, string(history.OutcomeSkipped)).Inc()
 	s.wg.Add(1)
 	return sk
 }

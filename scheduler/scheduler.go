@@ -15,9 +15,13 @@ import (
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/attempt"
+	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/scheduler/notify"
+	"github.com/soracron/soracron/scheduler/redact"
 )
 
 // DefaultShutdownTimeout is the default of Options.ShutdownTimeout.
@@ -44,9 +48,7 @@ var (
 
 // Runner runs one script; *engine.Engine is the real one. Run must return a
 // non-nil Result, even with an error.
-type Runner interface {
-	Run(ctx context.Context, req engine.Request) (*engine.Result, error)
-}
+type Runner = attempt.Runner
 
 // Compiler is implemented by runners that can check a script without
 // running it (*engine.Engine). New and Reload compile every script of the
@@ -81,9 +83,9 @@ type Options struct {
 	// run in the history; slog.LevelInfo when nil.
 	CaptureLevel slog.Leveler
 	// Clock is the time source; the system clock when nil.
-	Clock Clock
-	// Metrics receive the daemon's metrics; NewMetrics() when nil.
-	Metrics *Metrics
+	Clock clock.Clock
+	// Metrics receive the daemon's metrics; metrics.New() when nil.
+	Metrics *metrics.Metrics
 	// ShutdownTimeout is how long Run waits, once its context is done, for
 	// the runs in progress before cancelling them; DefaultShutdownTimeout
 	// when zero.
@@ -115,10 +117,10 @@ type Options struct {
 type Scheduler struct {
 	runner   Runner
 	store    *history.Store
-	clock    Clock
-	metrics  *Metrics
+	clock    clock.Clock
+	metrics  *metrics.Metrics
 	log      *slog.Logger
-	redact   *redactor
+	redact   *redact.Redactor
 	capture  slog.Leveler
 	shutdown time.Duration
 	grace    time.Duration
@@ -172,7 +174,7 @@ type jobState struct {
 	// lastOK is the end of its newest run that ended ok.
 	lastOK time.Time
 	// metrics are the job's run metrics, made at its first successful run.
-	metrics atomic.Pointer[jobMetrics]
+	metrics metrics.JobRuns
 }
 
 // New returns a Scheduler of opts.Config. It compiles every script when
@@ -203,10 +205,10 @@ func New(opts Options) (*Scheduler, error) {
 		events:      eventState{lanes: map[string][]laneTask{}, seen: map[string]struct{}{}},
 	}
 	if s.clock == nil {
-		s.clock = systemClock{}
+		s.clock = clock.System{}
 	}
 	if s.metrics == nil {
-		s.metrics = NewMetrics()
+		s.metrics = metrics.New()
 	}
 	if s.capture == nil {
 		s.capture = slog.LevelInfo
@@ -217,12 +219,12 @@ func New(opts Options) (*Scheduler, error) {
 	if s.grace <= 0 {
 		s.grace = defaultMissedGrace
 	}
-	s.redact = newRedactor(opts.Config.Sora.SecretValues)
+	s.redact = redact.New(opts.Config.Sora.SecretValues)
 	base := opts.Logger
 	if base == nil {
 		base = slog.New(slog.DiscardHandler)
 	}
-	s.log = slog.New(&redactHandler{h: base.Handler(), r: s.redact})
+	s.log = slog.New(s.redact.Handler(base.Handler()))
 	s.runsCtx, s.cancelRuns = context.WithCancelCause(context.Background())
 	if err := s.loadSuspended(); err != nil {
 		return nil, err
@@ -235,7 +237,7 @@ func New(opts Options) (*Scheduler, error) {
 		return nil, err
 	}
 	s.notifier = newNotifier(s, opts.Notify)
-	if err := s.metrics.reg.Register(newJobCollector(s)); err != nil {
+	if err := s.metrics.RegisterJobs(s.jobSamples); err != nil {
 		return nil, fmt.Errorf("scheduler: metrics: %w", err)
 	}
 	if s.cl != nil {
@@ -245,7 +247,7 @@ func New(opts Options) (*Scheduler, error) {
 }
 
 // Metrics returns the daemon's metrics.
-func (s *Scheduler) Metrics() *Metrics { return s.metrics }
+func (s *Scheduler) Metrics() *metrics.Metrics { return s.metrics }
 
 // config returns the configuration in use.
 func (s *Scheduler) config() *jobs.Config {
@@ -370,8 +372,8 @@ func (s *Scheduler) apply(cfg *jobs.Config, scripts map[string]*engine.Script, n
 		}
 	}
 	s.cfg = cfg
-	s.redact.add(cfg.Sora.SecretValues)
-	s.metrics.jobs.Set(float64(len(cfg.Jobs)))
+	s.redact.Add(cfg.Sora.SecretValues)
+	s.metrics.Jobs.Set(float64(len(cfg.Jobs)))
 	return added, removed, changed
 }
 
