@@ -67,7 +67,7 @@ func (s *Scheduler) recordMissed(m missed) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.gate.wait()
+		s.gate.Wait()
 		j := m.job
 		now := s.clock.Now()
 		ctx := context.Background()

@@ -17,6 +17,7 @@ import (
 	"github.com/soracron/soracron/scheduler/attempt"
 	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/runlog"
 )
 
 // runChain runs the attempts of a chain, with the job's retries.
@@ -102,20 +103,19 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	if n > 1 {
 		attrs = append(attrs, slog.Int(keyAttempt, n))
 	}
-	idp := newIDPromise()
+	idp := runlog.NewID()
 	// logger is the script's: the daemon's log plus the run's history.
 	buf := history.NewLogBuffer(0, 0)
-	idp.buf = buf
 	buf.Redact = s.redact.String
 	buf.Level = s.capture
 	buf.OnLine = func(line history.LogLine, index int) {
 		if s.listening() {
-			if id := idp.peek(); id > 0 {
+			if id := idp.Peek(); id > 0 {
 				s.publish(Change{Kind: ChangeLog, Job: j.Name, RunID: id, Log: &line, Index: index})
 			}
 		}
 	}
-	logger := slog.New(history.Tee(newCappedHandler(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf), buf))
+	logger := runlog.New(s.log.Handler(), attrs, idp, buf)
 
 	if n == 1 && len(c.preds) > 0 {
 		// Waiting for the runs it replaces is not starting.
@@ -132,7 +132,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		cancel()
 	}
 	started := s.clock.Now()
-	go s.begin(c, n, started, idp)
+	go s.begin(c, n, started, idp, buf)
 	// The start delay is observed once: when the script starts, or after
 	// the run if the runner did not say.
 	var observed atomic.Bool
@@ -149,7 +149,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	onStart := func() {
 		c.leaveGate(s.gate)
 		observe(s.clock.Now())
-		if _, err := idp.wait(); err != nil {
+		if _, err := idp.Wait(); err != nil {
 			cancelRun(fmt.Errorf("%w: %w", ErrNotRecorded, err))
 		}
 	}
@@ -165,7 +165,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	observe(started)
 	// What follows (recording, logging) waits for the runs starting at the
 	// same time.
-	s.gate.wait()
+	s.gate.Wait()
 
 	rec := history.Run{End: end, Outcome: outcome, Error: s.redact.String(errText)}
 	if res != nil {
@@ -197,7 +197,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		level = slog.LevelError
 	}
 	rec.Logs = buf.Lines()
-	id, err := idp.wait()
+	id, err := idp.Wait()
 	c.final = rec
 	if err == nil {
 		c.final.ID = id
@@ -241,9 +241,9 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 }
 
 // begin creates the history row of an attempt that started at started.
-func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
+func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *runlog.ID, buf *history.LogBuffer) {
 	j := c.job
-	s.gate.wait()
+	s.gate.Wait()
 	id, err := s.store.Begin(context.Background(), history.Run{
 		Job: j.Name, Trigger: c.trigger, Attempt: n, Scheduled: c.scheduled, Start: started, DryRun: c.isDryRun(),
 	})
@@ -254,10 +254,10 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
 		err = fmt.Errorf("%w: %w", ErrNotRecorded, err)
 	} else {
 		c.setRunID(id)
-		s.setLive(id, idp.buf)
+		s.setLive(id, buf)
 		s.publish(Change{Kind: ChangeRunStarted, Job: j.Name, RunID: id})
 	}
-	idp.resolve(id, err)
+	idp.Resolve(id, err)
 	if n == 1 {
 		close(c.began)
 		select {

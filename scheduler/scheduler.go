@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -16,8 +15,10 @@ import (
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/attempt"
+	"github.com/soracron/soracron/scheduler/burst"
 	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/cluster"
+	"github.com/soracron/soracron/scheduler/fanout"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/scheduler/notify"
@@ -129,16 +130,15 @@ type Scheduler struct {
 
 	// runsCtx is the parent of every run's context; cancelling it cancels
 	// every run (with a cause).
-	runsCtx     context.Context
-	cancelRuns  context.CancelCauseFunc
-	wg          sync.WaitGroup // chains in progress and pending skip records
-	gate        *startGate     // holds history writes back while runs start
-	wake        chan struct{}  // nudges the schedule loop after a Reload
-	prewarmKick chan struct{}  // nudges the prewarm loop after a dispatch or a Reload
-	burst       atomic.Int64   // runs dispatched since the prewarm loop last looked
-	stop        chan struct{}  // closed when shutdown begins
+	runsCtx    context.Context
+	cancelRuns context.CancelCauseFunc
+	wg         sync.WaitGroup // chains in progress and pending skip records
+	gate       *burst.Gate    // holds history writes back while runs start
+	prewarm    *burst.Loop    // builds sandboxes ahead (when the Runner is a Prewarmer)
+	wake       chan struct{}  // nudges the schedule loop after a Reload
+	stop       chan struct{}  // closed when shutdown begins
 
-	changes   changes // subscribers of Subscribe
+	changes   fanout.Hub[Change] // subscribers of Subscribe
 	notifier  *notify.Notifier
 	suspendMu sync.Mutex // orders Suspend and Resume
 
@@ -196,17 +196,17 @@ func New(opts Options) (*Scheduler, error) {
 		shutdown: opts.ShutdownTimeout,
 		grace:    opts.MissedGrace,
 		cl:       opts.Cluster,
-		gate:     newStartGate(),
+		gate:     burst.NewGate(),
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 
-		prewarmKick: make(chan struct{}, 1),
-		jobs:        make(map[string]*jobState),
-		events:      eventState{lanes: map[string][]laneTask{}, seen: map[string]struct{}{}},
+		jobs:   make(map[string]*jobState),
+		events: eventState{lanes: map[string][]laneTask{}, seen: map[string]struct{}{}},
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
 	}
+	s.prewarm = burst.NewLoop(s.gate, s.dueSoon, s.clock.Now, s.stop)
 	if s.metrics == nil {
 		s.metrics = metrics.New()
 	}
@@ -329,7 +329,7 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	s.log.Info("configuration reloaded", slog.String(keyFile, cfg.Path), slog.Int(keyJobs, len(cfg.Jobs)),
 		slog.Any(keyAdded, added), slog.Any(keyRemoved, removed), slog.Any(keyChanged, changed))
 	s.nudge()
-	s.kickPrewarm(0)
+	s.prewarm.Kick(0)
 	s.publish(Change{Kind: ChangeJob})
 	return nil
 }
