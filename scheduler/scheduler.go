@@ -111,10 +111,10 @@ type Options struct {
 //
 // Many runs may be due at the same instant (a thousand jobs on
 // "@every 1s"). Their scripts start first: the history writes and the
-// bookkeeping of the runs wait until they have (see startGate), the
+// bookkeeping of the runs wait until they have (burst.Gate), the
 // sandboxes of the runs are built ahead while the daemon is idle when the
 // Runner is a Prewarmer, and the garbage of a burst is collected while
-// idle too (see prewarmLoop).
+// idle too (burst.Loop).
 type Scheduler struct {
 	runner   Runner
 	store    *history.Store

@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -57,6 +58,23 @@ var onlyImportedBy = map[string][]string{
 	"cli/runreport":    {"cli"},
 }
 
+// daemonParts lists, for each package the daemon (package scheduler) is
+// built from, the other packages under scheduler/ that it may import (its
+// own subpackages aside): the daemon imports its parts, never the
+// reverse, and a part reaches only the parts below it.
+var daemonParts = map[string][]string{
+	"scheduler/attempt": {"scheduler/clock", "scheduler/cluster", "scheduler/history", "scheduler/redact"},
+	"scheduler/burst":   {},
+	"scheduler/clock":   {},
+	"scheduler/cluster": {},
+	"scheduler/fanout":  {},
+	"scheduler/history": {},
+	"scheduler/metrics": {},
+	"scheduler/notify":  {"scheduler/history"},
+	"scheduler/redact":  {"scheduler/history"},
+	"scheduler/runlog":  {"scheduler/history"},
+}
+
 func TestImportDirection(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -91,6 +109,10 @@ func TestViolationsFound(t *testing.T) {
 			`lint/x.go imports cli/plural: only cli may import it`},
 		{"the emulator imports a shared package", "emulator/x.go", `package emulator; import _ "` + module + `/internal/syncio"`,
 			`emulator/x.go imports internal/syncio: emulator may import nothing of the project`},
+		{"a part of the daemon imports the daemon", "scheduler/redact/x.go", `package redact; import _ "` + module + `/scheduler"`,
+			`scheduler/redact/x.go imports scheduler: scheduler/redact may import only scheduler/history of the scheduler's packages`},
+		{"a leaf part of the daemon imports another part", "scheduler/clock/x.go", `package clock; import _ "` + module + `/scheduler/history"`,
+			`scheduler/clock/x.go imports scheduler/history: scheduler/clock may import none of the scheduler's packages`},
 		{"unknown directory", "newpkg/x.go", `package newpkg`,
 			`newpkg/x.go: directory newpkg has no rule`},
 	}
@@ -186,6 +208,9 @@ func check(rel, top, target string, rules []string, isTest bool) string {
 	if by, ok := onlyImportedBy[target]; ok && !slices.Contains(by, top) {
 		return fmt.Sprintf("%s imports %s: only %s may import it", rel, target, strings.Join(by, ", "))
 	}
+	if v := checkPart(rel, target); v != "" {
+		return v
+	}
 	switch {
 	case slices.Contains(rules, targetTop):
 		return ""
@@ -199,4 +224,19 @@ func check(rel, top, target string, rules []string, isTest bool) string {
 		return fmt.Sprintf("%s imports %s: %s may import nothing of the project", rel, target, top)
 	}
 	return fmt.Sprintf("%s imports %s: %s may import only %s", rel, target, top, strings.Join(rules, ", "))
+}
+
+// checkPart describes why the file rel, in a part of the daemon (see
+// daemonParts), may not import the package target; "" when it may.
+func checkPart(rel, target string) string {
+	dir := path.Dir(rel)
+	may, ok := daemonParts[dir]
+	if !ok || target != "scheduler" && !strings.HasPrefix(target, "scheduler/") ||
+		target == dir || strings.HasPrefix(target, dir+"/") || slices.Contains(may, target) {
+		return ""
+	}
+	if len(may) == 0 {
+		return fmt.Sprintf("%s imports %s: %s may import none of the scheduler's packages", rel, target, dir)
+	}
+	return fmt.Sprintf("%s imports %s: %s may import only %s of the scheduler's packages", rel, target, dir, strings.Join(may, ", "))
 }
