@@ -31,6 +31,8 @@ import (
 	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/bindings/plan"
 	luasora "github.com/soracron/soracron/bindings/sora"
+	"github.com/soracron/soracron/engine/internal/source"
+	"github.com/soracron/soracron/engine/internal/stdlib"
 )
 
 // LState sizes. The call stack and the registry (the Lua data stack) start
@@ -47,7 +49,7 @@ const (
 type Engine struct {
 	opts          Options
 	cache         *protoCache
-	std           *stdLib
+	std           *stdlib.Lib
 	stamps        stampCache   // versions of the scripts compiled last
 	funcs         sandboxFuncs // function values shared by every sandbox
 	pool          sandboxPool  // sandboxes built ahead by Prewarm
@@ -63,21 +65,16 @@ func New(opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	std := loadStdLib()
 	switch {
 	case opts.MaxStringBytes == 0:
 		opts.MaxStringBytes = DefaultMaxStringBytes
 	case opts.MaxStringBytes < 0:
 		opts.MaxStringBytes = math.MaxInt
 	}
-	limitStrings(std, opts.MaxStringBytes)
-	std.override("coroutine", "yield", yield)
-	std.override("_G", "loadstring", loadString)
-	std.override("_G", "load", load)
 	return &Engine{
 		opts:  opts,
 		cache: newProtoCache(DefaultCacheSize),
-		std:   std,
+		std:   stdlib.New(opts.MaxStringBytes),
 		mods:  newEngineModules(opts.MaxStringBytes),
 		// The http module's connections are kept between runs.
 		httpTransport: luahttp.NewTransport(),
@@ -99,7 +96,7 @@ func (e *Engine) load(ctx context.Context, path string) (*lua.FunctionProto, err
 		return p, nil
 	}
 	readAt := time.Now()
-	src, fi, err := readSource(ctx, path)
+	src, fi, err := source.Read(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
@@ -210,7 +207,7 @@ func (r *run) exec(proto *lua.FunctionProto, res *Result) error {
 	if r.req.OnStart != nil {
 		r.req.OnStart()
 	}
-	if err := protectedCall(L, 0, lua.MultRet, handler); err != nil {
+	if err := stdlib.ProtectedCall(L, 0, lua.MultRet, handler); err != nil {
 		return r.scriptError(err)
 	}
 	if err := r.ctx.Err(); err != nil {
