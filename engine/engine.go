@@ -1,18 +1,3 @@
-// Package engine loads, compiles and runs soracron's Lua scripts.
-//
-// Every run gets a fresh, sandboxed LState: only the safe parts of the
-// standard library, a require that loads preloaded modules (sora, json, log,
-// time, strings, regexp, base64, hex, crypto, http; see Modules) and .lua files under the script's own directory, a context carrying
-// the run's timeout and cancellation, and print routed to the run's logger.
-// The LState is built when the run starts, or ahead of it by Prewarm (still
-// for that run only); the Go function values of the libraries are shared.
-// Compiled chunks are cached by path and content and shared between runs; a
-// script file that has not changed since it was read is not read again.
-// A run reads its script when it starts, unless its Request carries a
-// Script compiled before by Load (Request.Compiled): then it runs that
-// chunk, and the file as it is now does not matter. The daemon pins its
-// jobs' scripts so. Modules the script requires are read when required,
-// pinned or not.
 package engine
 
 import (
