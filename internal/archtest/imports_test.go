@@ -43,7 +43,7 @@ var unchecked = []string{"bench", "e2e", "scripts"}
 
 // shared are leaf packages (importing nothing of the project) that every
 // package but the emulator may import.
-var shared = []string{"internal/syncio"}
+var shared = []string{"internal/syncio", "internal/clocktest"}
 
 // narrower lists packages that may import less than their directory's rule
 // allows: exactly these packages of the project (and the shared ones; test
