@@ -139,6 +139,9 @@ type Scheduler struct {
 	changes   changes // subscribers of Subscribe
 	notifier  *notify.Notifier
 	suspendMu sync.Mutex // orders Suspend and Resume
+	// suspKnown: cluster mode, the suspensions of etcd were read (no tick
+	// is claimed before).
+	suspKnown atomic.Bool
 
 	mu        sync.Mutex
 	suspended map[string]time.Time         // suspended jobs (by the API) and since when

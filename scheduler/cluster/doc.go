@@ -26,10 +26,13 @@
 //	running/JOB/ID       a run in progress and the node running it (session lease)
 //	cancel/JOB           written by a replace claim: runs of JOB claimed before it stop (session lease)
 //	members/NODE         a live replica (session lease)
+//	suspended/JOB        JOB is suspended, since when and by which node (no lease)
 //
 // IDs sort by time: "<unix nanoseconds of the tick or start>-s" for a
 // scheduled run, "...-m-NODE-N" for a manual one, "...-r" for the rerun of a
-// lost run.
+// lost run, "<unix nanoseconds of the event's timestamp>-e-HASH" for the run
+// of an event (HASH of the event's identity, so that every replica the
+// event is delivered to claims the same ID: see [Cluster.ClaimEvent]).
 //
 // # The claim
 //
