@@ -48,6 +48,18 @@
 // older runs of JOB cancel them, and the new run waits for their running
 // keys to vanish ([Claim.WaitPredecessors]).
 //
+// # Events and suspensions
+//
+// The run of a job for an event of Sora's webhook is claimed like a manual
+// run, but under an ID every replica derives from the event's identity
+// ([Cluster.ClaimEvent]): the replicas an event is delivered to claim the
+// same runs/JOB/ID, so one of them runs it. A forbid conflict is recorded
+// skipped, as for a tick.
+//
+// A suspended job is the key suspended/JOB, written by the replica asked
+// to suspend it ([Cluster.Suspend]) and followed by every replica
+// ([Cluster.WatchSuspensions]).
+//
 // # Known traps, and how this package avoids them
 //
 //   - A Campaign that outlives its lease: no election decides who runs a
