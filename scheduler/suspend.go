@@ -58,14 +58,17 @@ func (s *Scheduler) setSuspended(ctx context.Context, name string, on bool) erro
 }
 
 // applySuspended sets the suspension of name in memory, and logs and
-// publishes a change. via names where the change came from ("" for this
-// replica's API). s.suspendMu is held.
+// publishes a change. via names where the change came from: "" for this
+// replica's API, "etcd" for the cluster's watch. s.suspendMu is held.
 func (s *Scheduler) applySuspended(name string, on bool, since time.Time, via string) {
 	s.mu.Lock()
 	was, had := s.suspended[name]
-	if on {
+	// A suspended job stays suspended since its first suspension; etcd's
+	// time (via the watch) is the cluster's.
+	moved := on && had && via != "" && !was.Equal(since)
+	if on && (!had || moved) {
 		s.suspended[name] = since
-	} else if had {
+	} else if !on && had {
 		delete(s.suspended, name)
 		if js := s.jobs[name]; js != nil && js.job != nil && js.job.Enabled {
 			// The next tick from now, not the one skipped while suspended.
@@ -73,7 +76,7 @@ func (s *Scheduler) applySuspended(name string, on bool, since time.Time, via st
 		}
 	}
 	s.mu.Unlock()
-	if on == had && (!on || was.Equal(since)) {
+	if on == had && !moved {
 		return
 	}
 	verb := "job suspended"
@@ -94,7 +97,7 @@ const keyVia = "via"
 // watchSuspensions follows the suspensions of the cluster until ctx is
 // done (cluster mode): a job suspended or resumed through any replica is
 // so on this one within moments. Until they are first read, this replica
-// claims no tick (see suspensionsKnown).
+// claims no tick (see suspKnown).
 func (s *Scheduler) watchSuspensions(ctx context.Context) {
 	defer s.wg.Done()
 	s.cl.WatchSuspensions(ctx, func(m map[string]time.Time) {
