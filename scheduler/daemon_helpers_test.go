@@ -150,7 +150,7 @@ func newHarness(t *testing.T, yaml string, o harnessOptions) *harness {
 	h.cancel, h.done = cancel, make(chan error, 1)
 	go func() { h.done <- h.s.Run(ctx) }()
 	t.Cleanup(h.stop)
-	h.clock.waitTimers(t, 1) // the loop is asleep
+	h.clock.WaitTimers(t, 1) // the loop is asleep
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("daemon log:\n%s", h.logs.String())
@@ -187,7 +187,7 @@ func (h *harness) stop() {
 // tick advances the fake clock by d once the schedule loop sleeps.
 func (h *harness) tick(d time.Duration) {
 	h.t.Helper()
-	h.clock.waitTimers(h.t, 1)
+	h.clock.WaitTimers(h.t, 1)
 	h.clock.Advance(d)
 }
 
