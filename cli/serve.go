@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/soracron/soracron/cli/secretfile"
+	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
@@ -26,7 +28,7 @@ import (
 )
 
 type serveFlags struct {
-	sora            soraFlags
+	sora            soraconn.Flags
 	config          string
 	listen          string
 	state           string
@@ -63,7 +65,9 @@ Cluster mode (--cluster etcd://HOST:2379[,HOST:2379], or cluster.endpoints):
 several serve processes share the jobs through etcd and each tick runs exactly
 once, on the replica that claims it. A replica without an etcd session starts
 nothing and answers 503 on /healthz; runs of a replica that died are recorded
-"interrupted" by the others (on_lost: rerun runs them again).
+"interrupted" by the others (on_lost: rerun runs them again). Manual and event
+runs are claimed the same way (an event delivered to several replicas runs
+once), and suspend/resume on any replica applies to every replica.
 
 Web dashboard at http://LISTEN/ (jobs, runs, logs, Run now, suspend/resume;
 with a token it asks for it at /ui/login).
@@ -75,7 +79,8 @@ HTTP API on --listen (loopback by default):
   GET  /api/jobs                jobs with next run, runs in progress, last run
   POST /api/jobs/NAME/run       run a job now: 202 {"run_id": N}, 409 if it is
                                 running and its policy is forbid, 404 unknown
-  POST /api/jobs/NAME/suspend   suspend its schedule (kept across restarts)
+  POST /api/jobs/NAME/suspend   suspend its schedule (kept across restarts;
+                                on every replica in cluster mode)
   POST /api/jobs/NAME/resume    resume it
   GET  /api/runs?job=NAME&limit=N   recent runs, newest first
   GET  /api/runs/ID             one run: outcome, times, error, result, API
@@ -100,7 +105,9 @@ Signals:
   SIGHUP           re-read jobs.yaml and recompile the scripts; the new jobs apply
                    if everything is valid, otherwise the errors are logged and the
                    running configuration is kept. Runs in progress are not touched.
-                   (Changes to the sora and history sections need a restart.)
+                   (Changes to the sora and history sections need a restart; a
+                   changed cluster section is not applied, and the log names
+                   its changed keys.)
   SIGINT, SIGTERM  stop starting runs, wait up to --shutdown-timeout for the runs
                    in progress, cancel the rest (recorded as cancelled), exit 0.
 
@@ -128,7 +135,7 @@ syntax errors).`,
 	fs.StringVar(&f.state, "state", "soracron.db", "run history database (SQLite; locked while serve runs)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token the HTTP API requires (needed for a non-loopback --listen)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", scheduler.DefaultShutdownTimeout, "on SIGINT/SIGTERM, how long to wait for runs in progress before cancelling them")
-	emulatorFlag(fs, &f.emulator, "run the jobs against the built-in emulator instead of sora.url")
+	soraconn.EmulatorFlag(fs, &f.emulator, "run the jobs against the built-in emulator instead of sora.url")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.cluster, "cluster", "", "run as a replica of a cluster coordinated by etcd: etcd://host:2379[,host2:2379] (etcds:// for TLS); overrides cluster.endpoints")
@@ -136,7 +143,7 @@ syntax errors).`,
 	fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve GET /metrics on --listen without the token")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "also serve GET /metrics, without a token, on this address (e.g. 127.0.0.1:9090)")
 	fs.StringArrayVar(&f.allowedHosts, "allowed-host", nil, "a further host name the API answers to in the Host header, e.g. a reverse proxy's name (repeatable; loopback names and the --listen host are always allowed)")
-	f.sora.register(fs)
+	f.sora.Register(fs)
 	return cmd
 }
 
@@ -196,7 +203,7 @@ func loopbackAddr(addr string) (bool, error) {
 
 // readToken reads the API token of --token-file.
 func readToken(path string, warn func(string)) (string, error) {
-	data, err := readSecretFile("--token-file", path, warn)
+	data, err := secretfile.Read("--token-file", path, warn)
 	if err != nil {
 		return "", err
 	}
@@ -233,7 +240,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	if f.shutdownTimeout <= 0 {
 		return usageErr(errors.New("--shutdown-timeout must be positive"))
 	}
-	if f.emulator != "" && f.sora.url != "" {
+	if f.emulator != "" && f.sora.URL != "" {
 		return usageErr(errors.New("give either --sora-url or --emulator, not both"))
 	}
 	cfg, err := loadJobs(app, f.config)
@@ -245,7 +252,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	var emuURL string
 	var soraLimit time.Duration // cluster mode: the bound of sora.timeout
 	adjust := func(cfg *jobs.Config) error {
-		if err := f.sora.override(app, &cfg.Sora, f.changed, logWarn(logger)); err != nil {
+		if err := f.sora.Override(app.Getenv, &cfg.Sora, f.changed, logWarn(logger)); err != nil {
 			return err
 		}
 		if soraLimit > 0 && cfg.Sora.Timeout > soraLimit {
@@ -274,12 +281,12 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	}
 
 	if f.emulator != "" {
-		tgt, err := startEmbeddedEmulator(f.emulator)
+		tgt, err := soraconn.StartEmulator(f.emulator)
 		if err != nil {
 			return err
 		}
-		defer tgt.close()
-		emuURL = tgt.url
+		defer tgt.Close()
+		emuURL = tgt.URL
 		cfg.Sora.URL = emuURL
 		logger.Info("built-in emulator started; jobs use it instead of sora.url", slog.String("url", emuURL))
 	}

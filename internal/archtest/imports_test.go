@@ -45,6 +45,31 @@ var unchecked = []string{"bench", "e2e", "scripts"}
 // package but the emulator may import.
 var shared = []string{"internal/syncio", "internal/clocktest"}
 
+// narrower lists packages that may import less than their directory's rule
+// allows: exactly these packages of the project (and the shared ones; test
+// files also the emulator). The engine's internal packages are its parts:
+// the sandbox's standard library and the source gates know nothing of the
+// modules or the client, and the child process's protocol carries only
+// plain data. The packages under scheduler/ but its API and dashboard are
+// the daemon's parts: package scheduler imports them, none imports it, and
+// each imports only the parts below it.
+var narrower = map[string][]string{
+	"engine/internal/pattern":   {},
+	"engine/internal/source":    {},
+	"engine/internal/stdlib":    {"engine/internal/pattern", "engine/internal/source"},
+	"engine/internal/isolation": {"bindings/plan", "bindings/sora", "sora"},
+
+	"scheduler/attempt": {"bindings/sora", "engine", "jobs", "scheduler/clock", "scheduler/cluster", "scheduler/history",
+		"scheduler/redact"},
+	"scheduler/burst":   {},
+	"scheduler/clock":   {},
+	"scheduler/fanout":  {},
+	"scheduler/metrics": {"sora"},
+	"scheduler/notify":  {"jobs", "scheduler/history"},
+	"scheduler/redact":  {"scheduler/history"},
+	"scheduler/runlog":  {"scheduler/history"},
+}
+
 // onlyImportedBy restricts who may import a package: the HTTP API wraps the
 // scheduler, never the reverse; the packages under cli/ hold the commands'
 // implementations and serve cli (and each other) only.
@@ -56,23 +81,9 @@ var onlyImportedBy = map[string][]string{
 	"cli/plural":       {"cli"},
 	"cli/repl":         {"cli"},
 	"cli/runreport":    {"cli"},
-}
-
-// daemonParts lists, for each package the daemon (package scheduler) is
-// built from, the other packages under scheduler/ that it may import (its
-// own subpackages aside): the daemon imports its parts, never the
-// reverse, and a part reaches only the parts below it.
-var daemonParts = map[string][]string{
-	"scheduler/attempt": {"scheduler/clock", "scheduler/cluster", "scheduler/history", "scheduler/redact"},
-	"scheduler/burst":   {},
-	"scheduler/clock":   {},
-	"scheduler/cluster": {},
-	"scheduler/fanout":  {},
-	"scheduler/history": {},
-	"scheduler/metrics": {},
-	"scheduler/notify":  {"scheduler/history"},
-	"scheduler/redact":  {"scheduler/history"},
-	"scheduler/runlog":  {"scheduler/history"},
+	"cli/scriptargs":   {"cli"},
+	"cli/secretfile":   {"cli"},
+	"cli/soraconn":     {"cli"},
 }
 
 func TestImportDirection(t *testing.T) {
@@ -109,10 +120,14 @@ func TestViolationsFound(t *testing.T) {
 			`lint/x.go imports cli/plural: only cli may import it`},
 		{"the emulator imports a shared package", "emulator/x.go", `package emulator; import _ "` + module + `/internal/syncio"`,
 			`emulator/x.go imports internal/syncio: emulator may import nothing of the project`},
+		{"the sandbox's library imports a module", "engine/internal/stdlib/x.go", `package stdlib; import _ "` + module + `/bindings/json"`,
+			`engine/internal/stdlib/x.go imports bindings/json: engine/internal/stdlib may import only engine/internal/pattern, engine/internal/source`},
+		{"an engine part imports the engine", "engine/internal/source/x_test.go", `package source; import _ "` + module + `/engine"`,
+			`engine/internal/source/x_test.go imports engine: engine/internal/source may import nothing of the project`},
 		{"a part of the daemon imports the daemon", "scheduler/redact/x.go", `package redact; import _ "` + module + `/scheduler"`,
-			`scheduler/redact/x.go imports scheduler: scheduler/redact may import only scheduler/history of the scheduler's packages`},
+			`scheduler/redact/x.go imports scheduler: scheduler/redact may import only scheduler/history`},
 		{"a leaf part of the daemon imports another part", "scheduler/clock/x.go", `package clock; import _ "` + module + `/scheduler/history"`,
-			`scheduler/clock/x.go imports scheduler/history: scheduler/clock may import none of the scheduler's packages`},
+			`scheduler/clock/x.go imports scheduler/history: scheduler/clock may import nothing of the project`},
 		{"unknown directory", "newpkg/x.go", `package newpkg`,
 			`newpkg/x.go: directory newpkg has no rule`},
 	}
@@ -208,8 +223,15 @@ func check(rel, top, target string, rules []string, isTest bool) string {
 	if by, ok := onlyImportedBy[target]; ok && !slices.Contains(by, top) {
 		return fmt.Sprintf("%s imports %s: only %s may import it", rel, target, strings.Join(by, ", "))
 	}
-	if v := checkPart(rel, target); v != "" {
-		return v
+	if only, ok := narrower[path.Dir(rel)]; ok {
+		switch {
+		case slices.Contains(only, target), slices.Contains(shared, target),
+			isTest && (targetTop == "emulator" || target == path.Dir(rel)): // the emulator, an external test package
+			return ""
+		case len(only) == 0:
+			return fmt.Sprintf("%s imports %s: %s may import nothing of the project", rel, target, path.Dir(rel))
+		}
+		return fmt.Sprintf("%s imports %s: %s may import only %s", rel, target, path.Dir(rel), strings.Join(only, ", "))
 	}
 	switch {
 	case slices.Contains(rules, targetTop):
@@ -224,19 +246,4 @@ func check(rel, top, target string, rules []string, isTest bool) string {
 		return fmt.Sprintf("%s imports %s: %s may import nothing of the project", rel, target, top)
 	}
 	return fmt.Sprintf("%s imports %s: %s may import only %s", rel, target, top, strings.Join(rules, ", "))
-}
-
-// checkPart describes why the file rel, in a part of the daemon (see
-// daemonParts), may not import the package target; "" when it may.
-func checkPart(rel, target string) string {
-	dir := path.Dir(rel)
-	may, ok := daemonParts[dir]
-	if !ok || target != "scheduler" && !strings.HasPrefix(target, "scheduler/") ||
-		target == dir || strings.HasPrefix(target, dir+"/") || slices.Contains(may, target) {
-		return ""
-	}
-	if len(may) == 0 {
-		return fmt.Sprintf("%s imports %s: %s may import none of the scheduler's packages", rel, target, dir)
-	}
-	return fmt.Sprintf("%s imports %s: %s may import only %s of the scheduler's packages", rel, target, dir, strings.Join(may, ", "))
 }
