@@ -50,6 +50,8 @@ type harnessOptions struct {
 	wrap     func(*engine.Engine) Runner
 	shutdown time.Duration
 	env      map[string]string
+	// handler wraps the handler of the daemon's logger (nil: none).
+	handler func(slog.Handler) slog.Handler
 }
 
 // writeJobs writes jobs.yaml into dir with {{url}} and {{conn}} replaced.
@@ -123,7 +125,11 @@ func newHarness(t *testing.T, yaml string, o harnessOptions) *harness {
 		t.Fatalf("jobs.yaml: %v", err)
 	}
 
-	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var handler slog.Handler = slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})
+	if o.handler != nil {
+		handler = o.handler(handler)
+	}
+	logger := slog.New(handler)
 	h.metrics = NewMetrics()
 	client, err := sora.New(sora.Config{URL: cfg.Sora.URL, Timeout: cfg.Sora.Timeout, Attempts: cfg.Sora.Attempts(),
 		OnRequest: h.metrics.ObserveRequest})
