@@ -9,6 +9,7 @@ import (
 	"github.com/soracron/soracron/cli/exitcode"
 	"github.com/soracron/soracron/cli/plural"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/jobs/schedule"
 )
 
 // checkRuns is how many next runs check shows per job.
@@ -77,7 +78,7 @@ func Report(stdout, stderr io.Writer, cfg *jobs.Config, path string, from time.T
 			}
 			fmt.Fprintf(w, "  %-8s  %s\n", label, r.Format("Mon 2006-01-02 15:04:05 MST"))
 		}
-		for _, msg := range jobs.DSTWarnings(j, from, checkHorizon) {
+		for _, msg := range schedule.DSTWarnings(j.Schedule, j.Location, from, checkHorizon) {
 			fmt.Fprintf(w, "  warning   %s\n", msg)
 			warnings++
 		}
