@@ -11,5 +11,8 @@
 // lists where and why it differs from gopher-json.
 //
 // Entry points: Loader (the module), Encode and Decode (Lua <-> JSON text),
-// ToLua and FromLuaPath (Go JSON values <-> Lua), Null, MarkArray, MarkObject.
+// ToLua and FromLuaPath (Go JSON values <-> Lua), Null, MarkArray, MarkObject;
+// NewLazyMetatable and Fill for tables filled in when first used (every
+// walk of a table here fills it first), Decodable to check a reply kept
+// for later decoding.
 package json

@@ -35,7 +35,8 @@ func (s *Module) pool() plan.Pool {
 // or {ok = false, err = ...}; summary is {requests, ok, failed, gone}
 // (gone: writes to a connection no longer in the channel, not counted in
 // failed). A request not sent because the run's context ended fails with
-// err.type "cancelled" (or "timeout"). Both tables can be given to
+// err.type "cancelled" (or "timeout"). A successful result is filled in
+// when first used (lazyResults). Both tables can be given to
 // sora.handled. In a dry run the requests take effect in order, as if sent
 // one after the other; only their reads go to the server (concurrently,
 // but for lists, read as they take effect).
@@ -46,6 +47,7 @@ func (s *Module) luaBatch(L *lua.LState) int {
 	n := len(reqs)
 	ctx := ctxOf(L)
 	results := make([]lua.LValue, n)
+	lazy := newLazyResults(L)
 	if s.overlay != nil {
 		ptrs := make([]*plan.Request, n)
 		for i := range reqs {
@@ -56,7 +58,7 @@ func (s *Module) luaBatch(L *lua.LState) int {
 		}
 		s.dryBatch(L, ctx, ptrs, o.concurrency, results)
 	} else {
-		s.sendBatch(L, ctx, reqs, o.concurrency, results)
+		s.sendBatch(L, ctx, reqs, o.concurrency, results, lazy)
 	}
 	out := L.CreateTable(n, 0)
 	ok, gone := 0, 0
@@ -66,7 +68,7 @@ func (s *Module) luaBatch(L *lua.LState) int {
 			v = s.resultValue(L, &reqs[i], nil, &sora.TransportError{Target: reqs[i].Target, Err: plan.NotSent(ctx)})
 		}
 		rt := v.(*lua.LTable)
-		if lua.LVAsBool(rt.RawGetString("ok")) {
+		if lazy.has(rt) || lua.LVAsBool(rt.RawGetString("ok")) {
 			ok++
 		} else if e, isErr := rt.RawGetString("err").(*lua.LTable); isErr {
 			s.mu.Lock()
@@ -118,12 +120,14 @@ type batchTask struct {
 
 // sendBatch sends reqs from the pool and stores the result of each in
 // results. Each body is encoded as its request is dispatched, into a
-// buffer reused once the request is done, and the reply is decoded into
-// Lua as it comes back; a done request drops its body and value. A list
+// buffer reused once the request is done; a done request drops its body
+// and value, and its reply is kept for a lazy result (decoded into Lua
+// when the script first uses it; a reply that would not decode is
+// decoded now, its error the result). A list
 // is read when its turn comes, on the calling goroutine (which decodes
 // every reply into Lua anyway), and decoded as it arrives: a big
 // channel's reply is never held whole.
-func (s *Module) sendBatch(L *lua.LState, ctx context.Context, reqs []plan.Request, conc int, results []lua.LValue) {
+func (s *Module) sendBatch(L *lua.LState, ctx context.Context, reqs []plan.Request, conc int, results []lua.LValue, lazy *lazyResults) {
 	n := len(reqs)
 	bar := s.newProgress("sora.batch", n)
 	defer bar.close()
@@ -166,12 +170,17 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, reqs []plan.Reque
 		return &t.Task
 	}, func(t *plan.Task) {
 		r := t.Reqs[0]
-		var v lua.LValue
 		err := t.Err
-		if err == nil {
-			v, err = luajson.Decode(L, t.Reply)
+		switch {
+		case err == nil && luajson.Decodable(t.Reply):
+			results[t.Idx] = lazy.add(t.Reply)
+		case err == nil:
+			var v lua.LValue
+			v, err = luajson.Decode(L, t.Reply) // fails: the error is the result
+			results[t.Idx] = s.resultValue(L, r, v, err)
+		default:
+			results[t.Idx] = s.resultValue(L, r, nil, err)
 		}
-		results[t.Idx] = s.resultValue(L, r, v, err)
 		free = append(free, r.Body)
 		r.Body = nil
 		bar.add(1, btoi(err != nil))

@@ -191,3 +191,49 @@ assert(sum.ok == #reqs, "not all ok")`)
 		})
 	}
 }
+
+// TestBatchResultsLazy reads the results of a batch every way a script
+// can: a successful one is filled in when first used, and reads the same
+// as one built at once; a failure is a plain table from the start.
+func TestBatchResultsLazy(t *testing.T) {
+	tests := []struct {
+		name string
+		code string // results, sum: of put_item k = 1 to A, to a connection gone, to B
+		want string
+	}{
+		{"fields", `return results[1].ok, results[1].value.k, results[3].ok`, "true 1 true"},
+		{"encoded untouched", `return json.encode({results[1], results[3]})`, `[{"ok":true,"value":{"k":1}},{"ok":true,"value":{"k":1,"x":1}}]`},
+		{"raw access before use", `return rawget(results[1], "ok"), rawget(results[2], "ok"), results[1].ok, rawget(results[1], "ok")`, "nil false true true"},
+		{"assigned before use", `results[1].note = "n"; return results[1].note, results[1].ok, results[1].value.k`, "n true 1"},
+		{"summary", `return sum.requests, sum.ok, sum.failed, sum.gone`, "3 2 0 1"},
+		{"handled", `return require("sora").handled(results)`, "0"},
+		{"each result a table of its own", `return results[1] ~= results[3], results[1].value ~= results[3].value`, "true true"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := startEmulator(t)
+			env.add(t, connA, `{}`)
+			env.add(t, connB, `{"x":1}`)
+			s := New(env.client, Options{Logger: quietLogger})
+			L := newSoraState(t, context.Background(), s, argsJSON("a", connA, "b", connB, "missing", connMissing))
+			out, err := runSora(L, `
+local json = require("json")
+local results, sum = require("sora").batch({
+  {action = "put_item", channel_id = "sora", connection_id = args.a, key = "k", value = 1},
+  {action = "put_item", channel_id = "sora", connection_id = args.missing, key = "k", value = 1},
+  {action = "put_item", channel_id = "sora", connection_id = args.b, key = "k", value = 1},
+})
+`+tt.code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, v := range out {
+				got = append(got, v.String())
+			}
+			if s := strings.Join(got, " "); s != tt.want {
+				t.Errorf("got %q, want %q", s, tt.want)
+			}
+		})
+	}
+}
