@@ -2,11 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"net/url"
 
 	"github.com/spf13/cobra"
 
-	"github.com/soracron/soracron/scheduler/api"
+	"github.com/soracron/soracron/cli/daemonclient"
 )
 
 func newSuspendCmd(app *App) *cobra.Command {
@@ -31,12 +30,12 @@ func newSuspensionCmd(app *App, verb, long string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var j api.JobStatus
-			if err := c.do(cmd.Context(), "POST", "/api/jobs/"+url.PathEscape(args[0])+"/"+verb, nil, &j); err != nil {
-				return clientErr(err)
+			j, err := c.Suspension(cmd.Context(), args[0], verb)
+			if err != nil {
+				return daemonclient.WithExitCode(err)
 			}
 			if f.output == "json" {
-				return writeJSONOut(app.Stdout, j)
+				return daemonclient.WriteJSON(app.Stdout, j)
 			}
 			fmt.Fprintf(app.Stdout, "job %s %s\n", j.Name, map[string]string{"suspend": "suspended", "resume": "resumed"}[verb])
 			return nil

@@ -146,7 +146,7 @@ jobs:
 	if _, err := h.s.Trigger(context.Background(), "slow"); err != ErrShuttingDown {
 		t.Errorf("Trigger while shutting down: %v", err)
 	}
-	h.clock.waitTimers(t, 1)
+	h.clock.WaitTimers(t, 1)
 	h.clock.Advance(30 * time.Second)
 	select {
 	case err := <-h.done:

@@ -22,7 +22,7 @@ const module = "github.com/soracron/soracron"
 // cli -> scheduler -> engine -> bindings -> sora.
 var allowed = map[string][]string{
 	".":         {"cli"},
-	"cli":       {"scheduler", "jobs", "lint", "luatypes", "luatest", "engine", "bindings", "sora", "emulator"},
+	"cli":       {"cli", "scheduler", "jobs", "lint", "luatypes", "luatest", "engine", "bindings", "sora", "emulator"},
 	"lint":      {"luatest", "engine", "bindings", "sora"},
 	"luatypes":  {"luatest", "engine", "bindings", "sora", "docs"},
 	"docs":      {},
@@ -42,13 +42,19 @@ var unchecked = []string{"bench", "e2e", "scripts"}
 
 // shared are leaf packages (importing nothing of the project) that every
 // package but the emulator may import.
-var shared = []string{"internal/syncio"}
+var shared = []string{"internal/syncio", "internal/clocktest"}
 
 // onlyImportedBy restricts who may import a package: the HTTP API wraps the
-// scheduler, never the reverse.
+// scheduler, never the reverse; the packages under cli/ hold the commands'
+// implementations and serve cli (and each other) only.
 var onlyImportedBy = map[string][]string{
-	"scheduler/api": {"cli", "e2e"},
-	"scheduler/ui":  {"cli", "e2e"},
+	"scheduler/api":    {"cli", "e2e"},
+	"scheduler/ui":     {"cli", "e2e"},
+	"cli/daemonclient": {"cli"},
+	"cli/exitcode":     {"cli"},
+	"cli/plural":       {"cli"},
+	"cli/repl":         {"cli"},
+	"cli/runreport":    {"cli"},
 }
 
 func TestImportDirection(t *testing.T) {
@@ -81,6 +87,8 @@ func TestViolationsFound(t *testing.T) {
 			`jobs/x.go imports scheduler: jobs may import nothing of the project`},
 		{"scheduler imports its API", "scheduler/x.go", `package scheduler; import _ "` + module + `/scheduler/api"`,
 			`scheduler/x.go imports scheduler/api: only cli, e2e may import it`},
+		{"lint imports a package of cli", "lint/x.go", `package lint; import _ "` + module + `/cli/plural"`,
+			`lint/x.go imports cli/plural: only cli may import it`},
 		{"the emulator imports a shared package", "emulator/x.go", `package emulator; import _ "` + module + `/internal/syncio"`,
 			`emulator/x.go imports internal/syncio: emulator may import nothing of the project`},
 		{"unknown directory", "newpkg/x.go", `package newpkg`,

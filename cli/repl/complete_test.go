@@ -1,4 +1,4 @@
-package cli
+package repl
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 
 func TestReplCompleter(t *testing.T) {
 	var out bytes.Buffer
-	r, err := newRepl(engine.New(engine.Options{}), &out, &out)
+	r, err := New(engine.New(engine.Options{}), &out, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestReplAllowHTTP(t *testing.T) {
 	defer srv.Close()
 	for _, allow := range [][]string{nil, {"127.0.0.1"}} {
 		var out, errOut bytes.Buffer
-		r, err := newRepl(engine.New(engine.Options{}), &out, &errOut, allow...)
+		r, err := New(engine.New(engine.Options{}), &out, &errOut, allow...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package cli
+package repl
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 // "interrupted", and the session (its globals) goes on.
 func TestReplCancelStatement(t *testing.T) {
 	var out, errOut bytes.Buffer
-	r, err := newRepl(engine.New(engine.Options{}), &out, &errOut)
+	r, err := New(engine.New(engine.Options{}), &out, &errOut)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestReplCancelStatement(t *testing.T) {
 }
 
 func TestReplIncomplete(t *testing.T) {
-	r, err := newRepl(engine.New(engine.Options{}), &bytes.Buffer{}, &bytes.Buffer{})
+	r, err := New(engine.New(engine.Options{}), &bytes.Buffer{}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}

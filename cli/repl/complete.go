@@ -1,4 +1,4 @@
-package cli
+package repl
 
 import (
 	"slices"
@@ -10,7 +10,7 @@ import (
 // completer completes the REPL's input with readline: the name being typed
 // at the cursor, a global (sora) or a field of a table reached through
 // globals (json.en -> json.encode, also after ':').
-type completer struct{ r *repl }
+type completer struct{ r *Session }
 
 // luaKeywords are completed with the globals.
 var luaKeywords = []string{"and", "break", "do", "else", "elseif", "end", "false", "for", "function",
