@@ -123,10 +123,10 @@ type batchTask struct {
 // buffer reused once the request is done; a done request drops its body
 // and value, and its reply is kept for a lazy result (decoded into Lua
 // when the script first uses it; a reply that would not decode is
-// decoded now, its error the result). A list
-// is read when its turn comes, on the calling goroutine (which decodes
-// every reply into Lua anyway), and decoded as it arrives: a big
-// channel's reply is never held whole.
+// decoded now, its error the result). A list is read when its turn
+// comes, on the calling goroutine (the only one that may build Lua
+// values), and decoded as it arrives: a big channel's reply is never held
+// whole.
 func (s *Module) sendBatch(L *lua.LState, ctx context.Context, reqs []plan.Request, conc int, results []lua.LValue, lazy *lazyResults) {
 	n := len(reqs)
 	bar := s.newProgress("sora.batch", n)
