@@ -12,7 +12,9 @@ func newSuspendCmd(app *App) *cobra.Command {
 	return newSuspensionCmd(app, "suspend", `Suspend the schedule of JOB in a running serve (POST /api/jobs/JOB/suspend):
 its scheduled ticks start nothing and are not recorded until 'soracron resume
 JOB'. The suspension is kept in the state database (it survives restarts and
-SIGHUP); manual runs still start. Suspending a suspended job does nothing.`)
+SIGHUP); in cluster mode it is kept in etcd and applies to every replica,
+whichever one is asked. Manual runs still start. Suspending a suspended job
+does nothing.`)
 }
 
 // newSuspensionCmd is suspend or resume.

@@ -11,6 +11,8 @@
 // lists where and why it differs from gopher-json.
 //
 // Entry points: Loader (the module), Encode and Decode (Lua <-> JSON text),
+// DecodeReader and ForEachElement (a big array read as a stream),
+// DecodeMembers (a few members of an object, the rest only checked),
 // ToLua and FromLuaPath (Go JSON values <-> Lua), Null, MarkArray, MarkObject;
 // NewLazyMetatable and Fill for tables filled in when first used (every
 // walk of a table here fills it first), Decodable to check a reply kept

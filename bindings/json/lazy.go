@@ -1,9 +1,6 @@
 package json
 
 import (
-	stdjson "encoding/json"
-	"unicode/utf8"
-
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -71,7 +68,7 @@ func Fill(t *lua.LTable) {
 // (it is valid UTF-8, valid JSON, nested at most MaxDepth deep), without
 // building any value: a caller can then keep data and decode it later.
 func Decodable(data []byte) bool {
-	if !utf8.Valid(data) || !stdjson.Valid(data) {
+	if !valid(data) && documentError(data) != nil { // as Decode checks it
 		return false
 	}
 	depth, inString := 0, false

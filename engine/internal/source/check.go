@@ -1,4 +1,4 @@
-package engine
+package source
 
 import (
 	"bytes"
@@ -8,10 +8,10 @@ import (
 // Limits of Lua source text: script files, modules and the chunks of
 // loadstring and load.
 const (
-	// MaxScriptBytes caps a script file, a module file and a chunk given
-	// to loadstring or load (1 MiB; gopher-lua's parser takes about 2 s
-	// for a megabyte of statements).
-	MaxScriptBytes = 1 << 20
+	// MaxBytes caps a script file, a module file and a chunk given to
+	// loadstring or load (1 MiB; gopher-lua's parser takes about 2 s for
+	// a megabyte of statements).
+	MaxBytes = 1 << 20
 	// maxNesting caps the nesting of brackets and blocks, and
 	// maxConcatChain the .. operators of one expression: gopher-lua's
 	// parser and compiler recurse once per level (a few kilobytes of Go
@@ -25,10 +25,10 @@ const (
 // utf8BOM is the byte order mark some editors put at the start of a file.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// stripHeader removes a UTF-8 byte order mark and a first line starting
+// StripHeader removes a UTF-8 byte order mark and a first line starting
 // with # (a "#!/usr/bin/env ..." line), as C Lua's loader does; the
 // newline of that line is kept so that line numbers do not change.
-func stripHeader(src []byte) []byte {
+func StripHeader(src []byte) []byte {
 	src = bytes.TrimPrefix(src, utf8BOM)
 	if len(src) > 0 && src[0] == '#' {
 		if i := bytes.IndexByte(src, '\n'); i >= 0 {
@@ -39,22 +39,24 @@ func stripHeader(src []byte) []byte {
 	return src
 }
 
-// sourceError is a refusal of checkSource at a line.
-type sourceError struct {
-	line int
-	msg  string
+// Error is a refusal of Check at a line.
+type Error struct {
+	// Line is the line of the source where the limit was passed.
+	Line int
+	// Msg says which limit, without the line.
+	Msg string
 }
 
-func (e *sourceError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+func (e *Error) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
 
-// checkSource refuses source text that gopher-lua's parser could not
-// handle in bounded time and memory: over MaxScriptBytes, nested deeper
-// than maxNesting, or with more than maxConcatChain .. in one expression.
-// It scans tokens only as far as needed to skip strings and comments; the
-// parser finds every other error.
-func checkSource(src []byte) error {
-	if len(src) > MaxScriptBytes {
-		return fmt.Errorf("source too large: %d bytes (the limit is %d)", len(src), MaxScriptBytes)
+// Check refuses source text that gopher-lua's parser could not handle in
+// bounded time and memory: over MaxBytes, nested deeper than maxNesting,
+// or with more than maxConcatChain .. in one expression (an *Error for
+// the last two). It scans tokens only as far as needed to skip strings
+// and comments; the parser finds every other error.
+func Check(src []byte) error {
+	if len(src) > MaxBytes {
+		return fmt.Errorf("source too large: %d bytes (the limit is %d)", len(src), MaxBytes)
 	}
 	line, depth, concat := 1, 0, 0
 	for i := 0; i < len(src); i++ {
@@ -97,7 +99,7 @@ func checkSource(src []byte) error {
 			}
 			i++
 			if concat++; concat > maxConcatChain {
-				return &sourceError{line, fmt.Sprintf("expression too complex (more than %d '..' operators in one expression)", maxConcatChain)}
+				return &Error{line, fmt.Sprintf("expression too complex (more than %d '..' operators in one expression)", maxConcatChain)}
 			}
 		case c == '=' || c == ',' || c == ';':
 			concat = 0
@@ -118,7 +120,7 @@ func checkSource(src []byte) error {
 			i = j - 1
 		}
 		if depth > maxNesting {
-			return &sourceError{line, fmt.Sprintf("nesting too deep (more than %d levels of brackets, functions and blocks)", maxNesting)}
+			return &Error{line, fmt.Sprintf("nesting too deep (more than %d levels of brackets, functions and blocks)", maxNesting)}
 		}
 	}
 	return nil

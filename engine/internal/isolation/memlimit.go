@@ -1,4 +1,4 @@
-package engine
+package isolation
 
 import (
 	"runtime/debug"

@@ -1,4 +1,4 @@
-package engine
+package stdlib
 
 import (
 	"fmt"
@@ -6,10 +6,12 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
+
+	"github.com/soracron/soracron/engine/internal/source"
 )
 
 // loadString is loadstring(s [, chunkname]): gopher-lua's, with the limits
-// of script files (checkSource), compiled in a goroutine that the run does
+// of script files (source.Check), compiled in a goroutine that the run does
 // not wait for once its context has ended (the compile of a large chunk
 // takes seconds and cannot be interrupted; it is bounded by the limits).
 func loadString(L *lua.LState) int {
@@ -17,7 +19,7 @@ func loadString(L *lua.LState) int {
 }
 
 // load is load(func [, chunkname]): the chunk is the concatenation of the
-// strings func returns until it returns nil or "", at most MaxScriptBytes.
+// strings func returns until it returns nil or "", at most source.MaxBytes.
 func load(L *lua.LState) int {
 	fn := L.CheckFunction(1)
 	name := L.OptString(2, "?")
@@ -39,9 +41,9 @@ func load(L *lua.LState) int {
 		if s == "" {
 			break
 		}
-		if b.Len()+len(s) > MaxScriptBytes {
+		if b.Len()+len(s) > source.MaxBytes {
 			L.Push(lua.LNil)
-			L.Push(lua.LString(fmt.Sprintf("%s: source too large (the limit is %d bytes)", name, MaxScriptBytes)))
+			L.Push(lua.LString(fmt.Sprintf("%s: source too large (the limit is %d bytes)", name, source.MaxBytes)))
 			return 2
 		}
 		b.WriteString(s)
@@ -58,7 +60,7 @@ type compiled struct {
 // loadChunk pushes the function of chunk src named name, or nil and the
 // error message.
 func loadChunk(L *lua.LState, src, name string) int {
-	if err := checkSource([]byte(src)); err != nil {
+	if err := source.Check([]byte(src)); err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(name + ": " + err.Error()))
 		return 2

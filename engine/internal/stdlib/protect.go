@@ -1,4 +1,4 @@
-package engine
+package stdlib
 
 import (
 	"fmt"
@@ -59,14 +59,16 @@ func trampoline(L *lua.LState) int {
 	return L.GetTop()
 }
 
-// protector holds the function values of protected.
-type protector struct {
+// Protector holds the function values of the sandbox's pcall and xpcall
+// (Pcall, Xpcall), made once in an LState and shared by every run.
+type Protector struct {
 	tramp *lua.LFunction // trampoline
 	noop  *lua.LFunction // does nothing
 }
 
-func newProtector(L *lua.LState) protector {
-	return protector{tramp: L.NewFunction(trampoline), noop: L.NewFunction(func(*lua.LState) int { return 0 })}
+// NewProtector makes the function values of a Protector in L.
+func NewProtector(L *lua.LState) Protector {
+	return Protector{tramp: L.NewFunction(trampoline), noop: L.NewFunction(func(*lua.LState) int { return 0 })}
 }
 
 // protected calls the value at stack index 1 with the values above it
@@ -77,7 +79,7 @@ func newProtector(L *lua.LState) protector {
 // the run's own PCall is, and which only the end of another PCall resets:
 // a PCall of noop first, so that a closure made in a function that fails
 // keeps its values.
-func (p protector) protected(L *lua.LState, nret int) (lua.LValue, bool) {
+func (p Protector) protected(L *lua.LState, nret int) (lua.LValue, bool) {
 	L.Push(p.noop)
 	_ = L.PCall(0, 0, nil)
 	L.Insert(p.tramp, 1)
@@ -90,58 +92,56 @@ func (p protector) protected(L *lua.LState, nret int) (lua.LValue, bool) {
 	return nil, true
 }
 
-// pcall is pcall(f, ...) of the sandbox.
-func (e *Engine) pcallFn(p protector) lua.LGFunction {
-	return func(L *lua.LState) int {
-		v := L.CheckAny(1)
-		if v.Type() != lua.LTFunction && L.GetMetaField(v, "__call").Type() != lua.LTFunction {
-			L.Push(lua.LFalse)
-			L.Push(lua.LString("attempt to call a " + v.Type().String() + " value"))
-			return 2
-		}
-		if errv, ok := p.protected(L, lua.MultRet); !ok {
-			raiseIfDone(L)
-			L.SetTop(0)
-			L.Push(lua.LFalse)
-			L.Push(errv)
-			return 2
-		}
+// Pcall is pcall(f, ...) of the sandbox: it does not let a script swallow
+// the end of its run's context.
+func (p Protector) Pcall(L *lua.LState) int {
+	v := L.CheckAny(1)
+	if v.Type() != lua.LTFunction && L.GetMetaField(v, "__call").Type() != lua.LTFunction {
+		L.Push(lua.LFalse)
+		L.Push(lua.LString("attempt to call a " + v.Type().String() + " value"))
+		return 2
+	}
+	if errv, ok := p.protected(L, lua.MultRet); !ok {
+		raiseIfDone(L)
+		L.SetTop(0)
+		L.Push(lua.LFalse)
+		L.Push(errv)
+		return 2
+	}
+	L.Insert(lua.LTrue, 1)
+	return L.GetTop()
+}
+
+// Xpcall is xpcall(f, handler) of the sandbox: f called without
+// arguments; on error, false and what handler returns for the error
+// object (or the handler's own error). Like Pcall, it does not swallow the
+// end of the run's context.
+func (p Protector) Xpcall(L *lua.LState) int {
+	fn := L.CheckFunction(1)
+	handler := L.CheckFunction(2)
+	L.SetTop(0)
+	L.Push(fn)
+	errv, ok := p.protected(L, lua.MultRet)
+	if ok {
 		L.Insert(lua.LTrue, 1)
 		return L.GetTop()
 	}
-}
-
-// xpcall is xpcall(f, handler) of the sandbox: f called without
-// arguments; on error, false and what handler returns for the error
-// object (or the handler's own error).
-func (e *Engine) xpcallFn(p protector) lua.LGFunction {
-	return func(L *lua.LState) int {
-		fn := L.CheckFunction(1)
-		handler := L.CheckFunction(2)
-		L.SetTop(0)
-		L.Push(fn)
-		errv, ok := p.protected(L, lua.MultRet)
-		if ok {
-			L.Insert(lua.LTrue, 1)
-			return L.GetTop()
-		}
+	raiseIfDone(L)
+	L.SetTop(0)
+	L.Push(handler)
+	L.Push(errv)
+	if herr, ok := p.protected(L, 1); !ok {
 		raiseIfDone(L)
 		L.SetTop(0)
-		L.Push(handler)
-		L.Push(errv)
-		if herr, ok := p.protected(L, 1); !ok {
-			raiseIfDone(L)
-			L.SetTop(0)
-			L.Push(lua.LFalse)
-			L.Push(herr)
-			return 2
-		}
-		res := L.Get(1)
-		L.SetTop(0)
 		L.Push(lua.LFalse)
-		L.Push(res)
+		L.Push(herr)
 		return 2
 	}
+	res := L.Get(1)
+	L.SetTop(0)
+	L.Push(lua.LFalse)
+	L.Push(res)
+	return 2
 }
 
 // gopher-lua's Go functions that yielding must not cross: the VM loop (a
@@ -224,10 +224,10 @@ func tailCalls(dbg *lua.Debug) int {
 	return int(tc.Int())
 }
 
-// traceback returns the stack traceback of L from level on, in
+// Traceback returns the stack traceback of L from level on, in
 // gopher-lua's format, with at most tracebackLevels1 + tracebackLevels2
 // frames and one line for the tail calls of a frame.
-func traceback(L *lua.LState, level int) string {
+func Traceback(L *lua.LState, level int) string {
 	var lines []string
 	total := 0 // frames seen
 	var last []string

@@ -1,4 +1,4 @@
-package engine
+package stdlib
 
 import (
 	"fmt"
@@ -6,13 +6,13 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// protectedCall is L.PCall that also turns a Go panic escaping PCall into
+// ProtectedCall is L.PCall that also turns a Go panic escaping PCall into
 // an error. gopher-lua's PCall lets one escape when the error handler
 // itself cannot run: when the data stack is full ("registry overflow",
 // e.g. unpack of a million values), pushing the handler panics outside
 // PCall's recover. The state is then unusable beyond closing it (or
 // resetting its top).
-func protectedCall(L *lua.LState, nargs, nret int, handler *lua.LFunction) (err error) {
+func ProtectedCall(L *lua.LState, nargs, nret int, handler *lua.LFunction) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if ae, ok := r.(*lua.ApiError); ok {

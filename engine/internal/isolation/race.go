@@ -1,7 +1,7 @@
-//go:build !race
+//go:build race
 
-package engine
+package isolation
 
 // raceEnabled reports whether this binary was built with the race
 // detector (-race).
-const raceEnabled = false
+const raceEnabled = true

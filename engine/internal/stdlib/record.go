@@ -1,4 +1,4 @@
-package engine
+package stdlib
 
 import (
 	"fmt"
@@ -34,12 +34,28 @@ type library struct {
 	fields []libField
 }
 
-// stdLib is what the sandbox takes from gopher-lua's libraries.
-type stdLib struct {
+// Lib is what the sandbox takes from gopher-lua's libraries, with the
+// sandbox's replacements. It is complete when New returns it, and safe for
+// concurrent use.
+type Lib struct {
 	libs      []library
 	shareOnce sync.Once // makes the shared function values, at the first open
-	// Go functions the sandbox wraps or reuses.
-	osTime, osDate, osClock, osGetenv lua.LGFunction
+	// gopher-lua's os functions, which the sandbox wraps (time, date: the
+	// engine's clock) or reuses (clock, getenv) in its restricted os table.
+	OsTime, OsDate, OsClock, OsGetenv lua.LGFunction
+}
+
+// New records the sandbox's libraries from gopher-lua's, with the
+// functions that could outlive a run or build unbounded strings replaced
+// (see the package comment): the strings string.rep, string.format,
+// string.gsub and table.concat build are refused beyond maxStringBytes.
+func New(maxStringBytes int) *Lib {
+	lib := record()
+	limitStrings(lib, maxStringBytes)
+	lib.override("coroutine", "yield", yield)
+	lib.override("_G", "loadstring", loadString)
+	lib.override("_G", "load", load)
+	return lib
 }
 
 // sandboxLibs are the libraries a script gets, with the fields removed from
@@ -61,8 +77,8 @@ var sandboxLibs = []struct {
 	{"coroutine", lua.OpenCoroutine, nil},
 }
 
-// loadStdLib records the sandbox's libraries from a scratch LState.
-func loadStdLib() *stdLib {
+// record records the sandbox's libraries from a scratch LState.
+func record() *Lib {
 	L := lua.NewState(lua.Options{SkipOpenLibs: true})
 	defer L.Close()
 	open := func(f lua.LGFunction) *lua.LTable {
@@ -79,15 +95,15 @@ func loadStdLib() *stdLib {
 		}
 		return f.GFunction
 	}
-	std := &stdLib{}
+	lib := &Lib{}
 	for _, sl := range sandboxLibs {
 		t := open(sl.open)
-		std.libs = append(std.libs, recordLibrary(sl.name, t, sl.remove))
+		lib.libs = append(lib.libs, recordLibrary(sl.name, t, sl.remove))
 	}
 	osmod := open(lua.OpenOs)
-	std.osTime, std.osDate = goFunc(osmod, "time"), goFunc(osmod, "date")
-	std.osClock, std.osGetenv = goFunc(osmod, "clock"), goFunc(osmod, "getenv")
-	return std
+	lib.OsTime, lib.OsDate = goFunc(osmod, "time"), goFunc(osmod, "date")
+	lib.OsClock, lib.OsGetenv = goFunc(osmod, "clock"), goFunc(osmod, "getenv")
+	return lib
 }
 
 // recordLibrary records the fields of t but those in remove. It panics on a
@@ -143,12 +159,12 @@ func recordLibrary(name string, t *lua.LTable, remove []string) library {
 
 // share makes the function value of every function field, in a scratch
 // LState (override must not be called after it).
-func (std *stdLib) share() {
+func (lib *Lib) share() {
 	L := lua.NewState(lua.Options{SkipOpenLibs: true})
 	defer L.Close()
-	for i := range std.libs {
-		for j := range std.libs[i].fields {
-			f := &std.libs[i].fields[j]
+	for i := range lib.libs {
+		for j := range lib.libs[i].fields {
+			f := &lib.libs[i].fields[j]
 			switch {
 			case f.fn != nil && len(f.upvals) == 0:
 				f.shared = L.NewFunction(f.fn)
@@ -163,25 +179,25 @@ func (std *stdLib) share() {
 	}
 }
 
-// open builds the recorded libraries in L: the base functions in the global
+// Open builds the recorded libraries in L: the base functions in the global
 // table, the others as global tables, all of them in loaded (package.loaded),
 // and the string library as the metatable of strings.
-func (std *stdLib) open(L *lua.LState, loaded *lua.LTable) {
-	std.shareOnce.Do(std.share)
+func (lib *Lib) Open(L *lua.LState, loaded *lua.LTable) {
+	lib.shareOnce.Do(lib.share)
 	g := L.G.Global
-	for i := range std.libs {
-		lib := &std.libs[i]
+	for i := range lib.libs {
+		rec := &lib.libs[i]
 		t := g
-		if lib.name != "_G" {
-			t = L.CreateTable(0, len(lib.fields))
+		if rec.name != "_G" {
+			t = L.CreateTable(0, len(rec.fields))
 		}
-		for _, f := range lib.fields {
+		for _, f := range rec.fields {
 			var v lua.LValue
 			switch {
 			case f.fn != nil:
 				v = f.shared
 			case f.alias >= 0:
-				v = t.RawGetString(lib.fields[f.alias].key)
+				v = t.RawGetString(rec.fields[f.alias].key)
 			case f.self:
 				v = t
 			default:
@@ -189,12 +205,44 @@ func (std *stdLib) open(L *lua.LState, loaded *lua.LTable) {
 			}
 			t.RawSetString(f.key, v)
 		}
-		if lib.name != "_G" {
-			g.RawSetString(lib.name, t)
+		if rec.name != "_G" {
+			g.RawSetString(rec.name, t)
 		}
-		if lib.name == "string" {
+		if rec.name == "string" {
 			L.SetMetatable(lua.LString(""), t)
 		}
-		loaded.RawSetString(lib.name, t)
+		loaded.RawSetString(rec.name, t)
 	}
+}
+
+// field returns the field key of library name.
+func (lib *Lib) field(name, key string) *libField {
+	for i := range lib.libs {
+		if lib.libs[i].name != name {
+			continue
+		}
+		fields := lib.libs[i].fields
+		for j := range fields {
+			f := &fields[j]
+			if f.key != key {
+				continue
+			}
+			if f.alias >= 0 { // string.gfind is string.gmatch
+				f = &fields[f.alias]
+			}
+			if f.fn != nil {
+				return f
+			}
+		}
+	}
+	panic("engine: gopher-lua has no Go function " + name + "." + key)
+}
+
+// fn returns the Go function key of library name.
+func (lib *Lib) fn(name, key string) lua.LGFunction { return lib.field(name, key).fn }
+
+// override replaces the Go function key of library name (and its aliases).
+func (lib *Lib) override(name, key string, fn lua.LGFunction) {
+	f := lib.field(name, key)
+	f.fn, f.upvals = fn, nil
 }

@@ -1,4 +1,4 @@
-package engine
+package source
 
 import (
 	"context"
@@ -8,19 +8,19 @@ import (
 	"os"
 )
 
-// readChunk is how much readSource reads between checks of its context.
+// readChunk is how much Read reads between checks of its context.
 const readChunk = 64 << 10
 
-// readSource reads the script or module file at path, with its FileInfo
-// from before the read (a change during the read only makes the stamp out
-// of date). Only a regular file of at most MaxScriptBytes is read: a
+// Read reads the script or module file at path, with its FileInfo
+// from before the read (a change during the read only makes that FileInfo out
+// of date). Only a regular file of at most MaxBytes is read: a
 // directory, a FIFO, a socket or a device is refused with a message naming
 // what it is (a FIFO would block the read until a writer came, /dev/zero
 // never ends). The file is opened without blocking (opening a FIFO waits
 // for a writer otherwise), checked on the open descriptor (so that a
 // symlink or a rename cannot swap the file after the check), and read by
 // chunks, checking ctx between them.
-func readSource(ctx context.Context, path string) ([]byte, os.FileInfo, error) {
+func Read(ctx context.Context, path string) ([]byte, os.FileInfo, error) {
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 		return nil, nil, notRegular(path, fi.Mode())
 	}
@@ -36,7 +36,7 @@ func readSource(ctx context.Context, path string) ([]byte, os.FileInfo, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, nil, notRegular(path, fi.Mode())
 	}
-	if fi.Size() > MaxScriptBytes {
+	if fi.Size() > MaxBytes {
 		return nil, nil, tooLargeFile(path, fi.Size())
 	}
 	src := make([]byte, 0, fi.Size()+1)
@@ -47,7 +47,7 @@ func readSource(ctx context.Context, path string) ([]byte, os.FileInfo, error) {
 		}
 		n, err := f.Read(buf)
 		src = append(src, buf[:n]...)
-		if len(src) > MaxScriptBytes { // grew since the stat
+		if len(src) > MaxBytes { // grew since the stat
 			return nil, nil, tooLargeFile(path, int64(len(src)))
 		}
 		if err == io.EOF {
@@ -78,7 +78,7 @@ func notRegular(path string, mode fs.FileMode) error {
 	return fmt.Errorf("%s is %s, not a regular file: scripts and modules must be regular .lua files", path, kind)
 }
 
-// tooLargeFile is the error of a script or module file over MaxScriptBytes.
+// tooLargeFile is the error of a script or module file over MaxBytes.
 func tooLargeFile(path string, size int64) error {
-	return fmt.Errorf("%s is %d bytes, over the limit of %d bytes (1 MiB) for a script or module", path, size, MaxScriptBytes)
+	return fmt.Errorf("%s is %d bytes, over the limit of %d bytes (1 MiB) for a script or module", path, size, MaxBytes)
 }

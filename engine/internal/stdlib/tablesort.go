@@ -1,4 +1,4 @@
-package engine
+package stdlib
 
 import (
 	"sort"

@@ -1,44 +1,10 @@
-package engine
+package stdlib
 
 import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
-
-// DefaultMaxStringBytes is the default of Options.MaxStringBytes.
-//
-// What bounds a run's use of the host (see also the README's "Limits"):
-//
-//   - Time: the run's timeout (or cancellation) stops it within about
-//     100 ms wherever it is: Lua code in loops, under pcall and xpcall, in
-//     coroutines, metamethods and callbacks (table.sort, string.gsub), and
-//     the library functions whose cost grows with their input: pattern
-//     matching (string.find, match, gmatch, gsub; see strmatch.go),
-//     string.upper, lower and reverse, a plain string.find, table.concat
-//     and table.sort check the run's context as they go; the others are
-//     bounded by the limits below. An error's message and traceback are
-//     bounded too (MaxErrorBytes, traceback levels).
-//   - Strings built in one call: string.rep, string.format, table.concat,
-//     string.gsub, json.encode output and json.decode input are refused
-//     beyond MaxStringBytes; string.format takes widths and precisions of
-//     at most 2 digits; loadstring and load take chunks of at most
-//     MaxScriptBytes; the JSON form of a return value, of a value written
-//     with the sora module and of json.encode is refused beyond 32 MiB
-//     (bindings.JSONMaxBytes), which stops a table referenced many times
-//     (small in memory, huge as JSON); Sora's replies are refused beyond
-//     the client's MaxResponseBytes (1 GiB by default, --max-reply-size).
-//   - Stacks: at most 1024 nested calls (stack overflow) and 1,048,576
-//     values on the data stack (registry overflow).
-//
-// What is not bounded in the process: memory the script builds step by
-// step. Each .. of two strings, each table insertion, each coroutine
-// allocates, and Go cannot account memory per goroutine, so a loop that
-// doubles a string (s = s .. s) or fills a table can use the host's memory
-// until the timeout. Runs that must be bounded in memory run in a child
-// process (see Isolation and Request.MemoryLimit), which a heap watchdog
-// and an OS limit stop at its memory limit.
-const DefaultMaxStringBytes = 32 << 20
 
 // maxFormatDigits is the longest width or precision of a string.format
 // directive, as in C Lua (99).
@@ -68,53 +34,21 @@ type strLimits struct {
 	stringFormat lua.LGFunction
 }
 
-// limitStrings replaces the functions of std's libraries with those of a
+// limitStrings replaces the functions of lib's libraries with those of a
 // strLimits of max bytes.
-func limitStrings(std *stdLib, max int) {
-	lim := strLimits{max: max, stringFormat: std.fn("string", "format")}
-	std.override("string", "rep", lim.rep)
-	std.override("string", "format", lim.format)
-	std.override("string", "gsub", lim.gsub)
-	std.override("string", "gmatch", gmatch)
-	std.override("string", "find", find)
-	std.override("string", "match", match)
-	std.override("string", "upper", upper)
-	std.override("string", "lower", lower)
-	std.override("string", "reverse", reverse)
-	std.override("table", "concat", lim.concat)
-	std.override("table", "sort", tableSort)
-}
-
-// field returns the field key of library lib.
-func (std *stdLib) field(lib, key string) *libField {
-	for i := range std.libs {
-		if std.libs[i].name != lib {
-			continue
-		}
-		fields := std.libs[i].fields
-		for j := range fields {
-			f := &fields[j]
-			if f.key != key {
-				continue
-			}
-			if f.alias >= 0 { // string.gfind is string.gmatch
-				f = &fields[f.alias]
-			}
-			if f.fn != nil {
-				return f
-			}
-		}
-	}
-	panic("engine: gopher-lua has no Go function " + lib + "." + key)
-}
-
-// fn returns the Go function key of library lib.
-func (std *stdLib) fn(lib, key string) lua.LGFunction { return std.field(lib, key).fn }
-
-// override replaces the Go function key of library lib (and its aliases).
-func (std *stdLib) override(lib, key string, fn lua.LGFunction) {
-	f := std.field(lib, key)
-	f.fn, f.upvals = fn, nil
+func limitStrings(lib *Lib, max int) {
+	lim := strLimits{max: max, stringFormat: lib.fn("string", "format")}
+	lib.override("string", "rep", lim.rep)
+	lib.override("string", "format", lim.format)
+	lib.override("string", "gsub", lim.gsub)
+	lib.override("string", "gmatch", gmatch)
+	lib.override("string", "find", find)
+	lib.override("string", "match", match)
+	lib.override("string", "upper", upper)
+	lib.override("string", "lower", lower)
+	lib.override("string", "reverse", reverse)
+	lib.override("table", "concat", lim.concat)
+	lib.override("table", "sort", tableSort)
 }
 
 // tooLarge raises the error of a result over the limit.
