@@ -69,6 +69,9 @@ var onlyImportedBy = map[string][]string{
 	"cli/plural":       {"cli"},
 	"cli/repl":         {"cli"},
 	"cli/runreport":    {"cli"},
+	"cli/scriptargs":   {"cli"},
+	"cli/secretfile":   {"cli"},
+	"cli/soraconn":     {"cli"},
 }
 
 func TestImportDirection(t *testing.T) {
