@@ -14,6 +14,7 @@ import (
 	"github.com/soracron/soracron/cli/plural"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/jobs/schedule"
 	"github.com/soracron/soracron/lint"
 )
 
@@ -133,7 +134,7 @@ func runCheck(app *App, f *checkFlags) error {
 			}
 			fmt.Fprintf(w, "  %-8s  %s\n", label, r.Format("Mon 2006-01-02 15:04:05 MST"))
 		}
-		for _, msg := range jobs.DSTWarnings(j, from, checkHorizon) {
+		for _, msg := range schedule.DSTWarnings(j.Schedule, j.Location, from, checkHorizon) {
 			fmt.Fprintf(w, "  warning   %s\n", msg)
 			warnings++
 		}
