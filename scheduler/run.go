@@ -235,7 +235,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	c.lastRec = rec
 	c.lastRec.Job, c.lastRec.Trigger, c.lastRec.Scheduled, c.lastRec.Start = j.Name, c.trigger, c.scheduled, started
 	c.lastRec.Logs = nil
-	s.setLive(id, nil)
+	s.live.Set(id, nil)
 	s.publish(Change{Kind: ChangeRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
 	return outcome, runErr
 }
@@ -254,7 +254,7 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *runlog.ID, bu
 		err = fmt.Errorf("%w: %w", ErrNotRecorded, err)
 	} else {
 		c.setRunID(id)
-		s.setLive(id, buf)
+		s.live.Set(id, buf)
 		s.publish(Change{Kind: ChangeRunStarted, Job: j.Name, RunID: id})
 	}
 	idp.Resolve(id, err)

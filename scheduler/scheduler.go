@@ -19,11 +19,13 @@ import (
 	"github.com/soracron/soracron/scheduler/burst"
 	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/cluster"
+	"github.com/soracron/soracron/scheduler/compile"
 	"github.com/soracron/soracron/scheduler/fanout"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/scheduler/notify"
 	"github.com/soracron/soracron/scheduler/redact"
+	"github.com/soracron/soracron/scheduler/runlog"
 )
 
 // DefaultShutdownTimeout is the default of Options.ShutdownTimeout.
@@ -52,29 +54,13 @@ var (
 // non-nil Result, even with an error.
 type Runner = attempt.Runner
 
-// Compiler is implemented by runners that can check a script without
-// running it (*engine.Engine). New and Reload compile every script of the
-// configuration with it and refuse a configuration whose scripts do not
-// compile.
-type Compiler interface {
-	Compile(path string) error
-}
-
-// Loader is implemented by runners that compile a script once and run the
-// compiled chunk later (*engine.Engine). When the Runner is a Loader, New
-// and Reload load every script of the configuration with it (instead of
-// Compile) and keep the chunks: every run of a job (scheduled, manual,
-// event, retry) runs the chunk of the last successful load or reload,
-// whatever the file holds at the time of the run.
-type Loader interface {
-	Load(path string) (*engine.Script, error)
-}
-
 // Options configure a Scheduler.
 type Options struct {
 	// Config is the initial configuration (required).
 	Config *jobs.Config
-	// Runner runs the scripts (required).
+	// Runner runs the scripts (required). When it is a compile.Loader or
+	// compile.Compiler (*engine.Engine is both), New and Reload compile
+	// every script of the configuration with it first (package compile).
 	Runner Runner
 	// History records the runs (required). The Scheduler does not close it.
 	History *history.Store
@@ -140,6 +126,7 @@ type Scheduler struct {
 	stop       chan struct{}  // closed when shutdown begins
 
 	changes   fanout.Hub[Change] // subscribers of Subscribe
+	live      runlog.Live        // log buffers of the running runs
 	notifier  *notify.Notifier
 	suspendMu sync.Mutex // orders Suspend and Resume
 	// suspKnown: cluster mode, the suspensions of etcd were read (no tick
@@ -147,8 +134,7 @@ type Scheduler struct {
 	suspKnown atomic.Bool
 
 	mu        sync.Mutex
-	suspended map[string]time.Time         // suspended jobs (by the API) and since when
-	live      map[int64]*history.LogBuffer // log buffers of the running runs, by run id
+	suspended map[string]time.Time // suspended jobs (by the API) and since when
 	cfg       *jobs.Config
 	jobs      map[string]*jobState // current jobs, and removed ones still running
 	started   bool
@@ -164,7 +150,7 @@ type jobState struct {
 	name string
 	job  *jobs.Job // current configuration; nil once removed
 	// script is job's script as compiled by the last successful load or
-	// reload (nil when the Runner is no Loader): what its runs execute.
+	// reload (nil when the Runner is no compile.Loader): what its runs execute.
 	script  *engine.Script
 	next    time.Time
 	running map[*chain]struct{}
@@ -182,12 +168,12 @@ type jobState struct {
 }
 
 // New returns a Scheduler of opts.Config. It compiles every script when
-// the Runner is a Compiler.
+// the Runner can (compile.All).
 func New(opts Options) (*Scheduler, error) {
 	if opts.Config == nil || opts.Runner == nil || opts.History == nil {
 		return nil, errors.New("scheduler: Config, Runner and History are required")
 	}
-	scripts, err := compileAll(opts.Runner, opts.Config)
+	scripts, err := compile.All(opts.Runner, opts.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -260,45 +246,6 @@ func (s *Scheduler) config() *jobs.Config {
 	return s.cfg
 }
 
-// compileAll compiles the script of every job, enabled or not (a disabled
-// job can still be run on demand). When r is a Loader it returns the
-// compiled scripts by path, to be pinned (nil otherwise).
-func compileAll(r Runner, cfg *jobs.Config) (map[string]*engine.Script, error) {
-	ld, isLoader := r.(Loader)
-	c, isCompiler := r.(Compiler)
-	if !isLoader && !isCompiler {
-		return nil, nil
-	}
-	var errs []error
-	var scripts map[string]*engine.Script
-	if isLoader {
-		scripts = make(map[string]*engine.Script, len(cfg.Jobs))
-	}
-	seen := map[string]bool{}
-	for _, j := range cfg.Jobs {
-		if seen[j.Script] {
-			continue
-		}
-		seen[j.Script] = true
-		var err error
-		if isLoader {
-			var sc *engine.Script
-			if sc, err = ld.Load(j.Script); err == nil {
-				scripts[j.Script] = sc
-			}
-		} else {
-			err = c.Compile(j.Script)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("job %q: %w", j.Name, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return scripts, nil
-}
-
 // Reload replaces the configuration, atomically: after compiling every
 // script, new jobs are scheduled, removed ones are no longer started and
 // changed ones take their new settings (a job whose schedule, time zone or
@@ -313,7 +260,7 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	if cfg == nil {
 		return errors.New("scheduler: reload: nil configuration")
 	}
-	scripts, err := compileAll(s.runner, cfg)
+	scripts, err := compile.All(s.runner, cfg)
 	if err != nil {
 		s.metrics.ObserveReload(false)
 		return err
@@ -352,7 +299,7 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 }
 
 // apply installs cfg and its compiled scripts (nil when the Runner is no
-// Loader); s.mu is held (or s is not shared yet).
+// compile.Loader); s.mu is held (or s is not shared yet).
 func (s *Scheduler) apply(cfg *jobs.Config, scripts map[string]*engine.Script, now time.Time) (added, removed, changed []string) {
 	now = now.Round(0)
 	seen := make(map[string]bool, len(cfg.Jobs))

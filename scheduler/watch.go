@@ -34,29 +34,7 @@ type Change struct {
 
 // LiveLogs returns the log lines so far of the running run id, and
 // whether it is running (in this daemon).
-func (s *Scheduler) LiveLogs(id int64) ([]history.LogLine, bool) {
-	s.mu.Lock()
-	buf := s.live[id]
-	s.mu.Unlock()
-	if buf == nil {
-		return nil, false
-	}
-	return buf.Lines(), true
-}
-
-// setLive registers (or, with nil, forgets) the log buffer of a running run.
-func (s *Scheduler) setLive(id int64, buf *history.LogBuffer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if buf == nil {
-		delete(s.live, id)
-		return
-	}
-	if s.live == nil {
-		s.live = map[int64]*history.LogBuffer{}
-	}
-	s.live[id] = buf
-}
+func (s *Scheduler) LiveLogs(id int64) ([]history.LogLine, bool) { return s.live.Lines(id) }
 
 // subscriberBuffer is how many changes a subscriber may lag behind; a
 // slower subscriber loses changes (counted by Dropped) rather than slowing

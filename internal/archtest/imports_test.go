@@ -71,6 +71,7 @@ var narrower = map[string][]string{
 		"scheduler/redact"},
 	"scheduler/burst":   {},
 	"scheduler/clock":   {},
+	"scheduler/compile": {"engine", "jobs"},
 	"scheduler/fanout":  {},
 	"scheduler/metrics": {"sora"},
 	"scheduler/notify":  {"jobs", "scheduler/history"},

@@ -9,5 +9,6 @@
 // cost no handler derivation. Once the LogBuffer reaches its cap (of lines
 // and bytes) and drops lines, one warning says so on the daemon's log and
 // further lines are only counted in the history, so a script logging in a
-// loop does not fill the daemon's stderr either.
+// loop does not fill the daemon's stderr either. Live holds the buffers of
+// the running runs, whose lines so far the API and the dashboard show.
 package runlog
