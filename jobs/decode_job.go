@@ -10,6 +10,8 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"gopkg.in/yaml.v3"
+
+	"github.com/soracron/soracron/jobs/schedule"
 )
 
 // decodeJob decodes the i-th entry of the jobs list on top of template (the
@@ -69,7 +71,7 @@ func (d *decoder) decodeJob(n *yaml.Node, i int, template *Job) *Job {
 	if e, ok := m["schedule"]; ok {
 		if spec, ok := d.str(e.val, "schedule"); ok {
 			j.ScheduleSpec = spec
-			s, err := parseSchedule(spec, j.Location)
+			s, err := schedule.Parse(spec, j.Location)
 			if err != nil {
 				d.errorf(e.val, "schedule %q: %v", spec, err)
 			}
