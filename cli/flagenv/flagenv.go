@@ -84,8 +84,9 @@ func annotateEnv(f *pflag.Flag) {
 	if f.Annotations == nil {
 		f.Annotations = map[string][]string{}
 	}
-	f.Annotations[envAnnotation] = []string{Name(f.Name)}
-	f.Usage += " [$" + Name(f.Name) + "]"
+	name := Name(f.Name)
+	f.Annotations[envAnnotation] = []string{name}
+	f.Usage += " [$" + name + "]"
 }
 
 // apply sets every flag of cmd that the command line did not give from its
