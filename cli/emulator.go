@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/soracron/soracron/emulator"
+	"github.com/soracron/soracron/emulator/webhook"
 	"github.com/soracron/soracron/internal/syncio"
 )
 
@@ -243,7 +244,7 @@ func runEmulator(cmd *cobra.Command, app *App, o emulatorOptions) error {
 		return usageErr(err)
 	}
 	if o.webhookURL != "" {
-		if err := emulator.ValidateEventWebhookURL(o.webhookURL); err != nil {
+		if err := webhook.ValidateURL(o.webhookURL); err != nil {
 			return usageErr(fmt.Errorf("--event-webhook-url: %w", err))
 		}
 	}

@@ -1,5 +1,11 @@
 package emulator
 
+import (
+	"github.com/soracron/soracron/emulator/target"
+
+	"github.com/soracron/soracron/emulator/internal/jsonscan"
+)
+
 // The six signaling notify metadata actions. The four writes share one
 // opening (openWrite): parameters checked in the order the reference lists
 // them, the connection found and locked.
@@ -17,21 +23,21 @@ type writeReq struct {
 // openWrite reads channel_id and connection_id, the action's own keys and
 // push, finds the connection and locks it. On success the caller must
 // unlock w.c.mu.
-func (e *Emulator) openWrite(f *reqFields, act action, w *writeReq) *apiError {
+func (e *Emulator) openWrite(f *reqFields, act target.Action, w *writeReq) *apiError {
 	var err *apiError
 	if w.ch, w.id, err = connIDs(f); err != nil {
 		return err
 	}
 	switch act {
-	case actPut:
+	case target.ActPut:
 		if w.raw, err = needObject(f.metadata, "metadata"); err != nil {
 			return err
 		}
-	case actPutItem, actDeleteItem:
+	case target.ActPutItem, target.ActDeleteItem:
 		if w.key, err = needString(f.key, "key"); err != nil {
 			return err
 		}
-		if act == actPutItem {
+		if act == target.ActPutItem {
 			if f.value == nil {
 				return paramErr("missing key %q", "value")
 			}
@@ -68,11 +74,11 @@ func (e *Emulator) list(f *reqFields) ([]byte, *apiError) {
 		enc := c.enc
 		c.mu.Unlock()
 		b = append(b, `{"client_id":`...)
-		b = appendString(b, c.clientID)
+		b = jsonscan.AppendString(b, c.clientID)
 		b = append(b, `,"bundle_id":`...)
-		b = appendString(b, c.bundleID)
+		b = jsonscan.AppendString(b, c.bundleID)
 		b = append(b, `,"connection_id":`...)
-		b = appendString(b, c.id)
+		b = jsonscan.AppendString(b, c.id)
 		b = append(b, `,"metadata":`...)
 		b = append(b, enc...)
 		b = append(b, '}')
@@ -99,7 +105,7 @@ func (e *Emulator) get(f *reqFields) ([]byte, *apiError) {
 
 func (e *Emulator) put(f *reqFields) ([]byte, *apiError) {
 	var w writeReq
-	if err := e.openWrite(f, actPut, &w); err != nil {
+	if err := e.openWrite(f, target.ActPut, &w); err != nil {
 		return nil, err
 	}
 	defer w.c.mu.Unlock()
@@ -113,7 +119,7 @@ func (e *Emulator) put(f *reqFields) ([]byte, *apiError) {
 
 func (e *Emulator) delete(f *reqFields) ([]byte, *apiError) {
 	var w writeReq
-	if err := e.openWrite(f, actDelete, &w); err != nil {
+	if err := e.openWrite(f, target.ActDelete, &w); err != nil {
 		return nil, err
 	}
 	defer w.c.mu.Unlock()
@@ -127,11 +133,11 @@ func (e *Emulator) delete(f *reqFields) ([]byte, *apiError) {
 
 func (e *Emulator) putItem(f *reqFields) ([]byte, *apiError) {
 	var w writeReq
-	if err := e.openWrite(f, actPutItem, &w); err != nil {
+	if err := e.openWrite(f, target.ActPutItem, &w); err != nil {
 		return nil, err
 	}
 	defer w.c.mu.Unlock()
-	val := compactCopy(w.raw)
+	val := jsonscan.CompactCopy(w.raw)
 	w.c.md.set(w.key, val)
 	w.c.enc = w.c.md.encode()
 	if w.push {
@@ -142,7 +148,7 @@ func (e *Emulator) putItem(f *reqFields) ([]byte, *apiError) {
 
 func (e *Emulator) deleteItem(f *reqFields) ([]byte, *apiError) {
 	var w writeReq
-	if err := e.openWrite(f, actDeleteItem, &w); err != nil {
+	if err := e.openWrite(f, target.ActDeleteItem, &w); err != nil {
 		return nil, err
 	}
 	defer w.c.mu.Unlock()

@@ -29,6 +29,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/soracron/soracron/emulator/internal/jsonscan"
+	"github.com/soracron/soracron/emulator/webhook"
 )
 
 // DefaultMaxEvents is the default capacity of the delivery ring.
@@ -63,7 +66,7 @@ type Options struct {
 	// EventWebhookURL, when set, receives Sora's event webhooks
 	// (connection.created, connection.updated, connection.destroyed); a
 	// user:password in it is sent as HTTP Basic authentication. New panics
-	// when it is invalid: check it first (ValidateEventWebhookURL). Close
+	// when it is invalid: check it first (webhook.ValidateURL). Close
 	// the Emulator to stop the deliveries.
 	EventWebhookURL string
 	// EventWebhookUser and EventWebhookPassword, when set, are the HTTP
@@ -98,7 +101,7 @@ type Emulator struct {
 
 	events events
 
-	webhook *webhook // nil: no event webhook
+	webhook *webhook.Sender // nil: no event webhook
 
 	faults     atomic.Pointer[faultState] // nil: no fault (the fast path)
 	faultMu    sync.Mutex                 // serialises SetFaults
@@ -144,7 +147,7 @@ func New(opts Options) *Emulator {
 	e.bufs.New = func() any { return new(bytes.Buffer) }
 	e.mux = e.newAdminMux()
 	if opts.EventWebhookURL != "" {
-		w, err := newWebhook(opts.EventWebhookURL, opts.EventWebhookUser, opts.EventWebhookPassword)
+		w, err := webhook.New(opts.EventWebhookURL, opts.EventWebhookUser, opts.EventWebhookPassword)
 		if err != nil {
 			panic("emulator: Options.EventWebhookURL: " + err.Error())
 		}
@@ -186,7 +189,7 @@ func (e *Emulator) Reset() {
 		for _, ch := range old {
 			for _, id := range ch.ids {
 				c := ch.conns[id]
-				e.event(EventConnectionDestroyed, c)
+				e.event(webhook.ConnectionDestroyed, c)
 				c.markRemoved()
 			}
 		}
@@ -214,9 +217,9 @@ func (e *Emulator) writeError(w http.ResponseWriter, status int, typ, msg string
 func errorBody(typ, msg string) []byte {
 	b := make([]byte, 0, 32+len(typ)+len(msg))
 	b = append(b, `{"error_type":`...)
-	b = appendString(b, typ)
+	b = jsonscan.AppendString(b, typ)
 	b = append(b, `,"message":`...)
-	b = appendString(b, msg)
+	b = jsonscan.AppendString(b, msg)
 	return append(b, '}')
 }
 

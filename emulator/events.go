@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/soracron/soracron/emulator/internal/jsonscan"
 )
 
 // subscriberBuffer is the number of deliveries a subscriber may lag behind
@@ -165,7 +167,7 @@ func metadataPush(action, connectionID string, extra int) []byte {
 	b = append(b, pushPrefix...)
 	b = append(b, action...)
 	b = append(b, `","connection_id":`...)
-	return appendString(b, connectionID)
+	return jsonscan.AppendString(b, connectionID)
 }
 
 // pushMetadata is the message of PutMetadata / DeleteMetadata.
@@ -181,7 +183,7 @@ func pushMetadata(action, connectionID string, md []byte) []byte {
 func pushItem(action, connectionID, key string, value []byte) []byte {
 	b := metadataPush(action, connectionID, len(key)+len(value))
 	b = append(b, `,"key":`...)
-	b = appendString(b, key)
+	b = jsonscan.AppendString(b, key)
 	if value != nil {
 		b = append(b, `,"value":`...)
 		b = append(b, value...)
@@ -194,6 +196,6 @@ func pushItem(action, connectionID, key string, value []byte) []byte {
 func pushData(data []byte) []byte {
 	b := make([]byte, 0, len(data)+24)
 	b = append(b, `{"data":`...)
-	b = appendCompact(b, data)
+	b = jsonscan.AppendCompact(b, data)
 	return append(b, `,"type":"push"}`...)
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/soracron/soracron/emulator/target"
 )
 
 // ErrInjectedFault is the error_type of a failure the emulator injects.
@@ -201,9 +203,9 @@ func (f Faults) normalize() (Faults, error) {
 		}
 		targets := make([]string, 0, len(r.Targets))
 		for _, t := range r.Targets {
-			full, ok := FullTarget(t)
+			full, ok := target.Full(t)
 			if !ok {
-				return Faults{}, fmt.Errorf("%s: unknown target %q (want one of %s)", where, t, strings.Join(actionNames(), ", "))
+				return Faults{}, fmt.Errorf("%s: unknown target %q (want one of %s)", where, t, strings.Join(target.ActionNames(), ", "))
 			}
 			targets = append(targets, full)
 		}

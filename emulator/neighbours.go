@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/soracron/soracron/emulator/internal/jsonscan"
 )
 
 // The neighbouring targets an automation script reaches for. Where the
@@ -31,7 +33,7 @@ func (e *Emulator) listChannels(f *reqFields) ([]byte, *apiError) {
 			b = append(b, ',')
 		}
 		b = append(b, `{"channel_id":`...)
-		b = appendString(b, ci.ChannelID)
+		b = jsonscan.AppendString(b, ci.ChannelID)
 		b = append(b, `,"spotlight":false,"multistream":true}`...)
 	}
 	return append(b, ']'), nil
@@ -40,17 +42,17 @@ func (e *Emulator) listChannels(f *reqFields) ([]byte, *apiError) {
 // appendConn appends the connection object of c.
 func appendConn(b []byte, c *conn) []byte {
 	b = append(b, `{"channel_id":`...)
-	b = appendString(b, c.channelID)
+	b = jsonscan.AppendString(b, c.channelID)
 	b = append(b, `,"client_id":`...)
-	b = appendString(b, c.clientID)
+	b = jsonscan.AppendString(b, c.clientID)
 	b = append(b, `,"bundle_id":`...)
-	b = appendString(b, c.bundleID)
+	b = jsonscan.AppendString(b, c.bundleID)
 	b = append(b, `,"connection_id":`...)
-	b = appendString(b, c.id)
+	b = jsonscan.AppendString(b, c.id)
 	b = append(b, `,"session_id":`...)
-	b = appendString(b, c.sessionID)
+	b = jsonscan.AppendString(b, c.sessionID)
 	b = append(b, `,"role":`...)
-	b = appendString(b, c.role)
+	b = jsonscan.AppendString(b, c.role)
 	b = append(b, `,"created_time":`...)
 	b = strconv.AppendInt(b, c.created.UnixMicro(), 10)
 	return append(b, `,"audio":true,"video":true,"simulcast":false,"spotlight":false}`...)
@@ -187,9 +189,9 @@ func (e *Emulator) disconnectConnection(f *reqFields) ([]byte, *apiError) {
 		return nil, notFound(ch, id)
 	}
 	b := append([]byte(nil), `{"channel_id":`...)
-	b = appendString(b, ch)
+	b = jsonscan.AppendString(b, ch)
 	b = append(b, `,"connection_id":`...)
-	b = appendString(b, id)
+	b = jsonscan.AppendString(b, id)
 	return append(b, '}'), nil
 }
 
@@ -197,13 +199,13 @@ func (e *Emulator) disconnectConnection(f *reqFields) ([]byte, *apiError) {
 // several connections.
 func disconnected(channelID string, gone []*conn) []byte {
 	b := append([]byte(nil), `{"channel_id":`...)
-	b = appendString(b, channelID)
+	b = jsonscan.AppendString(b, channelID)
 	b = append(b, `,"connection_ids":[`...)
 	for i, c := range gone {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, c.id)
+		b = jsonscan.AppendString(b, c.id)
 	}
 	return append(b, "]}"...)
 }
