@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"github.com/soracron/soracron/emulator/push"
 	"github.com/soracron/soracron/emulator/target"
 
 	"github.com/soracron/soracron/emulator/internal/jsonscan"
@@ -112,7 +113,7 @@ func (e *Emulator) put(f *reqFields) ([]byte, *apiError) {
 	md := parseMetadata(w.raw)
 	w.c.md, w.c.enc = md, md.encode()
 	if w.push {
-		e.events.record(w.ch, w.rcpt, pushMetadata("PutMetadata", w.id, w.c.enc))
+		e.events.Record(w.ch, w.rcpt, push.Metadata("PutMetadata", w.id, w.c.enc))
 	}
 	return w.c.enc, nil
 }
@@ -126,7 +127,7 @@ func (e *Emulator) delete(f *reqFields) ([]byte, *apiError) {
 	before := w.c.enc
 	w.c.md, w.c.enc = nil, emptyObject()
 	if w.push {
-		e.events.record(w.ch, w.rcpt, pushMetadata("DeleteMetadata", w.id, before))
+		e.events.Record(w.ch, w.rcpt, push.Metadata("DeleteMetadata", w.id, before))
 	}
 	return before, nil
 }
@@ -141,7 +142,7 @@ func (e *Emulator) putItem(f *reqFields) ([]byte, *apiError) {
 	w.c.md.set(w.key, val)
 	w.c.enc = w.c.md.encode()
 	if w.push {
-		e.events.record(w.ch, w.rcpt, pushItem("PutMetadataItem", w.id, w.key, val))
+		e.events.Record(w.ch, w.rcpt, push.Item("PutMetadataItem", w.id, w.key, val))
 	}
 	return w.c.enc, nil
 }
@@ -156,7 +157,7 @@ func (e *Emulator) deleteItem(f *reqFields) ([]byte, *apiError) {
 		w.c.enc = w.c.md.encode()
 	}
 	if w.push {
-		e.events.record(w.ch, w.rcpt, pushItem("DeleteMetadataItem", w.id, w.key, nil))
+		e.events.Record(w.ch, w.rcpt, push.Item("DeleteMetadataItem", w.id, w.key, nil))
 	}
 	return w.c.enc, nil
 }

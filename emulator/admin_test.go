@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/soracron/soracron/emulator/push"
 	"github.com/soracron/soracron/emulator/target"
 )
 
@@ -117,7 +118,7 @@ func TestAdminAPI(t *testing.T) {
 	t.Run("deliveries", func(t *testing.T) {
 		call(t, srv.URL, target.PutItem, `{"channel_id":"sora","connection_id":"`+connA+`","key":"k","value":1,"push":true}`)
 		r := do(t, http.MethodGet, admin+"deliveries?channel=sora", "", "")
-		var ds []Delivery
+		var ds []push.Delivery
 		if err := json.Unmarshal(r.body, &ds); err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +134,7 @@ func TestAdminAPI(t *testing.T) {
 		r := do(t, http.MethodGet, admin+"state", "", "")
 		var st struct {
 			Channels []ChannelInfo `json:"channels"`
-			Events   EventStats    `json:"events"`
+			Events   push.Stats    `json:"events"`
 		}
 		if err := json.Unmarshal(r.body, &st); err != nil {
 			t.Fatal(err)

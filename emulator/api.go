@@ -117,10 +117,10 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("body over %d bytes", maxBodyBytes)})
 		return
 	}
-	var after afterFault
-	if e.faults.Load() != nil {
+	var dropAfter bool
+	if e.faults.Active() {
 		var answered bool
-		if answered, after = e.injectFault(w, r, name, body); answered {
+		if answered, dropAfter = e.injectFault(w, r, name, body); answered {
 			return
 		}
 	}
@@ -139,9 +139,8 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		e.apiFail(w, r, name, aerr)
 		return
 	}
-	if after.drop {
-		e.faultCount.droppedAfterApply.Add(1)
-		abort(w)
+	if dropAfter {
+		e.faults.DropReply(w)
 		return
 	}
 	e.writeJSON(w, http.StatusOK, out)

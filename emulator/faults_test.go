@@ -150,7 +150,7 @@ func TestFaultRules(t *testing.T) {
 		if err := e.SetFaults(Faults{}); err != nil {
 			t.Fatal(err)
 		}
-		if e.faults.Load() != nil {
+		if e.faults.Active() {
 			t.Error("an empty Faults leaves a fault state (no fast path)")
 		}
 		if rec := serveRec(e, target.Get, get); rec.Code != 200 {
@@ -161,7 +161,7 @@ func TestFaultRules(t *testing.T) {
 		if err := e.SetFaults(Faults{Rules: []FaultRule{{Targets: []string{"GetSignalingNotifyMetadata"}}}}); err != nil {
 			t.Fatal(err)
 		}
-		if e.faults.Load() != nil {
+		if e.faults.Active() {
 			t.Error("a rule that does nothing installs a fault state")
 		}
 	})
@@ -200,10 +200,10 @@ func TestFaultValidation(t *testing.T) {
 			if err == nil || !strings.HasPrefix(err.Error(), "faults: "+tt.want) {
 				t.Fatalf("error %v, want %q", err, tt.want)
 			}
-			if Faults(tt.f.asFaults()).Validate() == nil {
+			if Faults(asFaults(tt.f)).Validate() == nil {
 				t.Error("Validate accepts what SetFaults refuses")
 			}
-			if e.faults.Load() != nil || len(e.Faults().Rules) != 0 {
+			if e.faults.Active() || len(e.Faults().Rules) != 0 {
 				t.Error("a refused Faults was installed")
 			}
 		})
@@ -218,44 +218,7 @@ func TestFaultValidation(t *testing.T) {
 	})
 }
 
-func (r FaultRule) asFaults() Faults { return Faults{Rules: []FaultRule{r}} }
-
-func TestParseLatency(t *testing.T) {
-	tests := []struct {
-		in   string
-		want Latency
-		err  string
-	}{
-		{"", Latency{}, ""},
-		{"0", Latency{}, ""},
-		{"50ms", Latency{50 * time.Millisecond, 50 * time.Millisecond}, ""},
-		{"5ms-50ms", Latency{5 * time.Millisecond, 50 * time.Millisecond}, ""},
-		{" 1s - 2s ", Latency{time.Second, 2 * time.Second}, ""},
-		{"fast", Latency{}, `latency "fast": want a duration like 50ms or a range like 5ms-50ms`},
-		{"5ms-", Latency{}, `latency "5ms-": want a duration like 50ms or a range like 5ms-50ms`},
-		{"50ms-5ms", Latency{}, "latency 50ms: the range ends before it starts"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseLatency(tt.in)
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Fatalf("error %v, want %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
-			}
-			if s := got.String(); tt.in != "" && tt.in != "0" {
-				back, err := ParseLatency(s)
-				if err != nil || back != got {
-					t.Errorf("String %q does not parse back: %v %v", s, back, err)
-				}
-			}
-		})
-	}
-}
+func asFaults(r FaultRule) Faults { return Faults{Rules: []FaultRule{r}} }
 
 func TestFaultsOverHTTP(t *testing.T) {
 	e, srv := start(t, Options{})
@@ -374,7 +337,7 @@ func TestFaultsAdminAPI(t *testing.T) {
 			`{"drop_rate":0.01,"fail_status":503}],"injected":{"failed":0,"dropped":0,"dropped_after_apply":0,"delayed":0,"hung":0}}`
 		jsonEqual(t, r.body, want)
 		jsonEqual(t, do(t, http.MethodGet, url, "", "").body, want)
-		if got := e.Faults(); got.Seed != 1 || len(got.Rules) != 2 || got.Rules[0].Latency != (Latency{5 * time.Millisecond, 50 * time.Millisecond}) {
+		if got := e.Faults(); got.Seed != 1 || len(got.Rules) != 2 || got.Rules[0].Latency != (Latency{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}) {
 			t.Errorf("Faults() = %+v", got)
 		}
 	})
@@ -416,7 +379,7 @@ func TestFaultsAdminAPI(t *testing.T) {
 		if r := do(t, http.MethodDelete, url, "", ""); r.status != 204 {
 			t.Fatalf("status %d", r.status)
 		}
-		if len(e.Faults().Rules) != 0 || e.faults.Load() != nil {
+		if len(e.Faults().Rules) != 0 || e.faults.Active() {
 			t.Error("faults remain after DELETE")
 		}
 	})

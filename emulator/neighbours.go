@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/soracron/soracron/emulator/internal/jsonscan"
+	"github.com/soracron/soracron/emulator/push"
 )
 
 // The neighbouring targets an automation script reaches for. Where the
@@ -87,7 +88,7 @@ func (e *Emulator) listChannelConnections(f *reqFields) ([]byte, *apiError) {
 // pushTo delivers data to the connections of channelID that match keep
 // (every one when keep is nil) and returns the message.
 func (e *Emulator) pushTo(channelID string, data []byte, keep func(*conn) bool) []byte {
-	msg := pushData(data)
+	msg := push.Data(data)
 	var rcpt []string
 	if keep == nil {
 		rcpt = e.recipients(channelID)
@@ -99,7 +100,7 @@ func (e *Emulator) pushTo(channelID string, data []byte, keep func(*conn) bool) 
 		}
 	}
 	if len(rcpt) > 0 {
-		e.events.record(channelID, rcpt, msg)
+		e.events.Record(channelID, rcpt, msg)
 	}
 	return msg
 }
@@ -167,13 +168,13 @@ func (e *Emulator) pushConnection(f *reqFields) ([]byte, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	msg := pushData(data)
+	msg := push.Data(data)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.removed {
 		return nil, notFound(ch, id)
 	}
-	e.events.record(ch, []string{c.id}, msg)
+	e.events.Record(ch, []string{c.id}, msg)
 	return msg, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soracron/soracron/emulator/push"
 	"github.com/soracron/soracron/emulator/target"
 )
 
@@ -129,7 +130,7 @@ func TestSlowSubscriberNeverBlocksWriters(t *testing.T) {
 	defer cancelOther()
 	const extra = 10
 	f := reqFields{channelID: []byte(`"sora"`), connectionID: []byte(`"` + connA + `"`), key: []byte(`"k"`), value: []byte(`1`), push: []byte(`true`)}
-	for range subscriberBuffer + extra {
+	for range push.SubscriberBuffer + extra {
 		if _, err := e.putItem(&f); err != nil {
 			t.Fatal(err.msg)
 		}
@@ -137,8 +138,8 @@ func TestSlowSubscriberNeverBlocksWriters(t *testing.T) {
 	if got := e.Dropped(); got != extra {
 		t.Errorf("dropped %d, want %d", got, extra)
 	}
-	if got := len(slow); got != subscriberBuffer {
-		t.Errorf("slow subscriber holds %d, want %d", got, subscriberBuffer)
+	if got := len(slow); got != push.SubscriberBuffer {
+		t.Errorf("slow subscriber holds %d, want %d", got, push.SubscriberBuffer)
 	}
 	if got := len(other); got != 0 {
 		t.Errorf("subscriber of another channel got %d deliveries", got)
@@ -199,7 +200,7 @@ func TestEventsStream(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var d Delivery
+			var d push.Delivery
 			if err := json.Unmarshal([]byte(line), &d); err != nil {
 				t.Fatalf("line %q: %v", line, err)
 			}
@@ -224,7 +225,7 @@ func TestEventsStream(t *testing.T) {
 		if !strings.HasPrefix(got[0], "id: ") || got[1] != "event: delivery" || !strings.HasPrefix(got[2], "data: {") || got[3] != "" {
 			t.Fatalf("not an SSE event: %q", got)
 		}
-		var d Delivery
+		var d push.Delivery
 		if err := json.Unmarshal([]byte(strings.TrimPrefix(got[2], "data: ")), &d); err != nil {
 			t.Fatal(err)
 		}
