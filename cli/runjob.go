@@ -73,7 +73,7 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 		cfg.Sora.URL = tgt.URL
 	}
 	defer tgt.Close()
-	soraCfg := clientConfig(cfg, nil)
+	soraCfg := soraconn.ClientConfig(cfg, nil)
 	client, err := sora.New(soraCfg)
 	if err != nil {
 		return usageErr(err)

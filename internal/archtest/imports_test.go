@@ -76,9 +76,13 @@ var narrower = map[string][]string{
 var onlyImportedBy = map[string][]string{
 	"scheduler/api":      {"cli", "e2e"},
 	"scheduler/ui":       {"cli", "e2e"},
+	"cli/buildinfo":      {"cli"},
+	"cli/completion":     {"cli"},
 	"cli/daemonclient":   {"cli"},
+	"cli/daemonhttp":     {"cli"},
 	"cli/emulatorserver": {"cli"},
 	"cli/exitcode":       {"cli"},
+	"cli/flagenv":        {"cli"},
 	"cli/jobcheck":       {"cli"},
 	"cli/plural":         {"cli"},
 	"cli/repl":           {"cli"},
