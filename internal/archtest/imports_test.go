@@ -84,6 +84,7 @@ var onlyImportedBy = map[string][]string{
 	"cli/exitcode":       {"cli"},
 	"cli/flagenv":        {"cli"},
 	"cli/jobcheck":       {"cli"},
+	"cli/logformat":      {"cli"},
 	"cli/plural":         {"cli"},
 	"cli/repl":           {"cli"},
 	"cli/runreport":      {"cli"},
