@@ -6,6 +6,7 @@ type launch struct {
 	chains []*chain
 	skips  []skipRecord
 	claims []tickClaim // cluster mode: due ticks to claim (s.wg counts them)
+	later  []tickClaim // cluster mode: due ticks to take over if undecided after their delay (s.wg counts them)
 }
 
 // start starts the chains and records the skips, in the background.
@@ -21,5 +22,8 @@ func (l *launch) start(s *Scheduler) {
 	}
 	if len(l.claims) > 0 {
 		go s.claimTicks(l.claims)
+	}
+	if len(l.later) > 0 {
+		go s.takeOver(l.later)
 	}
 }

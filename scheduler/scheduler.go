@@ -124,6 +124,7 @@ type Scheduler struct {
 	grace    time.Duration
 	cl       *cluster.Cluster // nil: single node
 	claimMu  sync.Mutex       // serializes the claims of due ticks
+	takeMu   sync.Mutex       // serializes the take-overs of due ticks
 
 	// runsCtx is the parent of every run's context; cancelling it cancels
 	// every run (with a cause).

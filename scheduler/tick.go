@@ -110,8 +110,16 @@ func (s *Scheduler) dispatchDue() time.Time {
 		}
 		if s.cl != nil {
 			// The winner of the claim records the ticks missed before it.
-			l.claims = append(l.claims, tickClaim{js: js, job: j, scheduled: scheduled, miss: reason})
+			// The job's preferred owner claims at once, the others later
+			// if the tick is still undecided then (take-over).
+			tc := tickClaim{js: js, job: j, scheduled: scheduled, miss: reason}
 			s.wg.Add(1)
+			if r := s.cl.Rank(j.Name); r > 0 {
+				tc.after = time.Duration(r) * s.cl.Grace()
+				l.later = append(l.later, tc)
+				continue
+			}
+			l.claims = append(l.claims, tc)
 			continue
 		}
 		if n > 1 {

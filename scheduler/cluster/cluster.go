@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -100,6 +101,8 @@ type Cluster struct {
 	ttl    int64 // seconds
 	node   string
 	log    *slog.Logger
+	// nodeJSON is node as a JSON string.
+	nodeJSON []byte
 
 	ctx    context.Context // Close cancels it
 	cancel context.CancelFunc
@@ -115,7 +118,8 @@ type Cluster struct {
 	term    *term // the current session, nil while there is none
 	health  error // why there is no session
 	claims  map[string]*Claim
-	pruneAt map[string]int // finishes per job until the next prune
+	pruneAt map[string]int     // finishes per job until the next prune
+	ends    map[string]*ending // Finish in flight, by job
 	closed  bool
 	started bool
 }
@@ -205,14 +209,19 @@ func Open(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: etcd client: %w", err)
 	}
+	nodeJSON, err := json.Marshal(opts.Node)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: node name %q: %w", opts.Node, err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Cluster{
+	c := &Cluster{nodeJSON: nodeJSON,
 		opts: opts, client: cli, keys: keys{opts.Prefix},
 		ttl:  int64((opts.SessionTTL + time.Second - 1) / time.Second),
 		node: opts.Node, log: log.With(slog.String(keyNode, opts.Node)),
 		ctx: ctx, cancel: cancel,
 		health:  fmt.Errorf("%w: connecting to etcd at %s", ErrNoSession, strings.Join(opts.Endpoints, ",")),
 		claims:  map[string]*Claim{},
+		ends:    map[string]*ending{},
 		pruneAt: map[string]int{},
 		batchQ:  make(chan *batchReq, 4*claimBatch),
 	}
