@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -95,18 +94,6 @@ func where(path string) string {
 		return "the top-level object"
 	}
 	return "args" + path
-}
-
-// encodeResult renders a script's return value as indented JSON.
-func encodeResult(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // jsonKind names the JSON type of a decoded value.

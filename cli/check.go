@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/soracron/soracron/cli/plural"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/lint"
@@ -213,9 +214,4 @@ func compileScripts(w io.Writer, cfg *jobs.Config) (errs, warnings int, err erro
 }
 
 // countOf formats n with noun, adding an s unless n is 1.
-func countOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+func countOf(n int, noun string) string { return plural.Of(n, noun) }

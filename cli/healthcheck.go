@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/soracron/soracron/cli/daemonclient"
 )
 
 type healthcheckFlags struct {
@@ -49,25 +48,10 @@ Exit codes: 0 healthy (200); 1 unhealthy (no answer, or another status, such as
 	return cmd
 }
 
-// healthURL is the /healthz URL of a serve listening on addr.
-func healthURL(addr string) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", fmt.Errorf("--listen %q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-		if ip != nil && ip.To4() == nil {
-			host = "::1"
-		}
-	}
-	return "http://" + net.JoinHostPort(host, port) + "/healthz", nil
-}
-
 func runHealthcheck(ctx context.Context, app *App, f *healthcheckFlags, url string) error {
 	if url == "" {
 		var err error
-		if url, err = healthURL(f.listen); err != nil {
+		if url, err = daemonclient.HealthURL(f.listen); err != nil {
 			return usageErr(err)
 		}
 	}
@@ -76,18 +60,9 @@ func runHealthcheck(ctx context.Context, app *App, f *healthcheckFlags, url stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	body, err := daemonclient.Health(ctx, url)
 	if err != nil {
-		return usageErr(fmt.Errorf("healthcheck: %w", err))
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return failErr(fmt.Errorf("unhealthy: %w", err))
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	if resp.StatusCode != http.StatusOK {
-		return failErr(fmt.Errorf("unhealthy: %s answered %s: %s", url, resp.Status, body))
+		return err
 	}
 	fmt.Fprintf(app.Stdout, "healthy: %s", body)
 	return nil

@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"fmt"
-	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/soracron/soracron/scheduler/api"
+	"github.com/soracron/soracron/cli/daemonclient"
 )
 
 func newJobsCmd(app *App) *cobra.Command {
@@ -32,34 +29,14 @@ The token comes from --token-file or $SORACRON_TOKEN.`,
 			if err != nil {
 				return err
 			}
-			var v struct {
-				Jobs []api.JobStatus `json:"jobs"`
-			}
-			if err := c.do(cmd.Context(), "GET", "/api/jobs", nil, &v); err != nil {
-				return clientErr(err)
+			jobs, err := c.Jobs(cmd.Context())
+			if err != nil {
+				return daemonclient.WithExitCode(err)
 			}
 			if f.output == "json" {
-				return writeJSONOut(app.Stdout, v.Jobs)
+				return daemonclient.WriteJSON(app.Stdout, jobs)
 			}
-			now := time.Now()
-			tw := tabwriter.NewWriter(app.Stdout, 0, 4, 3, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSCHEDULE\tSUSPENDED\tACTIVE\tLAST SCHEDULE\tLAST SUCCESS\tNEXT")
-			for _, j := range v.Jobs {
-				var last *time.Time
-				if j.LastRun != nil {
-					last = j.LastRun.Start
-				}
-				sched := j.Schedule
-				if sched == "" {
-					sched = "<none>"
-				}
-				if !j.Enabled {
-					sched += " (disabled)"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", j.Name, sched, strconv.FormatBool(j.Suspended),
-					j.Running, ago(last, now), ago(j.LastSuccess, now), until(j.NextRun, now))
-			}
-			return tw.Flush()
+			return daemonclient.JobsTable(app.Stdout, jobs, time.Now())
 		},
 	}
 	f.register(cmd.Flags())

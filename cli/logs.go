@@ -1,17 +1,12 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"sort"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/soracron/soracron/scheduler/api"
+	"github.com/soracron/soracron/cli/daemonclient"
 )
 
 func newLogsCmd(app *App) *cobra.Command {
@@ -35,14 +30,14 @@ run (outcome, times, result, calls, logs).`,
 			if err != nil || id < 1 {
 				return usageErr(fmt.Errorf("run id %q: want a positive integer (see 'soracron runs')", args[0]))
 			}
-			var r api.RunInfo
-			if err := c.do(cmd.Context(), "GET", "/api/runs/"+strconv.FormatInt(id, 10), nil, &r); err != nil {
-				return clientErr(err)
+			r, err := c.Run(cmd.Context(), id)
+			if err != nil {
+				return daemonclient.WithExitCode(err)
 			}
 			if f.output == "json" {
-				return writeJSONOut(app.Stdout, r)
+				return daemonclient.WriteJSON(app.Stdout, r)
 			}
-			printLogLines(app.Stdout, r.Logs)
+			daemonclient.LogLines(app.Stdout, r.Logs)
 			if r.Error != "" {
 				fmt.Fprintf(app.Stderr, "run %d %s: %s\n", r.ID, r.Outcome, r.Error)
 			}
@@ -51,44 +46,4 @@ run (outcome, times, result, calls, logs).`,
 	}
 	f.register(cmd.Flags())
 	return cmd
-}
-
-// printLogLines writes log lines as "TIME LEVEL msg key=value ...".
-func printLogLines(w io.Writer, lines []api.LogLineInfo) {
-	for _, l := range lines {
-		var b strings.Builder
-		if l.Time != nil {
-			b.WriteString(l.Time.Local().Format(time.RFC3339Nano))
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%-5s %s", l.Level, l.Msg)
-		keys := make([]string, 0, len(l.Attrs))
-		for k := range l.Attrs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			b.WriteByte(' ')
-			b.WriteString(k)
-			b.WriteByte('=')
-			b.WriteString(attrText(l.Attrs[k]))
-		}
-		fmt.Fprintln(w, b.String())
-	}
-}
-
-// attrText is an attribute value as text: strings quoted when they need
-// it, other values as JSON.
-func attrText(v any) string {
-	if s, ok := v.(string); ok {
-		if s == "" || strings.ContainsAny(s, " \t\n\"=") {
-			return strconv.Quote(s)
-		}
-		return s
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(data)
 }

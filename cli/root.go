@@ -1,4 +1,3 @@
-// Package cli implements soracron's subcommands, one file per command.
 package cli
 
 import (
@@ -12,14 +11,16 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/soracron/soracron/cli/exitcode"
 )
 
-// Exit codes shared by every subcommand.
+// Exit codes shared by every subcommand (see package exitcode).
 const (
-	ExitOK      = 0 // success
-	ExitFailure = 1 // the script or job failed (error, timeout, cancelled)
-	ExitUsage   = 2 // usage error: bad flags, missing file, invalid config, syntax error
-	ExitPartial = 3 // the script finished but some Sora writes failed after retries (run)
+	ExitOK      = exitcode.OK      // success
+	ExitFailure = exitcode.Failure // the script or job failed (error, timeout, cancelled)
+	ExitUsage   = exitcode.Usage   // usage error: bad flags, missing file, invalid config, syntax error
+	ExitPartial = exitcode.Partial // the script finished but some Sora writes failed after retries (run)
 )
 
 // App carries the process environment into the commands, so tests can run
@@ -49,21 +50,13 @@ func Stdio() App {
 }
 
 // ExitError carries an exit code with the error that caused it.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string { return e.Err.Error() }
-
-// Unwrap returns the underlying error.
-func (e *ExitError) Unwrap() error { return e.Err }
+type ExitError = exitcode.Error
 
 // usageErr marks err as a usage error (exit code 2).
-func usageErr(err error) error { return &ExitError{Code: ExitUsage, Err: err} }
+func usageErr(err error) error { return exitcode.UsageError(err) }
 
 // failErr marks err as a failure (exit code 1).
-func failErr(err error) error { return &ExitError{Code: ExitFailure, Err: err} }
+func failErr(err error) error { return exitcode.Failed(err) }
 
 // Main runs soracron with args (without the program name) and returns the
 // process exit code. SIGINT and SIGTERM cancel the command's context.

@@ -9,14 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
-	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/engine"
 )
 
@@ -197,57 +195,10 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 	return finishRun(app, f, runLogger, tgt, res, err)
 }
 
-// statsLine renders Stats as "3 calls (1 list, 2 put_item), 0 failed, 2 writes".
-func statsLine(st luasora.Stats) string {
-	names := make([]string, 0, len(st.Calls))
-	total := 0
-	for n, c := range st.Calls {
-		names = append(names, n)
-		total += c
-	}
-	sort.Strings(names)
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = fmt.Sprintf("%d %s", st.Calls[n], n)
-	}
-	calls := plural(total, "call")
-	if len(parts) > 0 {
-		calls += " (" + strings.Join(parts, ", ") + ")"
-	}
-	writes := plural(st.Writes, "write")
-	if st.DryRun {
-		writes += " planned (dry run)"
-	}
-	line := fmt.Sprintf("%s, %d failed, %s", calls, st.Failures, writes)
-	if st.Gone > 0 {
-		line += fmt.Sprintf(", %d gone", st.Gone)
-	}
-	if st.Handled > 0 {
-		line += fmt.Sprintf(", %d handled", st.Handled)
-	}
-	if c := st.Connections; c.Failed+c.Gone+c.NotReached > 0 {
-		// update_all did not write every connection it meant to: account
-		// for each, with the same numbers as its warning.
-		line += fmt.Sprintf("; update_all: %d connections: %d written, %d failed, %d gone, %d not reached, %d unchanged",
-			c.Connections, c.Written, c.Failed, c.Gone, c.NotReached, c.Unchanged)
-		if c.IDsFile != "" {
-			line += " (ids in " + c.IDsFile + ")"
-		}
-	}
-	return line
-}
-
 func newRunID() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // checkRunFlags checks the flags of run that a script's run must not find

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/soracron/soracron/cli/runreport"
 )
 
 // outputScript does a dry-run write, a call that fails on a missing
@@ -132,7 +134,7 @@ func TestRunSummaryJSON(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 		}
-		var sum runSummary
+		var sum runreport.Summary
 		dec := json.NewDecoder(strings.NewReader(stdout))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&sum); err != nil || dec.More() {
@@ -155,7 +157,7 @@ func TestRunSummaryJSON(t *testing.T) {
 		if code != 1 || stdout != "" || err != nil {
 			t.Fatalf("exit %d, stdout %q, %v", code, stdout, err)
 		}
-		var sum runSummary
+		var sum runreport.Summary
 		if err := json.Unmarshal(data, &sum); err != nil {
 			t.Fatal(err)
 		}

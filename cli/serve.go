@@ -62,7 +62,9 @@ Cluster mode (--cluster etcd://HOST:2379[,HOST:2379], or cluster.endpoints):
 several serve processes share the jobs through etcd and each tick runs exactly
 once, on the replica that claims it. A replica without an etcd session starts
 nothing and answers 503 on /healthz; runs of a replica that died are recorded
-"interrupted" by the others (on_lost: rerun runs them again).
+"interrupted" by the others (on_lost: rerun runs them again). Manual and event
+runs are claimed the same way (an event delivered to several replicas runs
+once), and suspend/resume on any replica applies to every replica.
 
 Web dashboard at http://LISTEN/ (jobs, runs, logs, Run now, suspend/resume;
 with a token it asks for it at /ui/login).
@@ -74,7 +76,8 @@ HTTP API on --listen (loopback by default):
   GET  /api/jobs                jobs with next run, runs in progress, last run
   POST /api/jobs/NAME/run       run a job now: 202 {"run_id": N}, 409 if it is
                                 running and its policy is forbid, 404 unknown
-  POST /api/jobs/NAME/suspend   suspend its schedule (kept across restarts)
+  POST /api/jobs/NAME/suspend   suspend its schedule (kept across restarts;
+                                on every replica in cluster mode)
   POST /api/jobs/NAME/resume    resume it
   GET  /api/runs?job=NAME&limit=N   recent runs, newest first
   GET  /api/runs/ID             one run: outcome, times, error, result, API
@@ -99,7 +102,9 @@ Signals:
   SIGHUP           re-read jobs.yaml and recompile the scripts; the new jobs apply
                    if everything is valid, otherwise the errors are logged and the
                    running configuration is kept. Runs in progress are not touched.
-                   (Changes to the sora and history sections need a restart.)
+                   (Changes to the sora and history sections need a restart; a
+                   changed cluster section is not applied, and the log names
+                   its changed keys.)
   SIGINT, SIGTERM  stop starting runs, wait up to --shutdown-timeout for the runs
                    in progress, cancel the rest (recorded as cancelled), exit 0.
 

@@ -2,18 +2,19 @@ package cli
 
 import (
 	"fmt"
-	"net/url"
 
 	"github.com/spf13/cobra"
 
-	"github.com/soracron/soracron/scheduler/api"
+	"github.com/soracron/soracron/cli/daemonclient"
 )
 
 func newSuspendCmd(app *App) *cobra.Command {
 	return newSuspensionCmd(app, "suspend", `Suspend the schedule of JOB in a running serve (POST /api/jobs/JOB/suspend):
 its scheduled ticks start nothing and are not recorded until 'soracron resume
 JOB'. The suspension is kept in the state database (it survives restarts and
-SIGHUP); manual runs still start. Suspending a suspended job does nothing.`)
+SIGHUP); in cluster mode it is kept in etcd and applies to every replica,
+whichever one is asked. Manual runs still start. Suspending a suspended job
+does nothing.`)
 }
 
 // newSuspensionCmd is suspend or resume.
@@ -31,12 +32,12 @@ func newSuspensionCmd(app *App, verb, long string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var j api.JobStatus
-			if err := c.do(cmd.Context(), "POST", "/api/jobs/"+url.PathEscape(args[0])+"/"+verb, nil, &j); err != nil {
-				return clientErr(err)
+			j, err := c.Suspension(cmd.Context(), args[0], verb)
+			if err != nil {
+				return daemonclient.WithExitCode(err)
 			}
 			if f.output == "json" {
-				return writeJSONOut(app.Stdout, j)
+				return daemonclient.WriteJSON(app.Stdout, j)
 			}
 			fmt.Fprintf(app.Stdout, "job %s %s\n", j.Name, map[string]string{"suspend": "suspended", "resume": "resumed"}[verb])
 			return nil

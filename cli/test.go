@@ -97,9 +97,9 @@ func runTests(cmd *cobra.Command, app *App, f *testFlags, paths []string) error 
 	case cmd.Context().Err() != nil:
 		return failErr(errors.New("interrupted"))
 	case sum.SyntaxErrors > 0:
-		return usageErr(fmt.Errorf("%s with syntax errors", plural(sum.SyntaxErrors, "test file")))
+		return usageErr(fmt.Errorf("%s with syntax errors", countOf(sum.SyntaxErrors, "test file")))
 	case sum.Failed > 0:
-		return failErr(fmt.Errorf("%d of %s failed", sum.Failed, plural(sum.Passed+sum.Failed, "test")))
+		return failErr(fmt.Errorf("%d of %s failed", sum.Failed, countOf(sum.Passed+sum.Failed, "test")))
 	case sum.Passed == 0 && f.run != "":
 		fmt.Fprintf(app.Stderr, "soracron: warning: no test matches --run %q\n", f.run)
 	}

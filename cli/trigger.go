@@ -3,14 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/soracron/soracron/cli/daemonclient"
 	"github.com/soracron/soracron/scheduler/api"
-	"github.com/soracron/soracron/scheduler/history"
 )
 
 type triggerFlags struct {
@@ -53,9 +50,6 @@ unknown job or bad arguments.`,
 	return cmd
 }
 
-// exitPartial is the exit code of a run whose outcome is partial.
-const exitPartial = 3
-
 func runTrigger(ctx context.Context, app *App, f *triggerFlags, job string) error {
 	c, err := newAPIClient(app, &f.client)
 	if err != nil {
@@ -65,63 +59,24 @@ func runTrigger(ctx context.Context, app *App, f *triggerFlags, job string) erro
 	if err != nil {
 		return usageErr(err)
 	}
-	body := api.RunRequest{Args: scriptArgs, DryRun: f.dryRun}
-	var started struct {
-		RunID int64 `json:"run_id"`
-	}
-	if err := c.do(ctx, "POST", "/api/jobs/"+url.PathEscape(job)+"/run", body, &started); err != nil {
-		return clientErr(err)
+	id, err := c.Start(ctx, job, api.RunRequest{Args: scriptArgs, DryRun: f.dryRun})
+	if err != nil {
+		return daemonclient.WithExitCode(err)
 	}
 	if !f.wait {
 		if f.client.output == "json" {
-			return writeJSONOut(app.Stdout, map[string]any{"run_id": started.RunID, "job": job})
+			return daemonclient.WriteJSON(app.Stdout, map[string]any{"run_id": id, "job": job})
 		}
-		fmt.Fprintf(app.Stdout, "run %d of %s started\n", started.RunID, job)
+		fmt.Fprintf(app.Stdout, "run %d of %s started\n", id, job)
 		return nil
 	}
-	fmt.Fprintf(app.Stderr, "run %d of %s started; waiting for it to end\n", started.RunID, job)
-	r, err := waitRun(ctx, c, started.RunID)
+	fmt.Fprintf(app.Stderr, "run %d of %s started; waiting for it to end\n", id, job)
+	r, err := c.Wait(ctx, id)
 	if err != nil {
 		return failErr(err)
 	}
-	if f.client.output == "json" {
-		if err := writeJSONOut(app.Stdout, r); err != nil {
-			return err
-		}
-	} else {
-		printLogLines(app.Stdout, r.Logs)
-		dur := ""
-		if r.DurationSeconds != nil {
-			dur = ", " + time.Duration(*r.DurationSeconds*float64(time.Second)).Round(time.Millisecond).String()
-		}
-		fmt.Fprintf(app.Stderr, "run %d: %s%s, %d calls, %d writes\n", r.ID, r.Outcome, dur, r.Calls, r.Writes)
+	if err := daemonclient.Finished(app.Stdout, app.Stderr, r, f.client.output == "json"); err != nil {
+		return err
 	}
-	switch r.Outcome {
-	case history.OutcomeOK:
-		return nil
-	case "partial":
-		return &ExitError{Code: exitPartial, Err: fmt.Errorf("run %d: partial: %s", r.ID, r.Error)}
-	default:
-		return failErr(fmt.Errorf("run %d: %s: %s", r.ID, r.Outcome, r.Error))
-	}
-}
-
-// waitRun polls run id until it has ended.
-func waitRun(ctx context.Context, c *apiClient, id int64) (*api.RunInfo, error) {
-	delay := 100 * time.Millisecond
-	for {
-		var r api.RunInfo
-		if err := c.do(ctx, "GET", "/api/runs/"+strconv.FormatInt(id, 10), nil, &r); err != nil {
-			return nil, err
-		}
-		if r.Outcome != history.OutcomeRunning {
-			return &r, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 2*time.Second)
-	}
+	return daemonclient.Outcome(r)
 }

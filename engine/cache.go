@@ -12,6 +12,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
+
+	"github.com/soracron/soracron/engine/internal/source"
 )
 
 // DefaultCacheSize is the number of compiled chunks an Engine keeps.
@@ -116,12 +118,12 @@ func (c *protoCache) compile(name string, src []byte) (*lua.FunctionProto, error
 
 // compileChunk parses and compiles src as chunk name.
 func compileChunk(name string, src []byte) (*lua.FunctionProto, error) {
-	src = stripHeader(src)
-	if err := checkSource(src); err != nil {
+	src = source.StripHeader(src)
+	if err := source.Check(src); err != nil {
 		se := &ScriptError{Kind: Syntax, Script: name, Message: err.Error(), Err: err}
-		var serr *sourceError
+		var serr *source.Error
 		if errors.As(err, &serr) {
-			se.Line, se.Message = serr.line, serr.msg
+			se.Line, se.Message = serr.Line, serr.Msg
 		}
 		return nil, se
 	}

@@ -1,18 +1,3 @@
-// Package engine loads, compiles and runs soracron's Lua scripts.
-//
-// Every run gets a fresh, sandboxed LState: only the safe parts of the
-// standard library, a require that loads preloaded modules (sora, json, log,
-// time, strings, regexp, base64, hex, crypto, http; see Modules) and .lua files under the script's own directory, a context carrying
-// the run's timeout and cancellation, and print routed to the run's logger.
-// The LState is built when the run starts, or ahead of it by Prewarm (still
-// for that run only); the Go function values of the libraries are shared.
-// Compiled chunks are cached by path and content and shared between runs; a
-// script file that has not changed since it was read is not read again.
-// A run reads its script when it starts, unless its Request carries a
-// Script compiled before by Load (Request.Compiled): then it runs that
-// chunk, and the file as it is now does not matter. The daemon pins its
-// jobs' scripts so. Modules the script requires are read when required,
-// pinned or not.
 package engine
 
 import (
@@ -31,6 +16,8 @@ import (
 	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/bindings/plan"
 	luasora "github.com/soracron/soracron/bindings/sora"
+	"github.com/soracron/soracron/engine/internal/source"
+	"github.com/soracron/soracron/engine/internal/stdlib"
 )
 
 // LState sizes. The call stack and the registry (the Lua data stack) start
@@ -47,7 +34,7 @@ const (
 type Engine struct {
 	opts          Options
 	cache         *protoCache
-	std           *stdLib
+	std           *stdlib.Lib
 	stamps        stampCache   // versions of the scripts compiled last
 	funcs         sandboxFuncs // function values shared by every sandbox
 	pool          sandboxPool  // sandboxes built ahead by Prewarm
@@ -63,21 +50,16 @@ func New(opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	std := loadStdLib()
 	switch {
 	case opts.MaxStringBytes == 0:
 		opts.MaxStringBytes = DefaultMaxStringBytes
 	case opts.MaxStringBytes < 0:
 		opts.MaxStringBytes = math.MaxInt
 	}
-	limitStrings(std, opts.MaxStringBytes)
-	std.override("coroutine", "yield", yield)
-	std.override("_G", "loadstring", loadString)
-	std.override("_G", "load", load)
 	return &Engine{
 		opts:  opts,
 		cache: newProtoCache(DefaultCacheSize),
-		std:   std,
+		std:   stdlib.New(opts.MaxStringBytes),
 		mods:  newEngineModules(opts.MaxStringBytes),
 		// The http module's connections are kept between runs.
 		httpTransport: luahttp.NewTransport(),
@@ -99,7 +81,7 @@ func (e *Engine) load(ctx context.Context, path string) (*lua.FunctionProto, err
 		return p, nil
 	}
 	readAt := time.Now()
-	src, fi, err := readSource(ctx, path)
+	src, fi, err := source.Read(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
@@ -210,7 +192,7 @@ func (r *run) exec(proto *lua.FunctionProto, res *Result) error {
 	if r.req.OnStart != nil {
 		r.req.OnStart()
 	}
-	if err := protectedCall(L, 0, lua.MultRet, handler); err != nil {
+	if err := stdlib.ProtectedCall(L, 0, lua.MultRet, handler); err != nil {
 		return r.scriptError(err)
 	}
 	if err := r.ctx.Err(); err != nil {

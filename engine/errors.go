@@ -11,12 +11,13 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	luajson "github.com/soracron/soracron/bindings/json"
+	"github.com/soracron/soracron/engine/internal/stdlib"
 )
 
 // MaxErrorBytes caps the message of a script error (64 KiB): an error
 // raised with a huge string, or a table whose JSON form is huge, is cut
 // with a note of how much was cut. The traceback is bounded by its number
-// of frames (see traceback).
+// of frames (see stdlib.Traceback).
 const MaxErrorBytes = 64 << 10
 
 // maxChunkName bounds the "chunk:line:" prefix splitPosition looks for.
@@ -151,7 +152,7 @@ func firstLuaFrame(L *lua.LState, level int) (string, int) {
 
 // traceback returns the traceback of the stack below the handler.
 func (r *run) traceback(L *lua.LState) string {
-	return traceback(L, 1)
+	return stdlib.Traceback(L, 1)
 }
 
 // scriptError classifies the error of the run's PCall.

@@ -7,6 +7,7 @@ import (
 
 	luajson "github.com/soracron/soracron/bindings/json"
 	lualog "github.com/soracron/soracron/bindings/log"
+	"github.com/soracron/soracron/engine/internal/stdlib"
 )
 
 // MaxPrewarmed caps the sandboxes Prewarm keeps ready (a fresh sandbox
@@ -31,7 +32,7 @@ type sandbox struct {
 
 // sandboxFuncs are the function values of the sandbox's own functions,
 // made once and shared by every sandbox like those of the standard
-// libraries (see stdLib.share).
+// libraries (see stdlib.Lib).
 type sandboxFuncs struct {
 	once                              sync.Once
 	pcall, xpcall, assert, error      *lua.LFunction
@@ -47,11 +48,11 @@ func (e *Engine) sharedFuncs() *sandboxFuncs {
 		defer L.Close()
 		// pcall and xpcall must not let a script swallow the end of its
 		// context.
-		p := newProtector(L)
-		f.pcall, f.xpcall = L.NewFunction(e.pcallFn(p)), L.NewFunction(e.xpcallFn(p))
-		f.assert, f.error = L.NewFunction(luaAssert), L.NewFunction(luaError)
+		p := stdlib.NewProtector(L)
+		f.pcall, f.xpcall = L.NewFunction(p.Pcall), L.NewFunction(p.Xpcall)
+		f.assert, f.error = L.NewFunction(stdlib.Assert), L.NewFunction(stdlib.Error)
 		f.osTime, f.osDate = L.NewFunction(e.osTime), L.NewFunction(e.osDate)
-		f.osClock, f.osGetenv = L.NewFunction(e.std.osClock), L.NewFunction(e.std.osGetenv)
+		f.osClock, f.osGetenv = L.NewFunction(e.std.OsClock), L.NewFunction(e.std.OsGetenv)
 		f.loaders = e.sharedLoaders(L)
 	})
 	return f
@@ -125,7 +126,7 @@ func (e *Engine) newSandbox() *sandbox {
 	fn := e.sharedFuncs()
 	sb := &sandbox{L: L, loaded: L.CreateTable(0, 16)}
 	L.G.Registry.RawSetString("_LOADED", sb.loaded)
-	e.std.open(L, sb.loaded)
+	e.std.Open(L, sb.loaded)
 
 	g.RawSetString("pcall", fn.pcall)
 	g.RawSetString("xpcall", fn.xpcall)
@@ -154,7 +155,7 @@ func (e *Engine) newSandbox() *sandbox {
 	}))
 	sb.preload.RawSetString("http", L.NewFunction(func(L *lua.LState) int { return sb.run.loadHTTP(L) }))
 	g.RawSetString("print", L.NewFunction(func(L *lua.LState) int { return sb.run.print(L) }))
-	g.RawSetString("pairs", metaPairs(L, g.RawGetString("pairs")))
+	g.RawSetString("pairs", stdlib.MetaPairs(L, g.RawGetString("pairs")))
 	g.RawSetString("require", L.NewFunction(func(L *lua.LState) int { return sb.run.require(L) }))
 	sb.handler = L.NewFunction(func(L *lua.LState) int { return sb.run.handle(L) })
 	// The key of args, so that setting it does not grow the table; the run

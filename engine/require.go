@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/engine/internal/source"
 )
 
 // require loads a module once per run: from package.loaded, else from
@@ -78,7 +80,7 @@ func (r *run) loadModule(name string) (*lua.FunctionProto, error) {
 		if err := r.checkInside(path, real); err != nil {
 			return nil, err
 		}
-		src, _, err := readSource(r.ctx, real)
+		src, _, err := source.Read(r.ctx, real)
 		if err != nil {
 			return nil, err
 		}

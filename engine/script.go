@@ -6,6 +6,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/engine/internal/source"
 )
 
 // Script is a script file compiled once and kept: a run whose
@@ -30,7 +32,7 @@ func (s *Script) Path() string { return s.path }
 // *ScriptError of Kind Syntax.
 func (e *Engine) Load(path string) (*Script, error) {
 	readAt := time.Now()
-	src, fi, err := readSource(context.Background(), path)
+	src, fi, err := source.Read(context.Background(), path)
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}

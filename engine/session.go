@@ -10,6 +10,7 @@ import (
 
 	"github.com/soracron/soracron/bindings/plan"
 	luasora "github.com/soracron/soracron/bindings/sora"
+	"github.com/soracron/soracron/engine/internal/stdlib"
 )
 
 // SessionOptions configure a Session.
@@ -127,7 +128,7 @@ func (s *Session) Call(ctx context.Context, fn lua.LValue, args ...lua.LValue) (
 	for _, a := range args {
 		L.Push(a)
 	}
-	if err := protectedCall(L, len(args), lua.MultRet, r.handler()); err != nil {
+	if err := stdlib.ProtectedCall(L, len(args), lua.MultRet, r.handler()); err != nil {
 		L.SetTop(top)
 		return nil, r.scriptError(err)
 	}

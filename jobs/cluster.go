@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -59,6 +60,40 @@ type ClusterConfig struct {
 	// Username and Password authenticate to etcd (${VAR}s expanded; the
 	// password is redacted in logs).
 	Username, Password string
+}
+
+// ChangedKeys returns the keys of the cluster section (as written in
+// jobs.yaml) whose values differ between c and o, in the order of the
+// section; a nil section is the defaults. The password is named, never
+// shown.
+func (c *ClusterConfig) ChangedKeys(o *ClusterConfig) []string {
+	def := ClusterConfig{Prefix: DefaultClusterPrefix, SessionTTL: DefaultClusterSessionTTL}
+	if c == nil {
+		c = &def
+	}
+	if o == nil {
+		o = &def
+	}
+	var out []string
+	for _, f := range []struct {
+		key  string
+		same bool
+	}{
+		{"endpoints", slices.Equal(c.Endpoints, o.Endpoints)},
+		{"prefix", c.Prefix == o.Prefix},
+		{"session_ttl", c.SessionTTL == o.SessionTTL},
+		{"node", c.Node == o.Node},
+		{"ca_file", c.CAFile == o.CAFile},
+		{"cert_file", c.CertFile == o.CertFile},
+		{"key_file", c.KeyFile == o.KeyFile},
+		{"username", c.Username == o.Username},
+		{"password", c.Password == o.Password},
+	} {
+		if !f.same {
+			out = append(out, f.key)
+		}
+	}
+	return out
 }
 
 var clusterKeys = []string{"endpoints", "prefix", "session_ttl", "node", "ca_file", "cert_file", "key_file", "username", "password"}

@@ -49,6 +49,8 @@ type chain struct {
 	lastRec history.Run
 	// started says whether the chain has left the start gate.
 	started sync.Once
+	// retired says whether the chain stopped counting as running.
+	retired sync.Once
 
 	mu    sync.Mutex
 	runID int64 // id of the current attempt
@@ -91,17 +93,32 @@ func (c *chain) RunID() int64 {
 	return c.runID
 }
 
-// release removes an ended chain from its job.
+// retire stops counting the chain as running, once: the concurrency
+// policy, Jobs and Health no longer see it, and in cluster mode its claim
+// is finished (its running key, which the cluster's forbid consults, goes).
+// The last attempt of a chain retires it before its end becomes visible
+// (the "run finished" log line, the history row, the metrics, the change),
+// so whoever sees a run finished can start the job's next run at once.
+func (s *Scheduler) retire(c *chain) {
+	c.retired.Do(func() {
+		s.finishClaim(c)
+		s.mu.Lock()
+		delete(c.js.running, c)
+		if c.js.job == nil && len(c.js.running) == 0 && s.jobs[c.js.name] == c.js {
+			delete(s.jobs, c.js.name)
+		}
+		s.active--
+		s.mu.Unlock()
+		s.metrics.running.Dec()
+	})
+}
+
+// release ends a chain: it retires it if its last attempt did not (a
+// retry abandoned, a run not recorded, a panic), cancels its context and
+// closes done.
 func (s *Scheduler) release(c *chain) {
 	c.leaveGate(s.gate)
-	s.mu.Lock()
-	delete(c.js.running, c)
-	if c.js.job == nil && len(c.js.running) == 0 && s.jobs[c.js.name] == c.js {
-		delete(s.jobs, c.js.name)
-	}
-	s.active--
-	s.mu.Unlock()
-	s.metrics.running.Dec()
+	s.retire(c)
 	c.cancel(nil)
 	close(c.done)
 }

@@ -235,7 +235,7 @@ func (s *Scheduler) lostPolicy(name string) (bool, cluster.Policy, bool) {
 func (s *Scheduler) onLost(l cluster.Lost) {
 	r := l.Record
 	trigger := r.Trigger
-	if trigger != history.TriggerManual {
+	if trigger != history.TriggerManual && trigger != history.TriggerEvent {
 		trigger = history.TriggerSchedule
 	}
 	msg := r.Error

@@ -1,82 +1,20 @@
 package scheduler
 
 import (
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/soracron/soracron/internal/clocktest"
 )
 
-// fakeClock is a Clock whose time only moves with Advance.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers map[*fakeTimer]struct{}
-}
+// fakeClock is the shared fake clock as a Clock: its time only moves with
+// Advance.
+type fakeClock struct{ *clocktest.Clock }
 
-type fakeTimer struct {
-	c    *fakeClock
-	when time.Time
-	ch   chan time.Time
-}
+func newFakeClock(now time.Time) *fakeClock { return &fakeClock{clocktest.New(now)} }
 
-func newFakeClock(now time.Time) *fakeClock {
-	return &fakeClock{now: now, timers: map[*fakeTimer]struct{}{}}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) NewTimer(d time.Duration) Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, when: c.now.Add(d), ch: make(chan time.Time, 1)}
-	if d <= 0 {
-		t.ch <- c.now
-		return t
-	}
-	c.timers[t] = struct{}{}
-	return t
-}
-
-func (t *fakeTimer) C() <-chan time.Time { return t.ch }
-
-func (t *fakeTimer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	_, pending := t.c.timers[t]
-	delete(t.c.timers, t)
-	return pending
-}
-
-// Advance moves the clock forward by d and fires the timers that are due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	for t := range c.timers {
-		if !t.when.After(c.now) {
-			delete(c.timers, t)
-			t.ch <- c.now
-		}
-	}
-}
-
-// pending returns the number of timers waiting.
-func (c *fakeClock) pending() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.timers)
-}
-
-// waitTimers waits until at least n timers are waiting (the schedule loop,
-// retries or shutdown went to sleep).
-func (c *fakeClock) waitTimers(t testing.TB, n int) {
-	t.Helper()
-	waitFor(t, 10*time.Second, func() bool { return c.pending() >= n }, "%d timers pending", n)
-}
+// NewTimer returns a timer of the fake clock as a Timer.
+func (c *fakeClock) NewTimer(d time.Duration) Timer { return c.Clock.NewTimer(d) }
 
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t testing.TB, timeout time.Duration, cond func() bool, format string, args ...any) {
@@ -111,7 +49,7 @@ func TestDaemonFakeClock(t *testing.T) {
 	if !t2.Stop() || t2.Stop() {
 		t.Fatal("Stop should report true once")
 	}
-	if c.pending() != 0 {
-		t.Fatalf("pending = %d", c.pending())
+	if c.Pending() != 0 {
+		t.Fatalf("pending = %d", c.Pending())
 	}
 }

@@ -50,6 +50,8 @@ type harnessOptions struct {
 	wrap     func(*engine.Engine) Runner
 	shutdown time.Duration
 	env      map[string]string
+	// handler wraps the handler of the daemon's logger (nil: none).
+	handler func(slog.Handler) slog.Handler
 }
 
 // writeJobs writes jobs.yaml into dir with {{url}} and {{conn}} replaced.
@@ -123,7 +125,11 @@ func newHarness(t *testing.T, yaml string, o harnessOptions) *harness {
 		t.Fatalf("jobs.yaml: %v", err)
 	}
 
-	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var handler slog.Handler = slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})
+	if o.handler != nil {
+		handler = o.handler(handler)
+	}
+	logger := slog.New(handler)
 	h.metrics = NewMetrics()
 	client, err := sora.New(sora.Config{URL: cfg.Sora.URL, Timeout: cfg.Sora.Timeout, Attempts: cfg.Sora.Attempts(),
 		OnRequest: h.metrics.ObserveRequest})
@@ -150,7 +156,7 @@ func newHarness(t *testing.T, yaml string, o harnessOptions) *harness {
 	h.cancel, h.done = cancel, make(chan error, 1)
 	go func() { h.done <- h.s.Run(ctx) }()
 	t.Cleanup(h.stop)
-	h.clock.waitTimers(t, 1) // the loop is asleep
+	h.clock.WaitTimers(t, 1) // the loop is asleep
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("daemon log:\n%s", h.logs.String())
@@ -187,7 +193,7 @@ func (h *harness) stop() {
 // tick advances the fake clock by d once the schedule loop sleeps.
 func (h *harness) tick(d time.Duration) {
 	h.t.Helper()
-	h.clock.waitTimers(h.t, 1)
+	h.clock.WaitTimers(h.t, 1)
 	h.clock.Advance(d)
 }
 

@@ -105,6 +105,36 @@ jobs:
 		}
 	})
 
+	t.Run("a changed cluster section is not applied; the rest is", func(t *testing.T) {
+		h := newHarness(t, before, harnessOptions{})
+		cfg := h.load(jobsHeader + `
+cluster: {endpoints: [127.0.0.1:2379], prefix: other/, session_ttl: 20s}
+jobs:
+  - name: keep
+    schedule: "@every 10s"
+    script: scripts/one.lua
+  - name: new
+    schedule: "@every 10s"
+    script: scripts/one.lua
+`)
+		if err := h.s.Reload(cfg); err != nil {
+			t.Fatal(err)
+		}
+		if c := h.s.config().Cluster; c != nil {
+			t.Errorf("cluster section in use after the reload: %+v, want none (as at start)", c)
+		}
+		if cfg.Cluster == nil || cfg.Cluster.Prefix != "other/" {
+			t.Errorf("Reload changed the caller's configuration: %+v", cfg.Cluster)
+		}
+		logs := h.logs.String()
+		if !strings.Contains(logs, "the cluster section changed: not applied") ||
+			!strings.Contains(logs, "changed=\"[endpoints prefix session_ttl]\"") {
+			t.Errorf("the log does not name the changed keys of the cluster section:\n%s", logs)
+		}
+		h.tick(10 * time.Second)
+		h.waitRuns("new", 1, "ok", outcomeIs(history.OutcomeOK))
+	})
+
 	t.Run("an invalid jobs.yaml is refused by Load", func(t *testing.T) {
 		h := newHarness(t, before, harnessOptions{})
 		path := writeJobs(t, h.dir, "sora: {url: x}\njobs: 3\n", "", "")
@@ -146,7 +176,7 @@ jobs:
 	if _, err := h.s.Trigger(context.Background(), "slow"); err != ErrShuttingDown {
 		t.Errorf("Trigger while shutting down: %v", err)
 	}
-	h.clock.waitTimers(t, 1)
+	h.clock.WaitTimers(t, 1)
 	h.clock.Advance(30 * time.Second)
 	select {
 	case err := <-h.done:

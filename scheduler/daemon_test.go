@@ -217,7 +217,7 @@ jobs:
 		h.tick(time.Minute)
 		h.waitRuns("fail", 1, "failed", outcomeIs(history.OutcomeFailed))
 		for attempt := 2; attempt <= 3; attempt++ {
-			h.clock.waitTimers(t, 2) // the loop and the backoff
+			h.clock.WaitTimers(t, 2) // the loop and the backoff
 			if n := len(h.runs("fail")); n != attempt-1 {
 				t.Fatalf("attempt %d started before the backoff: %v", attempt, lazyRuns{h, "fail"})
 			}
@@ -298,7 +298,7 @@ jobs:
 	// The host sleeps for an hour: 360 runs are missed.
 	h.tick(time.Hour + 5*time.Second)
 	h.waitRuns("one", 1, "ok", outcomeIs(history.OutcomeOK))
-	h.clock.waitTimers(t, 1)
+	h.clock.WaitTimers(t, 1)
 	time.Sleep(50 * time.Millisecond)
 	var runs, missed []history.Run
 	for _, r := range h.runs("one") {

@@ -76,7 +76,11 @@ type laneTask struct {
 
 // Event queues ev and returns at once. It returns ErrEventQueueFull when
 // event_webhook.queue events are already waiting, ErrDuplicateEvent for an
-// event received before, and nil otherwise (also when no job runs on it).
+// event received before, an error matching ErrUnavailable in cluster mode
+// while this replica has no etcd session (it could not claim the runs;
+// the event is not remembered, so a retry is not a duplicate), and nil
+// otherwise (also when no job runs on it). In cluster mode each run is
+// claimed before it starts (see startEventClaimed).
 func (s *Scheduler) Event(ev Event) error {
 	if ev.Received.IsZero() {
 		ev.Received = s.clock.Now()
@@ -99,6 +103,12 @@ func (s *Scheduler) Event(ev Event) error {
 	if len(names) == 0 {
 		s.metrics.events.WithLabelValues(ev.Type, "no_job").Inc()
 		return nil
+	}
+	if s.cl != nil {
+		if err := s.cl.Health(); err != nil {
+			s.metrics.events.WithLabelValues(ev.Type, "unavailable").Inc()
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
 	}
 	if st.pending >= max(cfg.EventWebhook.Queue, 1) {
 		// Not remembered: Sora's retry of it may find room.
@@ -170,6 +180,9 @@ func (s *Scheduler) runLane(lane string) {
 // concurrency policy; nil when it did not start (the job is gone, skipped
 // by forbid, or the daemon is stopping).
 func (s *Scheduler) startEvent(t laneTask) *chain {
+	if s.cl != nil {
+		return s.startEventClaimed(t)
+	}
 	var l launch
 	s.mu.Lock()
 	js := s.jobs[t.job]

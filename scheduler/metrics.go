@@ -96,7 +96,7 @@ func NewMetrics() *Metrics {
 		}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "soracron_events_total",
-			Help: "Events of Sora's event webhook received, by type and result (accepted, duplicate, rejected: queue full, no_job).",
+			Help: "Events of Sora's event webhook received, by type and result (accepted, duplicate, rejected: queue full, unavailable: no etcd session, no_job).",
 		}, []string{"type", "result"}),
 		eventQueue: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "soracron_event_queue_depth",

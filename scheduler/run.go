@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,7 +23,6 @@ import (
 func (s *Scheduler) runChain(c *chain) {
 	defer s.wg.Done()
 	defer s.release(c)
-	defer s.finishClaim(c)
 	defer func() {
 		// Bugs of our own must not take the daemon down either.
 		if r := recover(); r != nil {
@@ -214,8 +214,17 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		level = slog.LevelError
 	}
 	rec.Logs = buf.Lines()
-	s.observeRun(c.js, outcome, dur)
 	id, err := idp.wait()
+	c.final = rec
+	if err == nil {
+		c.final.ID = id
+	}
+	if !shouldRetry(j, n, outcome, cmp.Or(err, runErr)) { // what runChain decides with
+		// The chain ends with this attempt: it stops counting as running
+		// before its end is visible.
+		s.retire(c)
+	}
+	s.observeRun(c.js, outcome, dur)
 	if s.log.Enabled(context.Background(), level) {
 		// The daemon's log only: the run's row has all of it.
 		finishAttrs := make([]slog.Attr, 0, 9)
@@ -230,12 +239,10 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		}
 		s.log.LogAttrs(context.Background(), level, "run finished", finishAttrs...)
 	}
-	c.final = rec
 	if err != nil {
 		return outcome, err // wraps ErrNotRecorded
 	}
 	rec.ID = id
-	c.final.ID = id
 	if err := s.store.Finish(context.Background(), rec); err != nil {
 		s.log.Error("cannot record the end of a run; retrying every second", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id),
 			slog.Any(keyError, err))

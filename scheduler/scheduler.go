@@ -140,6 +140,9 @@ type Scheduler struct {
 	changes   changes // subscribers of Subscribe
 	notifier  *notify.Notifier
 	suspendMu sync.Mutex // orders Suspend and Resume
+	// suspKnown: cluster mode, the suspensions of etcd were read (no tick
+	// is claimed before).
+	suspKnown atomic.Bool
 
 	mu        sync.Mutex
 	suspended map[string]time.Time         // suspended jobs (by the API) and since when
@@ -301,6 +304,9 @@ func compileAll(r Runner, cfg *jobs.Config) (map[string]*engine.Script, error) {
 // disturbed. On error (a script that does not compile) the configuration
 // in use is kept. Changes of the sora and history sections take effect at
 // the next start of the daemon only; Reload logs a warning about them.
+// Changes of the cluster section are not applied at all: the daemon keeps
+// the section it started with (its etcd session, prefix and node name
+// stay), and Reload logs an error naming the changed keys.
 func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	if cfg == nil {
 		return errors.New("scheduler: reload: nil configuration")
@@ -312,14 +318,24 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	}
 	s.mu.Lock()
 	old := s.cfg
+	clusterChanged := old.Cluster.ChangedKeys(cfg.Cluster)
+	if len(clusterChanged) > 0 {
+		// The daemon keeps the cluster settings it started with.
+		kept := *cfg
+		kept.Cluster = old.Cluster
+		cfg = &kept
+	}
 	added, removed, changed := s.apply(cfg, scripts, s.clock.Now())
 	s.mu.Unlock()
 	s.metrics.ObserveReload(true)
 	if !reflect.DeepEqual(old.Sora, cfg.Sora) {
 		s.log.Warn("the sora section changed; it takes effect when the daemon restarts", slog.String(keyFile, cfg.Path))
 	}
-	if !reflect.DeepEqual(old.Cluster, cfg.Cluster) {
-		s.log.Warn("the cluster section changed; it takes effect when the daemon restarts", slog.String(keyFile, cfg.Path))
+	if len(clusterChanged) > 0 {
+		s.log.Error("the cluster section changed: not applied until the daemon restarts (a replica keeps its etcd "+
+			"endpoints, TLS, credentials, prefix, session and node name; a single node stays single); the rest of the "+
+			"file is applied",
+			slog.String(keyFile, cfg.Path), slog.Any(keyChanged, clusterChanged))
 	}
 	if old.HistoryKeep != cfg.HistoryKeep || old.HistoryKeepOK != cfg.HistoryKeepOK ||
 		old.HistoryKeepFailed != cfg.HistoryKeepFailed || old.HistoryKeepSkipped != cfg.HistoryKeepSkipped {

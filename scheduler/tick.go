@@ -32,6 +32,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.started = true
 	s.mu.Unlock()
 	s.log.Info("scheduler started", slog.Int(keyJobs, len(s.config().Jobs)))
+	if s.cl != nil {
+		s.wg.Add(1)
+		go s.watchSuspensions(ctx)
+	}
 	s.startCatchUp(ctx)
 	if p, ok := s.runner.(Prewarmer); ok {
 		s.wg.Add(1)
@@ -71,7 +75,9 @@ func (s *Scheduler) dispatchDue() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	wait := maxWait
-	clusterDown := s.cl != nil && s.cl.Health() != nil
+	// In cluster mode the ticks wait for a session, and for the
+	// suspensions of etcd.
+	clusterDown := s.cl != nil && (s.cl.Health() != nil || !s.suspKnown.Load())
 	for _, js := range s.jobs {
 		j := js.job
 		if j == nil || js.next.IsZero() {

@@ -11,5 +11,7 @@
 // lists where and why it differs from gopher-json.
 //
 // Entry points: Loader (the module), Encode and Decode (Lua <-> JSON text),
+// DecodeReader and ForEachElement (a big array read as a stream),
+// DecodeMembers (a few members of an object, the rest only checked),
 // ToLua and FromLuaPath (Go JSON values <-> Lua), Null, MarkArray, MarkObject.
 package json

@@ -18,9 +18,10 @@ import (
 // representable. Syntax errors read "invalid JSON at offset N: ..." and
 // match ErrSyntax; value errors name the key. Both are *PathError.
 //
-// The syntax is checked by encoding/json (stdjson.Valid, and stdjson.Unmarshal for
-// the error message); the values are then built by a small scanner, which is
-// several times faster than stdjson.Decoder.Token (whose scalars go through
+// The syntax is checked in one pass by valid, which accepts exactly what
+// utf8.Valid and encoding/json's Valid accept (encoding/json words the error
+// message); the values are then built by a small scanner, which is several
+// times faster than stdjson.Decoder.Token (whose scalars go through
 // reflection and allocate a discarded error each).
 func Decode(L *lua.LState, data []byte) (lua.LValue, error) {
 	d := jsonScanner{L: L, st: jsonStateOf(L)}
@@ -42,8 +43,20 @@ type jsonScanner struct {
 // document decodes data, which must hold exactly one JSON value; depth is
 // the nesting around it.
 func (d *jsonScanner) document(data []byte, depth int) (lua.LValue, error) {
+	if !valid(data) {
+		if err := documentError(data); err != nil {
+			return nil, err
+		}
+	}
+	d.data, d.pos = data, 0
+	return d.value(depth)
+}
+
+// documentError is the syntax error of data, an input valid refused; nil
+// if encoding/json finds none (valid should agree with it, see FuzzValid).
+func documentError(data []byte) error {
 	if !utf8.Valid(data) {
-		return nil, syntaxError(fmt.Sprintf("invalid JSON at offset %d: not valid UTF-8", invalidUTF8Offset(data)))
+		return syntaxError(fmt.Sprintf("invalid JSON at offset %d: not valid UTF-8", invalidUTF8Offset(data)))
 	}
 	if !stdjson.Valid(data) {
 		var raw stdjson.RawMessage
@@ -51,16 +64,15 @@ func (d *jsonScanner) document(data []byte, depth int) (lua.LValue, error) {
 		var se *stdjson.SyntaxError
 		switch {
 		case errors.As(err, &se) && se.Error() == "unexpected end of JSON input":
-			return nil, syntaxError("invalid JSON: unexpected end of input")
+			return syntaxError("invalid JSON: unexpected end of input")
 		case errors.As(err, &se):
-			return nil, syntaxError(fmt.Sprintf("invalid JSON at offset %d: %s", se.Offset, se.Error()))
+			return syntaxError(fmt.Sprintf("invalid JSON at offset %d: %s", se.Offset, se.Error()))
 		case err != nil:
-			return nil, syntaxError("invalid JSON: " + err.Error())
+			return syntaxError("invalid JSON: " + err.Error())
 		}
-		return nil, syntaxError("invalid JSON")
+		return syntaxError("invalid JSON")
 	}
-	d.data, d.pos = data, 0
-	return d.value(depth)
+	return nil
 }
 
 // syntaxError is the error of an input that is not JSON: a *PathError

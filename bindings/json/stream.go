@@ -80,44 +80,66 @@ func DecodeReader(L *lua.LState, r io.Reader) (lua.LValue, error) {
 // (after white space) and returns it: an object or array up to its
 // closing bracket, a string up to its closing quote, a literal or number
 // up to the next delimiter. It finds where the value ends, nothing more:
-// element checks its syntax.
+// element checks its syntax. It scans br's buffer a chunk at a time rather
+// than byte by byte (a List reply of 100,000 connections is 14 MB).
 func readValue(br *bufio.Reader, buf []byte) ([]byte, error) {
 	depth, inString, escaped := 0, false, false
 	for {
-		c, err := br.ReadByte()
-		if err != nil {
-			if errors.Is(err, io.EOF) && depth == 0 && !inString && len(buf) > 0 {
-				return buf, nil // a literal at the end of the input
+		chunk, _ := br.Peek(br.Buffered())
+		if len(chunk) == 0 {
+			if _, err := br.Peek(1); err != nil {
+				if errors.Is(err, io.EOF) && depth == 0 && !inString && len(buf) > 0 {
+					return buf, nil // a literal at the end of the input
+				}
+				return buf, err
 			}
-			return buf, err
+			continue
 		}
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
+		for k := 0; k < len(chunk); k++ {
+			c := chunk[k]
+			if inString {
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					inString = false
+					if depth == 0 { // a string value ends here
+						return consume(br, buf, chunk, k+1)
+					}
+				}
+				continue
 			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			if depth == 0 { // the end of the enclosing array
-				return buf, br.UnreadByte()
+			switch c {
+			case '"':
+				inString = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth == 0 { // the end of the enclosing array
+					return consume(br, buf, chunk, k)
+				}
+				if depth--; depth == 0 {
+					return consume(br, buf, chunk, k+1)
+				}
+			case ',', ' ', '\t', '\n', '\r':
+				if depth == 0 {
+					return consume(br, buf, chunk, k)
+				}
 			}
-			depth--
-		case depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			return buf, br.UnreadByte()
 		}
-		buf = append(buf, c)
-		if depth == 0 && !inString && (c == '"' || c == '}' || c == ']') {
-			return buf, nil
-		}
+		buf = append(buf, chunk...)
+		_, _ = br.Discard(len(chunk))
 	}
+}
+
+// consume appends the first k bytes of chunk, br's buffered bytes, to buf
+// and discards them from br.
+func consume(br *bufio.Reader, buf, chunk []byte, k int) ([]byte, error) {
+	buf = append(buf, chunk[:k]...)
+	_, err := br.Discard(k)
+	return buf, err
 }
 
 // ForEachElement reads the JSON array of r and calls fn with the bytes of
@@ -181,16 +203,18 @@ func ForEachElement(r io.Reader, fn func(elem []byte) error) error {
 // element checks and converts raw, one value of an array, at nesting
 // depth; errors name its place.
 func (d *jsonScanner) element(raw []byte, depth int) (lua.LValue, error) {
-	if !utf8.Valid(raw) {
-		return nil, d.path.errAt(detail(ErrSyntax, fmt.Sprintf("invalid JSON: not valid UTF-8 at byte %d of the value", invalidUTF8Offset(raw))))
-	}
-	if !stdjson.Valid(raw) {
-		var v stdjson.RawMessage
-		msg := "invalid JSON"
-		if err := stdjson.Unmarshal(raw, &v); err != nil {
-			msg = "invalid JSON: " + err.Error()
+	if !valid(raw) {
+		if !utf8.Valid(raw) {
+			return nil, d.path.errAt(detail(ErrSyntax, fmt.Sprintf("invalid JSON: not valid UTF-8 at byte %d of the value", invalidUTF8Offset(raw))))
 		}
-		return nil, d.path.errAt(detail(ErrSyntax, msg))
+		if !stdjson.Valid(raw) {
+			var v stdjson.RawMessage
+			msg := "invalid JSON"
+			if err := stdjson.Unmarshal(raw, &v); err != nil {
+				msg = "invalid JSON: " + err.Error()
+			}
+			return nil, d.path.errAt(detail(ErrSyntax, msg))
+		}
 	}
 	d.data, d.pos = raw, 0
 	v, err := d.value(depth)

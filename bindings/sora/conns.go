@@ -75,6 +75,20 @@ func (cl *connList) at(L *lua.LState, i int) lua.LValue {
 	return v
 }
 
+// idAndMetadata returns the connection_id and metadata members of the i-th
+// connection, decoded without the rest of it (the callback does not take
+// the connection); ok is false when the connection is not a table. It is
+// only for a List kept as text.
+func (cl *connList) idAndMetadata(L *lua.LState, i int) (id, md lua.LValue, ok bool) {
+	keys := [2]string{"connection_id", "metadata"}
+	var vals [2]lua.LValue
+	ok, err := luajson.DecodeMembers(L, cl.text[cl.start[i]:cl.start[i+1]], keys[:], vals[:])
+	if err != nil {
+		L.RaiseError("sora.update_all: list reply, connection %d: %v", i+1, err)
+	}
+	return vals[0], vals[1], ok
+}
+
 // id returns the id of the i-th connection, "" when it has none. It
 // needs no LState: UpdateAll calls it as it ends, also while a Lua error
 // unwinds.

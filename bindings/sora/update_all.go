@@ -280,19 +280,34 @@ func (s *Module) luaUpdateAll(L *lua.LState) int {
 	if err != nil {
 		return pushError(L, op, list.Target, err)
 	}
+	// A Lua function of one parameter, md, never sees the connection
+	// table: only md and the id are decoded then, not the connection.
+	wantsConn := fn.IsG || fn.Proto.NumParameters >= 2 || fn.Proto.IsVarArg != 0 || conns.arr != nil
 	// change runs fn for the i-th connection; misuse raises a Lua error,
 	// which cancels the writes in flight.
 	change := func(i int) (Change, error) {
-		c, ok := conns.at(L, i).(*lua.LTable)
-		if !ok {
-			return Change{}, nil
+		var c *lua.LTable
+		var idv, mdv lua.LValue
+		if wantsConn {
+			var ok bool
+			if c, ok = conns.at(L, i).(*lua.LTable); !ok {
+				return Change{}, nil
+			}
+			idv, mdv = c.RawGetString("connection_id"), c.RawGetString("metadata")
+		} else {
+			var ok bool
+			if idv, mdv, ok = conns.idAndMetadata(L, i); !ok {
+				return Change{}, nil
+			}
 		}
-		id := lua.LVAsString(c.RawGetString("connection_id"))
-		md, ok := c.RawGetString("metadata").(*lua.LTable)
+		id := lua.LVAsString(idv)
+		md, ok := mdv.(*lua.LTable)
 		if !ok {
 			md = L.CreateTable(0, 0)
 			luajson.MarkObject(L, md)
-			c.RawSetString("metadata", md)
+			if c != nil {
+				c.RawSetString("metadata", md)
+			}
 		}
 		old, err := snapshotMetadata(md)
 		if err != nil {
@@ -304,7 +319,12 @@ func (s *Module) luaUpdateAll(L *lua.LState) int {
 				L.RaiseError("%s: connection %s: %v", op, id, err)
 			}
 		}
-		nmd := callUpdate(L, op, fn, md, true, md, c)
+		var nmd *lua.LTable
+		if c != nil {
+			nmd = callUpdate(L, op, fn, md, true, md, c)
+		} else {
+			nmd = callUpdate(L, op, fn, md, true, md)
+		}
 		if nmd == nil {
 			return Change{}, nil
 		}

@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -22,7 +23,7 @@ const module = "github.com/soracron/soracron"
 // cli -> scheduler -> engine -> bindings -> sora.
 var allowed = map[string][]string{
 	".":         {"cli"},
-	"cli":       {"scheduler", "jobs", "lint", "luatypes", "luatest", "engine", "bindings", "sora", "emulator"},
+	"cli":       {"cli", "scheduler", "jobs", "lint", "luatypes", "luatest", "engine", "bindings", "sora", "emulator"},
 	"lint":      {"luatest", "engine", "bindings", "sora"},
 	"luatypes":  {"luatest", "engine", "bindings", "sora", "docs"},
 	"docs":      {},
@@ -42,13 +43,32 @@ var unchecked = []string{"bench", "e2e", "scripts"}
 
 // shared are leaf packages (importing nothing of the project) that every
 // package but the emulator may import.
-var shared = []string{"internal/syncio"}
+var shared = []string{"internal/syncio", "internal/clocktest"}
+
+// narrower lists packages that may import less than their directory's rule
+// allows: exactly these packages of the project (and the shared ones; test
+// files also the emulator). The engine's internal packages are its parts:
+// the sandbox's standard library and the source gates know nothing of the
+// modules or the client, and the child process's protocol carries only
+// plain data.
+var narrower = map[string][]string{
+	"engine/internal/pattern":   {},
+	"engine/internal/source":    {},
+	"engine/internal/stdlib":    {"engine/internal/pattern", "engine/internal/source"},
+	"engine/internal/isolation": {"bindings/plan", "bindings/sora", "sora"},
+}
 
 // onlyImportedBy restricts who may import a package: the HTTP API wraps the
-// scheduler, never the reverse.
+// scheduler, never the reverse; the packages under cli/ hold the commands'
+// implementations and serve cli (and each other) only.
 var onlyImportedBy = map[string][]string{
-	"scheduler/api": {"cli", "e2e"},
-	"scheduler/ui":  {"cli", "e2e"},
+	"scheduler/api":    {"cli", "e2e"},
+	"scheduler/ui":     {"cli", "e2e"},
+	"cli/daemonclient": {"cli"},
+	"cli/exitcode":     {"cli"},
+	"cli/plural":       {"cli"},
+	"cli/repl":         {"cli"},
+	"cli/runreport":    {"cli"},
 }
 
 func TestImportDirection(t *testing.T) {
@@ -81,8 +101,14 @@ func TestViolationsFound(t *testing.T) {
 			`jobs/x.go imports scheduler: jobs may import nothing of the project`},
 		{"scheduler imports its API", "scheduler/x.go", `package scheduler; import _ "` + module + `/scheduler/api"`,
 			`scheduler/x.go imports scheduler/api: only cli, e2e may import it`},
+		{"lint imports a package of cli", "lint/x.go", `package lint; import _ "` + module + `/cli/plural"`,
+			`lint/x.go imports cli/plural: only cli may import it`},
 		{"the emulator imports a shared package", "emulator/x.go", `package emulator; import _ "` + module + `/internal/syncio"`,
 			`emulator/x.go imports internal/syncio: emulator may import nothing of the project`},
+		{"the sandbox's library imports a module", "engine/internal/stdlib/x.go", `package stdlib; import _ "` + module + `/bindings/json"`,
+			`engine/internal/stdlib/x.go imports bindings/json: engine/internal/stdlib may import only engine/internal/pattern, engine/internal/source`},
+		{"an engine part imports the engine", "engine/internal/source/x_test.go", `package source; import _ "` + module + `/engine"`,
+			`engine/internal/source/x_test.go imports engine: engine/internal/source may import nothing of the project`},
 		{"unknown directory", "newpkg/x.go", `package newpkg`,
 			`newpkg/x.go: directory newpkg has no rule`},
 	}
@@ -177,6 +203,16 @@ func check(rel, top, target string, rules []string, isTest bool) string {
 	targetTop, _, _ := strings.Cut(target, "/")
 	if by, ok := onlyImportedBy[target]; ok && !slices.Contains(by, top) {
 		return fmt.Sprintf("%s imports %s: only %s may import it", rel, target, strings.Join(by, ", "))
+	}
+	if only, ok := narrower[path.Dir(rel)]; ok {
+		switch {
+		case slices.Contains(only, target), slices.Contains(shared, target),
+			isTest && (targetTop == "emulator" || target == path.Dir(rel)): // the emulator, an external test package
+			return ""
+		case len(only) == 0:
+			return fmt.Sprintf("%s imports %s: %s may import nothing of the project", rel, target, path.Dir(rel))
+		}
+		return fmt.Sprintf("%s imports %s: %s may import only %s", rel, target, path.Dir(rel), strings.Join(only, ", "))
 	}
 	switch {
 	case slices.Contains(rules, targetTop):

@@ -12,7 +12,7 @@ import (
 type ClusterRunInfo struct {
 	Job             string     `json:"job"`              // the job's name
 	ID              string     `json:"id"`               // the run's id in the cluster
-	Trigger         string     `json:"trigger"`          // schedule or manual
+	Trigger         string     `json:"trigger"`          // schedule, manual or event
 	Outcome         string     `json:"outcome"`          // running, ok, failed, ..., skipped, missed, interrupted
 	Scheduled       *time.Time `json:"scheduled"`        // null for manual runs
 	Start           *time.Time `json:"start"`            // when it was claimed

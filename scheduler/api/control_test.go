@@ -48,7 +48,7 @@ func TestSuspendResume(t *testing.T) {
 		for range 3 {
 			h.tick(10 * time.Second)
 		}
-		h.clock.waitTimers(t, 1)
+		h.clock.WaitTimers(t, 1)
 		if runs := h.runs("stamp"); len(runs) != 0 {
 			t.Fatalf("runs of a suspended job: %+v", runs)
 		}

@@ -7,12 +7,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
+	"github.com/soracron/soracron/internal/clocktest"
 	"github.com/soracron/soracron/internal/syncio"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
@@ -45,7 +45,7 @@ type harness struct {
 func newHarness(t *testing.T, yaml string) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	h := &harness{t: t, clock: &fakeClock{now: epoch, timers: map[*fakeTimer]struct{}{}}, logs: &syncio.Buffer{}}
+	h := &harness{t: t, clock: &fakeClock{clocktest.New(epoch)}, logs: &syncio.Buffer{}}
 	emu := emulator.New(emulator.Options{})
 	srv, err := emulator.Start(emu, "127.0.0.1:0")
 	if err != nil {
@@ -118,7 +118,7 @@ func newHarness(t *testing.T, yaml string) *harness {
 			h.clock.Advance(time.Hour)
 		}
 	})
-	h.clock.waitTimers(t, 1) // the loop is asleep
+	h.clock.WaitTimers(t, 1) // the loop is asleep
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("daemon log:\n%s", h.logs.String())
@@ -130,7 +130,7 @@ func newHarness(t *testing.T, yaml string) *harness {
 // tick advances the fake clock by d once the schedule loop sleeps.
 func (h *harness) tick(d time.Duration) {
 	h.t.Helper()
-	h.clock.waitTimers(h.t, 1)
+	h.clock.WaitTimers(h.t, 1)
 	h.clock.Advance(d)
 }
 
@@ -164,70 +164,12 @@ func outcomeIs(o history.Outcome) func(history.Run) bool {
 	return func(r history.Run) bool { return r.Outcome == o }
 }
 
-// fakeClock is a scheduler.Clock whose time only moves with Advance.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers map[*fakeTimer]struct{}
-}
+// fakeClock is the shared fake clock as a scheduler.Clock: its time only
+// moves with Advance.
+type fakeClock struct{ *clocktest.Clock }
 
-type fakeTimer struct {
-	c    *fakeClock
-	when time.Time
-	ch   chan time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) NewTimer(d time.Duration) scheduler.Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, when: c.now.Add(d), ch: make(chan time.Time, 1)}
-	if d <= 0 {
-		t.ch <- c.now
-		return t
-	}
-	c.timers[t] = struct{}{}
-	return t
-}
-
-func (t *fakeTimer) C() <-chan time.Time { return t.ch }
-
-func (t *fakeTimer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	_, pending := t.c.timers[t]
-	delete(t.c.timers, t)
-	return pending
-}
-
-// Advance moves the clock forward by d and fires the timers that are due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	for t := range c.timers {
-		if !t.when.After(c.now) {
-			delete(c.timers, t)
-			t.ch <- c.now
-		}
-	}
-}
-
-// waitTimers waits until at least n timers are waiting (the schedule loop
-// went to sleep).
-func (c *fakeClock) waitTimers(t testing.TB, n int) {
-	t.Helper()
-	waitFor(t, 10*time.Second, func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return len(c.timers) >= n
-	}, "%d timers pending", n)
-}
+// NewTimer returns a timer of the fake clock as a scheduler.Timer.
+func (c *fakeClock) NewTimer(d time.Duration) scheduler.Timer { return c.Clock.NewTimer(d) }
 
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t testing.TB, timeout time.Duration, cond func() bool, format string, args ...any) {

@@ -22,8 +22,9 @@ const maxEventBytes = 1 << 20
 // webhook serves POST /webhooks/sora/event: Sora's event webhook (set
 // Sora's event_webhook_url to it). The event is queued and answered at once
 // (Sora times webhooks out): 200 {"status":"accepted"} (or "duplicate" for
-// an event received before); 503 when the event queue is full, so that
-// Sora's side logs the failure; 400 for a body that is not a JSON object;
+// an event received before); 503 when the event queue is full, or in
+// cluster mode while the replica has no etcd session, so that Sora's side
+// logs the failure (or a load balancer tries another replica); 400 for a body that is not a JSON object;
 // 401 without the Basic authentication of event_webhook; 415 unless the
 // content type is application/json (as Sora sends it), which a web page
 // cannot send to another site without a CORS preflight, so no page can
@@ -72,7 +73,7 @@ func (a *api) webhook(w http.ResponseWriter, r *http.Request) {
 	switch err := a.s.Event(ev); {
 	case errors.Is(err, scheduler.ErrDuplicateEvent):
 		writeJSON(w, http.StatusOK, map[string]string{"status": "duplicate"})
-	case errors.Is(err, scheduler.ErrEventQueueFull):
+	case errors.Is(err, scheduler.ErrEventQueueFull), errors.Is(err, scheduler.ErrUnavailable):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 	case err != nil:

@@ -25,6 +25,7 @@ const (
 const (
 	TriggerSchedule = "schedule"
 	TriggerManual   = "manual"
+	TriggerEvent    = "event" // claimed with ClaimEvent
 )
 
 // ClaimRequest says what to claim.
@@ -45,6 +46,8 @@ type ClaimRequest struct {
 	// is ErrTaken without a write. For the take-over of a tick by a
 	// replica that is not its preferred owner (see Rank).
 	IfUndecided bool
+
+	id string // the run's ID when the caller derives it (ClaimEvent)
 }
 
 // Claim is a decision won by this replica: a run to start (State
@@ -86,6 +89,9 @@ func (cl *Claim) Rev() int64 { return cl.rev }
 
 // runID makes the ID of a new run.
 func (c *Cluster) runID(req ClaimRequest, now time.Time) string {
+	if req.id != "" {
+		return req.id
+	}
 	if !req.Scheduled.IsZero() {
 		return stamp(req.Scheduled) + "-s"
 	}
@@ -101,7 +107,7 @@ func (c *Cluster) runID(req ClaimRequest, now time.Time) string {
 // in increasing order of its ticks: a tick older than the latest decided
 // one is ErrTaken.
 func (c *Cluster) Claim(ctx context.Context, req ClaimRequest) (*Claim, error) {
-	if req.Job == "" || (req.Trigger != TriggerSchedule && req.Trigger != TriggerManual) {
+	if req.Job == "" || (req.Trigger != TriggerSchedule && req.Trigger != TriggerManual && req.Trigger != TriggerEvent) {
 		return nil, fmt.Errorf("cluster: claim: need a job and a trigger (%q, %q)", req.Job, req.Trigger)
 	}
 	if req.Trigger == TriggerSchedule && req.Scheduled.IsZero() {
@@ -152,7 +158,7 @@ func (c *Cluster) plan(t *term, req ClaimRequest) claimPlan {
 		rec.State, rec.End, rec.Error = StateMissed, now, req.Reason
 		run = []clientv3.Op{clientv3.OpPut(c.keys.run(req.Job, id), rec.encode())}
 	} else {
-		run = c.runOps(t, req.Policy, rec, req.Trigger == TriggerSchedule)
+		run = c.runOps(t, req.Policy, rec, req.Trigger != TriggerManual)
 	}
 	p := claimPlan{req: req, t: t, rec: rec, scheduled: req.Trigger == TriggerSchedule}
 	if p.scheduled {
@@ -164,7 +170,8 @@ func (c *Cluster) plan(t *term, req ClaimRequest) claimPlan {
 		p.then = append([]clientv3.Op{clientv3.OpPut(last, stamp(req.Scheduled), clientv3.WithPrevKV())}, run...)
 		p.els = []clientv3.Op{clientv3.OpGet(last)}
 	} else {
-		// A manual run has a new ID: its record must not exist.
+		// A manual run has a new ID, an event run the event's: its record
+		// must not exist.
 		p.cmps = []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(c.keys.run(req.Job, id)), "=", 0)}
 		p.then = run
 	}
@@ -196,7 +203,7 @@ func (c *Cluster) settle(ctx context.Context, p claimPlan, succeeded bool, rs []
 		c.parseRun(cl, req.Policy, rs)
 	}
 	switch {
-	case cl.State == StateSkipped && !p.scheduled:
+	case cl.State == StateSkipped && req.Trigger == TriggerManual:
 		return nil, fmt.Errorf("%w (running on %s)", ErrConflict, cl.RunningOn), false
 	case cl.State != StateRunning:
 		return cl, nil, false
@@ -221,7 +228,7 @@ func (c *Cluster) initLast(ctx context.Context, job string) error {
 
 // runOps are the operations that start a run of rec under policy, bound to
 // t's lease. record says whether a forbid conflict is recorded skipped (a
-// scheduled tick) or only refused (a manual run).
+// scheduled tick, an event) or only refused (a manual run).
 func (c *Cluster) runOps(t *term, policy Policy, rec Record, record bool) []clientv3.Op {
 	recKey := c.keys.run(rec.Job, rec.ID)
 	rk := c.keys.running(rec.Job, rec.ID)

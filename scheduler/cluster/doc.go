@@ -37,10 +37,13 @@
 //	running/JOB/ID       a run in progress and the node running it (session lease)
 //	cancel/JOB           written by a replace claim: runs of JOB claimed before it stop (session lease)
 //	members/NODE         a live replica (session lease)
+//	suspended/JOB        JOB is suspended, since when and by which node (no lease)
 //
 // IDs sort by time: "<unix nanoseconds of the tick or start>-s" for a
 // scheduled run, "...-m-NODE-N" for a manual one, "...-r" for the rerun of a
-// lost run.
+// lost run, "<unix nanoseconds of the event's timestamp>-e-HASH" for the run
+// of an event (HASH of the event's identity, so that every replica the
+// event is delivered to claims the same ID: see [Cluster.ClaimEvent]).
 //
 // # The claim
 //
@@ -63,6 +66,18 @@
 // claim writes cancel/JOB in the same transaction: the replicas running
 // older runs of JOB cancel them, and the new run waits for their running
 // keys to vanish ([Claim.WaitPredecessors]).
+//
+// # Events and suspensions
+//
+// The run of a job for an event of Sora's webhook is claimed like a manual
+// run, but under an ID every replica derives from the event's identity
+// ([Cluster.ClaimEvent]): the replicas an event is delivered to claim the
+// same runs/JOB/ID, so one of them runs it. A forbid conflict is recorded
+// skipped, as for a tick.
+//
+// A suspended job is the key suspended/JOB, written by the replica asked
+// to suspend it ([Cluster.Suspend]) and followed by every replica
+// ([Cluster.WatchSuspensions]).
 //
 // # Known traps, and how this package avoids them
 //

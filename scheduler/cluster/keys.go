@@ -21,6 +21,8 @@ func (k keys) running(job, id string) string   { return k.runningJob(job) + id }
 func (k keys) cancelPrefix() string            { return k.prefix + "cancel/" }
 func (k keys) cancel(job string) string        { return k.cancelPrefix() + job }
 func (k keys) memberPrefix() string            { return k.prefix + "members/" }
+func (k keys) suspendedPrefix() string         { return k.prefix + "suspended/" }
+func (k keys) suspended(job string) string     { return k.suspendedPrefix() + job }
 func (k keys) member(node string) string       { return k.memberPrefix() + node }
 func (k keys) jobOf(key, prefix string) string { return strings.TrimPrefix(key, prefix) }
 

@@ -81,6 +81,11 @@ func (c *Cluster) recover(t *term, job, id string, activeRev int64) error {
 	if c.opts.LostPolicy != nil {
 		rerun, policy, known = c.opts.LostPolicy(job)
 	}
+	if rec.Trigger == TriggerEvent {
+		// The event's body lived only on the replica that lost it: there
+		// is nothing to rerun it with.
+		rerun = false
+	}
 	var rr Record
 	if rerun && known {
 		rr = Record{Job: job, ID: id + "-r", Scheduled: rec.Scheduled, Trigger: rec.Trigger, Node: c.node,

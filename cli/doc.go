@@ -1,0 +1,23 @@
+// Package cli is soracron's command line: the cobra tree of subcommands,
+// one file per command (run.go, serve.go, check.go, emulator.go, ...).
+// Each file holds its command's definition (use, help, examples, flags and
+// arguments) and the wiring from the flags to the packages that do the
+// work; root.go builds the tree and turns errors into exit codes, env.go
+// lets every flag be set from a SORACRON_* variable and completion.go
+// completes flag values and job names.
+//
+// The heavier implementations live in packages under cli/, each imported
+// by cli only:
+//
+//   - exitcode: the exit codes (0 ok, 1 failed, 2 usage, 3 partial) and
+//     the error that carries one out of a command;
+//   - daemonclient: the client of serve's HTTP API and the rendering of its
+//     answers (jobs, runs, logs, trigger, suspend, resume, healthcheck);
+//   - runreport: what a run writes when it ends and its exit code;
+//   - repl: the REPL's session, line editing and completion;
+//   - plural: counts in English ("3 jobs").
+//
+// Tests run whole command lines in-process through Execute with an App of
+// their own (streams and environment), against the emulator, a test HTTP
+// server or a serve started the same way.
+package cli

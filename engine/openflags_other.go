@@ -1,6 +1,0 @@
-//go:build !unix
-
-package engine
-
-// openNonBlock is 0 where there are no FIFOs to wait on.
-const openNonBlock = 0
