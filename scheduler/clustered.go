@@ -33,6 +33,8 @@ type tickClaim struct {
 	// preferred owner (0 for the owner): it claims the tick only if it is
 	// still undecided then.
 	after time.Duration
+	// early is the early claim of the tick, if one was sent.
+	early *earlyClaim
 }
 
 // clusterPolicy maps a job's concurrency policy.
@@ -50,6 +52,7 @@ func clusterPolicy(j *jobs.Job) cluster.Policy {
 // settles each (claimed) as soon as its claim is answered. s.wg counts
 // each tick.
 func (s *Scheduler) claimTicks(tcs []tickClaim) {
+	tcs = s.settleEarly(tcs) // before s.claimMu: their claims may wait for it
 	// One batch at a time, in the order of the ticks: a later tick claimed
 	// first would make the earlier one look decided. Take-overs (after > 0)
 	// are in order among themselves; they are of jobs this replica does

@@ -46,6 +46,11 @@ type ClaimRequest struct {
 	// is ErrTaken without a write. For the take-over of a tick by a
 	// replica that is not its preferred owner (see Rank).
 	IfUndecided bool
+	// Early (scheduled claims of a forbid or replace job): the tick is
+	// claimed shortly before it is due, and only if no run of the job holds
+	// its running key now; otherwise nothing is decided and the answer is
+	// ErrBusy (claim it again when it is due). The run's start is its tick.
+	Early bool
 
 	id string // the run's ID when the caller derives it (ClaimEvent)
 }
@@ -150,6 +155,9 @@ func (c *Cluster) plan(t *term, req ClaimRequest) claimPlan {
 	id := c.runID(req, now)
 	rec := Record{Job: req.Job, ID: id, Scheduled: req.Scheduled.UTC(), Trigger: req.Trigger, Node: c.node,
 		State: StateRunning, Start: now}
+	if req.Early && now.Before(rec.Scheduled) {
+		rec.Start = rec.Scheduled
+	}
 	if req.Scheduled.IsZero() {
 		rec.Scheduled = time.Time{}
 	}
@@ -167,6 +175,9 @@ func (c *Cluster) plan(t *term, req ClaimRequest) claimPlan {
 		// skipped or missed), whatever became of its record.
 		last := c.keys.last(req.Job)
 		p.cmps = []clientv3.Cmp{clientv3.Compare(clientv3.Value(last), "<", stamp(req.Scheduled))}
+		if req.Early && req.Policy != Allow {
+			p.cmps = append(p.cmps, clientv3.Compare(clientv3.CreateRevision(c.keys.runningJob(req.Job)), "=", 0).WithPrefix())
+		}
 		p.then = append([]clientv3.Op{clientv3.OpPut(last, stamp(req.Scheduled), clientv3.WithPrevKV())}, run...)
 		p.els = []clientv3.Op{clientv3.OpGet(last)}
 	} else {
@@ -189,6 +200,9 @@ func (c *Cluster) settle(ctx context.Context, p claimPlan, succeeded bool, rs []
 				return nil, err, false
 			}
 			return nil, ErrTaken, true
+		}
+		if req.Early && p.scheduled && string(rs[0].GetResponseRange().Kvs[0].Value) < stamp(req.Scheduled) {
+			return nil, ErrBusy, false // undecided: a run of the job holds its running key
 		}
 		return nil, ErrTaken, false
 	}
@@ -424,6 +438,7 @@ func (c *Cluster) prune(ctx context.Context, job string) error {
 	ctx, cancel := c.reqCtx(ctx)
 	defer cancel()
 	c.requests.Add(1)
+	c.txns.Add(1)
 	_, err = c.client.Delete(ctx, p, clientv3.WithRange(oldestKept))
 	return err
 }

@@ -59,7 +59,12 @@
 // unique ID and is claimed the same way without last/JOB, if its record
 // does not exist. A replica due to claim many ticks at once nests up to
 // 64 claims in one transaction ([Cluster.ClaimEach]) and starts each run as
-// soon as its transaction is answered. The claim of a job's tick waits for
+// soon as its transaction is answered. The preferred owner may claim a
+// tick shortly before it is due ([ClaimRequest.Early]): the transaction
+// then also requires running/JOB/ to be empty, and decides nothing
+// ([ErrBusy]) when it is not, so the tick is claimed again when due; an
+// early claim takes the round trip to etcd out of the run's start delay.
+// The claim of a job's tick waits for
 // the end of the job's previous run on this replica to be recorded, if it
 // is in flight, so that a run that just ended does not make a forbid job
 // skip its next tick. A replace

@@ -43,10 +43,13 @@ func (c *Cluster) ClaimMany(ctx context.Context, reqs []ClaimRequest) []ClaimRes
 func (c *Cluster) ClaimEach(ctx context.Context, reqs []ClaimRequest, each func(int, ClaimResult)) {
 	var ready, later []int
 	for _, i := range c.undecided(ctx, reqs, each) {
-		if c.endInFlight(reqs[i]) {
-			later = append(later, i)
-		} else {
+		switch {
+		case !c.endInFlight(reqs[i]):
 			ready = append(ready, i)
+		case reqs[i].Early:
+			each(i, ClaimResult{Err: ErrBusy}) // its end first; claimed when due
+		default:
+			later = append(later, i)
 		}
 	}
 	var wg sync.WaitGroup

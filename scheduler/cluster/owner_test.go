@@ -83,7 +83,10 @@ func TestIfUndecided(t *testing.T) {
 		{"range", 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			owner, other := open(t, "owner", nil), open(t, "other", nil)
+			// A long TTL: a correctness test, not a timing one (see
+			// TestClaimMany).
+			ttl := func(o *cluster.Options) { o.SessionTTL = time.Minute }
+			owner, other := open(t, "owner", ttl), open(t, "other", ttl)
 			reqs := func(i int) []cluster.ClaimRequest {
 				out := make([]cluster.ClaimRequest, tc.jobs)
 				for j := range out {
@@ -124,6 +127,46 @@ func TestIfUndecided(t *testing.T) {
 				}
 				finishOK(t, r.Claim)
 			}
+		})
+	}
+}
+
+// TestEarly: an early claim of an idle job wins its tick (the record's
+// start is the tick); while a run of the job holds its running key, it
+// decides nothing (ErrBusy) and the tick is claimed as usual when due.
+func TestEarly(t *testing.T) {
+	a, b := open(t, "a", nil), open(t, "b", nil)
+	ctx := context.Background()
+	future := time.Now().Truncate(time.Second).Add(time.Hour).UTC()
+	at := func(i int) time.Time { return future.Add(time.Duration(i) * time.Second) }
+	for _, tc := range []struct {
+		name   string
+		policy cluster.Policy
+	}{
+		{"forbid", cluster.Forbid},
+		{"replace", cluster.Replace},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			claim := func(n *cluster.Cluster, i int, early bool) (*cluster.Claim, error) {
+				return n.Claim(ctx, cluster.ClaimRequest{Job: "job-" + tc.name, Trigger: cluster.TriggerSchedule,
+					Scheduled: at(i), Policy: tc.policy, Early: early})
+			}
+			cl, err := claim(a, 1, true)
+			if err != nil || cl.State != cluster.StateRunning || !cl.Record.Start.Equal(at(1)) {
+				t.Fatalf("early claim of an idle job: %+v, %v", cl, err)
+			}
+			defer finishOK(t, cl)
+			if _, err := claim(b, 1, false); !errors.Is(err, cluster.ErrTaken) {
+				t.Fatalf("tick claimed early, then when due: %v, want ErrTaken", err)
+			}
+			if _, err := claim(b, 2, true); !errors.Is(err, cluster.ErrBusy) {
+				t.Fatalf("early claim while running: %v, want ErrBusy", err)
+			}
+			due, err := claim(b, 2, false)
+			if err != nil || !due.Prev.Equal(at(1)) {
+				t.Fatalf("the busy tick claimed when due: %+v, %v (want it undecided by the early claim)", due, err)
+			}
+			defer finishOK(t, due)
 		})
 	}
 }

@@ -113,6 +113,7 @@ func (c *Cluster) startTerm() (*term, error) {
 	defer cancel()
 	grant, err := c.client.Grant(ctx, c.ttl)
 	c.requests.Add(1)
+	c.txns.Add(1)
 	if err != nil {
 		return nil, fmt.Errorf("grant lease: %w", err)
 	}
