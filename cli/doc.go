@@ -13,7 +13,13 @@
 //     the error that carries one out of a command;
 //   - daemonclient: the client of serve's HTTP API and the rendering of its
 //     answers (jobs, runs, logs, trigger, suspend, resume, healthcheck);
+//   - soraconn: how run, repl and serve reach Sora (flags, headers, the
+//     in-process emulator), with secretfile for the files that hold secrets;
+//   - scriptargs: the script's args from --arg and --args-json;
 //   - runreport: what a run writes when it ends and its exit code;
+//   - jobcheck: what check reports about a jobs file and its scripts;
+//   - emulatorserver: the emulator as the standalone server of `soracron
+//     emulator`;
 //   - repl: the REPL's session, line editing and completion;
 //   - plural: counts in English ("3 jobs").
 //

@@ -77,8 +77,9 @@ func annotateEnv(f *pflag.Flag) {
 	if f.Annotations == nil {
 		f.Annotations = map[string][]string{}
 	}
-	f.Annotations[envAnnotation] = []string{EnvName(f.Name)}
-	f.Usage += " [$" + EnvName(f.Name) + "]"
+	name := EnvName(f.Name)
+	f.Annotations[envAnnotation] = []string{name}
+	f.Usage += " [$" + name + "]"
 }
 
 // apply sets every flag of cmd that the command line did not give from its

@@ -38,3 +38,8 @@ func secondsAttr(_ []string, a slog.Attr) slog.Attr {
 func logWarn(logger *slog.Logger) func(string) {
 	return func(msg string) { logger.Warn(msg) }
 }
+
+// warnTo returns a warning printer to the command's stderr.
+func warnTo(app *App) func(string) {
+	return func(msg string) { fmt.Fprintf(app.Stderr, "soracron: warning: %s\n", msg) }
+}

@@ -11,11 +11,12 @@ import (
 
 	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/cli/repl"
+	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
 )
 
 type replFlags struct {
-	sora      soraFlags
+	sora      soraconn.Flags
 	emulator  string
 	logLevel  string
 	allowHTTP []string
@@ -60,8 +61,8 @@ the session was interrupted); 2 usage error.`,
 		},
 	}
 	fs := cmd.Flags()
-	f.sora.register(fs)
-	emulatorFlag(fs, &f.emulator, "use the built-in emulator")
+	f.sora.Register(fs)
+	soraconn.EmulatorFlag(fs, &f.emulator, "use the built-in emulator")
 	fs.StringVar(&f.logLevel, "log-level", "info", "level of the log module's output on stderr: debug, info, warn or error")
 	fs.StringArrayVar(&f.allowHTTP, "allow-http", nil, "let the http module reach HOST (host, host:port or *.domain; repeatable)")
 	return cmd
@@ -72,11 +73,11 @@ func runRepl(ctx context.Context, app *App, f *replFlags) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	tgt, client, err := f.sora.connect(app, f.emulator, luasora.DefaultConcurrency)
+	tgt, client, err := f.sora.Connect(app.Getenv, warnTo(app), f.emulator, luasora.DefaultConcurrency)
 	if err != nil {
 		return err
 	}
-	defer tgt.close()
+	defer tgt.Close()
 	defer client.CloseIdleConnections()
 	eng := engine.New(engine.Options{Client: client, Logger: logger})
 	r, err := repl.New(eng, app.Stdout, app.Stderr, f.allowHTTP...)
@@ -86,7 +87,7 @@ func runRepl(ctx context.Context, app *App, f *replFlags) error {
 	defer r.Close()
 	if in, ok := app.Stdin.(*os.File); ok && term.IsTerminal(int(in.Fd())) {
 		fmt.Fprintf(app.Stdout, "soracron repl: Sora at %s; modules %s as globals. Tab completes, Ctrl-D exits.\n",
-			tgt.url, strings.Join(engine.Modules(), ", "))
+			tgt.URL, strings.Join(engine.Modules(), ", "))
 		return r.Interactive(ctx, app.Stdout, app.Stderr)
 	}
 	stdin := app.Stdin

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -15,15 +14,13 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/soracron/soracron/cli/scriptargs"
+	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
 )
 
-// noFixture is the value of a bare --emulator: the built-in demo channel.
-// A fixture file named "demo" is given as ./demo.
-const noFixture = "demo"
-
 type runFlags struct {
-	sora        soraFlags
+	sora        soraconn.Flags
 	args        []string
 	argsJSON    string
 	emulator    string
@@ -104,10 +101,10 @@ the script finished but some Sora writes failed after retries.`,
 		},
 	}
 	fs := cmd.Flags()
-	f.sora.register(fs)
+	f.sora.Register(fs)
 	fs.StringArrayVar(&f.args, "arg", nil, "script argument KEY=VALUE, a string in args.KEY (repeatable)")
 	fs.StringVar(&f.argsJSON, "args-json", "", "script arguments as a JSON object; values keep their JSON types")
-	emulatorFlag(fs, &f.emulator, "run against the built-in emulator")
+	soraconn.EmulatorFlag(fs, &f.emulator, "run against the built-in emulator")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "send no write to Sora; print the plan of what would be written")
 	fs.StringVar(&f.planJSON, "plan-json", "", "with --dry-run, also write the plan as JSON to this file (- for stdout)")
 	fs.StringVar(&f.summaryJSON, "summary-json", "", "write the run's summary (outcome, duration, calls, failures, plan, result) as one JSON document to this file (- for stdout, instead of the result)")
@@ -123,33 +120,6 @@ the script finished but some Sora writes failed after retries.`,
 	return cmd
 }
 
-// target is where a run sends its requests, and how to show the emulator's
-// state at the end.
-type target struct {
-	url      string
-	dump     func(io.Writer)
-	dumpJSON func(*slog.Logger) // nil when there is nothing to dump
-	close    func()
-}
-
-// resolveTarget starts the in-process emulator or resolves the Sora URL.
-func resolveTarget(app *App, sf *soraFlags, emulatorFlag string) (*target, error) {
-	if emulatorFlag != "" {
-		if sf.url != "" {
-			return nil, usageErr(errors.New("give either --sora-url or --emulator, not both"))
-		}
-		return startEmbeddedEmulator(emulatorFlag)
-	}
-	url := sf.url
-	if url == "" {
-		url = app.Getenv("SORA_URL")
-	}
-	if url == "" {
-		return nil, usageErr(errors.New("no Sora API URL: give --sora-url, set SORA_URL, or use --emulator to run against the built-in emulator"))
-	}
-	return &target{url: url, dump: func(io.Writer) {}, close: func() {}}, nil
-}
-
 func runScript(ctx context.Context, app *App, f *runFlags, script string) error {
 	if f.concurrency < 1 {
 		return usageErr(errors.New("--concurrency must be at least 1"))
@@ -160,7 +130,7 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 	if _, err := os.Stat(script); err != nil {
 		return usageErr(fmt.Errorf("script: %w", err))
 	}
-	scriptArgs, err := parseScriptArgs(f.args, f.argsJSON)
+	scriptArgs, err := scriptargs.Parse(f.args, f.argsJSON)
 	if err != nil {
 		return usageErr(err)
 	}
@@ -168,15 +138,15 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 	if err != nil {
 		return usageErr(err)
 	}
-	tgt, client, err := f.sora.connect(app, f.emulator, f.concurrency)
+	tgt, client, err := f.sora.Connect(app.Getenv, warnTo(app), f.emulator, f.concurrency)
 	if err != nil {
 		return err
 	}
-	defer tgt.close()
+	defer tgt.Close()
 	defer client.CloseIdleConnections()
 
 	eng := engine.New(engine.Options{Client: client, Logger: logger, Progress: f.progress(app),
-		Child: childOptions(&f.sora.resolved)})
+		Child: childOptions(&f.sora.Resolved)})
 	if err := eng.Compile(script); err != nil {
 		return usageErr(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/soracron/soracron/cli/runreport"
+	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
 )
 
@@ -34,11 +35,11 @@ func (f *runFlags) progress(app *App) io.Writer {
 
 // finishRun writes the report of a run (package runreport) and maps its
 // error to an exit code.
-func finishRun(app *App, f *runFlags, logger *slog.Logger, tgt *target, res *engine.Result, runErr error) error {
+func finishRun(app *App, f *runFlags, logger *slog.Logger, tgt *soraconn.Target, res *engine.Result, runErr error) error {
 	return runreport.Finish(runreport.Options{
 		Stdout: app.Stdout, Stderr: app.Stderr, Logger: logger, JSONLogs: f.jsonLogs(),
 		DryRun: f.dryRun, PlanJSON: f.planJSON, SummaryJSON: f.summaryJSON,
-		Dump: tgt.dump, DumpJSON: tgt.dumpJSON,
+		Dump: tgt.Dump, DumpJSON: tgt.DumpJSON,
 	}, res, runErr)
 }
 

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"strings"
 
+	"github.com/soracron/soracron/cli/scriptargs"
+	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
@@ -27,7 +28,7 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 	if err := checkRunFlags(f); err != nil {
 		return err
 	}
-	extra, err := parseScriptArgs(f.args, f.argsJSON)
+	extra, err := scriptargs.Parse(f.args, f.argsJSON)
 	if err != nil {
 		return usageErr(err)
 	}
@@ -64,14 +65,14 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 		job.Args = args
 	}
 
-	tgt := &target{url: cfg.Sora.URL, dump: func(io.Writer) {}, close: func() {}}
+	tgt := soraconn.Remote(cfg.Sora.URL)
 	if f.emulator != "" {
-		if tgt, err = resolveTarget(app, &f.sora, f.emulator); err != nil {
+		if tgt, err = soraconn.Resolve(app.Getenv, f.sora.URL, f.emulator); err != nil {
 			return err
 		}
-		cfg.Sora.URL = tgt.url
+		cfg.Sora.URL = tgt.URL
 	}
-	defer tgt.close()
+	defer tgt.Close()
 	soraCfg := clientConfig(cfg, nil)
 	client, err := sora.New(soraCfg)
 	if err != nil {
@@ -125,5 +126,5 @@ func overrideJob(app *App, f *runFlags, job *jobs.Job, sc *jobs.SoraConfig) erro
 		}
 		job.Concurrency = f.concurrency
 	}
-	return f.sora.override(app, sc, changed, warnTo(app))
+	return f.sora.Override(app.Getenv, sc, changed, warnTo(app))
 }

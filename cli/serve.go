@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/soracron/soracron/cli/secretfile"
+	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
@@ -25,7 +27,7 @@ import (
 )
 
 type serveFlags struct {
-	sora            soraFlags
+	sora            soraconn.Flags
 	config          string
 	listen          string
 	state           string
@@ -132,7 +134,7 @@ syntax errors).`,
 	fs.StringVar(&f.state, "state", "soracron.db", "run history database (SQLite; locked while serve runs)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token the HTTP API requires (needed for a non-loopback --listen)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", scheduler.DefaultShutdownTimeout, "on SIGINT/SIGTERM, how long to wait for runs in progress before cancelling them")
-	emulatorFlag(fs, &f.emulator, "run the jobs against the built-in emulator instead of sora.url")
+	soraconn.EmulatorFlag(fs, &f.emulator, "run the jobs against the built-in emulator instead of sora.url")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.cluster, "cluster", "", "run as a replica of a cluster coordinated by etcd: etcd://host:2379[,host2:2379] (etcds:// for TLS); overrides cluster.endpoints")
@@ -140,7 +142,7 @@ syntax errors).`,
 	fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve GET /metrics on --listen without the token")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "also serve GET /metrics, without a token, on this address (e.g. 127.0.0.1:9090)")
 	fs.StringArrayVar(&f.allowedHosts, "allowed-host", nil, "a further host name the API answers to in the Host header, e.g. a reverse proxy's name (repeatable; loopback names and the --listen host are always allowed)")
-	f.sora.register(fs)
+	f.sora.Register(fs)
 	return cmd
 }
 
@@ -200,7 +202,7 @@ func loopbackAddr(addr string) (bool, error) {
 
 // readToken reads the API token of --token-file.
 func readToken(path string, warn func(string)) (string, error) {
-	data, err := readSecretFile("--token-file", path, warn)
+	data, err := secretfile.Read("--token-file", path, warn)
 	if err != nil {
 		return "", err
 	}
@@ -237,7 +239,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	if f.shutdownTimeout <= 0 {
 		return usageErr(errors.New("--shutdown-timeout must be positive"))
 	}
-	if f.emulator != "" && f.sora.url != "" {
+	if f.emulator != "" && f.sora.URL != "" {
 		return usageErr(errors.New("give either --sora-url or --emulator, not both"))
 	}
 	cfg, err := loadJobs(app, f.config)
@@ -249,7 +251,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	var emuURL string
 	var soraLimit time.Duration // cluster mode: the bound of sora.timeout
 	adjust := func(cfg *jobs.Config) error {
-		if err := f.sora.override(app, &cfg.Sora, f.changed, logWarn(logger)); err != nil {
+		if err := f.sora.Override(app.Getenv, &cfg.Sora, f.changed, logWarn(logger)); err != nil {
 			return err
 		}
 		if soraLimit > 0 && cfg.Sora.Timeout > soraLimit {
@@ -278,12 +280,12 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	}
 
 	if f.emulator != "" {
-		tgt, err := startEmbeddedEmulator(f.emulator)
+		tgt, err := soraconn.StartEmulator(f.emulator)
 		if err != nil {
 			return err
 		}
-		defer tgt.close()
-		emuURL = tgt.url
+		defer tgt.Close()
+		emuURL = tgt.URL
 		cfg.Sora.URL = emuURL
 		logger.Info("built-in emulator started; jobs use it instead of sora.url", slog.String("url", emuURL))
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/soracron/soracron/cli/daemonclient"
+	"github.com/soracron/soracron/cli/scriptargs"
 	"github.com/soracron/soracron/scheduler/api"
 )
 
@@ -55,7 +56,7 @@ func runTrigger(ctx context.Context, app *App, f *triggerFlags, job string) erro
 	if err != nil {
 		return err
 	}
-	scriptArgs, err := parseScriptArgs(f.args, f.argsJSON)
+	scriptArgs, err := scriptargs.Parse(f.args, f.argsJSON)
 	if err != nil {
 		return usageErr(err)
 	}

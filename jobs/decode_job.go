@@ -10,6 +10,8 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"gopkg.in/yaml.v3"
+
+	"github.com/soracron/soracron/jobs/schedule"
 )
 
 // decodeJob decodes the i-th entry of the jobs list on top of template (the
@@ -45,7 +47,7 @@ func (d *decoder) decodeJob(n *yaml.Node, i int, template *Job) *Job {
 			switch {
 			case name == "":
 				d.errorf(e.val, "name is empty")
-			case !jobNameRE.MatchString(name):
+			case !ValidName(name):
 				d.job, d.jobLabel = shorten(name), ""
 				d.errorf(e.val, "name must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (it appears in URLs)")
 			default:
@@ -69,7 +71,7 @@ func (d *decoder) decodeJob(n *yaml.Node, i int, template *Job) *Job {
 	if e, ok := m["schedule"]; ok {
 		if spec, ok := d.str(e.val, "schedule"); ok {
 			j.ScheduleSpec = spec
-			s, err := parseSchedule(spec, j.Location)
+			s, err := schedule.Parse(spec, j.Location)
 			if err != nil {
 				d.errorf(e.val, "schedule %q: %v", spec, err)
 			}
@@ -111,7 +113,7 @@ func peekName(n *yaml.Node) string {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == "name" {
 			v := resolve(n.Content[i+1])
-			if v != nil && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" && jobNameRE.MatchString(v.Value) {
+			if v != nil && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" && ValidName(v.Value) {
 				return v.Value
 			}
 			return ""

@@ -14,16 +14,17 @@
 //     against the directory of jobs.yaml (they must exist);
 //   - parses each job's schedule with robfig/cron (5 or 6 fields,
 //     @descriptors, @every) in the job's time zone, refusing schedules that
-//     never fire.
+//     never fire (package jobs/schedule).
 //
 // Every problem found is reported, not only the first: the error is the
 // errors.Join of *ConfigError values (file, line, job, message), sorted by
 // line; ConfigErrors takes them apart again.
 //
-// DSTWarnings explains how daylight-saving transitions affect a job's runs
-// (skipped in a gap, run twice in a repeated hour), computed with the job's
-// own schedule.
+// schedule.DSTWarnings explains how daylight-saving transitions affect a
+// job's runs (skipped in a gap, run twice in a repeated hour), computed with
+// the job's own schedule.
 //
 // The package knows nothing of the daemon: package scheduler and the
-// commands import it, never the reverse.
+// commands import it, never the reverse; it imports nothing of the project
+// but jobs/schedule.
 package jobs

@@ -30,7 +30,7 @@ import (
 //   - every ```lua block runs: a block that requires "testing" runs as a
 //     test file through Run and all its tests must pass; any other block
 //     runs as a script through the engine against a fresh emulator loaded
-//     with the demo fixture of `soracron run --emulator` (cli/demo.yaml) and
+//     with the demo fixture of `soracron run --emulator` (cli/soraconn/demo.yaml) and
 //     must succeed (the http examples call https://crm.example.com, which
 //     is replaced by a local test server). Blocks tagged ```lua-norun (and other languages) are not
 //     run. The working directory is the repository root, so examples use
@@ -151,7 +151,7 @@ func docBlocks(t *testing.T) []docBlock {
 }
 
 func TestDocsExamplesRun(t *testing.T) {
-	demo, err := os.ReadFile("../cli/demo.yaml")
+	demo, err := os.ReadFile("../cli/soraconn/demo.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

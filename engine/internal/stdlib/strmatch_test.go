@@ -43,9 +43,13 @@ function compare(s, p, r, n)
       return "gsub(" .. string.format("%q, %q, %s", s, p, type(repl)) .. "): gopher-lua " .. want .. ", engine " .. got
     end
   end
+  -- An error's position is left out: gopher-lua's gmatch finds every match
+  -- when called, so a bad pattern fails at the call; the engine's (like C
+  -- Lua's) fails at the first iteration, one line further down.
+  local function bare(err) return (string.gsub(tostring(err), "^[^:]*:%d+: ", "")) end
   local function all(f)
     local ok, it, st = pcall(f, s, p)
-    if not ok then return "error " .. tostring(it) end
+    if not ok then return "error " .. bare(it) end
     local parts, count = {}, 0
     local ok2, err = pcall(function()
       for a, b, c in it, st do
@@ -54,7 +58,7 @@ function compare(s, p, r, n)
         if count > 10000 then break end
       end
     end)
-    if not ok2 then return "error " .. tostring(err) end
+    if not ok2 then return "error " .. bare(err) end
     return table.concat(parts, ";")
   end
   local function results(ok, ...)
@@ -146,6 +150,7 @@ var gsubCases = []struct {
 	{"\x00\xff", ".", "%0%0", -1},
 	{"f(a(b)c)", "%b()", "[]", -1},
 	{"hello world from lua", "%f[%w]%w+", "W", -1},
+	{"0", "%1", "x", -1}, // gmatch: gopher-lua fails at the call, the engine at the first iteration
 }
 
 func TestGsubMatchesGopherLua(t *testing.T) {

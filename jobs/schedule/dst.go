@@ -1,4 +1,4 @@
-package jobs
+package schedule
 
 import (
 	"fmt"
@@ -8,11 +8,8 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// allHours are the bits of a SpecSchedule's Hour field for hours 0-23.
-const allHours = 1<<24 - 1
-
-// DSTWarnings describes how daylight-saving transitions of the job's
-// location between from and from+horizon affect its runs:
+// DSTWarnings describes how daylight-saving transitions of loc, the job's
+// location, between from and from+horizon affect its runs:
 //
 //   - a scheduled wall-clock time inside a gap (clocks jump forward) does not
 //     exist that day: robfig/cron skips that run, it does not move it after
@@ -20,26 +17,26 @@ const allHours = 1<<24 - 1
 //   - a scheduled wall-clock time inside a repeated interval (clocks go
 //     back) exists twice: robfig/cron runs the job at both occurrences.
 //
-// The behaviour is not assumed but computed with the job's own Schedule, so
+// The behaviour is not assumed but computed with the job's own schedule s, so
 // the text is exact. Schedules that fire in every hour of the day (*/5 * *
 // * *, @hourly) are not reported: for them a transition only relabels wall
 // clock times, the runs keep their spacing. @every schedules are not
 // affected. The job's name is not part of the text.
-func DSTWarnings(j *Job, from time.Time, horizon time.Duration) []string {
-	ss := specOf(j.Schedule)
-	if ss == nil || ss.Hour&allHours == allHours || j.Location == nil {
+func DSTWarnings(s cron.Schedule, loc *time.Location, from time.Time, horizon time.Duration) []string {
+	ss := specOf(s)
+	if ss == nil || ss.Hour&allHours == allHours || loc == nil {
 		return nil
 	}
 	var out []string
 	end := from.Add(horizon)
-	t := from.In(j.Location)
+	t := from.In(loc)
 	for range 1000 {
 		_, next := t.ZoneBounds()
 		if next.IsZero() || !next.After(t) || next.After(end) {
 			break
 		}
 		t = next
-		if w := transitionWarning(j, ss, next); w != "" {
+		if w := transitionWarning(s, loc, ss, next); w != "" {
 			out = append(out, w)
 		}
 	}
@@ -47,8 +44,8 @@ func DSTWarnings(j *Job, from time.Time, horizon time.Duration) []string {
 }
 
 // transitionWarning describes the effect of the offset change at instant
-// at on the job, "" when there is none.
-func transitionWarning(j *Job, ss *cron.SpecSchedule, at time.Time) string {
+// at on the job of schedule s (ss behind it) in loc, "" when there is none.
+func transitionWarning(s cron.Schedule, loc *time.Location, ss *cron.SpecSchedule, at time.Time) string {
 	beforeName, before := at.Add(-time.Second).Zone()
 	afterName, after := at.Zone()
 	if before == after {
@@ -57,13 +54,13 @@ func transitionWarning(j *Job, ss *cron.SpecSchedule, at time.Time) string {
 	// Wall clock readings as naive UTC times.
 	wallBefore := wallClock(at, before) // the reading the clocks leave
 	wallAfter := wallClock(at, after)   // the reading they jump to
-	zone := j.Location.String()
+	zone := loc.String()
 	if after > before {
 		gap := matches(ss, wallBefore, wallAfter)
 		if len(gap) == 0 {
 			return ""
 		}
-		next := j.Schedule.Next(at.Add(-time.Second)).In(j.Location)
+		next := s.Next(at.Add(-time.Second)).In(loc)
 		verb, what := "does", "the run is"
 		if len(gap) > 1 {
 			verb, what = "do", "these runs are"
@@ -78,8 +75,8 @@ func transitionWarning(j *Job, ss *cron.SpecSchedule, at time.Time) string {
 	}
 	// Which repeated times does the schedule really run at twice?
 	d := time.Duration(before-after) * time.Second
-	firstRuns := runWalls(j, at.Add(-d), at)
-	secondRuns := runWalls(j, at, at.Add(d))
+	firstRuns := runWalls(s, loc, at.Add(-d), at)
+	secondRuns := runWalls(s, loc, at, at.Add(d))
 	var twice []time.Time
 	for _, w := range repeated {
 		if firstRuns[w] && secondRuns[w] {
@@ -134,16 +131,17 @@ func wallMatches(ss *cron.SpecSchedule, w time.Time) bool {
 	return dom || dow
 }
 
-// runWalls returns the wall clock readings of the job's runs in [from, to).
-func runWalls(j *Job, from, to time.Time) map[time.Time]bool {
+// runWalls returns the wall clock readings in loc of the runs of s in
+// [from, to).
+func runWalls(s cron.Schedule, loc *time.Location, from, to time.Time) map[time.Time]bool {
 	out := map[time.Time]bool{}
 	t := from.Add(-time.Second)
 	for range 100000 {
-		t = j.Schedule.Next(t)
+		t = s.Next(t)
 		if t.IsZero() || !t.Before(to) {
 			break
 		}
-		_, off := t.In(j.Location).Zone()
+		_, off := t.In(loc).Zone()
 		out[wallClock(t, off)] = true
 	}
 	return out

@@ -1,15 +1,15 @@
-package cli
+package soraconn
 
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/soracron/soracron/cli/exitcode"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/sora"
 )
@@ -22,11 +22,13 @@ const TokenEnv = "SORA_API_TOKEN"
 // would blank out ordinary words), as for the headers of jobs.yaml.
 const minSecret = 8
 
-// soraFlags are the flags that say how to reach Sora, shared by the commands
-// that talk to it.
-type soraFlags struct {
-	resolved   sora.Config // what connect made the client of
-	url        string
+// Flags are the flags that say how to reach Sora, shared by the commands
+// that talk to it (run, repl, serve).
+type Flags struct {
+	// Resolved is the configuration Connect made the client of.
+	Resolved sora.Config
+	// URL is --sora-url ("" when not given).
+	URL        string
 	headers    []string
 	headerFile string
 	timeout    time.Duration
@@ -39,8 +41,9 @@ type soraFlags struct {
 	insecure   bool
 }
 
-func (f *soraFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.url, "sora-url", "", "Sora API URL, e.g. http://127.0.0.1:3000/")
+// Register adds the flags to fs.
+func (f *Flags) Register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.URL, "sora-url", "", "Sora API URL, e.g. http://127.0.0.1:3000/")
 	fs.StringArrayVar(&f.headers, "header", nil, "extra request header 'Name: value' (repeatable); over --header-file and $SORA_API_TOKEN")
 	fs.StringVar(&f.headerFile, "header-file", "", "file of request headers, one 'Name: value' a line, e.g. a proxy's bearer token; must not be readable by other users")
 	fs.DurationVar(&f.timeout, "request-timeout", sora.DefaultTimeout, "timeout of each Sora API request attempt")
@@ -53,81 +56,21 @@ func (f *soraFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.insecure, "insecure", false, "do not verify Sora's TLS certificate (testing only)")
 }
 
-// parseHeaders turns 'Name: value' flags into an http.Header.
-func parseHeaders(list []string) (http.Header, error) {
-	h := http.Header{}
-	for _, s := range list {
-		name, value, err := parseHeader(s)
-		if err != nil {
-			return nil, fmt.Errorf("--header %q: %w", s, err)
-		}
-		h.Add(name, value)
-	}
-	return h, nil
-}
-
-// parseHeader splits one 'Name: value' header.
-func parseHeader(s string) (name, value string, err error) {
-	name, value, ok := strings.Cut(s, ":")
-	name = strings.TrimSpace(name)
-	if !ok || name == "" || strings.ContainsAny(name, " \t") {
-		return "", "", errors.New("want 'Name: value'")
-	}
-	if i := strings.IndexFunc(s, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }); i >= 0 {
-		return "", "", fmt.Errorf("control character %q at byte %d (a CR or LF would split the request)", s[i], i)
-	}
-	if i := strings.IndexFunc(name, func(r rune) bool { return !isTokenChar(r) }); i >= 0 {
-		return "", "", fmt.Errorf("%q is not allowed in a header name", name[i])
-	}
-	return http.CanonicalHeaderKey(name), strings.TrimSpace(value), nil
-}
-
-// requestHeaders gathers the headers to send, each name from the first of:
-// --header, --header-file, and Authorization: Bearer $SORA_API_TOKEN.
-// Warnings (a secret file the group can read) go to warn.
-func (f *soraFlags) requestHeaders(app *App, warn func(string)) (http.Header, error) {
-	h := http.Header{}
-	if token := strings.TrimSpace(app.Getenv(TokenEnv)); token != "" {
-		h.Set("Authorization", "Bearer "+token)
-	}
-	if f.headerFile != "" {
-		fh, err := readHeaderFile(f.headerFile, warn)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range fh {
-			h[k] = v
-		}
-	}
-	fl, err := parseHeaders(f.headers)
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range fl {
-		h[k] = v
-	}
-	return h, nil
-}
-
-// isTokenChar reports whether r may appear in an HTTP header name (an RFC
-// 9110 token character).
-func isTokenChar(r rune) bool {
-	return r < 0x7f && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))
-}
-
 // config returns the client configuration for url (already resolved).
-func (f *soraFlags) config(app *App, url string, maxConns int) (sora.Config, error) {
+// getenv reads $SORA_API_TOKEN; warnings (a secret file the group can
+// read) go to warn.
+func (f *Flags) config(getenv func(string) string, warn func(string), url string, maxConns int) (sora.Config, error) {
 	if f.retries < 0 {
 		return sora.Config{}, errors.New("--retries must not be negative")
 	}
 	if f.timeout <= 0 {
 		return sora.Config{}, fmt.Errorf("--request-timeout must be positive, e.g. 10s (got %s)", f.timeout)
 	}
-	h, err := f.requestHeaders(app, warnTo(app))
+	h, err := f.requestHeaders(getenv, warn)
 	if err != nil {
 		return sora.Config{}, err
 	}
-	if err := checkKeyFile("--key-file", f.keyFile, warnTo(app)); err != nil {
+	if err := checkKeyFile("--key-file", f.keyFile, warn); err != nil {
 		return sora.Config{}, err
 	}
 	ambig, err := f.retryAmbiguous()
@@ -154,7 +97,7 @@ func (f *soraFlags) config(app *App, url string, maxConns int) (sora.Config, err
 }
 
 // retryAmbiguous is the validated --retry-ambiguous.
-func (f *soraFlags) retryAmbiguous() (string, error) {
+func (f *Flags) retryAmbiguous() (string, error) {
 	ambig, err := sora.ParseRetryAmbiguous(f.ambig)
 	if err != nil {
 		return "", errors.New("--" + strings.Replace(err.Error(), "retry_ambiguous", "retry-ambiguous", 1))
@@ -163,7 +106,7 @@ func (f *soraFlags) retryAmbiguous() (string, error) {
 }
 
 // maxReplySize is the validated --max-reply-size.
-func (f *soraFlags) maxReplySize() (int64, error) {
+func (f *Flags) maxReplySize() (int64, error) {
 	n, err := jobs.ParseSize(f.maxReply)
 	if err != nil {
 		return 0, fmt.Errorf("--max-reply-size %q: %w", f.maxReply, err)
@@ -171,12 +114,13 @@ func (f *soraFlags) maxReplySize() (int64, error) {
 	return n, nil
 }
 
-// override applies the flags given (on the command line or by their
-// variables) and $SORA_API_TOKEN over the sora section of jobs.yaml.
-// Header values it adds are redacted like the file's.
-func (f *soraFlags) override(app *App, sc *jobs.SoraConfig, changed func(string) bool, warn func(string)) error {
+// Override applies the flags given (changed reports which: on the command
+// line or by their variables) and $SORA_API_TOKEN (read with getenv) over
+// the sora section of jobs.yaml. Header values it adds are redacted like
+// the file's. Warnings go to warn.
+func (f *Flags) Override(getenv func(string) string, sc *jobs.SoraConfig, changed func(string) bool, warn func(string)) error {
 	if changed("sora-url") {
-		sc.URL = f.url
+		sc.URL = f.URL
 	}
 	if changed("request-timeout") {
 		if f.timeout <= 0 {
@@ -204,7 +148,7 @@ func (f *soraFlags) override(app *App, sc *jobs.SoraConfig, changed func(string)
 		}
 		sc.MaxReplySize = n
 	}
-	h, err := f.requestHeaders(app, warn)
+	h, err := f.requestHeaders(getenv, warn)
 	if err != nil {
 		return err
 	}
@@ -238,22 +182,24 @@ func (f *soraFlags) override(app *App, sc *jobs.SoraConfig, changed func(string)
 	return checkKeyFile("key_file", sc.KeyFile, warn)
 }
 
-// connect resolves where Sora is (--sora-url, $SORA_URL or the in-process
-// emulator of --emulator) and returns a client for it. The caller closes the
-// target when done.
-func (f *soraFlags) connect(app *App, emulatorFlag string, maxConns int) (*target, *sora.Client, error) {
-	tgt, err := resolveTarget(app, f, emulatorFlag)
+// Connect resolves where Sora is (--sora-url, $SORA_URL or the in-process
+// emulator of --emulator, whose value is emulatorFlag) and returns a client
+// for it, of at least maxConns connections. getenv reads the environment;
+// warnings go to warn. The caller closes the target when done. Errors
+// carry their exit codes.
+func (f *Flags) Connect(getenv func(string) string, warn func(string), emulatorFlag string, maxConns int) (*Target, *sora.Client, error) {
+	tgt, err := Resolve(getenv, f.URL, emulatorFlag)
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := f.config(app, tgt.url, maxConns)
-	f.resolved = cfg
+	cfg, err := f.config(getenv, warn, tgt.URL, maxConns)
+	f.Resolved = cfg
 	if err == nil {
 		var client *sora.Client
 		if client, err = sora.New(cfg); err == nil {
 			return tgt, client, nil
 		}
 	}
-	tgt.close()
-	return nil, nil, usageErr(err)
+	tgt.Close()
+	return nil, nil, exitcode.UsageError(err)
 }

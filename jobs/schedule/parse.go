@@ -1,4 +1,4 @@
-package jobs
+package schedule
 
 import (
 	"errors"
@@ -14,11 +14,16 @@ import (
 // seconds field, then the five standard ones, plus @descriptors.
 const scheduleFields = cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor
 
+// allHours are the bits of a SpecSchedule's Hour field for hours 0-23.
+const allHours = 1<<24 - 1
+
 var descriptors = []string{"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
 
-// parseSchedule parses a schedule of jobs.yaml for a job in loc. The
-// returned error is a message meant to follow `schedule "<spec>": `.
-func parseSchedule(spec string, loc *time.Location) (s cron.Schedule, err error) {
+// Parse parses a schedule of jobs.yaml for a job in loc: 5 or 6 fields,
+// an @descriptor or "@every <duration>". Schedules that never fire are
+// refused. The returned error is a message meant to follow
+// `schedule "<spec>": `.
+func Parse(spec string, loc *time.Location) (s cron.Schedule, err error) {
 	spec = strings.TrimSpace(spec)
 	switch {
 	case spec == "":

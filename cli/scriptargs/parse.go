@@ -1,4 +1,4 @@
-package cli
+package scriptargs
 
 import (
 	"encoding/json"
@@ -7,10 +7,11 @@ import (
 	"strings"
 )
 
-// parseScriptArgs builds the script's `args` table: --arg KEY=VALUE values
-// are strings; --args-json values keep their JSON types (numbers exactly).
-// A key given both ways takes the --arg value.
-func parseScriptArgs(kvs []string, argsJSON string) (map[string]any, error) {
+// Parse builds the script's `args` table from the values of --arg
+// (KEY=VALUE, kvs) and --args-json: --arg values are strings; --args-json
+// values keep their JSON types (numbers exactly, as json.Number). A key
+// given both ways takes the --arg value.
+func Parse(kvs []string, argsJSON string) (map[string]any, error) {
 	args := map[string]any{}
 	if strings.TrimSpace(argsJSON) != "" {
 		dec := json.NewDecoder(strings.NewReader(argsJSON))
