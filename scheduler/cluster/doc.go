@@ -1,6 +1,6 @@
 // Package cluster coordinates several soracron daemons (replicas) through
 // etcd so that every scheduled tick of a job runs exactly once in the
-// cluster, on whichever replica claims it first.
+// cluster, on the replica that claims it.
 //
 // # Model
 //
