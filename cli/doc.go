@@ -23,6 +23,7 @@
 //   - flagenv: every flag set from its SORACRON_* variable;
 //   - completion: shell completion of flag values and job names;
 //   - buildinfo: which soracron this is (version, commit, build time);
+//   - logformat: the process logger of --log-format and --log-level;
 //   - plural: counts in English ("3 jobs").
 //
 // Tests run whole command lines in-process through Execute with an App of

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/soracron/soracron/cli/completion"
+	"github.com/soracron/soracron/cli/logformat"
 	"github.com/soracron/soracron/cli/runreport"
 	"github.com/soracron/soracron/cli/scriptargs"
 	"github.com/soracron/soracron/cli/soraconn"
@@ -136,7 +137,7 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 	if err != nil {
 		return usageErr(err)
 	}
-	logger, err := newLogger(app.Stderr, f.logFormat, f.logLevel)
+	logger, err := logformat.New(app.Stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		return usageErr(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/soracron/soracron/cli/daemonhttp"
+	"github.com/soracron/soracron/cli/logformat"
 	"github.com/soracron/soracron/cli/secretfile"
 	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
@@ -173,7 +174,7 @@ func loopbackAddr(addr string) (bool, error) {
 }
 
 func runServe(ctx context.Context, app *App, f *serveFlags) error {
-	logger, err := newLogger(app.Stderr, f.logFormat, f.logLevel)
+	logger, err := logformat.New(app.Stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		return usageErr(err)
 	}

@@ -43,6 +43,10 @@ var allowed = map[string][]string{
 // outside that directory.
 var inside = map[string][]string{
 	"jobs": {"jobs/schedule"},
+	"emulator": {"emulator/target", "emulator/faults", "emulator/webhook", "emulator/push", "emulator/fixture",
+		"emulator/internal/jsonscan"},
+	"emulator/faults": {"emulator/target"},
+	"emulator/push":   {"emulator/internal/jsonscan"},
 }
 
 // unchecked are the directories of harnesses that may import anything
@@ -93,6 +97,7 @@ var onlyImportedBy = map[string][]string{
 	"cli/exitcode":       {"cli"},
 	"cli/flagenv":        {"cli"},
 	"cli/jobcheck":       {"cli"},
+	"cli/logformat":      {"cli"},
 	"cli/plural":         {"cli"},
 	"cli/repl":           {"cli"},
 	"cli/runreport":      {"cli"},
@@ -145,6 +150,10 @@ func TestViolationsFound(t *testing.T) {
 			`scheduler/redact/x.go imports scheduler: scheduler/redact may import only scheduler/history`},
 		{"a leaf part of the daemon imports another part", "scheduler/clock/x.go", `package clock; import _ "` + module + `/scheduler/history"`,
 			`scheduler/clock/x.go imports scheduler/history: scheduler/clock may import nothing of the project`},
+		{"an emulator part imports the client", "emulator/faults/x.go", `package faults; import _ "` + module + `/sora"`,
+			`emulator/faults/x.go imports sora: emulator may import nothing of the project`},
+		{"an emulator part imports another it has no row for", "emulator/webhook/x.go", `package webhook; import _ "` + module + `/emulator/push"`,
+			`emulator/webhook/x.go imports emulator/push: emulator may import nothing of the project`},
 		{"unknown directory", "newpkg/x.go", `package newpkg`,
 			`newpkg/x.go: directory newpkg has no rule`},
 	}
