@@ -17,6 +17,9 @@
 //     in-process emulator), with secretfile for the files that hold secrets;
 //   - scriptargs: the script's args from --arg and --args-json;
 //   - runreport: what a run writes when it ends and its exit code;
+//   - jobcheck: what check reports about a jobs file and its scripts;
+//   - emulatorserver: the emulator as the standalone server of `soracron
+//     emulator`;
 //   - repl: the REPL's session, line editing and completion;
 //   - plural: counts in English ("3 jobs").
 //

@@ -141,6 +141,8 @@ func (d *differ) compare(path string, got, want lua.LValue) {
 		return
 	}
 	d.seen[[2]*lua.LTable{gt, wt}] = true
+	luajson.Fill(gt) // a lazy table (a batch's result) is compared filled
+	luajson.Fill(wt)
 	gs, gn := tableShape(gt)
 	ws, wn := tableShape(wt)
 	if gs == shapeEmpty || ws == shapeEmpty {

@@ -18,10 +18,25 @@ func evalPair(t *testing.T, src string) (*lua.LState, lua.LValue, lua.LValue) {
 	L := lua.NewState()
 	t.Cleanup(L.Close)
 	L.PreloadModule("json", luajson.Loader)
+	// lazy(t) is a lazy table (like a batch's result) that fills in as t.
+	L.SetGlobal("lazy", L.NewFunction(func(L *lua.LState) int {
+		lt := L.CreateTable(0, 0)
+		lt.Metatable = luajson.NewLazyMetatable(L, copyFiller{L.CheckTable(1)})
+		L.Push(lt)
+		return 1
+	}))
 	if err := L.DoString("local json = require('json')\n" + src); err != nil {
 		t.Fatal(err)
 	}
 	return L, L.Get(-2), L.Get(-1)
+}
+
+// copyFiller fills a lazy table with the fields of from.
+type copyFiller struct{ from *lua.LTable }
+
+func (f copyFiller) Fill(t *lua.LTable) {
+	t.Metatable = lua.LNil
+	f.from.ForEach(t.RawSet)
 }
 
 func TestDeepEqual(t *testing.T) {
@@ -53,6 +68,8 @@ func TestDeepEqual(t *testing.T) {
 		{"json.numbers by value", `return {id = json.decode("9007199254740993")}, {id = json.number("9007199254740993.0")}`, ""},
 		{"json.numbers differ", `return json.decode("9007199254740993"), json.number("9007199254740995")`,
 			"\n  - want 9007199254740995\n  + got  9007199254740993"},
+		{"lazy table filled", `return lazy({a = {1}}), {a = {1}}`, ""},
+		{"lazy table differs", `return {x = lazy({a = 1})}, {x = {a = 2}}`, "\n  - want x.a: 2\n  + got  x.a: 1"},
 		{"functions by identity", `local f = function() end; return {f = f}, {f = function() end}`, "function"},
 	}
 	for _, tc := range tests {

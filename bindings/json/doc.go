@@ -13,5 +13,8 @@
 // Entry points: Loader (the module), Encode and Decode (Lua <-> JSON text),
 // DecodeReader and ForEachElement (a big array read as a stream),
 // DecodeMembers (a few members of an object, the rest only checked),
-// ToLua and FromLuaPath (Go JSON values <-> Lua), Null, MarkArray, MarkObject.
+// ToLua and FromLuaPath (Go JSON values <-> Lua), Null, MarkArray, MarkObject;
+// NewLazyMetatable and Fill for tables filled in when first used (every
+// walk of a table here fills it first), Decodable to check a reply kept
+// for later decoding.
 package json

@@ -229,10 +229,12 @@ func (w *tableWalker) enter(t *lua.LTable) error {
 func (w *tableWalker) leave() { w.visiting = w.visiting[:len(w.visiting)-1] }
 
 // classify decides whether t is a JSON array (of t[1..n]) or an object,
-// following the rules on Loader. For objects with w.collect set, the
-// members are appended to w.kvs (the caller truncates them). Errors name the
-// offending key below the current path.
+// following the rules on Loader (a lazy table is filled first). For
+// objects with w.collect set, the members are appended to w.kvs (the
+// caller truncates them). Errors name the offending key below the current
+// path.
 func (w *tableWalker) classify(t *lua.LTable) (kind, n int, err error) {
+	Fill(t)
 	mk := markerKind(t)
 	n = t.Len()
 	var next lua.LValue

@@ -91,6 +91,7 @@ func (m *Module) logFunc(level slog.Level) lua.LGFunction {
 func fieldAttrs(L *lua.LState, fields *lua.LTable) []slog.Attr {
 	var attrs []slog.Attr
 	var bad string
+	json.Fill(fields) // a lazy table (a batch's result) is logged filled
 	fields.ForEach(func(k, v lua.LValue) {
 		if bad != "" {
 			return

@@ -22,7 +22,22 @@ func newLogState(t *testing.T, buf *bytes.Buffer) *lua.LState {
 	logger := slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	L.PreloadModule("log", lualog.New(logger).Loader)
 	L.PreloadModule("json", luajson.Loader)
+	// lazy(t) is a lazy table (like a batch's result) that fills in as t.
+	L.SetGlobal("lazy", L.NewFunction(func(L *lua.LState) int {
+		lt := L.CreateTable(0, 0)
+		lt.Metatable = luajson.NewLazyMetatable(L, copyFiller{L.CheckTable(1)})
+		L.Push(lt)
+		return 1
+	}))
 	return L
+}
+
+// copyFiller fills a lazy table with the fields of from.
+type copyFiller struct{ from *lua.LTable }
+
+func (f copyFiller) Fill(t *lua.LTable) {
+	t.Metatable = lua.LNil
+	f.from.ForEach(t.RawSet)
 }
 
 func TestLogLevelsAndFields(t *testing.T) {
@@ -38,6 +53,8 @@ func TestLogLevelsAndFields(t *testing.T) {
 		{"nil fields", `log.info("m", nil)`, map[string]any{"level": "INFO", "msg": "m"}},
 		{"reserved keys renamed", `log.info("m", {level = 5, msg = "x", time = 1, source = "s"})`,
 			map[string]any{"level": "INFO", "msg": "m", "field_level": 5.0, "field_msg": "x", "field_time": 1.0, "field_source": "s"}},
+		{"lazy fields", `log.info("m", lazy({ok = true, value = lazy({k = 1})}))`,
+			map[string]any{"level": "INFO", "msg": "m", "ok": true, "value": map[string]any{"k": 1.0}}},
 		{"fields", `log.info("m", {channel = "c1", n = 3, ok = true, list = {1, 2}, obj = {a = "b"}, empty = {}, null = json.null})`,
 			map[string]any{"level": "INFO", "msg": "m", "channel": "c1", "n": 3.0, "ok": true,
 				"list": []any{1.0, 2.0}, "obj": map[string]any{"a": "b"}, "empty": map[string]any{}, "null": nil}},

@@ -29,58 +29,46 @@ func (s *Module) pool() plan.Pool {
 // Each request is {action = "put_item", channel_id = ..., connection_id =
 // ..., key = ..., value = ..., push = bool} (action list, get, put, delete,
 // put_item, delete_item; or "call" with target and params). The requests go
-// concurrently; results are in request order, each {ok = true, value = ...}
+// concurrently (a list is read when its turn comes, decoded as it
+// arrives, while the others stay in flight); results are in request
+// order, each {ok = true, value = ...}
 // or {ok = false, err = ...}; summary is {requests, ok, failed, gone}
 // (gone: writes to a connection no longer in the channel, not counted in
 // failed). A request not sent because the run's context ended fails with
-// err.type "cancelled" (or "timeout"). Both tables can be given to
+// err.type "cancelled" (or "timeout"). A successful result is filled in
+// when first used (lazyResults). Both tables can be given to
 // sora.handled. In a dry run the requests take effect in order, as if sent
-// one after the other; only their reads go to the server (concurrently).
+// one after the other; only their reads go to the server (concurrently,
+// but for lists, read as they take effect).
 func (s *Module) luaBatch(L *lua.LState) int {
 	list := L.CheckTable(1)
 	o := s.checkOpts(L, 2, "concurrency")
-	n := list.Len()
-	reqs := make([]*plan.Request, n)
-	for i := range n {
-		t, ok := list.RawGetInt(i + 1).(*lua.LTable)
-		if !ok {
-			L.ArgError(1, fmt.Sprintf("requests[%d] must be a table, got %s", i+1, list.RawGetInt(i+1).Type()))
-		}
-		reqs[i] = parseRequest(L, 1, fmt.Sprintf("requests[%d]", i+1), t, "")
-	}
+	reqs := readBatch(L, list)
+	n := len(reqs)
 	ctx := ctxOf(L)
 	results := make([]lua.LValue, n)
+	lazy := newLazyResults(L)
 	if s.overlay != nil {
-		s.dryBatch(L, ctx, reqs, o.concurrency, results)
+		ptrs := make([]*plan.Request, n)
+		for i := range reqs {
+			if reqs[i].Body == nil {
+				reqs[i].Body, _ = appendBody(nil, &reqs[i]) // readRequest checked the strings
+			}
+			ptrs[i] = &reqs[i]
+		}
+		s.dryBatch(L, ctx, ptrs, o.concurrency, results)
 	} else {
-		bar := s.newProgress("sora.batch", n)
-		i := 0
-		s.pool().Run(ctx, plan.Size(o.concurrency, n), func() *plan.Task {
-			if i >= n {
-				return nil
-			}
-			i++
-			return &plan.Task{Idx: i - 1, Reqs: reqs[i-1 : i]}
-		}, func(t *plan.Task) {
-			var v lua.LValue
-			err := t.Err
-			if err == nil {
-				v, err = luajson.Decode(L, t.Reply)
-			}
-			results[t.Idx] = s.resultValue(L, t.Reqs[0], v, err)
-			bar.add(1, btoi(err != nil))
-		})
-		bar.close()
+		s.sendBatch(L, ctx, reqs, o.concurrency, results, lazy)
 	}
 	out := L.CreateTable(n, 0)
 	ok, gone := 0, 0
 	var ids []int
 	for i, v := range results {
 		if v == nil {
-			v = s.resultValue(L, reqs[i], nil, &sora.TransportError{Target: reqs[i].Target, Err: plan.NotSent(ctx)})
+			v = s.resultValue(L, &reqs[i], nil, &sora.TransportError{Target: reqs[i].Target, Err: plan.NotSent(ctx)})
 		}
 		rt := v.(*lua.LTable)
-		if lua.LVAsBool(rt.RawGetString("ok")) {
+		if lazy.has(rt) || lua.LVAsBool(rt.RawGetString("ok")) {
 			ok++
 		} else if e, isErr := rt.RawGetString("err").(*lua.LTable); isErr {
 			s.mu.Lock()
@@ -105,6 +93,98 @@ func (s *Module) luaBatch(L *lua.LState) int {
 	L.Push(out)
 	L.Push(sum)
 	return 2
+}
+
+// readBatch reads the request tables of sora.batch (argument 1) into one
+// slice, their bodies left to be encoded as they are sent.
+func readBatch(L *lua.LState, list *lua.LTable) []plan.Request {
+	n := list.Len()
+	reqs := make([]plan.Request, n)
+	var memo valueMemo
+	for i := range n {
+		where := func() string { return fmt.Sprintf("requests[%d]", i+1) }
+		t, ok := list.RawGetInt(i + 1).(*lua.LTable)
+		if !ok {
+			L.ArgError(1, fmt.Sprintf("%s must be a table, got %s", where(), list.RawGetInt(i+1).Type()))
+		}
+		readRequest(L, 1, where, t, "", &reqs[i], &memo)
+	}
+	return reqs
+}
+
+// batchTask is a task of sendBatch: one request.
+type batchTask struct {
+	plan.Task
+	one [1]*plan.Request
+}
+
+// sendBatch sends reqs from the pool and stores the result of each in
+// results. Each body is encoded as its request is dispatched, into a
+// buffer reused once the request is done; a done request drops its body
+// and value, and its reply is kept for a lazy result (decoded into Lua
+// when the script first uses it; a reply that would not decode is
+// decoded now, its error the result). A list is read when its turn
+// comes, on the calling goroutine (the only one that may build Lua
+// values), and decoded as it arrives: a big channel's reply is never held
+// whole.
+func (s *Module) sendBatch(L *lua.LState, ctx context.Context, reqs []plan.Request, conc int, results []lua.LValue, lazy *lazyResults) {
+	n := len(reqs)
+	bar := s.newProgress("sora.batch", n)
+	defer bar.close()
+	var free [][]byte // body buffers of the requests done
+	i := 0
+	s.pool().Run(ctx, plan.Size(conc, n), func() *plan.Task {
+		for i < n && reqs[i].Action == actList {
+			// A list is read here, on the Lua goroutine, and decoded as
+			// it arrives, while the requests in flight go on.
+			if ctx.Err() != nil {
+				return nil // not sent: cancelled
+			}
+			r := &reqs[i]
+			if r.Body == nil {
+				r.Body, _ = appendBody(nil, r) // readRequest checked the strings
+			}
+			v, err := s.readLive(ctx, L, r)
+			r.Body = nil
+			s.countReq(r, err)
+			results[i] = s.resultValue(L, r, v, err)
+			bar.add(1, btoi(err != nil))
+			i++
+		}
+		if i >= n {
+			return nil
+		}
+		r := &reqs[i]
+		if r.Body == nil { // not a call with its own params
+			var buf []byte
+			if k := len(free); k > 0 {
+				buf, free = free[k-1][:0], free[:k-1]
+			}
+			r.Body, _ = appendBody(buf, r) // readRequest checked the strings
+		}
+		r.Value = nil // in the body now
+		t := &batchTask{}
+		t.one[0] = r
+		t.Idx, t.Reqs = i, t.one[:]
+		i++
+		return &t.Task
+	}, func(t *plan.Task) {
+		r := t.Reqs[0]
+		err := t.Err
+		switch {
+		case err == nil && luajson.Decodable(t.Reply):
+			results[t.Idx] = lazy.add(t.Reply)
+		case err == nil:
+			var v lua.LValue
+			v, err = luajson.Decode(L, t.Reply) // fails: the error is the result
+			results[t.Idx] = s.resultValue(L, r, v, err)
+		default:
+			results[t.Idx] = s.resultValue(L, r, nil, err)
+		}
+		free = append(free, r.Body)
+		r.Body = nil
+		bar.add(1, btoi(err != nil))
+	})
 }
 
 // resultValue is one entry of batch's results.
@@ -135,13 +215,13 @@ type dryFetched struct {
 }
 
 // dryBatch performs a batch in a dry run: first the distinct reads the
-// requests need (a connection's metadata, a channel's list, a read-only
-// call) go to the server concurrently; then the requests take effect in
-// order on the overlay.
+// requests need (a connection's metadata, a read-only call) go to the
+// server concurrently; then the requests take effect in order on the
+// overlay, a list read then, streamed as it arrives (so that a big
+// channel's reply is never held whole).
 func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Request, conc int, results []lua.LValue) {
 	var reads []*plan.Request
 	conns := map[plan.ConnKey]*dryFetched{}
-	lists := map[string]*dryFetched{}
 	calls := map[int]*dryFetched{}
 	slot := make([]*dryFetched, 0, len(reqs))
 	for i, r := range reqs {
@@ -149,11 +229,7 @@ func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Reque
 		var rd *plan.Request
 		switch {
 		case r.Action == actList:
-			if f = lists[r.ChannelID]; f == nil {
-				f = &dryFetched{}
-				lists[r.ChannelID] = f
-				rd = r
-			}
+			// Read when it takes effect, streamed as it arrives.
 		case sora.IsMetadata(r.Target):
 			k := plan.ConnKey{ChannelID: r.ChannelID, ConnectionID: r.ConnectionID}
 			if f = conns[k]; f == nil && (r.Action == actGet || s.overlay.Entry(r.ChannelID, r.ConnectionID) == nil) {
@@ -199,10 +275,7 @@ func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Reque
 			continue
 		}
 		v, err := s.dry(L, r, func(r *plan.Request) (json.RawMessage, error) {
-			f := lists[r.ChannelID]
-			if r.Action != actList {
-				f = calls[i]
-			}
+			f := calls[i]
 			if f == nil {
 				return nil, missing(r.Target)
 			}

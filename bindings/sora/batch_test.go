@@ -131,3 +131,109 @@ return sum.ok, results[#results].value.n`)
 		})
 	}
 }
+
+// TestBatchValues sends batches whose requests share values, or alternate
+// them (a batch encodes a value once while it repeats): every connection
+// holds what its own request wrote, and a bad request is named by its
+// place whichever it is.
+func TestBatchValues(t *testing.T) {
+	tests := []struct {
+		name string
+		code string // ids is args.ids (4 connections of channel "v")
+		want []string
+		err  string
+	}{
+		{"same string", `
+local reqs = {}
+for i, id in ipairs(args.ids) do reqs[i] = {action = "put_item", channel_id = "v", connection_id = id, key = "k", value = "same"} end
+return reqs`, []string{`{"k":"same"}`, `{"k":"same"}`, `{"k":"same"}`, `{"k":"same"}`}, ""},
+		{"same table, then changed for the next batch", `
+local t = {a = {1, 2}}
+local reqs = {}
+for i, id in ipairs(args.ids) do reqs[i] = {action = "put", channel_id = "v", connection_id = id, metadata = t} end
+assert(require("sora").batch(reqs))
+t.a = "changed"
+reqs[4] = {action = "put", channel_id = "v", connection_id = args.ids[4], metadata = t}
+return {reqs[4]}`, []string{`{"a":[1,2]}`, `{"a":[1,2]}`, `{"a":[1,2]}`, `{"a":"changed"}`}, ""},
+		{"alternating", `
+local vals = {"x", "y", "x", 0}
+local reqs = {}
+for i, id in ipairs(args.ids) do reqs[i] = {action = "put_item", channel_id = "v", connection_id = id, key = "k", value = vals[i]} end
+return reqs`, []string{`{"k":"x"}`, `{"k":"y"}`, `{"k":"x"}`, `{"k":0}`}, ""},
+		{"bad third request", `
+return {
+  {action = "put_item", channel_id = "v", connection_id = args.ids[1], key = "k", value = 1},
+  {action = "put_item", channel_id = "v", connection_id = args.ids[2], key = "k", value = 1},
+  {action = "put_item", channel_id = "v", connection_id = args.ids[3], key = "k\255", value = 1},
+}`, []string{`{}`, `{}`, `{}`, `{}`}, "requests[3]: key is not valid UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := startEmulator(t)
+			ids := env.emu.Generate("v", 4)
+			s := New(env.client, Options{Logger: quietLogger})
+			L := newSoraState(t, context.Background(), s, argsJSON("ids", ids))
+			_, err := runSora(L, `
+local reqs = (function() `+tt.code+` end)()
+local results, sum = require("sora").batch(reqs)
+assert(sum.ok == #reqs, "not all ok")`)
+			if tt.err == "" && err != nil {
+				t.Fatal(err)
+			}
+			if tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+				t.Fatalf("error %v, want %q", err, tt.err)
+			}
+			for i, id := range ids {
+				if got := env.metadata(t, "v", id); got != tt.want[i] {
+					t.Errorf("connection %d: %s, want %s", i+1, got, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestBatchResultsLazy reads the results of a batch every way a script
+// can: a successful one is filled in when first used, and reads the same
+// as one built at once; a failure is a plain table from the start.
+func TestBatchResultsLazy(t *testing.T) {
+	tests := []struct {
+		name string
+		code string // results, sum: of put_item k = 1 to A, to a connection gone, to B
+		want string
+	}{
+		{"fields", `return results[1].ok, results[1].value.k, results[3].ok`, "true 1 true"},
+		{"encoded untouched", `return json.encode({results[1], results[3]})`, `[{"ok":true,"value":{"k":1}},{"ok":true,"value":{"k":1,"x":1}}]`},
+		{"raw access before use", `return rawget(results[1], "ok"), rawget(results[2], "ok"), results[1].ok, rawget(results[1], "ok")`, "nil false true true"},
+		{"assigned before use", `results[1].note = "n"; return results[1].note, results[1].ok, results[1].value.k`, "n true 1"},
+		{"summary", `return sum.requests, sum.ok, sum.failed, sum.gone`, "3 2 0 1"},
+		{"handled", `return require("sora").handled(results)`, "0"},
+		{"each result a table of its own", `return results[1] ~= results[3], results[1].value ~= results[3].value`, "true true"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := startEmulator(t)
+			env.add(t, connA, `{}`)
+			env.add(t, connB, `{"x":1}`)
+			s := New(env.client, Options{Logger: quietLogger})
+			L := newSoraState(t, context.Background(), s, argsJSON("a", connA, "b", connB, "missing", connMissing))
+			out, err := runSora(L, `
+local json = require("json")
+local results, sum = require("sora").batch({
+  {action = "put_item", channel_id = "sora", connection_id = args.a, key = "k", value = 1},
+  {action = "put_item", channel_id = "sora", connection_id = args.missing, key = "k", value = 1},
+  {action = "put_item", channel_id = "sora", connection_id = args.b, key = "k", value = 1},
+})
+`+tt.code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, v := range out {
+				got = append(got, v.String())
+			}
+			if s := strings.Join(got, " "); s != tt.want {
+				t.Errorf("got %q, want %q", s, tt.want)
+			}
+		})
+	}
+}

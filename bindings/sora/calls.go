@@ -198,19 +198,17 @@ func (s *Module) fetch(ctx context.Context, channelID, connectionID string) (jso
 	return s.client.Call(ctx, r.Target, r.RawBody())
 }
 
-// dry performs r in a dry run: reads go to the server (read for list and
-// read-only calls, fetch for a connection's metadata) and then see the
-// overlay; writes change the overlay and return what Sora would have.
+// dry performs r in a dry run: reads go to the server (a list streamed as
+// it arrives, read for read-only calls, fetch for a connection's metadata)
+// and then see the overlay; writes change the overlay and return what Sora
+// would have.
 func (s *Module) dry(L *lua.LState, r *plan.Request, read func(*plan.Request) (json.RawMessage, error),
 	fetch func(ch, conn string) (json.RawMessage, error)) (lua.LValue, error) {
 	ov := s.overlay
 	switch r.Action {
 	case actList:
-		raw, err := read(r)
-		if err != nil {
-			return nil, err
-		}
-		v, err := luajson.Decode(L, raw)
+		// Streamed like a live List, then the overlay applied to it.
+		v, err := s.readLive(ctxOf(L), L, r)
 		if err != nil {
 			return nil, err
 		}

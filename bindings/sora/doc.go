@@ -14,7 +14,8 @@
 //
 // Files: module.go (Module, options, Loader), calls.go (the single calls
 // and dry-run reads), request.go (request tables and options), update.go,
-// update_all.go, batch.go, errors.go (the error tables), progress.go (the
+// update_all.go, batch.go, results.go (batch's results, filled in when
+// first used), errors.go (the error tables), progress.go (the
 // progress bar of large batches), stats.go (Stats and the accounting of
 // update_all's connections), handled.go (failed writes, gone, and
 // sora.handled).

@@ -74,8 +74,8 @@ type Options struct {
 // as they are, error(err), a log line).
 //
 // Lua work (calling fn, converting values) happens on the goroutine that
-// runs the script; batch and update_all send their requests, encoded up
-// front, from a pool of goroutines and stop dispatching when the LState's
+// runs the script; batch and update_all send their requests (encoded on
+// it, batch's as each is dispatched) from a pool of goroutines and stop dispatching when the LState's
 // context ends. In a dry run (Options.DryRun) no write is sent: writes
 // change an overlay that later reads of the run see (reads still go to the
 // server), return what Sora would have, and make up the Plan.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -24,13 +25,20 @@ const (
 	actCall       = "call"
 )
 
-// actionTargets maps a metadata action to its target, from the client's
-// table of targets.
-var actionTargets = func() map[string]sora.Target {
-	m := map[string]sora.Target{}
+// actionTarget is a metadata action's target, from the client's table of
+// targets, and the Lua function of the action.
+type actionTarget struct {
+	sora.Target
+	// Op is the action's function, "sora.put_item".
+	Op string
+}
+
+// actionTargets maps a metadata action to its target.
+var actionTargets = func() map[string]actionTarget {
+	m := map[string]actionTarget{}
 	for _, t := range sora.Targets() {
 		if t.Action != "" {
-			m[t.Action] = t
+			m[t.Action] = actionTarget{Target: t, Op: "sora." + t.Action}
 		}
 	}
 	return m
@@ -39,34 +47,49 @@ var actionTargets = func() map[string]sora.Target {
 // newRequest returns the request of a metadata action with its body,
 // encoded by the client's request encoders.
 func newRequest(action, channelID, connectionID, key string, value []byte, push bool) (*plan.Request, error) {
-	t := actionTargets[action]
-	r := &plan.Request{
-		Action: action, Op: "sora." + action, Target: t.Name,
-		ChannelID: channelID, ConnectionID: connectionID, Key: key, Value: value, Push: push,
-		Write: t.Write,
+	if _, ok := actionTargets[action]; !ok {
+		return nil, fmt.Errorf("unknown action %q", action)
 	}
+	r := &plan.Request{}
+	setAction(r, action, channelID, connectionID, key, value, push)
 	b := make([]byte, 0, 80+len(channelID)+len(connectionID)+len(key)+len(value))
 	var err error
-	switch action {
-	case actList:
-		r.Body, err = sora.AppendListRequest(b, channelID)
-	case actGet:
-		r.Body, err = sora.AppendGetRequest(b, channelID, connectionID)
-	case actPut:
-		r.Body, err = sora.AppendPutRequest(b, channelID, connectionID, value, push)
-	case actDelete:
-		r.Body, err = sora.AppendDeleteRequest(b, channelID, connectionID, push)
-	case actPutItem:
-		r.Body, err = sora.AppendPutItemRequest(b, channelID, connectionID, key, value, push)
-	case actDeleteItem:
-		r.Body, err = sora.AppendDeleteItemRequest(b, channelID, connectionID, key, push)
-	default:
-		err = fmt.Errorf("unknown action %q", action)
-	}
-	if err != nil {
+	if r.Body, err = appendBody(b, r); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// setAction fills r with a metadata action (known to actionTargets),
+// without its body.
+func setAction(r *plan.Request, action, channelID, connectionID, key string, value []byte, push bool) {
+	t := actionTargets[action]
+	*r = plan.Request{
+		Action: action, Op: t.Op, Target: t.Name,
+		ChannelID: channelID, ConnectionID: connectionID, Key: key, Value: value, Push: push,
+		Write: t.Write,
+	}
+}
+
+// appendBody appends the body of r, a metadata action, to b, encoded by
+// the client's request encoders. It fails only on a string that is not
+// valid UTF-8.
+func appendBody(b []byte, r *plan.Request) ([]byte, error) {
+	switch r.Action {
+	case actList:
+		return sora.AppendListRequest(b, r.ChannelID)
+	case actGet:
+		return sora.AppendGetRequest(b, r.ChannelID, r.ConnectionID)
+	case actPut:
+		return sora.AppendPutRequest(b, r.ChannelID, r.ConnectionID, r.Value, r.Push)
+	case actDelete:
+		return sora.AppendDeleteRequest(b, r.ChannelID, r.ConnectionID, r.Push)
+	case actPutItem:
+		return sora.AppendPutItemRequest(b, r.ChannelID, r.ConnectionID, r.Key, r.Value, r.Push)
+	case actDeleteItem:
+		return sora.AppendDeleteItemRequest(b, r.ChannelID, r.ConnectionID, r.Key, r.Push)
+	}
+	return b, fmt.Errorf("unknown action %q", r.Action)
 }
 
 // mustRequest is newRequest raising a Lua argument error on failure.
@@ -156,8 +179,52 @@ var requestFields = []string{"action", "channel_id", "connection_id", "key", "va
 // takes target and params. where names the table in errors
 // ("requests[3]"); errors are raised as argument errors of argument n.
 func parseRequest(L *lua.LState, n int, where string, t *lua.LTable, action string) *plan.Request {
+	r := &plan.Request{}
+	readRequest(L, n, func() string { return where }, t, action, r, nil)
+	if r.Body == nil {
+		r.Body, _ = appendBody(nil, r) // readRequest checked the strings
+	}
+	return r
+}
+
+// valueMemo remembers the last value readRequest encoded, so that a batch
+// setting the same value on many connections encodes it once (and shares
+// the bytes, which are never modified).
+type valueMemo struct {
+	v   lua.LValue
+	enc []byte
+}
+
+// encode returns the JSON of v encoded by enc, reusing the last one when v
+// is the same string, boolean or table (no Lua runs while a batch's
+// requests are read, so a table cannot change in between).
+func (m *valueMemo) encode(v lua.LValue, enc func(lua.LValue) ([]byte, error)) ([]byte, error) {
+	if m == nil {
+		return enc(v)
+	}
+	switch v.(type) {
+	case lua.LString, lua.LBool, *lua.LTable:
+		if m.enc != nil && m.v == v {
+			return m.enc, nil
+		}
+	default:
+		return enc(v)
+	}
+	b, err := enc(v)
+	if err == nil {
+		m.v, m.enc = v, b
+	}
+	return b, err
+}
+
+// readRequest reads the request table t into r, as parseRequest does; where
+// is called for the table's name only when there is an error. The body of
+// a metadata action is left for appendBody (whose only failure, a string
+// that is not valid UTF-8, is checked here), so that a batch encodes each
+// body as it sends it. memo (nil for none) caches the values encoded.
+func readRequest(L *lua.LState, n int, where func() string, t *lua.LTable, action string, r *plan.Request, memo *valueMemo) {
 	fail := func(format string, args ...any) {
-		L.ArgError(n, where+": "+fmt.Sprintf(format, args...))
+		L.ArgError(n, where()+": "+fmt.Sprintf(format, args...))
 	}
 	t.ForEach(func(k, _ lua.LValue) {
 		if name, ok := k.(lua.LString); !ok || !slices.Contains(requestFields, string(name)) {
@@ -189,15 +256,16 @@ func parseRequest(L *lua.LState, n int, where string, t *lua.LTable, action stri
 		if params, ok := t.RawGetString("params").(*lua.LTable); ok && sora.IsMetadata(full) {
 			// Read the params like a request of the action, so that a dry
 			// run can apply it to its overlay.
-			r := parseRequest(L, n, where+".params", params, sora.ActionName(full))
+			readRequest(L, n, func() string { return where() + ".params" }, params, sora.ActionName(full), r, memo)
 			r.Op = "sora.call"
-			return r
+			return
 		}
 		body, err := encodeParams(t.RawGetString("params"))
 		if err != nil {
 			fail("%v", err)
 		}
-		return &plan.Request{Action: sora.ActionName(full), Op: "sora.call", Target: full, Body: body, Write: sora.IsWrite(full)}
+		*r = plan.Request{Action: sora.ActionName(full), Op: "sora.call", Target: full, Body: body, Write: sora.IsWrite(full)}
+		return
 	}
 	if _, ok := actionTargets[action]; !ok {
 		fail("unknown action %q (want list, get, put, delete, put_item, delete_item or call)", action)
@@ -214,9 +282,9 @@ func parseRequest(L *lua.LState, n int, where string, t *lua.LTable, action stri
 	var err error
 	switch action {
 	case actPutItem:
-		value, err = encodeValue(t.RawGetString("value"))
+		value, err = memo.encode(t.RawGetString("value"), encodeValue)
 	case actPut:
-		value, err = encodeMetadata(t.RawGetString("metadata"))
+		value, err = memo.encode(t.RawGetString("metadata"), encodeMetadata)
 	}
 	if err != nil {
 		fail("%v", err)
@@ -229,11 +297,11 @@ func parseRequest(L *lua.LState, n int, where string, t *lua.LTable, action stri
 	default:
 		fail("push must be a boolean, got %s", v.Type())
 	}
-	r, err := newRequest(action, ch, conn, key, value, push)
-	if err != nil {
+	setAction(r, action, ch, conn, key, value, push)
+	if !utf8.ValidString(ch) || !utf8.ValidString(conn) || !utf8.ValidString(key) {
+		_, err := appendBody(nil, r)
 		fail("%v", err)
 	}
-	return r
 }
 
 // encodeParams encodes the params of sora.call: nil and an empty table are

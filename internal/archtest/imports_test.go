@@ -70,16 +70,18 @@ var narrower = map[string][]string{
 // scheduler, never the reverse; the packages under cli/ hold the commands'
 // implementations and serve cli (and each other) only.
 var onlyImportedBy = map[string][]string{
-	"scheduler/api":    {"cli", "e2e"},
-	"scheduler/ui":     {"cli", "e2e"},
-	"cli/daemonclient": {"cli"},
-	"cli/exitcode":     {"cli"},
-	"cli/plural":       {"cli"},
-	"cli/repl":         {"cli"},
-	"cli/runreport":    {"cli"},
-	"cli/scriptargs":   {"cli"},
-	"cli/secretfile":   {"cli"},
-	"cli/soraconn":     {"cli"},
+	"scheduler/api":      {"cli", "e2e"},
+	"scheduler/ui":       {"cli", "e2e"},
+	"cli/daemonclient":   {"cli"},
+	"cli/emulatorserver": {"cli"},
+	"cli/exitcode":       {"cli"},
+	"cli/jobcheck":       {"cli"},
+	"cli/plural":         {"cli"},
+	"cli/repl":           {"cli"},
+	"cli/runreport":      {"cli"},
+	"cli/scriptargs":     {"cli"},
+	"cli/secretfile":     {"cli"},
+	"cli/soraconn":       {"cli"},
 }
 
 func TestImportDirection(t *testing.T) {

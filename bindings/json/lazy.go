@@ -1,0 +1,98 @@
+package json
+
+import (
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Filler fills in the fields of lazy tables (see NewLazyMetatable): Fill
+// sets the fields of t raw, keeping those already set, and sets t's
+// metatable to nil, so that t is from then on a plain table.
+type Filler interface {
+	Fill(t *lua.LTable)
+}
+
+// lazyField is the metatable field holding a lazy table's Filler (in a
+// userdata).
+const lazyField = "__lazy"
+
+// NewLazyMetatable returns the metatable of tables whose fields are filled
+// in by f when first used, so that many tables can exist before their
+// contents are built: reading or assigning a field, and pairs (the
+// engine's honours __pairs), fill the table first, and so do Encode,
+// FromLuaPath and Fill. rawget, rawset and next do not: they see an empty
+// table until it is filled. The metatable is protected (getmetatable
+// returns "lazy", setmetatable fails) until the table is filled.
+func NewLazyMetatable(L *lua.LState, f Filler) *lua.LTable {
+	mt := L.CreateTable(0, 5)
+	mt.RawSetString(lazyField, &lua.LUserData{Value: f, Metatable: lua.LNil})
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		f.Fill(t)
+		L.Push(t.RawGet(L.Get(2)))
+		return 1
+	}))
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		f.Fill(t)
+		L.RawSet(t, L.Get(2), L.Get(3))
+		return 0
+	}))
+	mt.RawSetString("__pairs", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		f.Fill(t)
+		L.Push(L.GetGlobal("next"))
+		L.Push(t)
+		L.Push(lua.LNil)
+		return 3
+	}))
+	mt.RawSetString("__metatable", lua.LString("lazy"))
+	return mt
+}
+
+// Fill fills in t when it is a lazy table not filled yet (see
+// NewLazyMetatable): code that walks tables raw (ForEach, Next) calls it
+// first.
+func Fill(t *lua.LTable) {
+	mt, ok := t.Metatable.(*lua.LTable)
+	if !ok {
+		return
+	}
+	if ud, ok := mt.RawGetString(lazyField).(*lua.LUserData); ok {
+		if f, ok := ud.Value.(Filler); ok {
+			f.Fill(t)
+		}
+	}
+}
+
+// Decodable reports whether Decode would decode data without an error
+// (it is valid UTF-8, valid JSON, nested at most MaxDepth deep), without
+// building any value: a caller can then keep data and decode it later.
+func Decodable(data []byte) bool {
+	if !valid(data) && documentError(data) != nil { // as Decode checks it
+		return false
+	}
+	depth, inString := 0, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth++; depth > MaxDepth {
+				return false
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return true
+}
