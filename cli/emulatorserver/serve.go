@@ -14,6 +14,7 @@ import (
 
 	"github.com/soracron/soracron/cli/exitcode"
 	"github.com/soracron/soracron/emulator"
+	"github.com/soracron/soracron/emulator/webhook"
 	"github.com/soracron/soracron/internal/syncio"
 )
 
@@ -57,7 +58,7 @@ func Serve(ctx context.Context, stderr io.Writer, o Options, loopback bool) erro
 		return exitcode.UsageError(err)
 	}
 	if o.WebhookURL != "" {
-		if err := emulator.ValidateEventWebhookURL(o.WebhookURL); err != nil {
+		if err := webhook.ValidateURL(o.WebhookURL); err != nil {
 			return exitcode.UsageError(fmt.Errorf("--event-webhook-url: %w", err))
 		}
 	}
