@@ -181,3 +181,55 @@ func exitCode(err error) int {
 	}
 	return 0
 }
+
+// TestRunVariants runs `bench/run --variants goclient,update_all` (quick,
+// one concurrency) and checks the table has those rows and no other
+// variant's; an unknown variant is a usage error.
+func TestRunVariants(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds soracron and runs clients; skipped with -short")
+	}
+	for _, tool := range []string{"bash", "go", "curl", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not found: %v", tool, err)
+		}
+	}
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "./run", "--quick", "-n", "50", "-r", "1", "--concurrency", "4",
+		"--variants", "goclient,update_all", "--cold", "1", "--out", out)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench/run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	table := stdout.String()
+	for _, tt := range []struct {
+		name, text string
+		want       bool
+	}{
+		{"command", "`bench/run -n 50 -r 1 --quick --concurrency 4 --variants goclient,update_all", true},
+		{"update_all row", "| soracron run: sora.update_all | 4 | 50 |", true},
+		{"Go client row", "| plain Go client (sora.Client) | 4 | 50 |", true},
+		{"all checked", "**Checks: all checks passed** (2 runs", true},
+		{"no batch row", "| soracron run: sora.batch |", false},
+		{"no put_item loop row", "| soracron run: sora.put_item loop |", false},
+		{"no Python row", "| Python 3", false},
+		{"no curl row", "| bash loop of curl", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if strings.Contains(table, tt.text) != tt.want {
+				t.Errorf("table contains %q: %v, want %v:\n%s", tt.text, !tt.want, tt.want, table)
+			}
+		})
+	}
+	t.Run("unknown variant", func(t *testing.T) {
+		out, err := exec.Command("./run", "--variants", "goclient,rust").CombinedOutput()
+		if code := exitCode(err); code != 2 || !strings.Contains(string(out), "unknown variant 'rust'") {
+			t.Errorf("exit %d, output %s", code, out)
+		}
+	})
+}

@@ -4,25 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/soracron/soracron/cli/jobcheck"
 	"github.com/soracron/soracron/cli/plural"
-	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
-	"github.com/soracron/soracron/jobs/schedule"
-	"github.com/soracron/soracron/lint"
 )
-
-// checkRuns is how many next runs check shows per job.
-const checkRuns = 3
-
-// checkHorizon is how far ahead check looks for DST transitions.
-const checkHorizon = 365 * 24 * time.Hour
 
 type checkFlags struct {
 	config string
@@ -80,77 +69,7 @@ func runCheck(app *App, f *checkFlags) error {
 	if err != nil {
 		return err
 	}
-
-	n, lintWarnings, err := compileScripts(app.Stderr, cfg)
-	if err != nil {
-		return failErr(err)
-	}
-	if n > 0 {
-		return usageErr(fmt.Errorf("%s is invalid: %s", f.config, countOf(n, "script error")))
-	}
-
-	warnings, disabled := 0, 0
-	w := app.Stdout
-	for i, j := range cfg.Jobs {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		var tags []string
-		if !j.Enabled {
-			tags = append(tags, "disabled")
-			disabled++
-		}
-		if j.DryRun {
-			tags = append(tags, "dry run")
-		}
-		fmt.Fprintf(w, "job %s", j.Name)
-		if len(tags) > 0 {
-			fmt.Fprintf(w, " (%s)", strings.Join(tags, ", "))
-		}
-		if j.HasSchedule() {
-			fmt.Fprintf(w, "\n  schedule  %s (%s)\n", j.ScheduleSpec, j.Location)
-		} else {
-			fmt.Fprintf(w, "\n  schedule  none: runs on events only\n")
-		}
-		for _, t := range j.On {
-			fmt.Fprintf(w, "  on        %s\n", t)
-		}
-		fmt.Fprintf(w, "  script    %s\n", j.ScriptRel)
-		if !j.Enabled {
-			fmt.Fprintf(w, "  next      never: the job is disabled\n")
-			continue
-		}
-		if !j.HasSchedule() {
-			continue
-		}
-		runs := j.NextRuns(from, checkRuns)
-		if len(runs) == 0 {
-			fmt.Fprintf(w, "  next      none within five years\n")
-		}
-		for k, r := range runs {
-			label := ""
-			if k == 0 {
-				label = "next"
-			}
-			fmt.Fprintf(w, "  %-8s  %s\n", label, r.Format("Mon 2006-01-02 15:04:05 MST"))
-		}
-		for _, msg := range schedule.DSTWarnings(j.Schedule, j.Location, from, checkHorizon) {
-			fmt.Fprintf(w, "  warning   %s\n", msg)
-			warnings++
-		}
-	}
-	fmt.Fprintf(w, "\n%s is valid: %s", f.config, countOf(len(cfg.Jobs), "job"))
-	if disabled > 0 {
-		fmt.Fprintf(w, " (%d disabled)", disabled)
-	}
-	if warnings > 0 {
-		fmt.Fprintf(w, ", %s", countOf(warnings, "DST warning"))
-	}
-	if lintWarnings > 0 {
-		fmt.Fprintf(w, ", %s (on stderr)", countOf(lintWarnings, "script warning"))
-	}
-	fmt.Fprintln(w)
-	return nil
+	return jobcheck.Report(app.Stdout, app.Stderr, cfg, f.config, from)
 }
 
 // printConfigErrors writes one line per problem of a Load error and
@@ -165,53 +84,6 @@ func printConfigErrors(w io.Writer, err error) int {
 		fmt.Fprintln(w, ce)
 	}
 	return len(ces)
-}
-
-// compileScripts compiles every job's script once and checks it as
-// soracron lint does, writes the errors and warnings and returns how many
-// there were.
-func compileScripts(w io.Writer, cfg *jobs.Config) (errs, warnings int, err error) {
-	checker, err := lint.New()
-	if err != nil {
-		return 0, 0, err
-	}
-	eng := engine.New(engine.Options{Logger: slog.New(slog.DiscardHandler)})
-	jobsOf := map[string][]string{}
-	var scripts []string
-	for _, j := range cfg.Jobs {
-		if jobsOf[j.Script] == nil {
-			scripts = append(scripts, j.Script)
-		}
-		jobsOf[j.Script] = append(jobsOf[j.Script], fmt.Sprintf("%q", j.Name))
-	}
-	sort.Strings(scripts)
-	for _, s := range scripts {
-		label := "job"
-		if len(jobsOf[s]) > 1 {
-			label = "jobs"
-		}
-		label += " " + strings.Join(jobsOf[s], ", ")
-		if err := eng.Compile(s); err != nil {
-			fmt.Fprintf(w, "%v (%s)\n", err, label)
-			errs++
-			continue
-		}
-		ds, err := checker.CheckFile(s)
-		if err != nil {
-			fmt.Fprintf(w, "%s: %v (%s)\n", s, err, label)
-			errs++
-			continue
-		}
-		for _, d := range ds {
-			fmt.Fprintf(w, "%s (%s)\n", d, label)
-			if d.Severity == lint.Error {
-				errs++
-			} else {
-				warnings++
-			}
-		}
-	}
-	return errs, warnings, nil
 }
 
 // countOf formats n with noun, adding an s unless n is 1.

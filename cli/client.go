@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/soracron/soracron/cli/daemonclient"
+	"github.com/soracron/soracron/cli/secretfile"
 )
 
 // clientFlags are the flags of the commands that talk to a running serve
@@ -34,7 +35,7 @@ func newAPIClient(app *App, f *clientFlags) (*daemonclient.Client, error) {
 	}
 	token := strings.TrimSpace(app.Getenv("SORACRON_TOKEN"))
 	if f.tokenFile != "" {
-		if token, err = readToken(f.tokenFile, func(msg string) { fmt.Fprintln(app.Stderr, "warning:", msg) }); err != nil {
+		if token, err = secretfile.ReadToken(f.tokenFile, func(msg string) { fmt.Fprintln(app.Stderr, "warning:", msg) }); err != nil {
 			return nil, usageErr(err)
 		}
 	}

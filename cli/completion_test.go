@@ -4,11 +4,14 @@ import (
 	"context"
 	"io"
 
-	"github.com/spf13/cobra"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/soracron/soracron/cli/completion"
 )
 
 func TestCompletion(t *testing.T) {
@@ -69,7 +72,7 @@ func TestCompleteArgsAnnotation(t *testing.T) {
 	later := &cobra.Command{Use: "later NAME", Annotations: map[string]string{CompleteArgs: "job"}, RunE: func(*cobra.Command, []string) error { return nil }}
 	later.Flags().StringP("config", "c", "jobs.yaml", "jobs file")
 	root.AddCommand(later)
-	registerCompletions(root, &envBinder{getenv: app.Getenv, fromEnv: map[string]string{}})
+	completion.Register(root, app.Getenv)
 	root.SetArgs([]string{"__complete", "later", "b"})
 	if err := root.Execute(); err != nil {
 		t.Fatal(err)

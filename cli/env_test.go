@@ -95,7 +95,7 @@ func runEnvProbe(t *testing.T, env map[string]string, args ...string) (*envProbe
 	cmd.Flags().StringVar(&p.optional, "emulator", "", "optional value")
 	cmd.Flags().Lookup("emulator").NoOptDefVal = "demo"
 	root.AddCommand(cmd)
-	binder.bind(root)
+	binder.Bind(root)
 	root.SetArgs(args)
 	root.SetOut(&stderr)
 	root.SetErr(&stderr)
@@ -103,7 +103,7 @@ func runEnvProbe(t *testing.T, env map[string]string, args ...string) (*envProbe
 	code := 0
 	if err != nil {
 		code = ExitUsage
-		stderr.WriteString(binder.explain(err).Error())
+		stderr.WriteString(binder.Explain(err).Error())
 	}
 	return &p, code, stderr.String()
 }
@@ -200,23 +200,5 @@ func TestEnvInRealCommands(t *testing.T) {
 					code, stdout, stderr, tt.wantCode, tt.wantStdout, tt.wantStderr)
 			}
 		})
-	}
-}
-
-func TestContainsFlag(t *testing.T) {
-	for _, tt := range []struct {
-		msg, flag string
-		want      bool
-	}{
-		{"--retries must not be negative", "--retries", true},
-		{"--timeout x", "--timeout", true},
-		{"--request-timeout x", "--timeout", false},
-		{"--timeout-ms x", "--timeout", false},
-		{"bad --log-level", "--log", false},
-		{"(see --config)", "--config", true},
-	} {
-		if got := containsFlag(tt.msg, tt.flag); got != tt.want {
-			t.Errorf("containsFlag(%q, %q) = %v", tt.msg, tt.flag, got)
-		}
 	}
 }

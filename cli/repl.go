@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	luasora "github.com/soracron/soracron/bindings/sora"
+	"github.com/soracron/soracron/cli/logformat"
 	"github.com/soracron/soracron/cli/repl"
 	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
@@ -69,7 +70,7 @@ the session was interrupted); 2 usage error.`,
 }
 
 func runRepl(ctx context.Context, app *App, f *replFlags) error {
-	logger, err := newLogger(app.Stderr, "text", f.logLevel)
+	logger, err := logformat.New(app.Stderr, "text", f.logLevel)
 	if err != nil {
 		return usageErr(err)
 	}

@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/soracron/soracron/cli/completion"
 	"github.com/soracron/soracron/cli/exitcode"
+	"github.com/soracron/soracron/cli/flagenv"
 )
 
 // Exit codes shared by every subcommand (see package exitcode).
@@ -52,6 +54,19 @@ func Stdio() App {
 // ExitError carries an exit code with the error that caused it.
 type ExitError = exitcode.Error
 
+// EnvPrefix starts the names of the environment variables that set flags
+// (package flagenv).
+const EnvPrefix = flagenv.Prefix
+
+// EnvName returns the environment variable that sets the flag name:
+// --request-timeout is SORACRON_REQUEST_TIMEOUT.
+func EnvName(flag string) string { return flagenv.Name(flag) }
+
+// CompleteArgs is the key of a command's Annotations that says what its
+// positional arguments are, for shell completion: "job" or "lua" (package
+// completion).
+const CompleteArgs = completion.Args
+
 // usageErr marks err as a usage error (exit code 2).
 func usageErr(err error) error { return exitcode.UsageError(err) }
 
@@ -88,7 +103,7 @@ func Execute(ctx context.Context, args []string, app App) int {
 	}
 	if err != nil && err.Error() != "" {
 		if code == ExitUsage {
-			err = env.explain(err)
+			err = env.Explain(err)
 		}
 		printError(&app, err)
 	}
@@ -96,8 +111,8 @@ func Execute(ctx context.Context, args []string, app App) int {
 }
 
 // newRootCmd builds the command tree. Every flag of every command can be
-// set from the environment (see envBinder), whichever file adds it.
-func newRootCmd(app *App) (*cobra.Command, *envBinder) {
+// set from the environment (package flagenv), whichever file adds it.
+func newRootCmd(app *App) (*cobra.Command, *flagenv.Binder) {
 	info := readBuildInfo()
 	root := &cobra.Command{
 		Use:   "soracron",
@@ -127,9 +142,9 @@ an empty variable counts as unset.`,
 	root.SetOut(app.Stdout)
 	root.SetErr(app.Stderr)
 	root.InitDefaultCompletionCmd()
-	env := &envBinder{getenv: app.Getenv, fromEnv: map[string]string{}}
-	env.bind(root)
-	registerCompletions(root, env)
+	env := flagenv.New(app.Getenv)
+	env.Bind(root)
+	completion.Register(root, app.Getenv)
 	return root, env
 }
 

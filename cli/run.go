@@ -14,6 +14,9 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/soracron/soracron/cli/completion"
+	"github.com/soracron/soracron/cli/logformat"
+	"github.com/soracron/soracron/cli/runreport"
 	"github.com/soracron/soracron/cli/scriptargs"
 	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
@@ -86,7 +89,7 @@ the script finished but some Sora writes failed after retries.`,
 			if len(args) > 0 || cmd.Flags().Changed("job") {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			return completeLua(cmd, args, prefix)
+			return completion.Lua(cmd, args, prefix)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.changed = cmd.Flags().Changed
@@ -134,7 +137,7 @@ func runScript(ctx context.Context, app *App, f *runFlags, script string) error 
 	if err != nil {
 		return usageErr(err)
 	}
-	logger, err := newLogger(app.Stderr, f.logFormat, f.logLevel)
+	logger, err := logformat.New(app.Stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		return usageErr(err)
 	}
@@ -197,29 +200,10 @@ func checkRunFlags(f *runFlags) error {
 	if !f.dryRun {
 		return usageErr(errors.New("--plan-json needs --dry-run"))
 	}
-	if err := checkWritable(f.planJSON); err != nil {
+	if err := runreport.CheckWritable(f.planJSON); err != nil {
 		return usageErr(fmt.Errorf("--plan-json: %w", err))
 	}
 	return nil
-}
-
-// checkWritable checks that path can be written, without changing an
-// existing file and without leaving a new one behind.
-func checkWritable(path string) error {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", path)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if errors.Is(err, os.ErrNotExist) {
-		if f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err == nil {
-			f.Close()
-			return os.Remove(path)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return f.Close()
 }
 
 // parseMemoryLimit parses a memory limit such as 256MiB, 1GiB or 300MB

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/soracron/soracron/cli/logformat"
 	"github.com/soracron/soracron/cli/scriptargs"
 	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
@@ -32,7 +33,7 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	logger, err := newLogger(app.Stderr, f.logFormat, f.logLevel)
+	logger, err := logformat.New(app.Stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		return usageErr(err)
 	}
@@ -73,7 +74,7 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 		cfg.Sora.URL = tgt.URL
 	}
 	defer tgt.Close()
-	soraCfg := clientConfig(cfg, nil)
+	soraCfg := soraconn.ClientConfig(cfg, nil)
 	client, err := sora.New(soraCfg)
 	if err != nil {
 		return usageErr(err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -15,14 +14,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/soracron/soracron/cli/daemonhttp"
+	"github.com/soracron/soracron/cli/logformat"
 	"github.com/soracron/soracron/cli/secretfile"
 	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
-	"github.com/soracron/soracron/scheduler/api"
 	"github.com/soracron/soracron/scheduler/history"
-	"github.com/soracron/soracron/scheduler/ui"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -164,33 +163,6 @@ func loadJobs(app *App, path string) (*jobs.Config, error) {
 	return cfg, nil
 }
 
-// clientConfig is the Sora client configuration of the sora section.
-func clientConfig(cfg *jobs.Config, onRequest func(sora.RequestInfo)) sora.Config {
-	h := http.Header{}
-	for k, v := range cfg.Sora.Headers {
-		h.Set(k, v)
-	}
-	conns := sora.DefaultMaxConns
-	for _, j := range cfg.Jobs {
-		conns = max(conns, j.Concurrency)
-	}
-	return sora.Config{
-		URL:      cfg.Sora.URL,
-		Timeout:  cfg.Sora.Timeout,
-		Headers:  h,
-		CAFile:   cfg.Sora.CAFile,
-		CertFile: cfg.Sora.CertFile,
-		KeyFile:  cfg.Sora.KeyFile,
-		Insecure: cfg.Sora.Insecure,
-		Attempts: cfg.Sora.Attempts(),
-		MaxConns: conns,
-		// Validated by jobs.Parse: auto, all, none or "".
-		RetryAmbiguous:   cfg.Sora.RetryAmbiguous,
-		MaxResponseBytes: cfg.Sora.MaxReplySize,
-		OnRequest:        onRequest,
-	}
-}
-
 // loopbackAddr reports whether the host of a listen address is loopback.
 func loopbackAddr(addr string) (bool, error) {
 	host, _, err := net.SplitHostPort(addr)
@@ -200,21 +172,8 @@ func loopbackAddr(addr string) (bool, error) {
 	return isLoopback(host), nil
 }
 
-// readToken reads the API token of --token-file.
-func readToken(path string, warn func(string)) (string, error) {
-	data, err := secretfile.Read("--token-file", path, warn)
-	if err != nil {
-		return "", err
-	}
-	token := strings.TrimSpace(string(data))
-	if token == "" || strings.ContainsAny(token, " \t\r\n") {
-		return "", fmt.Errorf("--token-file %s: want one token on one line", path)
-	}
-	return token, nil
-}
-
 func runServe(ctx context.Context, app *App, f *serveFlags) error {
-	logger, err := newLogger(app.Stderr, f.logFormat, f.logLevel)
+	logger, err := logformat.New(app.Stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		return usageErr(err)
 	}
@@ -232,7 +191,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	}
 	var token string
 	if f.tokenFile != "" {
-		if token, err = readToken(f.tokenFile, logWarn(logger)); err != nil {
+		if token, err = secretfile.ReadToken(f.tokenFile, logWarn(logger)); err != nil {
 			return usageErr(err)
 		}
 	}
@@ -302,12 +261,12 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	}
 
 	metrics := scheduler.NewMetrics()
-	client, err := sora.New(clientConfig(cfg, metrics.ObserveRequest))
+	client, err := sora.New(soraconn.ClientConfig(cfg, metrics.ObserveRequest))
 	if err != nil {
 		return usageErr(err)
 	}
 	defer client.CloseIdleConnections()
-	childSora := clientConfig(cfg, nil) // isolated runs' requests are not in the daemon's metrics
+	childSora := soraconn.ClientConfig(cfg, nil) // isolated runs' requests are not in the daemon's metrics
 	eng := engine.New(engine.Options{Client: client, Logger: logger, Child: childOptions(&childSora)})
 
 	sched, err := scheduler.New(scheduler.Options{
@@ -323,17 +282,9 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	if err != nil {
 		return failErr(fmt.Errorf("listen: %w", err))
 	}
-	srv := &http.Server{
-		Handler:           apiHandler(sched, token, f.metricsPublic, f.listen, f.allowedHosts),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := daemonhttp.NewServer(daemonhttp.Handler(sched, token, f.metricsPublic, f.listen, f.allowedHosts), logger)
 	if f.metricsListen != "" {
-		stopMetrics, err := serveMetrics(f.metricsListen, sched, logger)
+		stopMetrics, err := daemonhttp.ServeMetrics(f.metricsListen, sched, logger)
 		if err != nil {
 			_ = ln.Close()
 			return failErr(err)
@@ -393,46 +344,6 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	}
 	logger.Info("soracron serve stopped")
 	return nil
-}
-
-// apiHandler is the daemon's HTTP API and its dashboard (/ui/). With a token, every request needs
-// it except GET /healthz, which probes (Kubernetes, Docker's HEALTHCHECK,
-// load balancers) call without credentials and which then tells nothing
-// but "ok" or "shutting down", and GET /metrics with metricsPublic.
-func apiHandler(sched *scheduler.Scheduler, token string, metricsPublic bool, listen string, allowedHosts []string) http.Handler {
-	guard := api.GuardOptions{Listen: listen, AllowedHosts: allowedHosts}
-	h := api.Handler(sched, api.Options{Token: token, Guard: guard})
-	mux := http.NewServeMux()
-	// The dashboard has its own authentication (a session from the token).
-	dash := ui.Handler(sched, ui.Options{Token: token})
-	mux.Handle("/ui/", dash)
-	mux.Handle("GET /{$}", dash)
-	if token == "" {
-		mux.Handle("/", h)
-		return api.Guard(mux, guard)
-	}
-	mux.Handle("GET /healthz", api.PublicHealth(sched))
-	if metricsPublic {
-		mux.Handle("GET /metrics", sched.Metrics().Handler())
-	}
-	mux.Handle("/", h)
-	return api.Guard(mux, guard)
-}
-
-// serveMetrics serves GET /metrics, without a token, on addr
-// (--metrics-listen) until the returned function is called.
-func serveMetrics(addr string, sched *scheduler.Scheduler, logger *slog.Logger) (func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("--metrics-listen: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", sched.Metrics().Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-	go func() { _ = srv.Serve(ln) }()
-	logger.Info("metrics listening", slog.String("addr", ln.Addr().String()))
-	return func() { _ = srv.Close() }, nil
 }
 
 // reloadJobs re-reads jobs.yaml on SIGHUP and applies it when valid.

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/soracron/soracron/emulator"
+	"github.com/soracron/soracron/emulator/target"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -16,7 +16,7 @@ func TestTargetTablesAgree(t *testing.T) {
 	for _, tg := range sora.Targets() {
 		client = append(client, tg.Name)
 	}
-	server := emulator.Targets()
+	server := target.Names()
 	if !slices.Equal(slices.Sorted(slices.Values(client)), slices.Sorted(slices.Values(server))) {
 		t.Fatalf("sora targets\n%q\nemulator targets\n%q", client, server)
 	}
@@ -27,8 +27,8 @@ func TestTargetTablesAgree(t *testing.T) {
 			if err != nil || got != full {
 				t.Errorf("sora.FullTarget(%q) = %q, %v, want %q", tg.Short(), got, err, full)
 			}
-			if emu, ok := emulator.FullTarget(tg.Short()); !ok || emu != full {
-				t.Errorf("emulator.FullTarget(%q) = %q, %v, want %q", tg.Short(), emu, ok, full)
+			if emu, ok := target.Full(tg.Short()); !ok || emu != full {
+				t.Errorf("target.Full(%q) = %q, %v, want %q", tg.Short(), emu, ok, full)
 			}
 		})
 	}

@@ -1,5 +1,12 @@
 package emulator
 
+import (
+	"github.com/soracron/soracron/emulator/push"
+	"github.com/soracron/soracron/emulator/target"
+
+	"github.com/soracron/soracron/emulator/internal/jsonscan"
+)
+
 // The six signaling notify metadata actions. The four writes share one
 // opening (openWrite): parameters checked in the order the reference lists
 // them, the connection found and locked.
@@ -17,21 +24,21 @@ type writeReq struct {
 // openWrite reads channel_id and connection_id, the action's own keys and
 // push, finds the connection and locks it. On success the caller must
 // unlock w.c.mu.
-func (e *Emulator) openWrite(f *reqFields, act action, w *writeReq) *apiError {
+func (e *Emulator) openWrite(f *reqFields, act target.Action, w *writeReq) *apiError {
 	var err *apiError
 	if w.ch, w.id, err = connIDs(f); err != nil {
 		return err
 	}
 	switch act {
-	case actPut:
+	case target.ActPut:
 		if w.raw, err = needObject(f.metadata, "metadata"); err != nil {
 			return err
 		}
-	case actPutItem, actDeleteItem:
+	case target.ActPutItem, target.ActDeleteItem:
 		if w.key, err = needString(f.key, "key"); err != nil {
 			return err
 		}
-		if act == actPutItem {
+		if act == target.ActPutItem {
 			if f.value == nil {
 				return paramErr("missing key %q", "value")
 			}
@@ -68,11 +75,11 @@ func (e *Emulator) list(f *reqFields) ([]byte, *apiError) {
 		enc := c.enc
 		c.mu.Unlock()
 		b = append(b, `{"client_id":`...)
-		b = appendString(b, c.clientID)
+		b = jsonscan.AppendString(b, c.clientID)
 		b = append(b, `,"bundle_id":`...)
-		b = appendString(b, c.bundleID)
+		b = jsonscan.AppendString(b, c.bundleID)
 		b = append(b, `,"connection_id":`...)
-		b = appendString(b, c.id)
+		b = jsonscan.AppendString(b, c.id)
 		b = append(b, `,"metadata":`...)
 		b = append(b, enc...)
 		b = append(b, '}')
@@ -99,50 +106,50 @@ func (e *Emulator) get(f *reqFields) ([]byte, *apiError) {
 
 func (e *Emulator) put(f *reqFields) ([]byte, *apiError) {
 	var w writeReq
-	if err := e.openWrite(f, actPut, &w); err != nil {
+	if err := e.openWrite(f, target.ActPut, &w); err != nil {
 		return nil, err
 	}
 	defer w.c.mu.Unlock()
 	md := parseMetadata(w.raw)
 	w.c.md, w.c.enc = md, md.encode()
 	if w.push {
-		e.events.record(w.ch, w.rcpt, pushMetadata("PutMetadata", w.id, w.c.enc))
+		e.events.Record(w.ch, w.rcpt, push.Metadata("PutMetadata", w.id, w.c.enc))
 	}
 	return w.c.enc, nil
 }
 
 func (e *Emulator) delete(f *reqFields) ([]byte, *apiError) {
 	var w writeReq
-	if err := e.openWrite(f, actDelete, &w); err != nil {
+	if err := e.openWrite(f, target.ActDelete, &w); err != nil {
 		return nil, err
 	}
 	defer w.c.mu.Unlock()
 	before := w.c.enc
 	w.c.md, w.c.enc = nil, emptyObject()
 	if w.push {
-		e.events.record(w.ch, w.rcpt, pushMetadata("DeleteMetadata", w.id, before))
+		e.events.Record(w.ch, w.rcpt, push.Metadata("DeleteMetadata", w.id, before))
 	}
 	return before, nil
 }
 
 func (e *Emulator) putItem(f *reqFields) ([]byte, *apiError) {
 	var w writeReq
-	if err := e.openWrite(f, actPutItem, &w); err != nil {
+	if err := e.openWrite(f, target.ActPutItem, &w); err != nil {
 		return nil, err
 	}
 	defer w.c.mu.Unlock()
-	val := compactCopy(w.raw)
+	val := jsonscan.CompactCopy(w.raw)
 	w.c.md.set(w.key, val)
 	w.c.enc = w.c.md.encode()
 	if w.push {
-		e.events.record(w.ch, w.rcpt, pushItem("PutMetadataItem", w.id, w.key, val))
+		e.events.Record(w.ch, w.rcpt, push.Item("PutMetadataItem", w.id, w.key, val))
 	}
 	return w.c.enc, nil
 }
 
 func (e *Emulator) deleteItem(f *reqFields) ([]byte, *apiError) {
 	var w writeReq
-	if err := e.openWrite(f, actDeleteItem, &w); err != nil {
+	if err := e.openWrite(f, target.ActDeleteItem, &w); err != nil {
 		return nil, err
 	}
 	defer w.c.mu.Unlock()
@@ -150,7 +157,7 @@ func (e *Emulator) deleteItem(f *reqFields) ([]byte, *apiError) {
 		w.c.enc = w.c.md.encode()
 	}
 	if w.push {
-		e.events.record(w.ch, w.rcpt, pushItem("DeleteMetadataItem", w.id, w.key, nil))
+		e.events.Record(w.ch, w.rcpt, push.Item("DeleteMetadataItem", w.id, w.key, nil))
 	}
 	return w.c.enc, nil
 }

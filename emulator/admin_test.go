@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/soracron/soracron/emulator/push"
+	"github.com/soracron/soracron/emulator/target"
 )
 
 func TestAdminAPI(t *testing.T) {
@@ -22,7 +25,7 @@ func TestAdminAPI(t *testing.T) {
 			`","role":"recvonly","created_time":"2023-11-14T22:13:20Z","metadata":{"n":12345678901234567890}}`)
 		checkCORS(t, r.header, "https://x.example")
 		// The Sora API sees it.
-		r = call(t, srv.URL, TargetGet, `{"channel_id":"sora","connection_id":"`+connA+`"}`)
+		r = call(t, srv.URL, target.Get, `{"channel_id":"sora","connection_id":"`+connA+`"}`)
 		if string(r.body) != `{"n":12345678901234567890}` {
 			t.Errorf("get: %s", r.body)
 		}
@@ -113,9 +116,9 @@ func TestAdminAPI(t *testing.T) {
 		}
 	})
 	t.Run("deliveries", func(t *testing.T) {
-		call(t, srv.URL, TargetPutItem, `{"channel_id":"sora","connection_id":"`+connA+`","key":"k","value":1,"push":true}`)
+		call(t, srv.URL, target.PutItem, `{"channel_id":"sora","connection_id":"`+connA+`","key":"k","value":1,"push":true}`)
 		r := do(t, http.MethodGet, admin+"deliveries?channel=sora", "", "")
-		var ds []Delivery
+		var ds []push.Delivery
 		if err := json.Unmarshal(r.body, &ds); err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +134,7 @@ func TestAdminAPI(t *testing.T) {
 		r := do(t, http.MethodGet, admin+"state", "", "")
 		var st struct {
 			Channels []ChannelInfo `json:"channels"`
-			Events   EventStats    `json:"events"`
+			Events   push.Stats    `json:"events"`
 		}
 		if err := json.Unmarshal(r.body, &st); err != nil {
 			t.Fatal(err)
@@ -154,7 +157,7 @@ func TestAdminAPI(t *testing.T) {
 				t.Errorf("%s %s: %d %s allow %q", x.method, x.path, r.status, r.body, r.header.Get("Allow"))
 			}
 		}
-		r := do(t, http.MethodPost, srv.URL+"elsewhere", TargetList, `{"channel_id":"sora"}`)
+		r := do(t, http.MethodPost, srv.URL+"elsewhere", target.List, `{"channel_id":"sora"}`)
 		if typ, _ := errType(t, r.body); r.status != 404 || typ != ErrNotFound {
 			t.Errorf("POST /elsewhere: %d %s", r.status, r.body)
 		}
@@ -167,7 +170,7 @@ func TestAdminAPI(t *testing.T) {
 		if len(e.Connections("")) != 0 || len(e.Deliveries("")) != 0 {
 			t.Error("state left after reset")
 		}
-		r = call(t, srv.URL, TargetList, `{"channel_id":"sora"}`)
+		r = call(t, srv.URL, target.List, `{"channel_id":"sora"}`)
 		if string(r.body) != "[]" {
 			t.Errorf("list after reset: %s", r.body)
 		}

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/soracron/soracron/emulator/target"
+
+	"github.com/soracron/soracron/emulator/internal/jsonscan"
 )
 
 // Error types of the emulator's replies (the reference's error table, plus
@@ -34,44 +38,44 @@ func notFound(channelID, connectionID string) *apiError {
 
 // dispatch runs the action of a known target; it returns the 200 reply body
 // or an error. (Direct calls, not a table of funcs, keep f on the stack.)
-func (e *Emulator) dispatch(t *target, f *reqFields) ([]byte, *apiError) {
-	switch t.act {
-	case actList:
+func (e *Emulator) dispatch(t *target.Row, f *reqFields) ([]byte, *apiError) {
+	switch t.Act {
+	case target.ActList:
 		return e.list(f)
-	case actGet:
+	case target.ActGet:
 		return e.get(f)
-	case actPut:
+	case target.ActPut:
 		return e.put(f)
-	case actDelete:
+	case target.ActDelete:
 		return e.delete(f)
-	case actPutItem:
+	case target.ActPutItem:
 		return e.putItem(f)
-	case actDeleteItem:
+	case target.ActDeleteItem:
 		return e.deleteItem(f)
-	case actListConnections:
+	case target.ActListConnections:
 		return e.listConnections(f)
-	case actListChannels:
+	case target.ActListChannels:
 		return e.listChannels(f)
-	case actListChannelConnections:
+	case target.ActListChannelConnections:
 		return e.listChannelConnections(f)
-	case actPushChannel:
+	case target.ActPushChannel:
 		return e.pushChannel(f)
-	case actPushConnection:
+	case target.ActPushConnection:
 		return e.pushConnection(f)
-	case actPushClient:
+	case target.ActPushClient:
 		return e.pushClient(f)
-	case actPushChannelByRole:
+	case target.ActPushChannelByRole:
 		return e.pushChannelByRole(f)
-	case actDisconnectConnection:
+	case target.ActDisconnectConnection:
 		return e.disconnectConnection(f)
-	case actDisconnectClient:
+	case target.ActDisconnectClient:
 		return e.disconnectClient(f)
-	case actDisconnectChannel:
+	case target.ActDisconnectChannel:
 		return e.disconnectChannel(f)
-	case actDisconnectChannelByRole:
+	case target.ActDisconnectChannelByRole:
 		return e.disconnectChannelByRole(f)
 	}
-	return nil, &apiError{http.StatusBadRequest, ErrUnknownTarget, fmt.Sprintf("unknown x-sora-target %q", t.name)}
+	return nil, &apiError{http.StatusBadRequest, ErrUnknownTarget, fmt.Sprintf("unknown x-sora-target %q", t.Name)}
 }
 
 // serveAPI serves `POST /` and `OPTIONS /`.
@@ -92,7 +96,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if v := r.Header["X-Sora-Target"]; len(v) > 0 {
 		name = v[0]
 	}
-	t := lookupTarget(name)
+	t := target.Lookup(name)
 	if t == nil {
 		msg := "missing x-sora-target header"
 		if name != "" {
@@ -113,14 +117,14 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("body over %d bytes", maxBodyBytes)})
 		return
 	}
-	var after afterFault
-	if e.faults.Load() != nil {
+	var dropAfter bool
+	if e.faults.Active() {
 		var answered bool
-		if answered, after = e.injectFault(w, r, name, body); answered {
+		if answered, dropAfter = e.injectFault(w, r, name, body); answered {
 			return
 		}
 	}
-	if t.noBody && len(body) == 0 {
+	if t.NoBody && len(body) == 0 {
 		// Shiguredo's tools send no body at all to a target without
 		// parameters (JSON.stringify of nothing); Sora takes it as {}.
 		body = append(body, '{', '}')
@@ -135,9 +139,8 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		e.apiFail(w, r, name, aerr)
 		return
 	}
-	if after.drop {
-		e.faultCount.droppedAfterApply.Add(1)
-		abort(w)
+	if dropAfter {
+		e.faults.DropReply(w)
 		return
 	}
 	e.writeJSON(w, http.StatusOK, out)
@@ -146,10 +149,10 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (e *Emulator) apiFail(w http.ResponseWriter, r *http.Request, target string, ae *apiError) {
+func (e *Emulator) apiFail(w http.ResponseWriter, r *http.Request, name string, ae *apiError) {
 	e.writeError(w, ae.status, ae.typ, ae.msg)
 	if e.log.Enabled(r.Context(), slog.LevelDebug) {
-		e.log.Debug("api request", "target", target, "status", ae.status, "error_type", ae.typ, "message", ae.msg)
+		e.log.Debug("api request", "target", name, "status", ae.status, "error_type", ae.typ, "message", ae.msg)
 	}
 }
 
@@ -159,9 +162,9 @@ func needString(raw []byte, key string) (string, *apiError) {
 	if raw == nil {
 		return "", paramErr("missing key %q", key)
 	}
-	s, ok := decodeString(raw)
+	s, ok := jsonscan.DecodeString(raw)
 	if !ok {
-		return "", paramErr("key %q must be a string, got %s", key, jsonKind(raw))
+		return "", paramErr("key %q must be a string, got %s", key, jsonscan.Kind(raw))
 	}
 	return s, nil
 }
@@ -171,7 +174,7 @@ func needObject(raw []byte, key string) ([]byte, *apiError) {
 		return nil, paramErr("missing key %q", key)
 	}
 	if raw[0] != '{' {
-		return nil, paramErr("key %q must be an object, got %s", key, jsonKind(raw))
+		return nil, paramErr("key %q must be an object, got %s", key, jsonscan.Kind(raw))
 	}
 	return raw, nil
 }
@@ -182,7 +185,7 @@ func optReason(raw []byte) *apiError {
 	if raw == nil || raw[0] == '{' {
 		return nil
 	}
-	return paramErr(`key "reason" must be an object such as {"type": "normal"}, got %s`, jsonKind(raw))
+	return paramErr(`key "reason" must be an object such as {"type": "normal"}, got %s`, jsonscan.Kind(raw))
 }
 
 func optBool(raw []byte, key string) (bool, *apiError) {
@@ -194,7 +197,7 @@ func optBool(raw []byte, key string) (bool, *apiError) {
 	case "false":
 		return false, nil
 	}
-	return false, paramErr("key %q must be a boolean, got %s", key, jsonKind(raw))
+	return false, paramErr("key %q must be a boolean, got %s", key, jsonscan.Kind(raw))
 }
 
 // needRole reads a role: sendrecv, sendonly or recvonly.

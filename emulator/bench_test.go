@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/soracron/soracron/emulator/target"
 )
 
 // BenchmarkPutItem measures PutSignalingNotifyMetadataItem over loopback
@@ -152,7 +154,7 @@ func (t *benchTarget) putItem(body []byte) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Sora-Target", TargetPutItem)
+	req.Header.Set("X-Sora-Target", target.PutItem)
 	resp, err := t.client.Do(req)
 	if err != nil {
 		return err
@@ -210,7 +212,7 @@ func BenchmarkHandlerPutItem(b *testing.B) {
 		bodies := putItemBodies(ids[int(next.Add(1))%len(ids)])
 		for i := 0; pb.Next(); i++ {
 			req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(bodies[i%len(bodies)]))
-			req.Header.Set("X-Sora-Target", TargetPutItem)
+			req.Header.Set("X-Sora-Target", target.PutItem)
 			w := httptest.NewRecorder()
 			e.ServeHTTP(w, req)
 			if w.Code != http.StatusOK {

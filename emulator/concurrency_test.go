@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/soracron/soracron/emulator/target"
 )
 
 // client returns an HTTP client that keeps enough connections for n
@@ -45,7 +47,7 @@ func TestConcurrentWritesToOneConnection(t *testing.T) {
 			for i := range perG {
 				for _, kv := range [][2]string{{fmt.Sprintf("g%d_%d", g, i), fmt.Sprint(i)}, {fmt.Sprintf("last%d", g), fmt.Sprint(i)}} {
 					body := fmt.Sprintf(`{"channel_id":"sora","connection_id":"%s","key":"%s","value":%s,"push":%t}`, connA, kv[0], kv[1], i%2 == 0)
-					st, b, err := post(hc, srv.URL, TargetPutItem, body)
+					st, b, err := post(hc, srv.URL, target.PutItem, body)
 					if err != nil || st != 200 {
 						errs <- fmt.Errorf("put item: %d %s %v", st, b, err)
 						return
@@ -114,17 +116,17 @@ func TestMixedConcurrentUse(t *testing.T) {
 				var err error
 				switch i % 5 {
 				case 0:
-					st, b, err = post(hc, srv.URL, TargetPutItem, fmt.Sprintf(`{"channel_id":%q,"connection_id":%q,"key":"w%d","value":%d,"push":true}`, ch, id, w, i))
+					st, b, err = post(hc, srv.URL, target.PutItem, fmt.Sprintf(`{"channel_id":%q,"connection_id":%q,"key":"w%d","value":%d,"push":true}`, ch, id, w, i))
 				case 1:
-					st, b, err = post(hc, srv.URL, TargetList, fmt.Sprintf(`{"channel_id":%q}`, ch))
+					st, b, err = post(hc, srv.URL, target.List, fmt.Sprintf(`{"channel_id":%q}`, ch))
 				case 2:
-					st, b, err = post(hc, srv.URL, TargetPut, fmt.Sprintf(`{"channel_id":%q,"connection_id":%q,"metadata":{"w":%d},"push":true}`, ch, id, w))
+					st, b, err = post(hc, srv.URL, target.Put, fmt.Sprintf(`{"channel_id":%q,"connection_id":%q,"metadata":{"w":%d},"push":true}`, ch, id, w))
 				case 3:
-					st, b, err = post(hc, srv.URL, TargetListChannels, `{}`)
+					st, b, err = post(hc, srv.URL, target.ListChannels, `{}`)
 					e.Deliveries(ch)
 				case 4:
 					added := mustAdd(t, e, Connection{ChannelID: ch})
-					st, b, err = post(hc, srv.URL, TargetDisconnectConnection, fmt.Sprintf(`{"channel_id":%q,"connection_id":%q}`, ch, added.ConnectionID))
+					st, b, err = post(hc, srv.URL, target.DisconnectConnection, fmt.Sprintf(`{"channel_id":%q,"connection_id":%q}`, ch, added.ConnectionID))
 				}
 				if err != nil || st != 200 {
 					errs <- fmt.Errorf("worker %d step %d: %d %s %v", w, i, st, b, err)
@@ -164,7 +166,7 @@ func TestGenerate(t *testing.T) {
 		}
 		seen[id] = true
 	}
-	st, body, err := post(client(1), srv.URL, TargetList, `{"channel_id":"big"}`)
+	st, body, err := post(client(1), srv.URL, target.List, `{"channel_id":"big"}`)
 	if err != nil || st != 200 {
 		t.Fatalf("list: %d %v", st, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/soracron/soracron/emulator/target"
 )
 
 // devtoolsRequests are the requests Shiguredo's developer tools send
@@ -20,16 +22,16 @@ import (
 var devtoolsRequests = []struct {
 	name, target, params string
 }{
-	{"disconnect channel", TargetDisconnectChannel, `{"channel_id":"sora","reason":{"type":"normal"}}`},
-	{"disconnect client", TargetDisconnectClient, `{"channel_id":"sora","client_id":"$CLIENT","reason":{"type":"normal"}}`},
-	{"disconnect connection", TargetDisconnectConnection, `{"channel_id":"sora","connection_id":"$CONN","reason":{"type":"normal"}}`},
-	{"disconnect channel by role", TargetDisconnectChannelByRole, `{"channel_id":"sora","role":"sendrecv"}`},
-	{"push channel", TargetPushChannel, `{"channel_id":"sora","data":{"spam":"egg"}}`},
-	{"push client", TargetPushClient, `{"channel_id":"sora","client_id":"$CLIENT","data":{"spam":"egg"}}`},
-	{"push connection", TargetPushConnection, `{"channel_id":"sora","connection_id":"$CONN","data":{"spam":"egg"}}`},
-	{"push channel by role", TargetPushChannelByRole, `{"channel_id":"sora","role":"sendrecv","data":{"spam":"egg"}}`},
-	{"list connections", TargetListConnections, ``},
-	{"list channel connections", TargetListChannelConnections, `{"channel_id":"sora"}`},
+	{"disconnect channel", target.DisconnectChannel, `{"channel_id":"sora","reason":{"type":"normal"}}`},
+	{"disconnect client", target.DisconnectClient, `{"channel_id":"sora","client_id":"$CLIENT","reason":{"type":"normal"}}`},
+	{"disconnect connection", target.DisconnectConnection, `{"channel_id":"sora","connection_id":"$CONN","reason":{"type":"normal"}}`},
+	{"disconnect channel by role", target.DisconnectChannelByRole, `{"channel_id":"sora","role":"sendrecv"}`},
+	{"push channel", target.PushChannel, `{"channel_id":"sora","data":{"spam":"egg"}}`},
+	{"push client", target.PushClient, `{"channel_id":"sora","client_id":"$CLIENT","data":{"spam":"egg"}}`},
+	{"push connection", target.PushConnection, `{"channel_id":"sora","connection_id":"$CONN","data":{"spam":"egg"}}`},
+	{"push channel by role", target.PushChannelByRole, `{"channel_id":"sora","role":"sendrecv","data":{"spam":"egg"}}`},
+	{"list connections", target.ListConnections, ``},
+	{"list channel connections", target.ListChannelConnections, `{"channel_id":"sora"}`},
 }
 
 // devtoolsFixture: alice has two connections (one sendonly), bob one.
@@ -189,13 +191,13 @@ func TestEmptyBody(t *testing.T) {
 		target string
 		status int
 	}{
-		{TargetListChannels, 200},
-		{TargetListConnections, 200},
-		{TargetList, 400},
-		{TargetPushChannel, 400},
-		{TargetDisconnectChannel, 400},
+		{target.ListChannels, 200},
+		{target.ListConnections, 200},
+		{target.List, 400},
+		{target.PushChannel, 400},
+		{target.DisconnectChannel, 400},
 	} {
-		t.Run(actionName(tt.target), func(t *testing.T) {
+		t.Run(target.ActionName(tt.target), func(t *testing.T) {
 			r := postLikeDevtools(t, srv.URL, tt.target, "")
 			if r.status != tt.status {
 				t.Fatalf("status %d: %s", r.status, r.body)

@@ -1,22 +1,3 @@
-// Package emulator is an in-memory emulator of the Sora HTTP API: the six
-// signaling notify metadata actions (Sora_20201124), the neighbouring targets
-// an automation script reaches for (ListConnections, ListChannels,
-// ListChannelConnections, the four Push* and the four Disconnect* targets,
-// with the versions Shiguredo's tools send; targets.go is the one table of
-// them), push deliveries recorded and streamed, and an admin API under
-// /emulator/ to add and remove connections.
-//
-// An *Emulator is an http.Handler: `POST /` with an x-sora-target header is
-// the Sora API; `OPTIONS /` answers CORS preflights; /emulator/... is the
-// admin API. Start serves it on a TCP address.
-//
-// Faults (SetFaults, Options.Faults, /emulator/faults) make it fail, drop,
-// delay, stop answering, or apply and then drop the reply of Sora API
-// requests on purpose, repeatably.
-//
-// State is sharded by channel and locked per connection, so concurrent
-// requests on different connections do not wait for each other. Metadata is
-// kept as raw JSON, so numbers round-trip byte for byte.
 package emulator
 
 import (
@@ -27,8 +8,12 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/soracron/soracron/emulator/faults"
+	"github.com/soracron/soracron/emulator/internal/jsonscan"
+	"github.com/soracron/soracron/emulator/push"
+	"github.com/soracron/soracron/emulator/webhook"
 )
 
 // DefaultMaxEvents is the default capacity of the delivery ring.
@@ -63,7 +48,7 @@ type Options struct {
 	// EventWebhookURL, when set, receives Sora's event webhooks
 	// (connection.created, connection.updated, connection.destroyed); a
 	// user:password in it is sent as HTTP Basic authentication. New panics
-	// when it is invalid: check it first (ValidateEventWebhookURL). Close
+	// when it is invalid: check it first (webhook.ValidateURL). Close
 	// the Emulator to stop the deliveries.
 	EventWebhookURL string
 	// EventWebhookUser and EventWebhookPassword, when set, are the HTTP
@@ -96,14 +81,11 @@ type Emulator struct {
 
 	anyID bool
 
-	events events
+	events *push.Log
 
-	webhook *webhook // nil: no event webhook
+	webhook *webhook.Sender // nil: no event webhook
 
-	faults     atomic.Pointer[faultState] // nil: no fault (the fast path)
-	faultMu    sync.Mutex                 // serialises SetFaults
-	faultSpec  Faults                     // as set, normalized
-	faultCount faultCounters
+	faults faults.Injector
 }
 
 // New returns an Emulator with no connections.
@@ -137,14 +119,14 @@ func New(opts Options) *Emulator {
 	if maxEvents <= 0 {
 		maxEvents = DefaultMaxEvents
 	}
-	e.events.init(maxEvents)
+	e.events = push.NewLog(maxEvents)
 	for i := range e.shards {
 		e.shards[i].channels = map[string]*channel{}
 	}
 	e.bufs.New = func() any { return new(bytes.Buffer) }
 	e.mux = e.newAdminMux()
 	if opts.EventWebhookURL != "" {
-		w, err := newWebhook(opts.EventWebhookURL, opts.EventWebhookUser, opts.EventWebhookPassword)
+		w, err := webhook.New(opts.EventWebhookURL, opts.EventWebhookUser, opts.EventWebhookPassword)
 		if err != nil {
 			panic("emulator: Options.EventWebhookURL: " + err.Error())
 		}
@@ -186,12 +168,12 @@ func (e *Emulator) Reset() {
 		for _, ch := range old {
 			for _, id := range ch.ids {
 				c := ch.conns[id]
-				e.event(EventConnectionDestroyed, c)
+				e.event(webhook.ConnectionDestroyed, c)
 				c.markRemoved()
 			}
 		}
 	}
-	e.events.clear()
+	e.events.Clear()
 }
 
 // writeJSON writes a JSON response with an explicit content length.
@@ -214,9 +196,9 @@ func (e *Emulator) writeError(w http.ResponseWriter, status int, typ, msg string
 func errorBody(typ, msg string) []byte {
 	b := make([]byte, 0, 32+len(typ)+len(msg))
 	b = append(b, `{"error_type":`...)
-	b = appendString(b, typ)
+	b = jsonscan.AppendString(b, typ)
 	b = append(b, `,"message":`...)
-	b = appendString(b, msg)
+	b = jsonscan.AppendString(b, msg)
 	return append(b, '}')
 }
 

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/soracron/soracron/emulator/target"
 )
 
 // TestDropAfterApply: the request is applied (state changed, push
@@ -23,7 +25,7 @@ func TestDropAfterApply(t *testing.T) {
 		return resp.StatusCode, nil
 	}
 	t.Run("put item applied, reply lost", func(t *testing.T) {
-		if _, err := post(TargetPutItem, `{"channel_id":"sora","connection_id":"`+connA+`","key":"k","value":1,"push":true}`); err == nil {
+		if _, err := post(target.PutItem, `{"channel_id":"sora","connection_id":"`+connA+`","key":"k","value":1,"push":true}`); err == nil {
 			t.Fatal("got a reply")
 		}
 		if md, _ := e.Metadata("sora", connA); md["k"] == nil {
@@ -34,7 +36,7 @@ func TestDropAfterApply(t *testing.T) {
 		}
 	})
 	t.Run("push channel delivered, reply lost", func(t *testing.T) {
-		if _, err := post(TargetPushChannel, `{"channel_id":"sora","data":{"x":1}}`); err == nil {
+		if _, err := post(target.PushChannel, `{"channel_id":"sora","data":{"x":1}}`); err == nil {
 			t.Fatal("got a reply")
 		}
 		if n := len(e.Deliveries("sora")); n != 2 {
@@ -43,13 +45,13 @@ func TestDropAfterApply(t *testing.T) {
 	})
 	t.Run("disconnect applied, reply lost, then not found is answered", func(t *testing.T) {
 		body := `{"channel_id":"sora","connection_id":"` + connB + `"}`
-		if _, err := post(TargetDisconnectConnection, body); err == nil {
+		if _, err := post(target.DisconnectConnection, body); err == nil {
 			t.Fatal("got a reply")
 		}
 		if _, ok := e.Metadata("sora", connB); ok {
 			t.Error("connection still there")
 		}
-		status, err := post(TargetDisconnectConnection, body)
+		status, err := post(target.DisconnectConnection, body)
 		if err != nil || status != 400 {
 			t.Errorf("retry: status %d, %v; want 400 connection_not_found answered", status, err)
 		}
@@ -69,14 +71,14 @@ func TestFaultsShorthand(t *testing.T) {
 		t.Fatalf("status %d: %s", r.status, r.body)
 	}
 	jsonEqual(t, r.body, `{"seed":0,"rules":[{"fail_rate":1,"fail_status":503}],"injected":{"failed":0,"dropped":0,"dropped_after_apply":0,"delayed":0,"hung":0}}`)
-	if got := call(t, srv.URL, TargetList, `{"channel_id":"sora"}`); got.status != 503 {
+	if got := call(t, srv.URL, target.List, `{"channel_id":"sora"}`); got.status != 503 {
 		t.Errorf("list: status %d, want the injected 503", got.status)
 	}
 	r = do(t, http.MethodPut, srv.URL+"emulator/faults", "", `{"seed": 3, "targets": ["PushChannel"], "drop_after_apply_rate": 1}`)
 	if r.status != 200 {
 		t.Fatalf("status %d: %s", r.status, r.body)
 	}
-	if f := e.Faults(); f.Seed != 3 || len(f.Rules) != 1 || f.Rules[0].Targets[0] != TargetPushChannel || f.Rules[0].DropAfterApplyRate != 1 {
+	if f := e.Faults(); f.Seed != 3 || len(f.Rules) != 1 || f.Rules[0].Targets[0] != target.PushChannel || f.Rules[0].DropAfterApplyRate != 1 {
 		t.Errorf("faults %+v", f)
 	}
 }

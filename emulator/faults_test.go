@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/soracron/soracron/emulator/target"
 )
 
 // putBody is the body of a PutItem of key=value on conn in channel sora.
@@ -33,7 +35,7 @@ func failedKeys(t *testing.T, e *Emulator, conn string, n, status int) []int {
 	t.Helper()
 	var failed []int
 	for i := range n {
-		rec := serveRec(e, TargetPutItem, putBody(conn, fmt.Sprintf("k%d", i), i))
+		rec := serveRec(e, target.PutItem, putBody(conn, fmt.Sprintf("k%d", i), i))
 		switch rec.Code {
 		case http.StatusOK:
 		case status:
@@ -100,7 +102,7 @@ func TestFaultFailRate(t *testing.T) {
 		// request succeeds after a few attempts.
 		body := putBody(c1, fmt.Sprintf("k%d", failed[0]), failed[0])
 		attempts := 1
-		for serveRec(e1, TargetPutItem, body).Code != http.StatusOK {
+		for serveRec(e1, target.PutItem, body).Code != http.StatusOK {
 			attempts++
 			if attempts > 50 {
 				t.Fatal("a request failed 50 times at a 20% fail rate")
@@ -112,7 +114,7 @@ func TestFaultFailRate(t *testing.T) {
 	})
 	t.Run("other targets are not affected", func(t *testing.T) {
 		for range 200 {
-			if rec := serveRec(e1, TargetGet, fmt.Sprintf(`{"channel_id":"sora","connection_id":%q}`, c1)); rec.Code != 200 {
+			if rec := serveRec(e1, target.Get, fmt.Sprintf(`{"channel_id":"sora","connection_id":%q}`, c1)); rec.Code != 200 {
 				t.Fatalf("get: status %d", rec.Code)
 			}
 		}
@@ -125,16 +127,16 @@ func TestFaultRules(t *testing.T) {
 	get := fmt.Sprintf(`{"channel_id":"sora","connection_id":%q}`, c)
 	t.Run("first matching rule applies", func(t *testing.T) {
 		err := e.SetFaults(Faults{Rules: []FaultRule{
-			{Targets: []string{TargetGet}, FailRate: 1, FailStatus: 429},
+			{Targets: []string{target.Get}, FailRate: 1, FailStatus: 429},
 			{FailRate: 1, FailStatus: 500},
 		}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rec := serveRec(e, TargetGet, get); rec.Code != 429 {
+		if rec := serveRec(e, target.Get, get); rec.Code != 429 {
 			t.Errorf("get: status %d, want 429", rec.Code)
 		}
-		if rec := serveRec(e, TargetList, `{"channel_id":"sora"}`); rec.Code != 500 {
+		if rec := serveRec(e, target.List, `{"channel_id":"sora"}`); rec.Code != 500 {
 			t.Errorf("list: status %d, want 500 (catch-all rule)", rec.Code)
 		}
 	})
@@ -148,10 +150,10 @@ func TestFaultRules(t *testing.T) {
 		if err := e.SetFaults(Faults{}); err != nil {
 			t.Fatal(err)
 		}
-		if e.faults.Load() != nil {
+		if e.faults.Active() {
 			t.Error("an empty Faults leaves a fault state (no fast path)")
 		}
-		if rec := serveRec(e, TargetGet, get); rec.Code != 200 {
+		if rec := serveRec(e, target.Get, get); rec.Code != 200 {
 			t.Errorf("status %d after removing the faults", rec.Code)
 		}
 	})
@@ -159,7 +161,7 @@ func TestFaultRules(t *testing.T) {
 		if err := e.SetFaults(Faults{Rules: []FaultRule{{Targets: []string{"GetSignalingNotifyMetadata"}}}}); err != nil {
 			t.Fatal(err)
 		}
-		if e.faults.Load() != nil {
+		if e.faults.Active() {
 			t.Error("a rule that does nothing installs a fault state")
 		}
 	})
@@ -169,7 +171,7 @@ func TestFaultRules(t *testing.T) {
 		if err := e.SetFaults(in); err != nil {
 			t.Fatal(err)
 		}
-		want := Faults{Seed: 3, Rules: []FaultRule{{Targets: []string{TargetPut}, FailRate: 0.5, FailStatus: 503,
+		want := Faults{Seed: 3, Rules: []FaultRule{{Targets: []string{target.Put}, FailRate: 0.5, FailStatus: 503,
 			Latency: Latency{Min: time.Millisecond, Max: time.Millisecond}}}}
 		if got := e.Faults(); !reflect.DeepEqual(got, want) {
 			t.Errorf("Faults() = %+v, want %+v", got, want)
@@ -198,10 +200,10 @@ func TestFaultValidation(t *testing.T) {
 			if err == nil || !strings.HasPrefix(err.Error(), "faults: "+tt.want) {
 				t.Fatalf("error %v, want %q", err, tt.want)
 			}
-			if Faults(tt.f.asFaults()).Validate() == nil {
+			if Faults(asFaults(tt.f)).Validate() == nil {
 				t.Error("Validate accepts what SetFaults refuses")
 			}
-			if e.faults.Load() != nil || len(e.Faults().Rules) != 0 {
+			if e.faults.Active() || len(e.Faults().Rules) != 0 {
 				t.Error("a refused Faults was installed")
 			}
 		})
@@ -216,44 +218,7 @@ func TestFaultValidation(t *testing.T) {
 	})
 }
 
-func (r FaultRule) asFaults() Faults { return Faults{Rules: []FaultRule{r}} }
-
-func TestParseLatency(t *testing.T) {
-	tests := []struct {
-		in   string
-		want Latency
-		err  string
-	}{
-		{"", Latency{}, ""},
-		{"0", Latency{}, ""},
-		{"50ms", Latency{50 * time.Millisecond, 50 * time.Millisecond}, ""},
-		{"5ms-50ms", Latency{5 * time.Millisecond, 50 * time.Millisecond}, ""},
-		{" 1s - 2s ", Latency{time.Second, 2 * time.Second}, ""},
-		{"fast", Latency{}, `latency "fast": want a duration like 50ms or a range like 5ms-50ms`},
-		{"5ms-", Latency{}, `latency "5ms-": want a duration like 50ms or a range like 5ms-50ms`},
-		{"50ms-5ms", Latency{}, "latency 50ms: the range ends before it starts"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseLatency(tt.in)
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Fatalf("error %v, want %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
-			}
-			if s := got.String(); tt.in != "" && tt.in != "0" {
-				back, err := ParseLatency(s)
-				if err != nil || back != got {
-					t.Errorf("String %q does not parse back: %v %v", s, back, err)
-				}
-			}
-		})
-	}
-}
+func asFaults(r FaultRule) Faults { return Faults{Rules: []FaultRule{r}} }
 
 func TestFaultsOverHTTP(t *testing.T) {
 	e, srv := start(t, Options{})
@@ -261,7 +226,7 @@ func TestFaultsOverHTTP(t *testing.T) {
 	get := fmt.Sprintf(`{"channel_id":"sora","connection_id":%q}`, c)
 	post := func(ctx context.Context, body string) (*http.Response, error) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, strings.NewReader(body))
-		req.Header.Set("x-sora-target", TargetPutItem)
+		req.Header.Set("x-sora-target", target.PutItem)
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			_, _ = io.ReadAll(resp.Body)
@@ -270,7 +235,7 @@ func TestFaultsOverHTTP(t *testing.T) {
 		return resp, err
 	}
 	t.Run("drop closes without a reply", func(t *testing.T) {
-		if err := e.SetFaults(Faults{Rules: []FaultRule{{Targets: []string{TargetPutItem}, DropRate: 1}}}); err != nil {
+		if err := e.SetFaults(Faults{Rules: []FaultRule{{Targets: []string{target.PutItem}, DropRate: 1}}}); err != nil {
 			t.Fatal(err)
 		}
 		defer e.SetFaults(Faults{})
@@ -286,7 +251,7 @@ func TestFaultsOverHTTP(t *testing.T) {
 			t.Errorf("Dropped = %d, want %d", e.FaultStats().Dropped, before+1)
 		}
 		// Reads still answer.
-		if r := call(t, srv.URL, TargetGet, get); r.status != 200 {
+		if r := call(t, srv.URL, target.Get, get); r.status != 200 {
 			t.Errorf("get: status %d", r.status)
 		}
 	})
@@ -296,7 +261,7 @@ func TestFaultsOverHTTP(t *testing.T) {
 		}
 		defer e.SetFaults(Faults{})
 		start := time.Now()
-		if r := call(t, srv.URL, TargetGet, get); r.status != 200 {
+		if r := call(t, srv.URL, target.Get, get); r.status != 200 {
 			t.Fatalf("status %d", r.status)
 		}
 		// A lower bound only: the reply cannot come before the latency.
@@ -372,7 +337,7 @@ func TestFaultsAdminAPI(t *testing.T) {
 			`{"drop_rate":0.01,"fail_status":503}],"injected":{"failed":0,"dropped":0,"dropped_after_apply":0,"delayed":0,"hung":0}}`
 		jsonEqual(t, r.body, want)
 		jsonEqual(t, do(t, http.MethodGet, url, "", "").body, want)
-		if got := e.Faults(); got.Seed != 1 || len(got.Rules) != 2 || got.Rules[0].Latency != (Latency{5 * time.Millisecond, 50 * time.Millisecond}) {
+		if got := e.Faults(); got.Seed != 1 || len(got.Rules) != 2 || got.Rules[0].Latency != (Latency{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}) {
 			t.Errorf("Faults() = %+v", got)
 		}
 	})
@@ -414,7 +379,7 @@ func TestFaultsAdminAPI(t *testing.T) {
 		if r := do(t, http.MethodDelete, url, "", ""); r.status != 204 {
 			t.Fatalf("status %d", r.status)
 		}
-		if len(e.Faults().Rules) != 0 || e.faults.Load() != nil {
+		if len(e.Faults().Rules) != 0 || e.faults.Active() {
 			t.Error("faults remain after DELETE")
 		}
 	})
@@ -429,7 +394,7 @@ func BenchmarkServeFaults(b *testing.B) {
 		faults Faults
 	}{
 		{"none", Faults{}},
-		{"other target", Faults{Rules: []FaultRule{{Targets: []string{TargetGet}, FailRate: 0.5}}}},
+		{"other target", Faults{Rules: []FaultRule{{Targets: []string{target.Get}, FailRate: 0.5}}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			e := New(Options{Faults: bc.faults})
@@ -437,7 +402,7 @@ func BenchmarkServeFaults(b *testing.B) {
 			body := putBody(c, "k", 1)
 			b.ReportAllocs()
 			for b.Loop() {
-				if rec := serveRec(e, TargetPutItem, body); rec.Code != 200 {
+				if rec := serveRec(e, target.PutItem, body); rec.Code != 200 {
 					b.Fatal(rec.Code)
 				}
 			}
@@ -454,7 +419,7 @@ func TestFaultHangServerClose(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{"channel_id":"sora"}`))
-		req.Header.Set("x-sora-target", TargetList)
+		req.Header.Set("x-sora-target", target.List)
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()

@@ -10,11 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/soracron/soracron/emulator/target"
 )
 
 // fuzzTargets are the targets a fuzzed request picks from ("" is a missing
 // header, the last an unknown target).
-var fuzzTargets = append(Targets(), "", "Sora_20201124.Bogus")
+var fuzzTargets = append(target.Names(), "", "Sora_20201124.Bogus")
 
 // fuzzValues are JSON values (valid and not) a structured request uses.
 var fuzzValues = []string{
@@ -93,7 +95,8 @@ func fuzzTargetSet(b byte) []string {
 	if b%2 == 0 {
 		return nil
 	}
-	return []string{targets[int(b/2)%len(targets)].name}
+	names := target.Names()
+	return []string{names[int(b/2)%len(names)]}
 }
 
 // fuzzBody builds a request body with the usual keys, some of them wrong.
@@ -246,7 +249,7 @@ func checkState(t *testing.T, e *Emulator) {
 	_ = e.SetFaults(Faults{}) // List must answer
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"channel_id":"sora"}`))
-	req.Header.Set("x-sora-target", TargetList)
+	req.Header.Set("x-sora-target", target.List)
 	e.ServeHTTP(rec, req)
 	var list []struct {
 		ConnectionID string          `json:"connection_id"`

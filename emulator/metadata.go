@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/soracron/soracron/emulator/internal/jsonscan"
 )
 
 // entry is one key of a connection's metadata with its value as compact raw
@@ -18,7 +20,7 @@ type entry struct {
 }
 
 func newEntry(key string, val []byte) entry {
-	pre := appendString(make([]byte, 0, len(key)+3), key)
+	pre := jsonscan.AppendString(make([]byte, 0, len(key)+3), key)
 	return entry{key: key, pre: append(pre, ':'), val: val}
 }
 
@@ -73,9 +75,9 @@ func (m mdList) appendTo(dst []byte) []byte {
 // key repeats the last value wins. Values are compacted copies.
 func parseMetadata(raw []byte) mdList {
 	var m mdList
-	objectMembers(raw, func(key, val []byte) {
-		k, _ := decodeString(key)
-		m = append(m, newEntry(k, compactCopy(val)))
+	jsonscan.ObjectMembers(raw, func(key, val []byte) {
+		k, _ := jsonscan.DecodeString(key)
+		m = append(m, newEntry(k, jsonscan.CompactCopy(val)))
 	})
 	// Stable sort keeps duplicates in input order; keep the last of each run.
 	slices.SortStableFunc(m, func(a, b entry) int { return strings.Compare(a.key, b.key) })

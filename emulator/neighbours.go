@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/soracron/soracron/emulator/internal/jsonscan"
+	"github.com/soracron/soracron/emulator/push"
 )
 
 // The neighbouring targets an automation script reaches for. Where the
@@ -31,7 +34,7 @@ func (e *Emulator) listChannels(f *reqFields) ([]byte, *apiError) {
 			b = append(b, ',')
 		}
 		b = append(b, `{"channel_id":`...)
-		b = appendString(b, ci.ChannelID)
+		b = jsonscan.AppendString(b, ci.ChannelID)
 		b = append(b, `,"spotlight":false,"multistream":true}`...)
 	}
 	return append(b, ']'), nil
@@ -40,17 +43,17 @@ func (e *Emulator) listChannels(f *reqFields) ([]byte, *apiError) {
 // appendConn appends the connection object of c.
 func appendConn(b []byte, c *conn) []byte {
 	b = append(b, `{"channel_id":`...)
-	b = appendString(b, c.channelID)
+	b = jsonscan.AppendString(b, c.channelID)
 	b = append(b, `,"client_id":`...)
-	b = appendString(b, c.clientID)
+	b = jsonscan.AppendString(b, c.clientID)
 	b = append(b, `,"bundle_id":`...)
-	b = appendString(b, c.bundleID)
+	b = jsonscan.AppendString(b, c.bundleID)
 	b = append(b, `,"connection_id":`...)
-	b = appendString(b, c.id)
+	b = jsonscan.AppendString(b, c.id)
 	b = append(b, `,"session_id":`...)
-	b = appendString(b, c.sessionID)
+	b = jsonscan.AppendString(b, c.sessionID)
 	b = append(b, `,"role":`...)
-	b = appendString(b, c.role)
+	b = jsonscan.AppendString(b, c.role)
 	b = append(b, `,"created_time":`...)
 	b = strconv.AppendInt(b, c.created.UnixMicro(), 10)
 	return append(b, `,"audio":true,"video":true,"simulcast":false,"spotlight":false}`...)
@@ -85,7 +88,7 @@ func (e *Emulator) listChannelConnections(f *reqFields) ([]byte, *apiError) {
 // pushTo delivers data to the connections of channelID that match keep
 // (every one when keep is nil) and returns the message.
 func (e *Emulator) pushTo(channelID string, data []byte, keep func(*conn) bool) []byte {
-	msg := pushData(data)
+	msg := push.Data(data)
 	var rcpt []string
 	if keep == nil {
 		rcpt = e.recipients(channelID)
@@ -97,7 +100,7 @@ func (e *Emulator) pushTo(channelID string, data []byte, keep func(*conn) bool) 
 		}
 	}
 	if len(rcpt) > 0 {
-		e.events.record(channelID, rcpt, msg)
+		e.events.Record(channelID, rcpt, msg)
 	}
 	return msg
 }
@@ -165,13 +168,13 @@ func (e *Emulator) pushConnection(f *reqFields) ([]byte, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	msg := pushData(data)
+	msg := push.Data(data)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.removed {
 		return nil, notFound(ch, id)
 	}
-	e.events.record(ch, []string{c.id}, msg)
+	e.events.Record(ch, []string{c.id}, msg)
 	return msg, nil
 }
 
@@ -187,9 +190,9 @@ func (e *Emulator) disconnectConnection(f *reqFields) ([]byte, *apiError) {
 		return nil, notFound(ch, id)
 	}
 	b := append([]byte(nil), `{"channel_id":`...)
-	b = appendString(b, ch)
+	b = jsonscan.AppendString(b, ch)
 	b = append(b, `,"connection_id":`...)
-	b = appendString(b, id)
+	b = jsonscan.AppendString(b, id)
 	return append(b, '}'), nil
 }
 
@@ -197,13 +200,13 @@ func (e *Emulator) disconnectConnection(f *reqFields) ([]byte, *apiError) {
 // several connections.
 func disconnected(channelID string, gone []*conn) []byte {
 	b := append([]byte(nil), `{"channel_id":`...)
-	b = appendString(b, channelID)
+	b = jsonscan.AppendString(b, channelID)
 	b = append(b, `,"connection_ids":[`...)
 	for i, c := range gone {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, c.id)
+		b = jsonscan.AppendString(b, c.id)
 	}
 	return append(b, "]}"...)
 }

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/soracron/soracron/emulator/push"
+	"github.com/soracron/soracron/emulator/target"
 )
 
 func TestPushFanOut(t *testing.T) {
@@ -17,20 +20,20 @@ func TestPushFanOut(t *testing.T) {
 	ids := e.Generate("sora", n)
 	others := e.Generate("other", 3)
 	slices.Sort(ids)
-	target := ids[3]
-	c := `"channel_id":"sora","connection_id":"` + target + `"`
+	recipient := ids[3]
+	c := `"channel_id":"sora","connection_id":"` + recipient + `"`
 	writes := []struct {
 		name, target, body, msg string
 	}{
-		{"put", TargetPut, `{` + c + `,"metadata":{"s":"busy","n":10},"push":true}`,
-			`{"data":{"type":"signaling_notify_metadata_ext","action":"PutMetadata","connection_id":"` + target + `","metadata":{"n":10,"s":"busy"}},"type":"push"}`},
-		{"put item", TargetPutItem, `{` + c + `,"key":"seat","value":12345678901234567890,"push":true}`,
-			`{"data":{"type":"signaling_notify_metadata_ext","action":"PutMetadataItem","connection_id":"` + target + `","key":"seat","value":12345678901234567890},"type":"push"}`},
-		{"delete item", TargetDeleteItem, `{` + c + `,"key":"s","push":true}`,
-			`{"data":{"type":"signaling_notify_metadata_ext","action":"DeleteMetadataItem","connection_id":"` + target + `","key":"s"},"type":"push"}`},
-		{"delete", TargetDelete, `{` + c + `,"push":true}`,
-			`{"data":{"type":"signaling_notify_metadata_ext","action":"DeleteMetadata","connection_id":"` + target + `","metadata":{"n":10,"seat":12345678901234567890}},"type":"push"}`},
-		{"push channel", TargetPushChannel, `{"channel_id":"sora","data":{"hello": [1, 2]}}`,
+		{"put", target.Put, `{` + c + `,"metadata":{"s":"busy","n":10},"push":true}`,
+			`{"data":{"type":"signaling_notify_metadata_ext","action":"PutMetadata","connection_id":"` + recipient + `","metadata":{"n":10,"s":"busy"}},"type":"push"}`},
+		{"put item", target.PutItem, `{` + c + `,"key":"seat","value":12345678901234567890,"push":true}`,
+			`{"data":{"type":"signaling_notify_metadata_ext","action":"PutMetadataItem","connection_id":"` + recipient + `","key":"seat","value":12345678901234567890},"type":"push"}`},
+		{"delete item", target.DeleteItem, `{` + c + `,"key":"s","push":true}`,
+			`{"data":{"type":"signaling_notify_metadata_ext","action":"DeleteMetadataItem","connection_id":"` + recipient + `","key":"s"},"type":"push"}`},
+		{"delete", target.Delete, `{` + c + `,"push":true}`,
+			`{"data":{"type":"signaling_notify_metadata_ext","action":"DeleteMetadata","connection_id":"` + recipient + `","metadata":{"n":10,"seat":12345678901234567890}},"type":"push"}`},
+		{"push channel", target.PushChannel, `{"channel_id":"sora","data":{"hello": [1, 2]}}`,
 			`{"data":{"hello":[1,2]},"type":"push"}`},
 	}
 	received := map[string]int{}
@@ -67,17 +70,17 @@ func TestPushFanOut(t *testing.T) {
 			`{` + c + `,"metadata":{"a":1},"push":false}`,
 			`{` + c + `,"metadata":{"a":1}}`,
 		} {
-			call(t, srv.URL, TargetPut, body)
+			call(t, srv.URL, target.Put, body)
 		}
-		call(t, srv.URL, TargetPutItem, `{`+c+`,"key":"k","value":1}`)
-		call(t, srv.URL, TargetDeleteItem, `{`+c+`,"key":"k","push":false}`)
-		call(t, srv.URL, TargetDelete, `{`+c+`}`)
+		call(t, srv.URL, target.PutItem, `{`+c+`,"key":"k","value":1}`)
+		call(t, srv.URL, target.DeleteItem, `{`+c+`,"key":"k","push":false}`)
+		call(t, srv.URL, target.Delete, `{`+c+`}`)
 		if got := len(e.Deliveries("")); got != before {
 			t.Errorf("%d deliveries for writes without push", got-before)
 		}
 	})
 	t.Run("push connection", func(t *testing.T) {
-		r := call(t, srv.URL, TargetPushConnection, `{"channel_id":"other","connection_id":"`+others[1]+`","data":{"x":true}}`)
+		r := call(t, srv.URL, target.PushConnection, `{"channel_id":"other","connection_id":"`+others[1]+`","data":{"x":true}}`)
 		if r.status != 200 {
 			t.Fatalf("status %d: %s", r.status, r.body)
 		}
@@ -127,7 +130,7 @@ func TestSlowSubscriberNeverBlocksWriters(t *testing.T) {
 	defer cancelOther()
 	const extra = 10
 	f := reqFields{channelID: []byte(`"sora"`), connectionID: []byte(`"` + connA + `"`), key: []byte(`"k"`), value: []byte(`1`), push: []byte(`true`)}
-	for range subscriberBuffer + extra {
+	for range push.SubscriberBuffer + extra {
 		if _, err := e.putItem(&f); err != nil {
 			t.Fatal(err.msg)
 		}
@@ -135,8 +138,8 @@ func TestSlowSubscriberNeverBlocksWriters(t *testing.T) {
 	if got := e.Dropped(); got != extra {
 		t.Errorf("dropped %d, want %d", got, extra)
 	}
-	if got := len(slow); got != subscriberBuffer {
-		t.Errorf("slow subscriber holds %d, want %d", got, subscriberBuffer)
+	if got := len(slow); got != push.SubscriberBuffer {
+		t.Errorf("slow subscriber holds %d, want %d", got, push.SubscriberBuffer)
 	}
 	if got := len(other); got != 0 {
 		t.Errorf("subscriber of another channel got %d deliveries", got)
@@ -179,7 +182,7 @@ func TestEventsStream(t *testing.T) {
 	mustAdd(t, e, Connection{ChannelID: "sora", ConnectionID: connA})
 	mustAdd(t, e, Connection{ChannelID: "other", ConnectionID: connB})
 	write := func(ch, id, v string) {
-		r := call(t, srv.URL, TargetPutItem, `{"channel_id":"`+ch+`","connection_id":"`+id+`","key":"k","value":"`+v+`","push":true}`)
+		r := call(t, srv.URL, target.PutItem, `{"channel_id":"`+ch+`","connection_id":"`+id+`","key":"k","value":"`+v+`","push":true}`)
 		if r.status != 200 {
 			t.Fatalf("put item: %d %s", r.status, r.body)
 		}
@@ -197,7 +200,7 @@ func TestEventsStream(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var d Delivery
+			var d push.Delivery
 			if err := json.Unmarshal([]byte(line), &d); err != nil {
 				t.Fatalf("line %q: %v", line, err)
 			}
@@ -222,7 +225,7 @@ func TestEventsStream(t *testing.T) {
 		if !strings.HasPrefix(got[0], "id: ") || got[1] != "event: delivery" || !strings.HasPrefix(got[2], "data: {") || got[3] != "" {
 			t.Fatalf("not an SSE event: %q", got)
 		}
-		var d Delivery
+		var d push.Delivery
 		if err := json.Unmarshal([]byte(strings.TrimPrefix(got[2], "data: ")), &d); err != nil {
 			t.Fatal(err)
 		}

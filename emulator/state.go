@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/soracron/soracron/emulator/webhook"
 )
 
 // shardCount is the number of channel shards; a power of two.
@@ -229,7 +231,7 @@ func (e *Emulator) addConns(channelID string, conns []*conn) error {
 		c.sessionID = ch.sessionID
 		ch.conns[c.id] = c
 		ids = append(ids, c.id)
-		e.event(EventConnectionCreated, c)
+		e.event(webhook.ConnectionCreated, c)
 	}
 	slices.Sort(ids)
 	ch.ids = ids
@@ -277,7 +279,7 @@ func (e *Emulator) removeIDs(channelID string, pick func(*channel) []*conn) []*c
 	}
 	for _, c := range gone {
 		delete(ch.conns, c.id)
-		e.event(EventConnectionDestroyed, c)
+		e.event(webhook.ConnectionDestroyed, c)
 	}
 	if len(ch.conns) == 0 {
 		delete(s.channels, channelID)

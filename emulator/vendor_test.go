@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/soracron/soracron/emulator/target"
 )
 
 // vendorFixture reproduces the setup behind the reference's recorded
@@ -25,13 +27,13 @@ func TestVendorExchanges(t *testing.T) {
 	exchanges := []struct {
 		name, target, body, want string
 	}{
-		{"put", TargetPut,
+		{"put", target.Put,
 			`{"channel_id": "sora", "connection_id": "0FQE5EA5YN3FS13P01QZ1JG8R0", "metadata": {"abc": "efg"}, "push": true}`,
 			`{"abc": "efg"}`},
-		{"delete item", TargetDeleteItem,
+		{"delete item", target.DeleteItem,
 			`{"channel_id": "sora", "connection_id": "0FQE5EA5YN3FS13P01QZ1JG8R0", "key": "abc", "push": true}`,
 			`{}`},
-		{"list", TargetList, `{"channel_id": "sora"}`,
+		{"list", target.List, `{"channel_id": "sora"}`,
 			`[{"client_id": "V3Q452QQBD5TQ6ZQDMTEDKA07C", "bundle_id": "V3Q452QQBD5TQ6ZQDMTEDKA07C",
          "connection_id": "V3Q452QQBD5TQ6ZQDMTEDKA07C", "metadata": {"abc": 10}}]`},
 	}
@@ -93,7 +95,7 @@ func TestVendorExchanges(t *testing.T) {
 func TestVendorPushChannel(t *testing.T) {
 	e, srv := start(t, Options{})
 	mustAdd(t, e, Connection{ChannelID: "sora", ConnectionID: connA})
-	r := call(t, srv.URL, TargetPushChannel, "{\n    \"channel_id\": \"sora\",\n    \"data\": {\n        \"spam\": \"egg\"\n    }\n}")
+	r := call(t, srv.URL, target.PushChannel, "{\n    \"channel_id\": \"sora\",\n    \"data\": {\n        \"spam\": \"egg\"\n    }\n}")
 	const recorded = "{\n    \"data\": {\n        \"spam\": \"egg\"\n    },\n    \"type\": \"push\"\n}"
 	var want bytes.Buffer
 	if err := json.Compact(&want, []byte(recorded)); err != nil {

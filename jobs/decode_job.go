@@ -47,7 +47,7 @@ func (d *decoder) decodeJob(n *yaml.Node, i int, template *Job) *Job {
 			switch {
 			case name == "":
 				d.errorf(e.val, "name is empty")
-			case !jobNameRE.MatchString(name):
+			case !ValidName(name):
 				d.job, d.jobLabel = shorten(name), ""
 				d.errorf(e.val, "name must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (it appears in URLs)")
 			default:
@@ -113,7 +113,7 @@ func peekName(n *yaml.Node) string {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == "name" {
 			v := resolve(n.Content[i+1])
-			if v != nil && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" && jobNameRE.MatchString(v.Value) {
+			if v != nil && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" && ValidName(v.Value) {
 				return v.Value
 			}
 			return ""

@@ -46,7 +46,7 @@ func checkConfig(t *testing.T, cfg *Config) {
 	from := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	names := map[string]bool{}
 	for _, j := range cfg.Jobs {
-		if !jobNameRE.MatchString(j.Name) || names[j.Name] || cfg.Job(j.Name) != j {
+		if !ValidName(j.Name) || names[j.Name] || cfg.Job(j.Name) != j {
 			t.Fatalf("bad or duplicate job name %q", j.Name)
 		}
 		names[j.Name] = true

@@ -1,10 +1,13 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/soracron/soracron/jobs"
@@ -26,6 +29,12 @@ type tickClaim struct {
 	job       *jobs.Job
 	scheduled time.Time
 	miss      string // why it is not run ("" to run it)
+	// after is the take-over delay of a replica that is not the job's
+	// preferred owner (0 for the owner): it claims the tick only if it is
+	// still undecided then.
+	after time.Duration
+	// early is the early claim of the tick, if one was sent.
+	early *earlyClaim
 }
 
 // clusterPolicy maps a job's concurrency policy.
@@ -39,13 +48,24 @@ func clusterPolicy(j *jobs.Job) cluster.Policy {
 	return cluster.Forbid
 }
 
-// claimTicks claims the due ticks (in batches: cluster.ClaimMany) and
-// settles each (claimed). s.wg counts each tick.
+// claimTicks claims the due ticks (in batches: cluster.ClaimEach) and
+// settles each (claimed) as soon as its claim is answered. s.wg counts
+// each tick.
 func (s *Scheduler) claimTicks(tcs []tickClaim) {
-	// One claim at a time, in the order of the ticks: a later tick claimed
-	// first would make the earlier one look decided.
-	s.claimMu.Lock()
-	defer s.claimMu.Unlock()
+	tcs = s.settleEarly(tcs) // before s.claimMu: their claims may wait for it
+	// One batch at a time, in the order of the ticks: a later tick claimed
+	// first would make the earlier one look decided. Take-overs (after > 0)
+	// are in order among themselves; they are of jobs this replica does
+	// not claim at once.
+	if len(tcs) == 0 {
+		return
+	}
+	mu := &s.claimMu
+	if tcs[0].after > 0 {
+		mu = &s.takeMu
+	}
+	mu.Lock()
+	defer mu.Unlock()
 	s.mu.Lock()
 	stopping := s.stopping
 	s.mu.Unlock()
@@ -58,22 +78,45 @@ func (s *Scheduler) claimTicks(tcs []tickClaim) {
 	reqs := make([]cluster.ClaimRequest, len(tcs))
 	for i, tc := range tcs {
 		reqs[i] = cluster.ClaimRequest{Job: tc.job.Name, Trigger: history.TriggerSchedule,
-			Scheduled: tc.scheduled, Policy: clusterPolicy(tc.job), Miss: tc.miss != "", Reason: tc.miss}
+			Scheduled: tc.scheduled, Policy: clusterPolicy(tc.job), Miss: tc.miss != "", Reason: tc.miss,
+			IfUndecided: tc.after > 0}
 	}
 	t0 := time.Now()
-	res := s.cl.ClaimMany(context.Background(), reqs)
-	if s.log.Enabled(context.Background(), slog.LevelDebug) {
-		won := 0
-		for _, r := range res {
-			if r.Err == nil {
-				won++
-			}
+	var won atomic.Int64
+	s.cl.ClaimEach(context.Background(), reqs, func(i int, r cluster.ClaimResult) {
+		if r.Err == nil {
+			won.Add(1)
 		}
-		s.log.Debug("ticks claimed", slog.Int(keyJobs, len(reqs)), slog.Int("won", won),
-			slog.Duration(keyDuration, time.Since(t0)))
-	}
-	for i, r := range res {
 		s.claimed(tcs[i], r.Claim, r.Err)
+	})
+	s.log.Debug("ticks claimed", slog.Int(keyJobs, len(reqs)), slog.Int64("won", won.Load()),
+		slog.Bool("take_over", tcs[0].after > 0), slog.Duration(keyDuration, time.Since(t0)))
+}
+
+// takeOver claims, after their delay (tickClaim.after, shortest first),
+// the due ticks of jobs this replica is not the preferred owner of, if they
+// are still undecided then: their owner did not claim them (it died, was
+// stopped or cut from etcd, or is slow). s.wg counts each tick.
+func (s *Scheduler) takeOver(tcs []tickClaim) {
+	slices.SortStableFunc(tcs, func(a, b tickClaim) int { return cmp.Compare(a.after, b.after) })
+	start := s.clock.Now()
+	for len(tcs) > 0 {
+		n := 1
+		for n < len(tcs) && tcs[n].after == tcs[0].after {
+			n++
+		}
+		group := tcs[:n]
+		tcs = tcs[n:]
+		if !sleep(s.clock, group[0].after-s.clock.Now().Sub(start), s.stop) {
+			for range group {
+				s.wg.Done()
+			}
+			for range tcs {
+				s.wg.Done()
+			}
+			return
+		}
+		s.claimTicks(group)
 	}
 }
 

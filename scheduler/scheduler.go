@@ -124,6 +124,7 @@ type Scheduler struct {
 	grace    time.Duration
 	cl       *cluster.Cluster // nil: single node
 	claimMu  sync.Mutex       // serializes the claims of due ticks
+	takeMu   sync.Mutex       // serializes the take-overs of due ticks
 
 	// runsCtx is the parent of every run's context; cancelling it cancels
 	// every run (with a cause).
@@ -145,6 +146,7 @@ type Scheduler struct {
 
 	mu        sync.Mutex
 	suspended map[string]time.Time         // suspended jobs (by the API) and since when
+	early     map[string]*earlyClaim       // cluster mode: early claims of next ticks, by job
 	live      map[int64]*history.LogBuffer // log buffers of the running runs, by run id
 	cfg       *jobs.Config
 	jobs      map[string]*jobState // current jobs, and removed ones still running
@@ -165,6 +167,8 @@ type jobState struct {
 	script  *engine.Script
 	next    time.Time
 	running map[*chain]struct{}
+	// prev is the tick dispatched last (cluster mode: see earlyLocked).
+	prev time.Time
 	// last is the newest run that started; lastLoaded says whether it was
 	// read from the history (or set by a run since).
 	last       *history.Run
@@ -204,6 +208,7 @@ func New(opts Options) (*Scheduler, error) {
 		prewarmKick: make(chan struct{}, 1),
 		jobs:        make(map[string]*jobState),
 		events:      eventState{lanes: map[string][]laneTask{}, seen: map[string]struct{}{}},
+		early:       map[string]*earlyClaim{},
 	}
 	if s.clock == nil {
 		s.clock = systemClock{}

@@ -12,7 +12,10 @@ func (s *Scheduler) drain() error {
 	s.stopping = true
 	close(s.stop)
 	n := s.active
+	var l launch
+	s.staleEarlyLocked(s.clock.Now(), &l) // all: released
 	s.mu.Unlock()
+	l.start(s)
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()

@@ -85,6 +85,9 @@ func (s *Scheduler) dispatchDue() time.Time {
 		}
 		if js.next.After(now) {
 			wait = min(wait, js.next.Sub(now))
+			if s.cl != nil && !clusterDown {
+				s.earlyLocked(js, now, &l, &wait)
+			}
 			continue
 		}
 		if clusterDown || s.stopping {
@@ -116,8 +119,20 @@ func (s *Scheduler) dispatchDue() time.Time {
 		}
 		if s.cl != nil {
 			// The winner of the claim records the ticks missed before it.
-			l.claims = append(l.claims, tickClaim{js: js, job: j, scheduled: scheduled, miss: reason})
+			// The job's preferred owner claims at once, the others later
+			// if the tick is still undecided then (take-over).
+			tc := tickClaim{js: js, job: j, scheduled: scheduled, miss: reason}
+			js.prev = scheduled
+			if n == 1 && reason == "" {
+				tc.early = s.takeEarlyLocked(j, scheduled)
+			}
 			s.wg.Add(1)
+			if r := s.cl.Rank(j.Name); r > 0 {
+				tc.after = time.Duration(r) * s.cl.Grace()
+				l.later = append(l.later, tc)
+				continue
+			}
+			l.claims = append(l.claims, tc)
 			continue
 		}
 		if n > 1 {
@@ -131,6 +146,9 @@ func (s *Scheduler) dispatchDue() time.Time {
 			continue
 		}
 		_, _ = s.startLocked(js, history.TriggerSchedule, scheduled, nil, &l)
+	}
+	if len(s.early) > 0 {
+		s.staleEarlyLocked(now, &l)
 	}
 	return now.Add(wait)
 }

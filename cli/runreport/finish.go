@@ -187,3 +187,23 @@ func (e *TracedError) Error() string { return e.Err.Error() + "\n" + e.Traceback
 
 // Unwrap returns the script error.
 func (e *TracedError) Unwrap() error { return e.Err }
+
+// CheckWritable checks that path (of --plan-json) can be written, without
+// changing an existing file and without leaving a new one behind, so that
+// a bad path is refused before the script runs and makes its writes.
+func CheckWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		if f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err == nil {
+			f.Close()
+			return os.Remove(path)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}

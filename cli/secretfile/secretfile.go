@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 )
 
 // Check refuses a file that holds a secret (a token, headers, a TLS key)
@@ -44,4 +45,18 @@ func Read(what, path string, warn func(string)) ([]byte, error) {
 		return nil, fmt.Errorf("%s %s: larger than %d bytes; want a few lines", what, path, MaxSize)
 	}
 	return data, nil
+}
+
+// ReadToken reads the API token of --token-file (serve's, and the client
+// commands'): one token on one line.
+func ReadToken(path string, warn func(string)) (string, error) {
+	data, err := Read("--token-file", path, warn)
+	if err != nil {
+		return "", err
+	}
+	token := strings.TrimSpace(string(data))
+	if token == "" || strings.ContainsAny(token, " \t\r\n") {
+		return "", fmt.Errorf("--token-file %s: want one token on one line", path)
+	}
+	return token, nil
 }

@@ -9,7 +9,8 @@
 // over "Authorization: Bearer $SORA_API_TOKEN". Connect turns the flags into
 // a sora.Client for run and repl; Override lays the flags that were given
 // over the sora section of jobs.yaml for serve and run --job, and adds the
-// header values it sets to the values redacted from logs.
+// header values it sets to the values redacted from logs; ClientConfig
+// is the client configuration of that section.
 //
 // Errors that end a command carry their exit codes (package exitcode).
 package soraconn

@@ -119,6 +119,10 @@ func TestSIGSTOP(t *testing.T) {
 	rs := map[string]*replica{"a": e.start("a", true), "b": e.start("b", true)}
 	var victim string
 	waitFor(t, 10*time.Second, "a replica running long", func() bool { victim = holder(t, rs["a"], "long"); return victim != "" })
+	// Stopped while long sleeps, not while it records its tick: a Sora
+	// request in flight at SIGSTOP times out at SIGCONT and may fail the
+	// run before the replica sees its session lost.
+	waitFor(t, 5*time.Second, "long to record its tick", func() bool { return len(e.runsByTick("long")) > 0 })
 	v := rs[victim]
 	if err := v.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)

@@ -43,6 +43,10 @@ var allowed = map[string][]string{
 // outside that directory.
 var inside = map[string][]string{
 	"jobs": {"jobs/schedule"},
+	"emulator": {"emulator/target", "emulator/faults", "emulator/webhook", "emulator/push", "emulator/fixture",
+		"emulator/internal/jsonscan"},
+	"emulator/faults": {"emulator/target"},
+	"emulator/push":   {"emulator/internal/jsonscan"},
 }
 
 // unchecked are the directories of harnesses that may import anything
@@ -70,16 +74,23 @@ var narrower = map[string][]string{
 // scheduler, never the reverse; the packages under cli/ hold the commands'
 // implementations and serve cli (and each other) only.
 var onlyImportedBy = map[string][]string{
-	"scheduler/api":    {"cli", "e2e"},
-	"scheduler/ui":     {"cli", "e2e"},
-	"cli/daemonclient": {"cli"},
-	"cli/exitcode":     {"cli"},
-	"cli/plural":       {"cli"},
-	"cli/repl":         {"cli"},
-	"cli/runreport":    {"cli"},
-	"cli/scriptargs":   {"cli"},
-	"cli/secretfile":   {"cli"},
-	"cli/soraconn":     {"cli"},
+	"scheduler/api":      {"cli", "e2e"},
+	"scheduler/ui":       {"cli", "e2e"},
+	"cli/buildinfo":      {"cli"},
+	"cli/completion":     {"cli"},
+	"cli/daemonclient":   {"cli"},
+	"cli/daemonhttp":     {"cli"},
+	"cli/emulatorserver": {"cli"},
+	"cli/exitcode":       {"cli"},
+	"cli/flagenv":        {"cli"},
+	"cli/jobcheck":       {"cli"},
+	"cli/logformat":      {"cli"},
+	"cli/plural":         {"cli"},
+	"cli/repl":           {"cli"},
+	"cli/runreport":      {"cli"},
+	"cli/scriptargs":     {"cli"},
+	"cli/secretfile":     {"cli"},
+	"cli/soraconn":       {"cli"},
 }
 
 func TestImportDirection(t *testing.T) {
@@ -122,6 +133,10 @@ func TestViolationsFound(t *testing.T) {
 			`engine/internal/stdlib/x.go imports bindings/json: engine/internal/stdlib may import only engine/internal/pattern, engine/internal/source`},
 		{"an engine part imports the engine", "engine/internal/source/x_test.go", `package source; import _ "` + module + `/engine"`,
 			`engine/internal/source/x_test.go imports engine: engine/internal/source may import nothing of the project`},
+		{"an emulator part imports the client", "emulator/faults/x.go", `package faults; import _ "` + module + `/sora"`,
+			`emulator/faults/x.go imports sora: emulator may import nothing of the project`},
+		{"an emulator part imports another it has no row for", "emulator/webhook/x.go", `package webhook; import _ "` + module + `/emulator/push"`,
+			`emulator/webhook/x.go imports emulator/push: emulator may import nothing of the project`},
 		{"unknown directory", "newpkg/x.go", `package newpkg`,
 			`newpkg/x.go: directory newpkg has no rule`},
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
@@ -42,6 +41,16 @@ type ClaimRequest struct {
 	// with Reason as its error.
 	Miss   bool
 	Reason string
+	// IfUndecided (ClaimMany, scheduled claims): read the job's last tick
+	// first and claim only if this tick is still undecided; a decided one
+	// is ErrTaken without a write. For the take-over of a tick by a
+	// replica that is not its preferred owner (see Rank).
+	IfUndecided bool
+	// Early (scheduled claims of a forbid or replace job): the tick is
+	// claimed shortly before it is due, and only if no run of the job holds
+	// its running key now; otherwise nothing is decided and the answer is
+	// ErrBusy (claim it again when it is due). The run's start is its tick.
+	Early bool
 
 	id string // the run's ID when the caller derives it (ClaimEvent)
 }
@@ -130,108 +139,6 @@ func (c *Cluster) claimOnce(ctx context.Context, req ClaimRequest) (_ *Claim, _ 
 	return c.settle(ctx, p, resp.Succeeded, resp.Responses, resp.Header.Revision)
 }
 
-// ClaimResult is the result of one request of ClaimMany.
-type ClaimResult struct {
-	Claim *Claim
-	Err   error
-}
-
-// claimBatch is how many claims ClaimMany sends in one transaction (etcd
-// refuses more than 128 operations at one level by default).
-const claimBatch = 64
-
-// ClaimMany claims several runs, of different jobs, in few transactions
-// (one per 64 claims, each claim a transaction nested in it, sent at
-// once): each result is as Claim's for its request. A replica due to start
-// a thousand ticks at once sends 16 requests to etcd instead of a
-// thousand.
-func (c *Cluster) ClaimMany(ctx context.Context, reqs []ClaimRequest) []ClaimResult {
-	out := make([]ClaimResult, len(reqs))
-	var wg sync.WaitGroup
-	for lo := 0; lo < len(reqs); lo += claimBatch {
-		hi := min(lo+claimBatch, len(reqs))
-		wg.Add(1)
-		go func() { // the chunks are independent: one round trip for all
-			defer wg.Done()
-			c.claimChunk(ctx, reqs[lo:hi], out[lo:hi], false)
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
-func (c *Cluster) claimChunk(ctx context.Context, reqs []ClaimRequest, out []ClaimResult, retried bool) {
-	t, err := c.liveTerm()
-	if err != nil {
-		for i := range out {
-			out[i].Err = err
-		}
-		return
-	}
-	plans := make([]claimPlan, len(reqs))
-	ops := make([]clientv3.Op, len(reqs))
-	for i, req := range reqs {
-		if req.Job == "" || req.Trigger != TriggerSchedule || req.Scheduled.IsZero() {
-			out[i].Err = fmt.Errorf("cluster: claim many: only scheduled claims (%q)", req.Job)
-			continue
-		}
-		plans[i] = c.plan(t, req)
-		ops[i] = clientv3.OpTxn(plans[i].cmps, plans[i].then, plans[i].els)
-	}
-	resp, err := c.txn(ctx, nil, ops, nil)
-	if err != nil {
-		for i := range out {
-			out[i].Err = fmt.Errorf("cluster: claim %s: %w", reqs[i].Job, err)
-		}
-		return
-	}
-	var again []int // claims of jobs without last/JOB yet
-	for i := range reqs {
-		if out[i].Err != nil {
-			continue
-		}
-		sub := resp.Responses[i].GetResponseTxn()
-		p := plans[i]
-		if !sub.Succeeded && len(sub.Responses[0].GetResponseRange().Kvs) == 0 {
-			again = append(again, i)
-			continue
-		}
-		cl, err, _ := c.settle(ctx, p, sub.Succeeded, sub.Responses, resp.Header.Revision)
-		out[i] = ClaimResult{Claim: cl, Err: err}
-	}
-	if len(again) == 0 {
-		return
-	}
-	// Create the missing last/JOB keys in one transaction, then claim those
-	// ticks again (once).
-	inits := make([]clientv3.Op, len(again))
-	for n, i := range again {
-		k := c.keys.last(reqs[i].Job)
-		inits[n] = clientv3.OpTxn([]clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(k), "=", 0)},
-			[]clientv3.Op{clientv3.OpPut(k, stamp(time.Unix(0, 0)))}, nil)
-	}
-	if _, err := c.txn(ctx, nil, inits, nil); err != nil {
-		for _, i := range again {
-			out[i].Err = fmt.Errorf("cluster: claim %s: %w", reqs[i].Job, err)
-		}
-		return
-	}
-	sub := make([]ClaimRequest, len(again))
-	subOut := make([]ClaimResult, len(again))
-	for n, i := range again {
-		sub[n] = reqs[i]
-	}
-	if !retried {
-		c.claimChunk(ctx, sub, subOut, true)
-	}
-	for n, i := range again {
-		out[i] = subOut[n]
-		if retried {
-			out[i].Err = ErrTaken
-		}
-	}
-}
-
 // claimPlan is the transaction of one claim.
 type claimPlan struct {
 	req       ClaimRequest
@@ -248,6 +155,9 @@ func (c *Cluster) plan(t *term, req ClaimRequest) claimPlan {
 	id := c.runID(req, now)
 	rec := Record{Job: req.Job, ID: id, Scheduled: req.Scheduled.UTC(), Trigger: req.Trigger, Node: c.node,
 		State: StateRunning, Start: now}
+	if req.Early && now.Before(rec.Scheduled) {
+		rec.Start = rec.Scheduled
+	}
 	if req.Scheduled.IsZero() {
 		rec.Scheduled = time.Time{}
 	}
@@ -259,13 +169,21 @@ func (c *Cluster) plan(t *term, req ClaimRequest) claimPlan {
 		run = c.runOps(t, req.Policy, rec, req.Trigger != TriggerManual)
 	}
 	p := claimPlan{req: req, t: t, rec: rec, scheduled: req.Trigger == TriggerSchedule}
-	p.cmps = []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(c.keys.run(req.Job, id)), "=", 0)}
 	if p.scheduled {
+		// last/JOB alone decides a scheduled tick: it only grows and is
+		// never deleted, so a tick at or before it was decided (run,
+		// skipped or missed), whatever became of its record.
 		last := c.keys.last(req.Job)
-		p.cmps = append(p.cmps, clientv3.Compare(clientv3.Value(last), "<", stamp(req.Scheduled)))
-		p.then = append([]clientv3.Op{clientv3.OpGet(last), clientv3.OpPut(last, stamp(req.Scheduled))}, run...)
+		p.cmps = []clientv3.Cmp{clientv3.Compare(clientv3.Value(last), "<", stamp(req.Scheduled))}
+		if req.Early && req.Policy != Allow {
+			p.cmps = append(p.cmps, clientv3.Compare(clientv3.CreateRevision(c.keys.runningJob(req.Job)), "=", 0).WithPrefix())
+		}
+		p.then = append([]clientv3.Op{clientv3.OpPut(last, stamp(req.Scheduled), clientv3.WithPrevKV())}, run...)
 		p.els = []clientv3.Op{clientv3.OpGet(last)}
 	} else {
+		// A manual run has a new ID, an event run the event's: its record
+		// must not exist.
+		p.cmps = []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(c.keys.run(req.Job, id)), "=", 0)}
 		p.then = run
 	}
 	return p
@@ -283,14 +201,17 @@ func (c *Cluster) settle(ctx context.Context, p claimPlan, succeeded bool, rs []
 			}
 			return nil, ErrTaken, true
 		}
+		if req.Early && p.scheduled && string(rs[0].GetResponseRange().Kvs[0].Value) < stamp(req.Scheduled) {
+			return nil, ErrBusy, false // undecided: a run of the job holds its running key
+		}
 		return nil, ErrTaken, false
 	}
 	cl := &Claim{Job: req.Job, ID: p.rec.ID, State: p.rec.State, Record: p.rec, c: c, term: p.t, rev: rev}
 	if p.scheduled {
-		if kvs := rs[0].GetResponseRange().Kvs; len(kvs) > 0 {
-			cl.Prev = parseStamp(string(kvs[0].Value))
+		if prev := rs[0].GetResponsePut().GetPrevKv(); prev != nil {
+			cl.Prev = parseStamp(string(prev.Value))
 		}
-		rs = rs[2:]
+		rs = rs[1:]
 	}
 	if !req.Miss {
 		c.parseRun(cl, req.Policy, rs)
@@ -325,10 +246,9 @@ func (c *Cluster) initLast(ctx context.Context, job string) error {
 func (c *Cluster) runOps(t *term, policy Policy, rec Record, record bool) []clientv3.Op {
 	recKey := c.keys.run(rec.Job, rec.ID)
 	rk := c.keys.running(rec.Job, rec.ID)
-	hold, _ := json.Marshal(holder{Node: c.node, Start: rec.Start})
 	start := []clientv3.Op{
 		clientv3.OpPut(recKey, rec.encode()),
-		clientv3.OpPut(rk, string(hold), clientv3.WithLease(t.lease)),
+		clientv3.OpPut(rk, c.holderValue(rec.Start), clientv3.WithLease(t.lease)),
 		clientv3.OpPut(c.keys.active(rec.Job, rec.ID), c.node),
 	}
 	runningJob := c.keys.runningJob(rec.Job)
@@ -380,6 +300,18 @@ func (c *Cluster) parseRun(cl *Claim, policy Policy, rs []*pb.ResponseOp) {
 type holder struct {
 	Node  string    `json:"node"`
 	Start time.Time `json:"start"`
+}
+
+// holderValue is the JSON of holder{c.node, start}, without reflection
+// (one per claim).
+func (c *Cluster) holderValue(start time.Time) string {
+	b := make([]byte, 0, len(c.nodeJSON)+56)
+	b = append(b, `{"node":`...)
+	b = append(b, c.nodeJSON...)
+	b = append(b, `,"start":"`...)
+	b = start.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `"}`...)
+	return string(b)
 }
 
 // WaitPredecessors waits until the runs this replace claim cancelled have
@@ -454,6 +386,7 @@ func (cl *Claim) Finish(ctx context.Context, o Outcome) error {
 		rec.End = time.Now().UTC()
 	}
 	recKey := c.keys.run(cl.Job, cl.ID)
+	defer c.ending(cl.Job)()
 	resp, err := c.batched(ctx,
 		[]clientv3.Cmp{
 			clientv3.Compare(clientv3.ModRevision(recKey), "=", cl.rev),
@@ -505,6 +438,7 @@ func (c *Cluster) prune(ctx context.Context, job string) error {
 	ctx, cancel := c.reqCtx(ctx)
 	defer cancel()
 	c.requests.Add(1)
+	c.txns.Add(1)
 	_, err = c.client.Delete(ctx, p, clientv3.WithRange(oldestKept))
 	return err
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +36,9 @@ var (
 	ErrSessionLost = errors.New("etcd session lost")
 	// ErrTaken: another replica (or an earlier claim) decided this tick.
 	ErrTaken = errors.New("tick already claimed")
+	// ErrBusy: an early claim (ClaimRequest.Early) decided nothing, as a
+	// run of the job holds its running key; claim the tick when it is due.
+	ErrBusy = errors.New("a run of the job is in progress: the tick is claimed when it is due")
 	// ErrConflict: a manual claim of a forbid job that is running somewhere.
 	ErrConflict = errors.New("job is running in the cluster and its concurrency_policy is forbid")
 	// ErrReplaced cancels a run replaced by a newer claim (concurrency_policy: replace).
@@ -100,12 +104,15 @@ type Cluster struct {
 	ttl    int64 // seconds
 	node   string
 	log    *slog.Logger
+	// nodeJSON is node as a JSON string.
+	nodeJSON []byte
 
 	ctx    context.Context // Close cancels it
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
 	requests atomic.Uint64  // etcd requests sent
+	txns     atomic.Uint64  // transactions sent, nested ones counted one by one
 	batchQ   chan *batchReq // transactions to commit nested in shared ones
 	// dead makes the replica vanish like a killed process: no revoke (tests).
 	dead atomic.Bool
@@ -115,7 +122,8 @@ type Cluster struct {
 	term    *term // the current session, nil while there is none
 	health  error // why there is no session
 	claims  map[string]*Claim
-	pruneAt map[string]int // finishes per job until the next prune
+	pruneAt map[string]int     // finishes per job until the next prune
+	ends    map[string]*ending // Finish in flight, by job
 	closed  bool
 	started bool
 }
@@ -205,14 +213,19 @@ func Open(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: etcd client: %w", err)
 	}
+	nodeJSON, err := json.Marshal(opts.Node)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: node name %q: %w", opts.Node, err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Cluster{
+	c := &Cluster{nodeJSON: nodeJSON,
 		opts: opts, client: cli, keys: keys{opts.Prefix},
 		ttl:  int64((opts.SessionTTL + time.Second - 1) / time.Second),
 		node: opts.Node, log: log.With(slog.String(keyNode, opts.Node)),
 		ctx: ctx, cancel: cancel,
 		health:  fmt.Errorf("%w: connecting to etcd at %s", ErrNoSession, strings.Join(opts.Endpoints, ",")),
 		claims:  map[string]*Claim{},
+		ends:    map[string]*ending{},
 		pruneAt: map[string]int{},
 		batchQ:  make(chan *batchReq, 4*claimBatch),
 	}
@@ -253,6 +266,11 @@ func (c *Cluster) TTL() time.Duration { return time.Duration(c.ttl) * time.Secon
 // Requests returns how many requests this replica sent to etcd (claims,
 // records, sweeps; not the client's keep-alives and watches).
 func (c *Cluster) Requests() uint64 { return c.requests.Load() }
+
+// Transactions returns how many etcd transactions and reads this replica
+// sent, counting each transaction nested in a batch (ClaimMany, the ends
+// of runs) as one: the work etcd does, where Requests counts round trips.
+func (c *Cluster) Transactions() uint64 { return c.txns.Load() }
 
 // Health returns nil while the replica holds a valid session, otherwise
 // an error matching ErrNoSession that says why (for /healthz).
@@ -319,6 +337,15 @@ func (c *Cluster) txn(ctx context.Context, cmps []clientv3.Cmp, then, els []clie
 	ctx, cancel := c.reqCtx(ctx)
 	defer cancel()
 	c.requests.Add(1)
+	n := uint64(0)
+	if len(cmps) == 0 {
+		for _, op := range then {
+			if op.IsTxn() {
+				n++
+			}
+		}
+	}
+	c.txns.Add(max(n, 1))
 	return c.client.Txn(ctx).If(cmps...).Then(then...).Else(els...).Commit()
 }
 
@@ -327,6 +354,7 @@ func (c *Cluster) get(ctx context.Context, key string, opts ...clientv3.OpOption
 	ctx, cancel := c.reqCtx(ctx)
 	defer cancel()
 	c.requests.Add(1)
+	c.txns.Add(1)
 	return c.client.Get(ctx, key, opts...)
 }
 

@@ -1,6 +1,6 @@
 // Package cluster coordinates several soracron daemons (replicas) through
 // etcd so that every scheduled tick of a job runs exactly once in the
-// cluster, on whichever replica claims it first.
+// cluster, on the replica that claims it.
 //
 // # Model
 //
@@ -8,6 +8,17 @@
 // Before starting a run, a replica claims it with [Cluster.Claim]: one etcd
 // transaction that succeeds for exactly one replica. There is no leader:
 // each tick is decided by its own transaction.
+//
+// Not every replica sends every claim: each job has a preferred owner
+// among the live replicas ([Cluster.Rank], rendezvous hashing of the job's
+// name with the node names in members/, watched), which claims the job's
+// ticks when they are due. A replica of rank r claims a tick only r ×
+// [Cluster.Grace] later, and only if a read (no write) shows it still
+// undecided ([ClaimRequest.IfUndecided]): a dead, stopped, partitioned or
+// slow owner is taken over within a grace delay, long before its lease
+// expires. The ranking decides who tries when, never who runs: replicas
+// that disagree on the members cost a refused transaction or a delay,
+// never a duplicate.
 //
 // A replica holds one etcd session (a lease with a TTL, kept alive by
 // [go.etcd.io/etcd/client/v3/concurrency.Session]). Everything that says
@@ -37,13 +48,26 @@
 // # The claim
 //
 // A scheduled claim is one transaction: if last/JOB is older than the tick
-// and runs/JOB/ID does not exist (CreateRevision 0), it advances last/JOB,
-// writes the record, and, under the job's concurrency policy, either writes
-// running/JOB/ID and active/JOB/ID bound to the session lease (the claim is
-// won: run it), or, when the policy is forbid and running/JOB/ is not empty,
-// writes the record as skipped. The winner also learns the previous value of
-// last/JOB, so it alone records the ticks in between as missed. A manual run
-// has a unique ID and is claimed the same way without last/JOB. A replace
+// (last/JOB alone decides: it only grows and is never deleted, so a tick
+// at or before it was decided, whatever became of its record), it advances
+// last/JOB, writes the record, and, under the job's concurrency policy,
+// either writes running/JOB/ID (bound to the session lease) and
+// active/JOB/ID (the claim is won: run it), or, when the policy is forbid
+// and running/JOB/ is not empty, writes the record as skipped. The winner
+// also learns the previous value of last/JOB (the put's previous value), so
+// it alone records the ticks in between as missed. A manual run has a
+// unique ID and is claimed the same way without last/JOB, if its record
+// does not exist. A replica due to claim many ticks at once nests up to
+// 64 claims in one transaction ([Cluster.ClaimEach]) and starts each run as
+// soon as its transaction is answered. The preferred owner may claim a
+// tick shortly before it is due ([ClaimRequest.Early]): the transaction
+// then also requires running/JOB/ to be empty, and decides nothing
+// ([ErrBusy]) when it is not, so the tick is claimed again when due; an
+// early claim takes the round trip to etcd out of the run's start delay.
+// The claim of a job's tick waits for
+// the end of the job's previous run on this replica to be recorded, if it
+// is in flight, so that a run that just ended does not make a forbid job
+// skip its next tick. A replace
 // claim writes cancel/JOB in the same transaction: the replicas running
 // older runs of JOB cancel them, and the new run waits for their running
 // keys to vanish ([Claim.WaitPredecessors]).

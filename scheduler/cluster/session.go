@@ -24,6 +24,8 @@ type term struct {
 	// be alive: the last keep-alive answer plus its TTL, minus a margin.
 	valid atomic.Pointer[time.Time]
 	since time.Time
+	// members are the live replicas (watched from members/).
+	members memberSet
 }
 
 // alive reports whether the term is valid now.
@@ -111,6 +113,7 @@ func (c *Cluster) startTerm() (*term, error) {
 	defer cancel()
 	grant, err := c.client.Grant(ctx, c.ttl)
 	c.requests.Add(1)
+	c.txns.Add(1)
 	if err != nil {
 		return nil, fmt.Errorf("grant lease: %w", err)
 	}
@@ -170,7 +173,20 @@ func (c *Cluster) runTerm(t *term) {
 	}()
 	wctx := clientv3.WithRequireLeader(t.ctx)
 	cancels := c.client.Watch(wctx, c.keys.cancelPrefix(), clientv3.WithPrefix())
-	members := c.client.Watch(wctx, c.keys.memberPrefix(), clientv3.WithPrefix())
+	mopts := []clientv3.OpOption{clientv3.WithPrefix()}
+	t.members.set([]string{c.node})
+	if resp, err := c.get(t.ctx, c.keys.memberPrefix(), clientv3.WithPrefix(), clientv3.WithKeysOnly()); err == nil {
+		nodes := []string{c.node}
+		for _, kv := range resp.Kvs {
+			nodes = append(nodes, c.keys.jobOf(string(kv.Key), c.keys.memberPrefix()))
+		}
+		t.members.set(nodes)
+		mopts = append(mopts, clientv3.WithRev(resp.Header.Revision+1))
+	} else {
+		c.log.Warn("cannot list the members: every job is claimed here at once until the watch reports them",
+			slog.Any(keyError, err))
+	}
+	members := c.client.Watch(wctx, c.keys.memberPrefix(), mopts...)
 	sweep := make(chan struct{}, 1)
 	kick := func() {
 		select {
@@ -211,7 +227,14 @@ func (c *Cluster) runTerm(t *term) {
 				return
 			}
 			for _, ev := range wr.Events {
-				if ev.Type == clientv3.EventTypeDelete {
+				node := c.keys.jobOf(string(ev.Kv.Key), c.keys.memberPrefix())
+				switch {
+				case ev.Type == clientv3.EventTypePut:
+					t.members.add(node)
+				case node != c.node:
+					t.members.remove(node)
+					kick()
+				default:
 					kick()
 				}
 			}

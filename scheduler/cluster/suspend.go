@@ -51,6 +51,7 @@ func (c *Cluster) Resume(ctx context.Context, job string) error {
 	ctx, cancel := c.reqCtx(ctx)
 	defer cancel()
 	c.requests.Add(1)
+	c.txns.Add(1)
 	if _, err := c.client.Delete(ctx, c.keys.suspended(job)); err != nil {
 		return fmt.Errorf("cluster: resume %s: %w", job, err)
 	}

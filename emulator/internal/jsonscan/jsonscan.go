@@ -1,4 +1,4 @@
-package emulator
+package jsonscan
 
 import (
 	"bytes"
@@ -6,65 +6,18 @@ import (
 	"unicode/utf8"
 )
 
-// This file holds the small JSON helpers of the request hot path. Request
-// bodies are validated once with json.Valid and then scanned without
-// reflection: the keys of the top-level object are matched exactly (Sora is
-// case-sensitive, encoding/json is not) and values are kept as raw JSON, so
-// numbers survive byte for byte.
-
-// reqFields holds the raw JSON of the keys a Sora action may read; a nil
-// slice means the key is absent. Slices point into the request buffer and
-// must be copied before they are kept.
-type reqFields struct {
-	channelID, connectionID, clientID, role, key, value, metadata, push, data, reason, local []byte
-}
-
-// parseRequest fills f from body, which must be a JSON object. It reports
-// false when body is not valid JSON (or not UTF-8) or not an object.
-func parseRequest(body []byte, f *reqFields) bool {
-	if !json.Valid(body) || !utf8.Valid(body) {
-		return false
-	}
-	return objectMembers(body, func(key, val []byte) {
-		switch string(keyText(key)) { // no allocation: the compiler switches on the bytes
-		case "channel_id":
-			f.channelID = val
-		case "connection_id":
-			f.connectionID = val
-		case "client_id":
-			f.clientID = val
-		case "role":
-			f.role = val
-		case "key":
-			f.key = val
-		case "value":
-			f.value = val
-		case "metadata":
-			f.metadata = val
-		case "push":
-			f.push = val
-		case "data":
-			f.data = val
-		case "reason":
-			f.reason = val
-		case "local":
-			f.local = val
-		}
-	})
-}
-
-// keyText returns the text of a raw JSON string token (valid JSON).
-func keyText(tok []byte) []byte {
+// KeyText returns the text of a raw JSON string token (valid JSON).
+func KeyText(tok []byte) []byte {
 	inner := tok[1 : len(tok)-1]
 	if bytes.IndexByte(inner, '\\') < 0 {
 		return inner
 	}
-	s, _ := decodeString(tok)
+	s, _ := DecodeString(tok)
 	return []byte(s)
 }
 
-// decodeString decodes a raw JSON value that must be a string.
-func decodeString(raw []byte) (string, bool) {
+// DecodeString decodes a raw JSON value that must be a string.
+func DecodeString(raw []byte) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' {
 		return "", false
 	}
@@ -79,10 +32,10 @@ func decodeString(raw []byte) (string, bool) {
 	return s, true
 }
 
-// objectMembers calls fn with the raw key token and raw value of every member
+// ObjectMembers calls fn with the raw key token and raw value of every member
 // of the JSON object b, which must be valid JSON. It reports false when b is
 // not an object.
-func objectMembers(b []byte, fn func(key, val []byte)) bool {
+func ObjectMembers(b []byte, fn func(key, val []byte)) bool {
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -164,9 +117,9 @@ func skipValue(b []byte, i int) int {
 	}
 }
 
-// appendCompact appends the valid JSON src to dst without insignificant
+// AppendCompact appends the valid JSON src to dst without insignificant
 // whitespace.
-func appendCompact(dst, src []byte) []byte {
+func AppendCompact(dst, src []byte) []byte {
 	in := false
 	for i := 0; i < len(src); i++ {
 		c := src[i]
@@ -192,16 +145,16 @@ func appendCompact(dst, src []byte) []byte {
 	return dst
 }
 
-// compactCopy returns a compact copy of the valid JSON src.
-func compactCopy(src []byte) []byte {
-	return appendCompact(make([]byte, 0, len(src)), src)
+// CompactCopy returns a compact copy of the valid JSON src.
+func CompactCopy(src []byte) []byte {
+	return AppendCompact(make([]byte, 0, len(src)), src)
 }
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD;
+// AppendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD;
 // U+2028 and U+2029 are escaped as encoding/json does.
-func appendString(dst []byte, s string) []byte {
+func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -249,8 +202,8 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// jsonKind names the JSON type of a raw value, for error messages.
-func jsonKind(raw []byte) string {
+// Kind names the JSON type of a raw value, for error messages.
+func Kind(raw []byte) string {
 	if len(raw) == 0 {
 		return "nothing"
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/soracron/soracron/emulator/internal/jsonscan"
 )
 
 // FuzzParseRequest checks the hand-written scanner against encoding/json:
@@ -41,7 +43,7 @@ func FuzzParseRequest(f *testing.F) {
 				t.Fatalf("%s: got %q, want %q (present %v) in %q", name, got, want, present, body)
 			}
 			if got != nil {
-				c := compactCopy(got)
+				c := jsonscan.CompactCopy(got)
 				var a, b any
 				if json.Unmarshal(c, &a) != nil || json.Unmarshal(got, &b) != nil {
 					t.Fatalf("compact %q of %q is not JSON", c, got)
@@ -81,17 +83,4 @@ func exactKey(t *testing.T, body []byte, name string) ([]byte, bool) {
 		}
 	}
 	return out, found
-}
-
-func TestAppendString(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"b\s`, "\n\r\t\x00\x1f", "é日本\u2028\u2029", "bad\xffutf8", "<&>"} {
-		got := appendString(nil, s)
-		var back string
-		if err := json.Unmarshal(got, &back); err != nil {
-			t.Fatalf("%q -> %s: %v", s, got, err)
-		}
-		if want := string(bytes.ToValidUTF8([]byte(s), []byte("\uFFFD"))); back != want {
-			t.Errorf("%q -> %s -> %q", s, got, back)
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package cli
+package flagenv
 
 import (
 	"fmt"
@@ -7,27 +7,29 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/soracron/soracron/cli/exitcode"
 )
 
-// EnvPrefix starts the names of the environment variables that set flags:
+// Prefix starts the names of the environment variables that set flags:
 // --request-timeout is SORACRON_REQUEST_TIMEOUT.
-const EnvPrefix = "SORACRON_"
+const Prefix = "SORACRON_"
 
 // envAnnotation marks a flag whose usage already names its variable.
 const envAnnotation = "soracron_env"
 
-// EnvName returns the environment variable that sets the flag name:
-// EnvPrefix, then the name in upper case with dashes as underscores.
-func EnvName(flag string) string {
-	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+// Name returns the environment variable that sets the flag name: Prefix,
+// then the name in upper case with dashes as underscores.
+func Name(flag string) string {
+	return Prefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
-// envBinder sets flags from the environment, for every command of a tree.
+// Binder sets flags from the environment, for every command of a tree.
 // Precedence: a flag on the command line wins over its variable, which wins
 // over jobs.yaml and the flag's default. A flag set from its variable counts
 // as given (pflag's Changed), so code that lets given flags override
 // jobs.yaml treats both alike.
-type envBinder struct {
+type Binder struct {
 	getenv func(string) string
 	// fromEnv maps the flags set from the environment to their variables,
 	// so that errors about such a flag can name the variable.
@@ -37,12 +39,17 @@ type envBinder struct {
 // noEnv lists flags no variable sets.
 func noEnv(name string) bool { return name == "help" || name == "version" }
 
-// bind walks the tree under root: every flag's usage gets " [$VAR]", and
+// New returns a binder that reads the environment with getenv.
+func New(getenv func(string) string) *Binder {
+	return &Binder{getenv: getenv, fromEnv: map[string]string{}}
+}
+
+// Bind walks the tree under root: every flag's usage gets " [$VAR]", and
 // every command applies the environment after parsing its command line,
 // before its arguments are validated (so a variable can stand in for a flag
 // that decides which arguments are valid, such as run's --job). Commands
 // added to the tree later must be added before bind.
-func (b *envBinder) bind(root *cobra.Command) {
+func (b *Binder) Bind(root *cobra.Command) {
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
 		for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags()} {
@@ -54,7 +61,7 @@ func (b *envBinder) bind(root *cobra.Command) {
 			validate := c.Args
 			c.Args = func(cmd *cobra.Command, args []string) error {
 				if err := b.apply(cmd); err != nil {
-					return usageErr(err)
+					return exitcode.UsageError(err)
 				}
 				if validate == nil {
 					return nil
@@ -77,20 +84,21 @@ func annotateEnv(f *pflag.Flag) {
 	if f.Annotations == nil {
 		f.Annotations = map[string][]string{}
 	}
-	f.Annotations[envAnnotation] = []string{EnvName(f.Name)}
-	f.Usage += " [$" + EnvName(f.Name) + "]"
+	name := Name(f.Name)
+	f.Annotations[envAnnotation] = []string{name}
+	f.Usage += " [$" + name + "]"
 }
 
 // apply sets every flag of cmd that the command line did not give from its
 // variable, if that is set and not empty. All invalid values are reported
 // at once, each naming its variable.
-func (b *envBinder) apply(cmd *cobra.Command) error {
+func (b *Binder) apply(cmd *cobra.Command) error {
 	var errs []string
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if f.Changed || noEnv(f.Name) {
 			return
 		}
-		name := EnvName(f.Name)
+		name := Name(f.Name)
 		v := b.getenv(name)
 		if v == "" {
 			return
@@ -130,9 +138,9 @@ func setFromEnv(f *pflag.Flag, v string) error {
 	return f.Value.Set(strings.TrimSpace(v))
 }
 
-// explain adds, to an error about a flag that was set from the
+// Explain adds, to an error about a flag that was set from the
 // environment, which variable set it.
-func (b *envBinder) explain(err error) error {
+func (b *Binder) Explain(err error) error {
 	if msg := b.explainMsg(err.Error()); msg != err.Error() {
 		return &explainedError{msg: msg, err: err}
 	}
@@ -148,7 +156,7 @@ type explainedError struct {
 func (e *explainedError) Error() string { return e.msg }
 func (e *explainedError) Unwrap() error { return e.err }
 
-func (b *envBinder) explainMsg(msg string) string {
+func (b *Binder) explainMsg(msg string) string {
 	names := make([]string, 0, len(b.fromEnv))
 	for flag := range b.fromEnv {
 		names = append(names, flag)

@@ -1,4 +1,4 @@
-package cli
+package completion
 
 import (
 	"os"
@@ -7,11 +7,19 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
+
+	"github.com/soracron/soracron/cli/flagenv"
 )
+
+// completer completes flag values and arguments; getenv reads
+// $SORACRON_CONFIG, the jobs file whose job names are completed.
+type completer struct {
+	getenv func(string) string
+}
 
 // flagCompletion returns the completion of the flag name, on whichever
 // command has it.
-func (b *envBinder) flagCompletion(name string) (cobra.CompletionFunc, bool) {
+func (cp completer) flagCompletion(name string) (cobra.CompletionFunc, bool) {
 	switch name {
 	case "log-format":
 		return cobra.FixedCompletions([]cobra.Completion{"text", "json"}, cobra.ShellCompDirectiveNoFileComp), true
@@ -20,7 +28,7 @@ func (b *envBinder) flagCompletion(name string) (cobra.CompletionFunc, bool) {
 	case "config", "emulator":
 		return fileExt("yaml", "yml"), true
 	case "job":
-		return b.completeJobs, true
+		return cp.completeJobs, true
 	}
 	return nil, false
 }
@@ -32,37 +40,38 @@ func fileExt(exts ...string) cobra.CompletionFunc {
 	}
 }
 
-// completeLua completes script arguments with *.lua files (and directories).
-func completeLua(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+// Lua completes script arguments with *.lua files (and directories).
+func Lua(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	return []cobra.Completion{"lua"}, cobra.ShellCompDirectiveFilterFileExt
 }
 
-// CompleteArgs is the key of a command's Annotations that says what its
+// Args is the key of a command's Annotations that says what its
 // positional arguments are, for shell completion: "job" (the job names of
 // the jobs file of --config, $SORACRON_CONFIG or jobs.yaml) or "lua"
 // (*.lua files). A command that sets ValidArgsFunction itself keeps it.
-const CompleteArgs = "soracron_complete_args"
+const Args = "soracron_complete_args"
 
-// registerCompletions gives every flag flagCompletion knows its
-// completion, on every command of the tree that has the flag, and the
-// arguments of commands annotated with CompleteArgs theirs.
-func registerCompletions(root *cobra.Command, b *envBinder) {
+// Register gives every flag flagCompletion knows its completion, on every
+// command of the tree under root that has the flag, and the arguments of
+// commands annotated with Args theirs. getenv reads the environment.
+func Register(root *cobra.Command, getenv func(string) string) {
+	cp := completer{getenv: getenv}
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
 		for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags()} {
 			fs.VisitAll(func(f *pflag.Flag) {
-				if fn, ok := b.flagCompletion(f.Name); ok {
+				if fn, ok := cp.flagCompletion(f.Name); ok {
 					// An error means the flag already has one.
 					_ = c.RegisterFlagCompletionFunc(f.Name, fn)
 				}
 			})
 		}
 		if c.ValidArgsFunction == nil {
-			switch c.Annotations[CompleteArgs] {
+			switch c.Annotations[Args] {
 			case "job":
-				c.ValidArgsFunction = b.completeJobs
+				c.ValidArgsFunction = cp.completeJobs
 			case "lua":
-				c.ValidArgsFunction = completeLua
+				c.ValidArgsFunction = Lua
 			}
 		}
 		for _, sub := range c.Commands() {
@@ -75,13 +84,13 @@ func registerCompletions(root *cobra.Command, b *envBinder) {
 // completeJobs completes the job names of the jobs file that --config (or
 // its variable, or its default) names. The file is read leniently: only
 // the names are needed, and ${VAR}s need not be set while typing.
-func (b *envBinder) completeJobs(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+func (cp completer) completeJobs(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	path := "jobs.yaml"
 	f := cmd.Flags().Lookup("config")
 	if f != nil {
 		path = f.Value.String()
 	}
-	if v := b.getenv(EnvName("config")); (f == nil || !f.Changed) && v != "" {
+	if v := cp.getenv(flagenv.Name("config")); (f == nil || !f.Changed) && v != "" {
 		path = v
 	}
 	if len(args) > 0 && cmd.Flags().Lookup("job") == nil {
