@@ -9,7 +9,7 @@ import (
 	"github.com/soracron/soracron/sora"
 )
 
-// BenchmarkBatchMemory measures what sora.batch adds to a script's memory
+// BenchmarkResultsMemory measures what sora.batch adds to a script's memory
 // at 100,000 put_item requests (one per connection; the requests table is
 // built before and not counted): live-MiB is the heap the batch leaves
 // live once it returned (its results, all untouched or all read),
@@ -17,8 +17,8 @@ import (
 // collected, the emulator in this process included) above the heap before
 // it.
 //
-//	go test -run '^$' -bench 'BatchMemory' -benchtime 1x ./bindings/sora/
-func BenchmarkBatchMemory(b *testing.B) {
+//	go test -run '^$' -bench 'ResultsMemory' -benchtime 1x ./bindings/sora/
+func BenchmarkResultsMemory(b *testing.B) {
 	const n = 100000
 	env := startEmulator(b)
 	env.client = newSoraClient(b, env.url, sora.Config{MaxConns: 64})
