@@ -20,9 +20,7 @@ type lazyResults struct {
 
 // newLazyResults returns the lazy results of a batch run by L.
 func newLazyResults(L *lua.LState) *lazyResults {
-	lr := &lazyResults{L: L, reply: map[*lua.LTable][]byte{}}
-	lr.mt = luajson.NewLazyMetatable(L, lr)
-	return lr
+	return &lazyResults{L: L, reply: map[*lua.LTable][]byte{}}
 }
 
 // add returns the result of a request whose reply (which Decode accepts)
@@ -31,6 +29,9 @@ func (lr *lazyResults) add(reply []byte) *lua.LTable {
 	// Sized for ok and value: a Go map of two is only its header until
 	// the first field is set, where a table made without the size would
 	// get a map of 32 at its first field.
+	if lr.mt == nil {
+		lr.mt = luajson.NewLazyMetatable(lr.L, lr)
+	}
 	t := lr.L.CreateTable(0, 2)
 	t.Metatable = lr.mt
 	lr.reply[t] = reply
