@@ -17,6 +17,7 @@ import (
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -58,7 +59,7 @@ func startDaemonEnv(t *testing.T, url, jobsYAML string, scripts map[string]strin
 	}
 	d := &daemon{logs: &syncio.Buffer{}, done: make(chan error, 1), state: filepath.Join(dir, "state.db")}
 	logger := slog.New(slog.NewTextHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	metrics := scheduler.NewMetrics()
+	metrics := metrics.New()
 	headers := http.Header{}
 	for k, v := range cfg.Sora.Headers {
 		headers.Set(k, v)

@@ -14,7 +14,9 @@ import (
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/attempt"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/redact"
 )
 
 const jobsHeader = `
@@ -388,13 +390,13 @@ jobs:
 		t.Fatal(err)
 	}
 	stored, _ := json.Marshal(full)
-	if strings.Contains(string(stored), token) || !strings.Contains(r.Error, Redacted) {
+	if strings.Contains(string(stored), token) || !strings.Contains(r.Error, redact.Redacted) {
 		t.Errorf("history holds the secret: %s", stored)
 	}
-	if !strings.Contains(string(stored), "using token "+Redacted) {
+	if !strings.Contains(string(stored), "using token "+redact.Redacted) {
 		t.Errorf("the log line is missing: %s", stored)
 	}
-	if log := h.logs.String(); strings.Contains(log, token) || !strings.Contains(log, Redacted) {
+	if log := h.logs.String(); strings.Contains(log, token) || !strings.Contains(log, redact.Redacted) {
 		t.Errorf("the daemon's log holds the secret:\n%s", log)
 	}
 }
@@ -421,7 +423,7 @@ func TestDaemonShouldRetry(t *testing.T) {
 		{"ok", job(2, true), 1, history.OutcomeOK, nil, false},
 		{"syntax error", job(2, false), 1, history.OutcomeFailed, &engine.ScriptError{Kind: engine.Syntax}, false},
 		{"not recorded", job(2, false), 1, history.OutcomeFailed, fmt.Errorf("%w: disk full", errNotRecorded), false},
-		{"panic", job(1, false), 1, history.OutcomeFailed, &panicError{value: "x"}, true},
+		{"panic", job(1, false), 1, history.OutcomeFailed, &attempt.PanicError{Value: "x"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := shouldRetry(tc.job, tc.attempt, tc.outcome, tc.err); got != tc.want {

@@ -3,7 +3,7 @@
 // schedule, retries or shutdown runs in no real time and never depends on
 // how fast the machine is.
 //
-// A Clock has the methods of scheduler.Clock except that NewTimer returns a
+// A Clock has the methods of scheduler/clock.Clock except that NewTimer returns a
 // *Timer; a test wraps it in a one-line adapter whose NewTimer returns the
 // interface (the package imports nothing of the project, so every package's
 // tests may use it).
