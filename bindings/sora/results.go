@@ -18,9 +18,10 @@ type lazyResults struct {
 	reply map[*lua.LTable][]byte // a result not filled yet -> its reply
 }
 
-// newLazyResults returns the lazy results of a batch run by L.
-func newLazyResults(L *lua.LState) *lazyResults {
-	return &lazyResults{L: L, reply: map[*lua.LTable][]byte{}}
+// newLazyResults returns the lazy results of a batch of n requests run by
+// L.
+func newLazyResults(L *lua.LState, n int) *lazyResults {
+	return &lazyResults{L: L, reply: make(map[*lua.LTable][]byte, n)}
 }
 
 // add returns the result of a request whose reply (which Decode accepts)
@@ -38,8 +39,11 @@ func (lr *lazyResults) add(reply []byte) *lua.LTable {
 	return t
 }
 
-// has reports whether t is a result of lr not filled yet.
+// has reports whether t is a result of lr not filled yet (lr may be nil).
 func (lr *lazyResults) has(t *lua.LTable) bool {
+	if lr == nil {
+		return false
+	}
 	_, ok := lr.reply[t]
 	return ok
 }
