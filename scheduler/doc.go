@@ -19,7 +19,8 @@
 // skipped run, allow starts another, replace cancels the running ones and
 // starts a run that waits for them to end. Trigger (trigger.go) goes
 // through the same policy for manual runs, events.go for the runs of
-// Sora's events.
+// Sora's events (queued in order per connection by package
+// scheduler/eventq).
 //
 // launch: the decisions are made under the scheduler's lock and collected
 // in a launch (launch.go); the goroutines start once the lock is released.

@@ -20,6 +20,7 @@ import (
 	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/compile"
+	"github.com/soracron/soracron/scheduler/eventq"
 	"github.com/soracron/soracron/scheduler/fanout"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/scheduler/metrics"
@@ -143,8 +144,7 @@ type Scheduler struct {
 	stopping  bool
 	active    int // chains in progress
 
-	evMu   sync.Mutex
-	events eventState
+	events *eventq.Queue // Sora's events waiting for their runs
 }
 
 // jobState is the scheduler's state of one job name.
@@ -194,13 +194,13 @@ func New(opts Options) (*Scheduler, error) {
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 
-		jobs:   make(map[string]*jobState),
-		events: eventState{lanes: map[string][]laneTask{}, seen: map[string]struct{}{}},
-		early:  map[string]*earlyClaim{},
+		jobs:  make(map[string]*jobState),
+		early: map[string]*earlyClaim{},
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
 	}
+	s.events = newEventQueue(s)
 	s.prewarm = burst.NewLoop(s.gate, s.dueSoon, s.clock.Now, s.stop)
 	if s.metrics == nil {
 		s.metrics = metrics.New()

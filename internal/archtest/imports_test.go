@@ -76,6 +76,7 @@ var narrower = map[string][]string{
 	"scheduler/burst":   {},
 	"scheduler/clock":   {},
 	"scheduler/compile": {"engine", "jobs"},
+	"scheduler/eventq":  {},
 	"scheduler/fanout":  {},
 	"scheduler/metrics": {"sora"},
 	"scheduler/notify":  {"jobs", "scheduler/history"},
