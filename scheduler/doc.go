@@ -12,7 +12,8 @@
 // computes the following one from the job's robfig/cron schedule, and
 // sleeps until the earliest next time (at most 30s, so that jumps of the
 // wall clock are noticed). Ticks missed while the process was paused are
-// recorded missed or caught up as the job's catch_up says (missed.go).
+// recorded missed or caught up as the job's catch_up says (missed.go,
+// package scheduler/catchup).
 //
 // policy: for each due job, startLocked (policy.go) applies the job's
 // concurrency_policy against its runs in progress: forbid records a

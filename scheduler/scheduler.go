@@ -17,6 +17,7 @@ import (
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/attempt"
 	"github.com/soracron/soracron/scheduler/burst"
+	"github.com/soracron/soracron/scheduler/catchup"
 	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/compile"
@@ -41,8 +42,6 @@ const (
 	// cancelGrace is how long (in real time) shutdown waits for cancelled
 	// runs to stop, and a new run for the run it replaces.
 	cancelGrace = 10 * time.Second
-	// maxMissed bounds the count of missed runs computed after a long pause.
-	maxMissed = 100000
 )
 
 // Causes of cancelled runs, recorded as their error.
@@ -367,14 +366,5 @@ func (s *Scheduler) firstRun(j *jobs.Job, now time.Time) time.Time {
 	if cd, ok := j.Schedule.(cron.ConstantDelaySchedule); ok && s.cl != nil && cd.Delay > 0 {
 		return now.Truncate(cd.Delay).Add(cd.Delay)
 	}
-	return nextRun(j, now)
-}
-
-// nextRun is the first run time of j strictly after now; zero if none.
-func nextRun(j *jobs.Job, now time.Time) time.Time {
-	next := j.Schedule.Next(now)
-	if next.IsZero() || !next.After(now) {
-		return time.Time{}
-	}
-	return next.Round(0)
+	return catchup.Next(j, now)
 }

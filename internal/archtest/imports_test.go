@@ -74,6 +74,7 @@ var narrower = map[string][]string{
 	"scheduler/attempt": {"bindings/sora", "engine", "jobs", "scheduler/clock", "scheduler/cluster", "scheduler/history",
 		"scheduler/redact"},
 	"scheduler/burst":   {},
+	"scheduler/catchup": {"jobs", "scheduler/history"},
 	"scheduler/clock":   {},
 	"scheduler/compile": {"engine", "jobs"},
 	"scheduler/eventq":  {},
