@@ -57,8 +57,10 @@
 // scheduler/metrics); notifications are delivered in the background
 // (package scheduler/notify, notifications.go); the changes of runs and
 // jobs reach live views through Subscribe (watch.go, package
-// scheduler/fanout). In cluster mode (clustered.go) every tick and manual
-// run is claimed first through etcd (package scheduler/cluster).
+// scheduler/fanout). Suspended jobs start no scheduled run (suspend.go;
+// package scheduler/suspension stores them, in etcd in cluster mode). In
+// cluster mode (clustered.go) every tick and manual run is claimed first
+// through etcd (package scheduler/cluster).
 //
 // Reload swaps the configuration atomically; runs in progress keep the
 // configuration they started with.

@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -28,6 +27,7 @@ import (
 	"github.com/soracron/soracron/scheduler/notify"
 	"github.com/soracron/soracron/scheduler/redact"
 	"github.com/soracron/soracron/scheduler/runlog"
+	"github.com/soracron/soracron/scheduler/suspension"
 )
 
 // DefaultShutdownTimeout is the default of Options.ShutdownTimeout.
@@ -126,13 +126,10 @@ type Scheduler struct {
 	wake       chan struct{}  // nudges the schedule loop after a Reload
 	stop       chan struct{}  // closed when shutdown begins
 
-	changes   fanout.Hub[Change] // subscribers of Subscribe
-	live      runlog.Live        // log buffers of the running runs
-	notifier  *notify.Notifier
-	suspendMu sync.Mutex // orders Suspend and Resume
-	// suspKnown: cluster mode, the suspensions of etcd were read (no tick
-	// is claimed before).
-	suspKnown atomic.Bool
+	changes  fanout.Hub[Change] // subscribers of Subscribe
+	live     runlog.Live        // log buffers of the running runs
+	notifier *notify.Notifier
+	susp     *suspension.Keeper // stores the suspensions, orders their changes
 
 	mu        sync.Mutex
 	suspended map[string]time.Time   // suspended jobs (by the API) and since when
@@ -200,6 +197,7 @@ func New(opts Options) (*Scheduler, error) {
 		s.clock = clock.System{}
 	}
 	s.events = newEventQueue(s)
+	s.susp = newKeeper(s)
 	s.prewarm = burst.NewLoop(s.gate, s.dueSoon, s.clock.Now, s.stop)
 	if s.metrics == nil {
 		s.metrics = metrics.New()

@@ -79,7 +79,7 @@ func (s *Scheduler) dispatchDue() time.Time {
 	wait := maxWait
 	// In cluster mode the ticks wait for a session, and for the
 	// suspensions of etcd.
-	clusterDown := s.cl != nil && (s.cl.Health() != nil || !s.suspKnown.Load())
+	clusterDown := s.cl != nil && (s.cl.Health() != nil || !s.susp.Known())
 	for _, js := range s.jobs {
 		j := js.job
 		if j == nil || js.next.IsZero() {
