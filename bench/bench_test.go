@@ -162,6 +162,17 @@ func TestRunSizes(t *testing.T) {
 			}
 		})
 	}
+	t.Run("memory by size", func(t *testing.T) {
+		for _, want := range []string{
+			"# Client peak RSS by channel size",
+			"| soracron run: sora.update_all | 4 |",
+			"| plain Go client (sora.Client) | 4 |",
+		} {
+			if !strings.Contains(table, want) {
+				t.Errorf("results.md lacks %q:\n%s", want, table)
+			}
+		}
+	})
 	t.Run("-n and --sizes", func(t *testing.T) {
 		out, err := exec.Command("./run", "-n", "10", "--sizes", "10").CombinedOutput()
 		if code := exitCode(err); code != 2 || !strings.Contains(string(out), "give -n or --sizes, not both") {

@@ -13,7 +13,7 @@ import (
 	"github.com/soracron/soracron/cli/soraconn"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
-	"github.com/soracron/soracron/scheduler"
+	"github.com/soracron/soracron/scheduler/attempt"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -86,7 +86,7 @@ func runJob(ctx context.Context, app *App, f *runFlags) error {
 		return usageErr(err)
 	}
 	runLogger := logger.With(slog.String("run_id", newRunID()))
-	out, runErr := scheduler.RunOnce(ctx, eng, &job, scheduler.OnceOptions{
+	out, runErr := attempt.RunOnce(ctx, eng, &job, attempt.OnceOptions{
 		Logger:  runLogger,
 		Secrets: cfg.Sora.SecretValues,
 	})

@@ -22,6 +22,7 @@ import (
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -260,7 +261,7 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 		defer closeCluster(cl, logger)
 	}
 
-	metrics := scheduler.NewMetrics()
+	metrics := metrics.New()
 	client, err := sora.New(soraconn.ClientConfig(cfg, metrics.ObserveRequest))
 	if err != nil {
 		return usageErr(err)

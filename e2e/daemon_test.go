@@ -17,6 +17,7 @@ import (
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -58,7 +59,7 @@ func startDaemonEnv(t *testing.T, url, jobsYAML string, scripts map[string]strin
 	}
 	d := &daemon{logs: &syncio.Buffer{}, done: make(chan error, 1), state: filepath.Join(dir, "state.db")}
 	logger := slog.New(slog.NewTextHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	metrics := scheduler.NewMetrics()
+	metrics := metrics.New()
 	headers := http.Header{}
 	for k, v := range cfg.Sora.Headers {
 		headers.Set(k, v)
@@ -185,15 +186,23 @@ jobs:
 		t.Fatal(err)
 	}
 	gone := time.Now()
-	time.Sleep(2500 * time.Millisecond)
 	var failed int
-	for _, r := range d.runs(t, "tick") {
-		if r.Start.Before(gone) {
-			continue
+	var after []history.Run // the tick runs started after the server left
+	for deadline := time.Now().Add(20 * time.Second); failed < 2 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		failed, after = 0, nil
+		for _, r := range d.runs(t, "tick") {
+			if !r.Start.Before(gone) {
+				after = append(after, r)
+				if r.Outcome == history.OutcomeFailed && strings.Contains(r.Error, "connection refused") {
+					failed++
+				}
+			}
 		}
+	}
+	for _, r := range after {
 		switch {
 		case r.Outcome == history.OutcomeFailed && strings.Contains(r.Error, "connection refused"):
-			failed++
 		case r.Outcome == history.OutcomeRunning:
 		default:
 			t.Errorf("tick run %d after the server left: %s %q", r.ID, r.Outcome, r.Error)

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/emulator"
-	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/api"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/redact"
 )
 
 // waitFinished waits for a finished run of each job and returns the first.
@@ -120,8 +120,8 @@ jobs:
 					t.Fatalf("GET /api/runs/%d shows a secret:\n%s", r.ID, body)
 				}
 			}
-			if !bytes.Contains(body, []byte(scheduler.Redacted)) {
-				t.Fatalf("GET /api/runs/%d has no %s:\n%s", r.ID, scheduler.Redacted, body)
+			if !bytes.Contains(body, []byte(redact.Redacted)) {
+				t.Fatalf("GET /api/runs/%d has no %s:\n%s", r.ID, redact.Redacted, body)
 			}
 			if tc.name != "error and log" && (r.Outcome != history.OutcomeOK || !json.Valid(r.Result)) {
 				t.Fatalf("run = %s %q, want ok with a JSON result", r.Outcome, r.Result)
@@ -144,7 +144,7 @@ jobs:
 				t.Fatalf("the state database holds %q", s)
 			}
 		}
-		if !bytes.Contains(db, []byte(scheduler.Redacted)) {
+		if !bytes.Contains(db, []byte(redact.Redacted)) {
 			t.Fatal("the state database holds no redacted value")
 		}
 	})

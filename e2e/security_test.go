@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/emulator"
-	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/api"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/redact"
 )
 
 // TestTLSVerifiedByDefault: a Sora behind a certificate the system does
@@ -163,7 +163,7 @@ error("failed with token " .. args.token)
 		if strings.Contains(string(body), token) {
 			t.Errorf("GET %s shows the token:\n%s", path, body)
 		}
-		if path != "/api/jobs" && !strings.Contains(string(body), "failed with token "+scheduler.Redacted) {
+		if path != "/api/jobs" && !strings.Contains(string(body), "failed with token "+redact.Redacted) {
 			t.Errorf("GET %s lacks the redacted error:\n%s", path, body)
 		}
 		if strings.HasPrefix(path, "/api/runs/") {
@@ -175,12 +175,12 @@ error("failed with token " .. args.token)
 			for _, l := range info.Logs {
 				msgs = append(msgs, l.Msg)
 			}
-			if !strings.Contains(strings.Join(msgs, "\n"), "calling with "+scheduler.Redacted) {
+			if !strings.Contains(strings.Join(msgs, "\n"), "calling with "+redact.Redacted) {
 				t.Errorf("the run's log lines lack the redacted message: %q", msgs)
 			}
 		}
 	}
-	if log := d.logs.String(); strings.Contains(log, token) || !strings.Contains(log, scheduler.Redacted) {
+	if log := d.logs.String(); strings.Contains(log, token) || !strings.Contains(log, redact.Redacted) {
 		t.Errorf("the daemon's log holds the token or no redaction:\n%s", log)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/burst"
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
@@ -73,7 +74,7 @@ func (c *chain) runArgs() map[string]any {
 func (c *chain) isDryRun() bool { return c.job.DryRun || c.dryRun }
 
 // leaveGate counts the chain as started (once).
-func (c *chain) leaveGate(g *startGate) { c.started.Do(g.done) }
+func (c *chain) leaveGate(g *burst.Gate) { c.started.Do(g.Done) }
 
 type beginResult struct {
 	id  int64
@@ -109,7 +110,7 @@ func (s *Scheduler) retire(c *chain) {
 		}
 		s.active--
 		s.mu.Unlock()
-		s.metrics.running.Dec()
+		s.metrics.Running.Dec()
 	})
 }
 

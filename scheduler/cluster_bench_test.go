@@ -24,6 +24,7 @@ import (
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/cluster/etcdtest"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -218,7 +219,7 @@ func BenchmarkCluster3x1000Jobs(b *testing.B) {
 		}
 		defer cl.Close()
 		clusters = append(clusters, cl)
-		metrics := NewMetrics()
+		metrics := metrics.New()
 		client, err := sora.New(sora.Config{URL: srv.URL, OnRequest: metrics.ObserveRequest})
 		if err != nil {
 			b.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
 )
@@ -107,7 +108,7 @@ func (s *Scheduler) takeOver(tcs []tickClaim) {
 		}
 		group := tcs[:n]
 		tcs = tcs[n:]
-		if !sleep(s.clock, group[0].after-s.clock.Now().Sub(start), s.stop) {
+		if !clock.Sleep(s.clock, group[0].after-s.clock.Now().Sub(start), s.stop) {
 			for range group {
 				s.wg.Done()
 			}
@@ -154,8 +155,8 @@ func (s *Scheduler) claimed(tc tickClaim, cl *cluster.Claim, err error) {
 
 // skipClaimed records a tick skipped because the job runs elsewhere.
 func (s *Scheduler) skipClaimed(j *jobs.Job, scheduled time.Time, node string) {
-	s.metrics.skipped.WithLabelValues(j.Name).Inc()
-	s.metrics.runs.WithLabelValues(j.Name, string(history.OutcomeSkipped)).Inc()
+	s.metrics.Skipped.WithLabelValues(j.Name).Inc()
+	s.metrics.Runs.WithLabelValues(j.Name, string(history.OutcomeSkipped)).Inc()
 	s.wg.Add(1)
 	go s.recordSkip(skipRecord{job: j, trigger: history.TriggerSchedule, scheduled: scheduled, node: node})
 }
@@ -245,7 +246,7 @@ func (s *Scheduler) onLost(l cluster.Lost) {
 	if r.Node != "" {
 		msg += fmt.Sprintf(" (its logs, if any, are in the history of node %s)", r.Node)
 	}
-	s.metrics.runs.WithLabelValues(r.Job, string(history.OutcomeInterrupted)).Inc()
+	s.metrics.Runs.WithLabelValues(r.Job, string(history.OutcomeInterrupted)).Inc()
 	if _, err := s.store.Skip(context.Background(), history.Run{Job: r.Job, Trigger: trigger, Attempt: 1,
 		Scheduled: r.Scheduled, Start: r.Start, End: r.End, Outcome: history.OutcomeInterrupted, Error: msg}); err != nil {
 		s.log.Error("cannot record a lost run", slog.String(keyJob, r.Job), slog.Any(keyError, err))
@@ -267,11 +268,11 @@ func (s *Scheduler) onLost(l cluster.Lost) {
 
 func (s *Scheduler) onSession(err error) {
 	if err == nil {
-		s.metrics.session.Set(1)
+		s.metrics.Session.Set(1)
 		s.nudge()
 		return
 	}
-	s.metrics.session.Set(0)
+	s.metrics.Session.Set(0)
 }
 
 // startCatchUp sets the jobs' next ticks from the last ones decided before

@@ -20,6 +20,7 @@ import (
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -197,7 +198,7 @@ func benchmarkDaemon(b *testing.B, inner Runner, shape daemonShape) {
 		b.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	metrics := NewMetrics()
+	metrics := metrics.New()
 	if inner == nil {
 		client, err := sora.New(sora.Config{URL: srv.URL, OnRequest: metrics.ObserveRequest})
 		if err != nil {
@@ -245,7 +246,7 @@ func benchmarkDaemon(b *testing.B, inner Runner, shape daemonShape) {
 	slices.Sort(dispatch)
 	slices.Sort(setup)
 	skipped := 0
-	mfs, err := metrics.reg.Gather()
+	mfs, err := metrics.Gatherer().Gather()
 	if err != nil {
 		b.Fatal(err)
 	}

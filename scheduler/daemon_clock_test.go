@@ -5,16 +5,17 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/internal/clocktest"
+	"github.com/soracron/soracron/scheduler/clock"
 )
 
-// fakeClock is the shared fake clock as a Clock: its time only moves with
+// fakeClock is the shared fake clock as a clock.Clock: its time only moves with
 // Advance.
 type fakeClock struct{ *clocktest.Clock }
 
 func newFakeClock(now time.Time) *fakeClock { return &fakeClock{clocktest.New(now)} }
 
-// NewTimer returns a timer of the fake clock as a Timer.
-func (c *fakeClock) NewTimer(d time.Duration) Timer { return c.Clock.NewTimer(d) }
+// NewTimer returns a timer of the fake clock as a clock.Timer.
+func (c *fakeClock) NewTimer(d time.Duration) clock.Timer { return c.Clock.NewTimer(d) }
 
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t testing.TB, timeout time.Duration, cond func() bool, format string, args ...any) {
@@ -32,7 +33,7 @@ func TestDaemonFakeClock(t *testing.T) {
 	c := newFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	t1 := c.NewTimer(time.Second)
 	t2 := c.NewTimer(3 * time.Second)
-	if got := sleep(c, 0); !got {
+	if got := clock.Sleep(c, 0); !got {
 		t.Fatal("sleep(0) = false")
 	}
 	c.Advance(time.Second)

@@ -17,6 +17,7 @@ import (
 	"github.com/soracron/soracron/internal/syncio"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -35,7 +36,7 @@ type harness struct {
 	clock   *fakeClock
 	store   *history.Store
 	eng     *engine.Engine
-	metrics *Metrics
+	metrics *metrics.Metrics
 	s       *Scheduler
 	logs    *syncio.Buffer
 	envv    map[string]string
@@ -130,7 +131,7 @@ func newHarness(t *testing.T, yaml string, o harnessOptions) *harness {
 		handler = o.handler(handler)
 	}
 	logger := slog.New(handler)
-	h.metrics = NewMetrics()
+	h.metrics = metrics.New()
 	client, err := sora.New(sora.Config{URL: cfg.Sora.URL, Timeout: cfg.Sora.Timeout, Attempts: cfg.Sora.Attempts(),
 		OnRequest: h.metrics.ObserveRequest})
 	if err != nil {
@@ -274,9 +275,9 @@ func (r panicRunner) Run(ctx context.Context, req engine.Request) (*engine.Resul
 
 // counterValue returns the value of the counter or gauge name{label=value}
 // (0 if absent); an empty label matches the unlabelled series.
-func counterValue(t testing.TB, m *Metrics, name, label, value string) float64 {
+func counterValue(t testing.TB, m *metrics.Metrics, name, label, value string) float64 {
 	t.Helper()
-	mfs, err := m.reg.Gather()
+	mfs, err := m.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

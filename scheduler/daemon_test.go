@@ -14,7 +14,9 @@ import (
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/attempt"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/redact"
 )
 
 const jobsHeader = `
@@ -299,7 +301,10 @@ jobs:
 	h.tick(time.Hour + 5*time.Second)
 	h.waitRuns("one", 1, "ok", outcomeIs(history.OutcomeOK))
 	h.clock.WaitTimers(t, 1)
-	time.Sleep(50 * time.Millisecond)
+	// The missed records are written in the background; the daemon logs
+	// "scheduled runs missed" once they all are.
+	waitFor(t, 15*time.Second, func() bool { return strings.Contains(h.logs.String(), `msg="scheduled runs missed" job=one`) },
+		"the log of the recorded missed runs (have %v)", lazyRuns{h, "one"})
 	var runs, missed []history.Run
 	for _, r := range h.runs("one") {
 		if r.Outcome == history.OutcomeMissed {
@@ -385,13 +390,13 @@ jobs:
 		t.Fatal(err)
 	}
 	stored, _ := json.Marshal(full)
-	if strings.Contains(string(stored), token) || !strings.Contains(r.Error, Redacted) {
+	if strings.Contains(string(stored), token) || !strings.Contains(r.Error, redact.Redacted) {
 		t.Errorf("history holds the secret: %s", stored)
 	}
-	if !strings.Contains(string(stored), "using token "+Redacted) {
+	if !strings.Contains(string(stored), "using token "+redact.Redacted) {
 		t.Errorf("the log line is missing: %s", stored)
 	}
-	if log := h.logs.String(); strings.Contains(log, token) || !strings.Contains(log, Redacted) {
+	if log := h.logs.String(); strings.Contains(log, token) || !strings.Contains(log, redact.Redacted) {
 		t.Errorf("the daemon's log holds the secret:\n%s", log)
 	}
 }
@@ -418,7 +423,7 @@ func TestDaemonShouldRetry(t *testing.T) {
 		{"ok", job(2, true), 1, history.OutcomeOK, nil, false},
 		{"syntax error", job(2, false), 1, history.OutcomeFailed, &engine.ScriptError{Kind: engine.Syntax}, false},
 		{"not recorded", job(2, false), 1, history.OutcomeFailed, fmt.Errorf("%w: disk full", errNotRecorded), false},
-		{"panic", job(1, false), 1, history.OutcomeFailed, &panicError{value: "x"}, true},
+		{"panic", job(1, false), 1, history.OutcomeFailed, &attempt.PanicError{Value: "x"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := shouldRetry(tc.job, tc.attempt, tc.outcome, tc.err); got != tc.want {

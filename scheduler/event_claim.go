@@ -54,8 +54,8 @@ func (s *Scheduler) startEventClaimed(t laneTask) *chain {
 			slog.String(keyEventType, t.ev.Type), slog.String(keyConnectionID, t.ev.ConnectionID), slog.Any(keyError, err))
 		return nil
 	case cl.State == cluster.StateSkipped:
-		s.metrics.skipped.WithLabelValues(j.Name).Inc()
-		s.metrics.runs.WithLabelValues(j.Name, string(history.OutcomeSkipped)).Inc()
+		s.metrics.Skipped.WithLabelValues(j.Name).Inc()
+		s.metrics.Runs.WithLabelValues(j.Name, string(history.OutcomeSkipped)).Inc()
 		s.wg.Add(1)
 		go s.recordSkip(skipRecord{job: j, trigger: history.TriggerEvent, node: cl.RunningOn})
 		return nil

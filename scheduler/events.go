@@ -97,30 +97,30 @@ func (s *Scheduler) Event(ev Event) error {
 	st := &s.events
 	key := ev.dedupKey()
 	if _, dup := st.seen[key]; dup && key != "" {
-		s.metrics.events.WithLabelValues(ev.Type, "duplicate").Inc()
+		s.metrics.Events.WithLabelValues(ev.Type, "duplicate").Inc()
 		return ErrDuplicateEvent
 	}
 	if len(names) == 0 {
-		s.metrics.events.WithLabelValues(ev.Type, "no_job").Inc()
+		s.metrics.Events.WithLabelValues(ev.Type, "no_job").Inc()
 		return nil
 	}
 	if s.cl != nil {
 		if err := s.cl.Health(); err != nil {
-			s.metrics.events.WithLabelValues(ev.Type, "unavailable").Inc()
+			s.metrics.Events.WithLabelValues(ev.Type, "unavailable").Inc()
 			return fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 	}
 	if st.pending >= max(cfg.EventWebhook.Queue, 1) {
 		// Not remembered: Sora's retry of it may find room.
-		s.metrics.events.WithLabelValues(ev.Type, "rejected").Inc()
+		s.metrics.Events.WithLabelValues(ev.Type, "rejected").Inc()
 		return fmt.Errorf("%w (%d events waiting)", ErrEventQueueFull, st.pending)
 	}
 	if key != "" {
 		s.rememberLocked(key)
 	}
-	s.metrics.events.WithLabelValues(ev.Type, "accepted").Inc()
+	s.metrics.Events.WithLabelValues(ev.Type, "accepted").Inc()
 	st.pending++
-	s.metrics.eventQueue.Set(float64(st.pending))
+	s.metrics.EventQueue.Set(float64(st.pending))
 	p := &ev
 	lane := ev.laneKey()
 	idle := len(st.lanes[lane]) == 0
@@ -170,7 +170,7 @@ func (s *Scheduler) runLane(lane string) {
 		s.events.lanes[lane] = s.events.lanes[lane][1:]
 		if t.last {
 			s.events.pending--
-			s.metrics.eventQueue.Set(float64(s.events.pending))
+			s.metrics.EventQueue.Set(float64(s.events.pending))
 		}
 		s.evMu.Unlock()
 	}

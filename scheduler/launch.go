@@ -17,7 +17,7 @@ func (l *launch) start(s *Scheduler) {
 		go s.runChain(c)
 	}
 	if len(l.chains) > 0 {
-		s.kickPrewarm(len(l.chains)) // replace the sandboxes these runs take
+		s.prewarm.Kick(len(l.chains)) // replace the sandboxes these runs take
 	}
 	for _, sk := range l.skips {
 		go s.recordSkip(sk)

@@ -62,12 +62,12 @@ func (s *Scheduler) recordMissed(m missed) {
 	if m.total == 0 {
 		return
 	}
-	s.metrics.missed.WithLabelValues(m.job.Name).Add(float64(m.total))
-	s.metrics.runs.WithLabelValues(m.job.Name, string(history.OutcomeMissed)).Add(float64(m.total))
+	s.metrics.Missed.WithLabelValues(m.job.Name).Add(float64(m.total))
+	s.metrics.Runs.WithLabelValues(m.job.Name, string(history.OutcomeMissed)).Add(float64(m.total))
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.gate.wait()
+		s.gate.Wait()
 		j := m.job
 		now := s.clock.Now()
 		ctx := context.Background()

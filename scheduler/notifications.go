@@ -2,9 +2,7 @@ package scheduler
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/soracron/soracron/jobs"
@@ -36,7 +34,7 @@ func newNotifier(s *Scheduler, o NotifyOptions) *notify.Notifier {
 		Client:     o.Client,
 		Logger:     s.log,
 		Backoff:    o.Backoff,
-		OnDelivery: func(result string) { s.metrics.notifications.WithLabelValues(result).Inc() },
+		OnDelivery: func(result string) { s.metrics.Notifications.WithLabelValues(result).Inc() },
 	})
 }
 
@@ -79,57 +77,13 @@ func (s *Scheduler) notifyOutcome(js *jobState, j *jobs.Job, rec history.Run) {
 	if len(hooks) == 0 {
 		return
 	}
-	m := notify.Message{Event: event, Job: j.Name, RunID: rec.ID, Outcome: string(rec.Outcome), Trigger: rec.Trigger,
-		Error: s.redact.replace(rec.Error), Scheduled: timeOrNil(rec.Scheduled), Start: timeOrNil(rec.Start),
-		End: timeOrNil(rec.End)}
-	if cfg.Notify.BaseURL != "" && rec.ID > 0 {
-		m.URL = cfg.Notify.BaseURL + "/ui/runs/" + strconv.FormatInt(rec.ID, 10)
-	}
-	m.Text = messageText(m)
+	rec.Error = s.redact.String(rec.Error)
+	m := notify.NewMessage(event, j.Name, rec, cfg.Notify.BaseURL)
 	for _, h := range hooks {
 		if h.Wants(event) {
 			s.notifier.Send(notify.Target{URL: h.URL, Headers: h.Headers}, m)
 		}
 	}
-}
-
-// messageText is the one readable line of a notification.
-func messageText(m notify.Message) string {
-	what := m.Event
-	switch m.Event {
-	case jobs.NotifyRecovered:
-		what = "recovered (ok again)"
-	case jobs.NotifyMissed:
-		what = "missed a scheduled run"
-	case jobs.NotifyTimeout:
-		what = "timed out"
-	case jobs.NotifyInterrupted:
-		what = "was interrupted"
-	case jobs.NotifyPartial:
-		what = "ended partial"
-	}
-	text := fmt.Sprintf("soracron: job %s %s", m.Job, what)
-	if m.RunID > 0 {
-		text += fmt.Sprintf(" (run %d)", m.RunID)
-	}
-	if m.Error != "" {
-		e := m.Error
-		if len(e) > 300 {
-			e = e[:300] + "..."
-		}
-		text += ": " + e
-	}
-	if m.URL != "" {
-		text += " " + m.URL
-	}
-	return text
-}
-
-func timeOrNil(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
 }
 
 // notifyGrace is how long shutdown waits for queued notifications.

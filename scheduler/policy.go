@@ -63,9 +63,9 @@ func (s *Scheduler) startLocked(js *jobState, trigger string, scheduled time.Tim
 		context.AfterFunc(claim.Context(), func() { cancel(context.Cause(claim.Context())) })
 	}
 	js.running[c] = struct{}{}
-	s.gate.add()
+	s.gate.Add()
 	s.active++
-	s.metrics.running.Inc()
+	s.metrics.Running.Inc()
 	s.wg.Add(1)
 	l.chains = append(l.chains, c)
 	return c, nil
@@ -82,8 +82,8 @@ func (s *Scheduler) skipLocked(js *jobState, scheduled time.Time) skipRecord {
 			sk.unknown = append(sk.unknown, c)
 		}
 	}
-	s.metrics.skipped.WithLabelValues(sk.job.Name).Inc()
-	s.metrics.runs.WithLabelValues(sk.job.Name, string(history.OutcomeSkipped)).Inc()
+	s.metrics.Skipped.WithLabelValues(sk.job.Name).Inc()
+	s.metrics.Runs.WithLabelValues(sk.job.Name, string(history.OutcomeSkipped)).Inc()
 	s.wg.Add(1)
 	return sk
 }
@@ -108,7 +108,7 @@ func (s *Scheduler) recordSkip(sk skipRecord) {
 	case sk.runningID > 0:
 		msg = fmt.Sprintf("skipped: run %d is still running (concurrency_policy: forbid)", sk.runningID)
 	}
-	s.gate.wait()
+	s.gate.Wait()
 	id, err := s.store.Skip(context.Background(), history.Run{
 		Job: j.Name, Trigger: sk.trigger, Attempt: 1, Scheduled: sk.scheduled,
 		Start: s.clock.Now(), Error: msg, DryRun: j.DryRun,

@@ -12,11 +12,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	luasora "github.com/soracron/soracron/bindings/sora"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
-	"github.com/soracron/soracron/scheduler/cluster"
+	"github.com/soracron/soracron/scheduler/attempt"
+	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/runlog"
 )
 
 // runChain runs the attempts of a chain, with the job's retries.
@@ -49,7 +50,7 @@ func (s *Scheduler) runChain(c *chain) {
 		s.log.Info("retrying the failed run", slog.String(keyJob, j.Name), slog.Int64(keyRunID, c.RunID()),
 			slog.String(keyOutcome, string(outcome)), slog.Int(keyAttempt, attempt+1),
 			slog.Int(keyMaxAttempts, j.Retries.Max+1), slog.Duration(keyBackoff, j.Retries.Backoff))
-		if !sleep(s.clock, j.Retries.Backoff, c.ctx.Done(), s.stop) {
+		if !clock.Sleep(s.clock, j.Retries.Backoff, c.ctx.Done(), s.stop) {
 			s.log.Info("retry abandoned", slog.String(keyJob, j.Name), slog.Int64(keyRunID, c.RunID()),
 				slog.String(keyReason, stopReason(c.ctx, s.stop)))
 			return
@@ -58,27 +59,10 @@ func (s *Scheduler) runChain(c *chain) {
 }
 
 // shouldRetry reports whether attempt (counted from 1) of j, which ended
-// with outcome and err, is followed by another: failed runs are retried up
-// to j.Retries.Max times, and so are partial ones (update and update_all
-// write only what is still different, so a re-run repairs exactly the
-// missing part), timed-out ones only with retries.on_timeout,
-// cancelled ones and scripts that do not compile never.
-func shouldRetry(j *jobs.Job, attempt int, outcome history.Outcome, err error) bool {
-	if attempt > j.Retries.Max {
-		return false
-	}
-	var se *engine.ScriptError
-	switch {
-	case errors.Is(err, errNotRecorded):
-		return false
-	case errors.As(err, &se) && se.Kind == engine.Syntax:
-		return false
-	case outcome == history.OutcomeFailed, outcome == history.OutcomePartial:
-		return true
-	case outcome == history.OutcomeTimeout:
-		return j.Retries.OnTimeout
-	}
-	return false
+// with outcome and err, is followed by another (attempt.Retry): never
+// when the run could not be recorded.
+func shouldRetry(j *jobs.Job, n int, outcome history.Outcome, err error) bool {
+	return !errors.Is(err, errNotRecorded) && attempt.Retry(j, n, outcome, err)
 }
 
 // ErrNotRecorded: the history could not record the run (e.g. the state's
@@ -119,20 +103,19 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	if n > 1 {
 		attrs = append(attrs, slog.Int(keyAttempt, n))
 	}
-	idp := newIDPromise()
+	idp := runlog.NewID()
 	// logger is the script's: the daemon's log plus the run's history.
 	buf := history.NewLogBuffer(0, 0)
-	idp.buf = buf
-	buf.Redact = s.redact.replace
+	buf.Redact = s.redact.String
 	buf.Level = s.capture
 	buf.OnLine = func(line history.LogLine, index int) {
 		if s.listening() {
-			if id := idp.peek(); id > 0 {
+			if id := idp.Peek(); id > 0 {
 				s.publish(Change{Kind: ChangeLog, Job: j.Name, RunID: id, Log: &line, Index: index})
 			}
 		}
 	}
-	logger := slog.New(history.Tee(newCappedHandler(&runIDHandler{p: idp, base: s.log.Handler(), attrs: attrs}, buf), buf))
+	logger := runlog.New(s.log.Handler(), attrs, idp, buf)
 
 	if n == 1 && len(c.preds) > 0 {
 		// Waiting for the runs it replaces is not starting.
@@ -149,13 +132,13 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		cancel()
 	}
 	started := s.clock.Now()
-	go s.begin(c, n, started, idp)
+	go s.begin(c, n, started, idp, buf)
 	// The start delay is observed once: when the script starts, or after
 	// the run if the runner did not say.
 	var observed atomic.Bool
 	observe := func(at time.Time) {
 		if n == 1 && !c.scheduled.IsZero() && observed.CompareAndSwap(false, true) {
-			s.metrics.startDelay.Observe(max(at.Sub(c.scheduled), 0).Seconds())
+			s.metrics.StartDelay.Observe(max(at.Sub(c.scheduled), 0).Seconds())
 		}
 	}
 	// A run that cannot be recorded does not start: its script waits, just
@@ -166,25 +149,25 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	onStart := func() {
 		c.leaveGate(s.gate)
 		observe(s.clock.Now())
-		if _, err := idp.wait(); err != nil {
+		if _, err := idp.Wait(); err != nil {
 			cancelRun(fmt.Errorf("%w: %w", ErrNotRecorded, err))
 		}
 	}
 
-	res, runErr := s.call(context.WithValue(runCtx, timingKey{}, runTiming{c.scheduled, c.dispatched}), engine.Request{
+	res, runErr := attempt.Call(context.WithValue(runCtx, timingKey{}, runTiming{c.scheduled, c.dispatched}), s.runner, engine.Request{
 		Script: j.Script, Compiled: c.script, Args: c.runArgs(), Event: c.event, DryRun: c.isDryRun(), Timeout: j.Timeout,
 		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
 		Isolation: engine.Isolation(j.Isolation), MemoryLimit: j.MemoryLimit,
 	}, logger)
 	end := s.clock.Now()
-	outcome, errText := s.classify(c.ctx, res, runErr)
+	outcome, errText := attempt.Classify(c.ctx, res, runErr)
 	c.leaveGate(s.gate)
 	observe(started)
 	// What follows (recording, logging) waits for the runs starting at the
 	// same time.
-	s.gate.wait()
+	s.gate.Wait()
 
-	rec := history.Run{End: end, Outcome: outcome, Error: s.redact.replace(errText)}
+	rec := history.Run{End: end, Outcome: outcome, Error: s.redact.String(errText)}
 	if res != nil {
 		for _, v := range res.Stats.Calls {
 			rec.Calls += v
@@ -195,7 +178,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 			if data, err := json.Marshal(res.Value); err != nil {
 				logger.Warn("the return value cannot be stored as JSON", slog.Any(keyError, err))
 			} else {
-				rec.Result = s.redact.json(data)
+				rec.Result = s.redact.JSON(data)
 			}
 		}
 	}
@@ -214,7 +197,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		level = slog.LevelError
 	}
 	rec.Logs = buf.Lines()
-	id, err := idp.wait()
+	id, err := idp.Wait()
 	c.final = rec
 	if err == nil {
 		c.final.ID = id
@@ -224,7 +207,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		// before its end is visible.
 		s.retire(c)
 	}
-	s.observeRun(c.js, outcome, dur)
+	s.metrics.ObserveRun(&c.js.metrics, c.js.name, string(outcome), dur)
 	if s.log.Enabled(context.Background(), level) {
 		// The daemon's log only: the run's row has all of it.
 		finishAttrs := make([]slog.Attr, 0, 9)
@@ -252,29 +235,29 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	c.lastRec = rec
 	c.lastRec.Job, c.lastRec.Trigger, c.lastRec.Scheduled, c.lastRec.Start = j.Name, c.trigger, c.scheduled, started
 	c.lastRec.Logs = nil
-	s.setLive(id, nil)
+	s.live.Set(id, nil)
 	s.publish(Change{Kind: ChangeRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
 	return outcome, runErr
 }
 
 // begin creates the history row of an attempt that started at started.
-func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *idPromise) {
+func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *runlog.ID, buf *history.LogBuffer) {
 	j := c.job
-	s.gate.wait()
+	s.gate.Wait()
 	id, err := s.store.Begin(context.Background(), history.Run{
 		Job: j.Name, Trigger: c.trigger, Attempt: n, Scheduled: c.scheduled, Start: started, DryRun: c.isDryRun(),
 	})
 	if err != nil {
 		s.log.Error("cannot record a run in the history; it does not start", slog.String(keyJob, j.Name),
 			slog.Any(keyError, err))
-		s.metrics.notRecorded.WithLabelValues(j.Name).Inc()
+		s.metrics.NotRecorded.WithLabelValues(j.Name).Inc()
 		err = fmt.Errorf("%w: %w", ErrNotRecorded, err)
 	} else {
 		c.setRunID(id)
-		s.setLive(id, idp.buf)
+		s.live.Set(id, buf)
 		s.publish(Change{Kind: ChangeRunStarted, Job: j.Name, RunID: id})
 	}
-	idp.resolve(id, err)
+	idp.Resolve(id, err)
 	if n == 1 {
 		close(c.began)
 		select {
@@ -316,17 +299,6 @@ func (s *Scheduler) waitPreds(c *chain) {
 	c.preds = nil
 }
 
-// call runs the script, turning a panic of the runner into an error.
-func (s *Scheduler) call(ctx context.Context, req engine.Request, logger *slog.Logger) (res *engine.Result, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			logger.Error("the run panicked", slog.Any(keyPanic, r), slog.String(keyStack, string(debug.Stack())))
-			res, err = nil, &panicError{value: r}
-		}
-	}()
-	return s.runner.Run(ctx, req)
-}
-
 // timingKey is the context key of a run's runTiming, for runners that
 // measure start delays (BenchmarkDaemon1000Jobs does).
 type timingKey struct{}
@@ -335,47 +307,6 @@ type timingKey struct{}
 type runTiming struct {
 	scheduled  time.Time // zero for manual runs
 	dispatched time.Time
-}
-
-// panicError is the error of a run whose runner panicked.
-type panicError struct{ value any }
-
-func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
-
-// classify maps the result and error of a run to its outcome and error text.
-func (s *Scheduler) classify(ctx context.Context, res *engine.Result, err error) (history.Outcome, string) {
-	if err == nil && res.Partial() {
-		return history.OutcomePartial, partialText(res.Stats)
-	}
-	if err == nil {
-		return history.OutcomeOK, ""
-	}
-	if cause := context.Cause(ctx); ctx.Err() != nil && errors.Is(cause, cluster.ErrSessionLost) {
-		return history.OutcomeInterrupted, "interrupted: " + cause.Error()
-	}
-	var se *engine.ScriptError
-	switch {
-	case errors.As(err, &se) && se.Kind == engine.Timeout,
-		!errors.As(err, &se) && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-		return history.OutcomeTimeout, err.Error()
-	case errors.As(err, &se) && se.Kind == engine.Cancelled,
-		!errors.As(err, &se) && errors.Is(err, context.Canceled):
-		msg := "cancelled"
-		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-			msg = "cancelled: " + cause.Error()
-		}
-		return history.OutcomeCancelled, msg
-	}
-	if ctx.Err() != nil {
-		// The script failed because it was cancelled (e.g. an API call
-		// returned the context's error and the script raised it).
-		msg := "cancelled"
-		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-			msg = "cancelled: " + cause.Error()
-		}
-		return history.OutcomeCancelled, msg + " (" + err.Error() + ")"
-	}
-	return history.OutcomeFailed, err.Error()
 }
 
 // setLast remembers the newest started run of a job for the jobs API.
@@ -391,23 +322,6 @@ func (s *Scheduler) setLast(js *jobState, rec history.Run, c *chain, attempt int
 	if rec.Outcome == history.OutcomeOK && rec.End.After(js.lastOK) {
 		js.lastOK = rec.End
 	}
-}
-
-// partialText is the error text of a partial run: how many writes failed,
-// and the first failure.
-func partialText(st luasora.Stats) string {
-	n := st.Unhandled()
-	msg := fmt.Sprintf("partial: %d write", n)
-	if n != 1 {
-		msg += "s"
-	}
-	msg += " failed after retries"
-	for _, f := range st.Failed {
-		if f.Error != "" {
-			return msg + "; first: " + f.Error
-		}
-	}
-	return msg
 }
 
 // retryFinish records the end of a run whose Finish failed (e.g. the disk

@@ -15,9 +15,17 @@ import (
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/attempt"
+	"github.com/soracron/soracron/scheduler/burst"
+	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/cluster"
+	"github.com/soracron/soracron/scheduler/compile"
+	"github.com/soracron/soracron/scheduler/fanout"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/scheduler/notify"
+	"github.com/soracron/soracron/scheduler/redact"
+	"github.com/soracron/soracron/scheduler/runlog"
 )
 
 // DefaultShutdownTimeout is the default of Options.ShutdownTimeout.
@@ -44,33 +52,15 @@ var (
 
 // Runner runs one script; *engine.Engine is the real one. Run must return a
 // non-nil Result, even with an error.
-type Runner interface {
-	Run(ctx context.Context, req engine.Request) (*engine.Result, error)
-}
-
-// Compiler is implemented by runners that can check a script without
-// running it (*engine.Engine). New and Reload compile every script of the
-// configuration with it and refuse a configuration whose scripts do not
-// compile.
-type Compiler interface {
-	Compile(path string) error
-}
-
-// Loader is implemented by runners that compile a script once and run the
-// compiled chunk later (*engine.Engine). When the Runner is a Loader, New
-// and Reload load every script of the configuration with it (instead of
-// Compile) and keep the chunks: every run of a job (scheduled, manual,
-// event, retry) runs the chunk of the last successful load or reload,
-// whatever the file holds at the time of the run.
-type Loader interface {
-	Load(path string) (*engine.Script, error)
-}
+type Runner = attempt.Runner
 
 // Options configure a Scheduler.
 type Options struct {
 	// Config is the initial configuration (required).
 	Config *jobs.Config
-	// Runner runs the scripts (required).
+	// Runner runs the scripts (required). When it is a compile.Loader or
+	// compile.Compiler (*engine.Engine is both), New and Reload compile
+	// every script of the configuration with it first (package compile).
 	Runner Runner
 	// History records the runs (required). The Scheduler does not close it.
 	History *history.Store
@@ -81,9 +71,9 @@ type Options struct {
 	// run in the history; slog.LevelInfo when nil.
 	CaptureLevel slog.Leveler
 	// Clock is the time source; the system clock when nil.
-	Clock Clock
-	// Metrics receive the daemon's metrics; NewMetrics() when nil.
-	Metrics *Metrics
+	Clock clock.Clock
+	// Metrics receive the daemon's metrics; metrics.New() when nil.
+	Metrics *metrics.Metrics
 	// ShutdownTimeout is how long Run waits, once its context is done, for
 	// the runs in progress before cancelling them; DefaultShutdownTimeout
 	// when zero.
@@ -108,17 +98,17 @@ type Options struct {
 //
 // Many runs may be due at the same instant (a thousand jobs on
 // "@every 1s"). Their scripts start first: the history writes and the
-// bookkeeping of the runs wait until they have (see startGate), the
+// bookkeeping of the runs wait until they have (burst.Gate), the
 // sandboxes of the runs are built ahead while the daemon is idle when the
 // Runner is a Prewarmer, and the garbage of a burst is collected while
-// idle too (see prewarmLoop).
+// idle too (burst.Loop).
 type Scheduler struct {
 	runner   Runner
 	store    *history.Store
-	clock    Clock
-	metrics  *Metrics
+	clock    clock.Clock
+	metrics  *metrics.Metrics
 	log      *slog.Logger
-	redact   *redactor
+	redact   *redact.Redactor
 	capture  slog.Leveler
 	shutdown time.Duration
 	grace    time.Duration
@@ -128,16 +118,16 @@ type Scheduler struct {
 
 	// runsCtx is the parent of every run's context; cancelling it cancels
 	// every run (with a cause).
-	runsCtx     context.Context
-	cancelRuns  context.CancelCauseFunc
-	wg          sync.WaitGroup // chains in progress and pending skip records
-	gate        *startGate     // holds history writes back while runs start
-	wake        chan struct{}  // nudges the schedule loop after a Reload
-	prewarmKick chan struct{}  // nudges the prewarm loop after a dispatch or a Reload
-	burst       atomic.Int64   // runs dispatched since the prewarm loop last looked
-	stop        chan struct{}  // closed when shutdown begins
+	runsCtx    context.Context
+	cancelRuns context.CancelCauseFunc
+	wg         sync.WaitGroup // chains in progress and pending skip records
+	gate       *burst.Gate    // holds history writes back while runs start
+	prewarm    *burst.Loop    // builds sandboxes ahead (when the Runner is a Prewarmer)
+	wake       chan struct{}  // nudges the schedule loop after a Reload
+	stop       chan struct{}  // closed when shutdown begins
 
-	changes   changes // subscribers of Subscribe
+	changes   fanout.Hub[Change] // subscribers of Subscribe
+	live      runlog.Live        // log buffers of the running runs
 	notifier  *notify.Notifier
 	suspendMu sync.Mutex // orders Suspend and Resume
 	// suspKnown: cluster mode, the suspensions of etcd were read (no tick
@@ -145,9 +135,8 @@ type Scheduler struct {
 	suspKnown atomic.Bool
 
 	mu        sync.Mutex
-	suspended map[string]time.Time         // suspended jobs (by the API) and since when
-	early     map[string]*earlyClaim       // cluster mode: early claims of next ticks, by job
-	live      map[int64]*history.LogBuffer // log buffers of the running runs, by run id
+	suspended map[string]time.Time   // suspended jobs (by the API) and since when
+	early     map[string]*earlyClaim // cluster mode: early claims of next ticks, by job
 	cfg       *jobs.Config
 	jobs      map[string]*jobState // current jobs, and removed ones still running
 	started   bool
@@ -163,7 +152,7 @@ type jobState struct {
 	name string
 	job  *jobs.Job // current configuration; nil once removed
 	// script is job's script as compiled by the last successful load or
-	// reload (nil when the Runner is no Loader): what its runs execute.
+	// reload (nil when the Runner is no compile.Loader): what its runs execute.
 	script  *engine.Script
 	next    time.Time
 	running map[*chain]struct{}
@@ -179,16 +168,16 @@ type jobState struct {
 	// lastOK is the end of its newest run that ended ok.
 	lastOK time.Time
 	// metrics are the job's run metrics, made at its first successful run.
-	metrics atomic.Pointer[jobMetrics]
+	metrics metrics.JobRuns
 }
 
 // New returns a Scheduler of opts.Config. It compiles every script when
-// the Runner is a Compiler.
+// the Runner can (compile.All).
 func New(opts Options) (*Scheduler, error) {
 	if opts.Config == nil || opts.Runner == nil || opts.History == nil {
 		return nil, errors.New("scheduler: Config, Runner and History are required")
 	}
-	scripts, err := compileAll(opts.Runner, opts.Config)
+	scripts, err := compile.All(opts.Runner, opts.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -201,20 +190,20 @@ func New(opts Options) (*Scheduler, error) {
 		shutdown: opts.ShutdownTimeout,
 		grace:    opts.MissedGrace,
 		cl:       opts.Cluster,
-		gate:     newStartGate(),
+		gate:     burst.NewGate(),
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 
-		prewarmKick: make(chan struct{}, 1),
-		jobs:        make(map[string]*jobState),
-		events:      eventState{lanes: map[string][]laneTask{}, seen: map[string]struct{}{}},
-		early:       map[string]*earlyClaim{},
+		jobs:   make(map[string]*jobState),
+		events: eventState{lanes: map[string][]laneTask{}, seen: map[string]struct{}{}},
+		early:  map[string]*earlyClaim{},
 	}
 	if s.clock == nil {
-		s.clock = systemClock{}
+		s.clock = clock.System{}
 	}
+	s.prewarm = burst.NewLoop(s.gate, s.dueSoon, s.clock.Now, s.stop)
 	if s.metrics == nil {
-		s.metrics = NewMetrics()
+		s.metrics = metrics.New()
 	}
 	if s.capture == nil {
 		s.capture = slog.LevelInfo
@@ -225,12 +214,12 @@ func New(opts Options) (*Scheduler, error) {
 	if s.grace <= 0 {
 		s.grace = defaultMissedGrace
 	}
-	s.redact = newRedactor(opts.Config.Sora.SecretValues)
+	s.redact = redact.New(opts.Config.Sora.SecretValues)
 	base := opts.Logger
 	if base == nil {
 		base = slog.New(slog.DiscardHandler)
 	}
-	s.log = slog.New(&redactHandler{h: base.Handler(), r: s.redact})
+	s.log = slog.New(s.redact.Handler(base.Handler()))
 	s.runsCtx, s.cancelRuns = context.WithCancelCause(context.Background())
 	if err := s.loadSuspended(); err != nil {
 		return nil, err
@@ -243,7 +232,7 @@ func New(opts Options) (*Scheduler, error) {
 		return nil, err
 	}
 	s.notifier = newNotifier(s, opts.Notify)
-	if err := s.metrics.reg.Register(newJobCollector(s)); err != nil {
+	if err := s.metrics.RegisterJobs(s.jobSamples); err != nil {
 		return nil, fmt.Errorf("scheduler: metrics: %w", err)
 	}
 	if s.cl != nil {
@@ -253,52 +242,13 @@ func New(opts Options) (*Scheduler, error) {
 }
 
 // Metrics returns the daemon's metrics.
-func (s *Scheduler) Metrics() *Metrics { return s.metrics }
+func (s *Scheduler) Metrics() *metrics.Metrics { return s.metrics }
 
 // config returns the configuration in use.
 func (s *Scheduler) config() *jobs.Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cfg
-}
-
-// compileAll compiles the script of every job, enabled or not (a disabled
-// job can still be run on demand). When r is a Loader it returns the
-// compiled scripts by path, to be pinned (nil otherwise).
-func compileAll(r Runner, cfg *jobs.Config) (map[string]*engine.Script, error) {
-	ld, isLoader := r.(Loader)
-	c, isCompiler := r.(Compiler)
-	if !isLoader && !isCompiler {
-		return nil, nil
-	}
-	var errs []error
-	var scripts map[string]*engine.Script
-	if isLoader {
-		scripts = make(map[string]*engine.Script, len(cfg.Jobs))
-	}
-	seen := map[string]bool{}
-	for _, j := range cfg.Jobs {
-		if seen[j.Script] {
-			continue
-		}
-		seen[j.Script] = true
-		var err error
-		if isLoader {
-			var sc *engine.Script
-			if sc, err = ld.Load(j.Script); err == nil {
-				scripts[j.Script] = sc
-			}
-		} else {
-			err = c.Compile(j.Script)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("job %q: %w", j.Name, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return scripts, nil
 }
 
 // Reload replaces the configuration, atomically: after compiling every
@@ -315,7 +265,7 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	if cfg == nil {
 		return errors.New("scheduler: reload: nil configuration")
 	}
-	scripts, err := compileAll(s.runner, cfg)
+	scripts, err := compile.All(s.runner, cfg)
 	if err != nil {
 		s.metrics.ObserveReload(false)
 		return err
@@ -348,13 +298,13 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 	s.log.Info("configuration reloaded", slog.String(keyFile, cfg.Path), slog.Int(keyJobs, len(cfg.Jobs)),
 		slog.Any(keyAdded, added), slog.Any(keyRemoved, removed), slog.Any(keyChanged, changed))
 	s.nudge()
-	s.kickPrewarm(0)
+	s.prewarm.Kick(0)
 	s.publish(Change{Kind: ChangeJob})
 	return nil
 }
 
 // apply installs cfg and its compiled scripts (nil when the Runner is no
-// Loader); s.mu is held (or s is not shared yet).
+// compile.Loader); s.mu is held (or s is not shared yet).
 func (s *Scheduler) apply(cfg *jobs.Config, scripts map[string]*engine.Script, now time.Time) (added, removed, changed []string) {
 	now = now.Round(0)
 	seen := make(map[string]bool, len(cfg.Jobs))
@@ -391,8 +341,8 @@ func (s *Scheduler) apply(cfg *jobs.Config, scripts map[string]*engine.Script, n
 		}
 	}
 	s.cfg = cfg
-	s.redact.add(cfg.Sora.SecretValues)
-	s.metrics.jobs.Set(float64(len(cfg.Jobs)))
+	s.redact.Add(cfg.Sora.SecretValues)
+	s.metrics.Jobs.Set(float64(len(cfg.Jobs)))
 	return added, removed, changed
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/soracron/soracron/scheduler/clock"
 )
 
 // drain shuts down once the loop has stopped.
@@ -25,7 +27,7 @@ func (s *Scheduler) drain() error {
 		s.log.Info("shutting down: waiting for runs in progress", slog.Int(keyRunning, n),
 			slog.Duration(keyTimeout, s.shutdown))
 	}
-	if !sleep(s.clock, s.shutdown, done) {
+	if !clock.Sleep(s.clock, s.shutdown, done) {
 		s.log.Info("scheduler stopped")
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 )
 
 // JobState is the state of one job of the configuration in use.
@@ -109,3 +110,19 @@ func (s *Scheduler) Logger() *slog.Logger { return s.log }
 // Cluster returns the cluster this daemon is a replica of; nil in
 // single-node mode.
 func (s *Scheduler) Cluster() *cluster.Cluster { return s.cl }
+
+// jobSamples is the state of every job for the metrics, at a scrape.
+func (s *Scheduler) jobSamples() []metrics.JobSample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]metrics.JobSample, 0, len(s.cfg.Jobs))
+	for _, j := range s.cfg.Jobs {
+		js := s.jobs[j.Name]
+		if js == nil {
+			continue
+		}
+		_, suspended := s.suspended[j.Name]
+		out = append(out, metrics.JobSample{Job: j.Name, Suspended: suspended, Next: js.next, LastSuccess: js.lastOK})
+	}
+	return out
+}

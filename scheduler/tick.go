@@ -39,7 +39,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.startCatchUp(ctx)
 	if p, ok := s.runner.(Prewarmer); ok {
 		s.wg.Add(1)
-		go s.prewarmLoop(p)
+		go func() {
+			defer s.wg.Done()
+			s.prewarm.Run(p)
+		}()
 	}
 	for {
 		next := s.dispatchDue()

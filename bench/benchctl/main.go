@@ -7,6 +7,7 @@
 //	benchctl verify -url URL -channel sora -key KEY -value VALUE [-ids FILE] -want N -o RAW [-label K=V]
 //	benchctl info   -o RAW [-set K=V]
 //	benchctl table  -raw RAW [-o results.md]
+//	benchctl memory -raw RAW1 -raw RAW2 ...   (one RAW per channel size)
 //
 // RAW is the JSON-lines file bench/measure appends its run records to;
 // verify and info append theirs to it and table reads them all.
@@ -27,7 +28,7 @@ func main() {
 
 func run(argv []string, stdout, stderr io.Writer) int {
 	if len(argv) == 0 {
-		fmt.Fprintln(stderr, "benchctl: want a command: wait, ids, verify, info or table")
+		fmt.Fprintln(stderr, "benchctl: want a command: wait, ids, verify, info, table or memory")
 		return 2
 	}
 	cmds := map[string]func([]string, io.Writer, io.Writer) error{
@@ -36,6 +37,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		"verify": cmdVerify,
 		"info":   cmdInfo,
 		"table":  cmdTable,
+		"memory": cmdMemory,
 	}
 	cmd, ok := cmds[argv[0]]
 	if !ok {

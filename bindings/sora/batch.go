@@ -47,7 +47,7 @@ func (s *Module) luaBatch(L *lua.LState) int {
 	n := len(reqs)
 	ctx := ctxOf(L)
 	results := make([]lua.LValue, n)
-	lazy := newLazyResults(L)
+	var lazy *lazyResults
 	if s.overlay != nil {
 		ptrs := make([]*plan.Request, n)
 		for i := range reqs {
@@ -58,6 +58,7 @@ func (s *Module) luaBatch(L *lua.LState) int {
 		}
 		s.dryBatch(L, ctx, ptrs, o.concurrency, results)
 	} else {
+		lazy = newLazyResults(L, n)
 		s.sendBatch(L, ctx, reqs, o.concurrency, results, lazy)
 	}
 	out := L.CreateTable(n, 0)

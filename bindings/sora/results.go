@@ -8,7 +8,7 @@ import (
 
 // lazyResults are the successful results of one batch, filled in when the
 // script first uses them (see luajson.NewLazyMetatable): until then a
-// result is an empty table (about 100 bytes) and its reply's JSON text,
+// result is an empty table (about 150 bytes) and its reply's JSON text,
 // where {ok = true, value = ...} with the decoded value takes well over a
 // kilobyte, so that a batch of 100,000 requests does not build 200,000
 // tables the script may never read.
@@ -18,24 +18,32 @@ type lazyResults struct {
 	reply map[*lua.LTable][]byte // a result not filled yet -> its reply
 }
 
-// newLazyResults returns the lazy results of a batch run by L.
-func newLazyResults(L *lua.LState) *lazyResults {
-	lr := &lazyResults{L: L, reply: map[*lua.LTable][]byte{}}
-	lr.mt = luajson.NewLazyMetatable(L, lr)
-	return lr
+// newLazyResults returns the lazy results of a batch of n requests run by
+// L.
+func newLazyResults(L *lua.LState, n int) *lazyResults {
+	return &lazyResults{L: L, reply: make(map[*lua.LTable][]byte, n)}
 }
 
 // add returns the result of a request whose reply (which Decode accepts)
 // is reply.
 func (lr *lazyResults) add(reply []byte) *lua.LTable {
-	t := lr.L.CreateTable(0, 0)
+	// Sized for ok and value: a Go map of two is only its header until
+	// the first field is set, where a table made without the size would
+	// get a map of 32 at its first field.
+	if lr.mt == nil {
+		lr.mt = luajson.NewLazyMetatable(lr.L, lr)
+	}
+	t := lr.L.CreateTable(0, 2)
 	t.Metatable = lr.mt
 	lr.reply[t] = reply
 	return t
 }
 
-// has reports whether t is a result of lr not filled yet.
+// has reports whether t is a result of lr not filled yet (lr may be nil).
 func (lr *lazyResults) has(t *lua.LTable) bool {
+	if lr == nil {
+		return false
+	}
 	_, ok := lr.reply[t]
 	return ok
 }

@@ -2,7 +2,9 @@ package scriptargs
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -47,7 +49,7 @@ func Parse(kvs []string, argsJSON string) (map[string]any, error) {
 func decodeStrict(dec *json.Decoder, path string) (any, error) {
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, fmt.Errorf("not valid JSON: %w", err)
+		return nil, notJSON(err)
 	}
 	switch tok := tok.(type) {
 	case json.Delim:
@@ -57,7 +59,7 @@ func decodeStrict(dec *json.Decoder, path string) (any, error) {
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
-					return nil, fmt.Errorf("not valid JSON: %w", err)
+					return nil, notJSON(err)
 				}
 				k, _ := kt.(string)
 				if _, dup := obj[k]; dup {
@@ -67,8 +69,7 @@ func decodeStrict(dec *json.Decoder, path string) (any, error) {
 					return nil, err
 				}
 			}
-			_, err = dec.Token() // }
-			return obj, err
+			return obj, closing(dec) // }
 		case '[':
 			arr := []any{}
 			for i := 0; dec.More(); i++ {
@@ -78,8 +79,7 @@ func decodeStrict(dec *json.Decoder, path string) (any, error) {
 				}
 				arr = append(arr, v)
 			}
-			_, err = dec.Token() // ]
-			return arr, err
+			return arr, closing(dec) // ]
 		}
 	case json.Number:
 		if _, err := strconv.ParseFloat(string(tok), 64); err != nil {
@@ -87,6 +87,23 @@ func decodeStrict(dec *json.Decoder, path string) (any, error) {
 		}
 	}
 	return tok, nil
+}
+
+// closing reads the delimiter that ends an object or an array.
+func closing(dec *json.Decoder) error {
+	if _, err := dec.Token(); err != nil {
+		return notJSON(err)
+	}
+	return nil
+}
+
+// notJSON words a decoding error; the end of the input in the middle of a
+// value is said as such rather than as a bare EOF.
+func notJSON(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("not valid JSON: unexpected end of input")
+	}
+	return fmt.Errorf("not valid JSON: %w", err)
 }
 
 // where names a value of --args-json for decodeStrict's messages.

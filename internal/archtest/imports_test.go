@@ -62,12 +62,25 @@ var shared = []string{"internal/syncio", "internal/clocktest"}
 // files also the emulator). The engine's internal packages are its parts:
 // the sandbox's standard library and the source gates know nothing of the
 // modules or the client, and the child process's protocol carries only
-// plain data.
+// plain data. The packages under scheduler/ but its API and dashboard are
+// the daemon's parts: package scheduler imports them, none imports it, and
+// each imports only the parts below it.
 var narrower = map[string][]string{
 	"engine/internal/pattern":   {},
 	"engine/internal/source":    {},
 	"engine/internal/stdlib":    {"engine/internal/pattern", "engine/internal/source"},
 	"engine/internal/isolation": {"bindings/plan", "bindings/sora", "sora"},
+
+	"scheduler/attempt": {"bindings/sora", "engine", "jobs", "scheduler/clock", "scheduler/cluster", "scheduler/history",
+		"scheduler/redact"},
+	"scheduler/burst":   {},
+	"scheduler/clock":   {},
+	"scheduler/compile": {"engine", "jobs"},
+	"scheduler/fanout":  {},
+	"scheduler/metrics": {"sora"},
+	"scheduler/notify":  {"jobs", "scheduler/history"},
+	"scheduler/redact":  {"scheduler/history"},
+	"scheduler/runlog":  {"scheduler/history"},
 }
 
 // onlyImportedBy restricts who may import a package: the HTTP API wraps the
@@ -133,6 +146,10 @@ func TestViolationsFound(t *testing.T) {
 			`engine/internal/stdlib/x.go imports bindings/json: engine/internal/stdlib may import only engine/internal/pattern, engine/internal/source`},
 		{"an engine part imports the engine", "engine/internal/source/x_test.go", `package source; import _ "` + module + `/engine"`,
 			`engine/internal/source/x_test.go imports engine: engine/internal/source may import nothing of the project`},
+		{"a part of the daemon imports the daemon", "scheduler/redact/x.go", `package redact; import _ "` + module + `/scheduler"`,
+			`scheduler/redact/x.go imports scheduler: scheduler/redact may import only scheduler/history`},
+		{"a leaf part of the daemon imports another part", "scheduler/clock/x.go", `package clock; import _ "` + module + `/scheduler/history"`,
+			`scheduler/clock/x.go imports scheduler/history: scheduler/clock may import nothing of the project`},
 		{"an emulator part imports the client", "emulator/faults/x.go", `package faults; import _ "` + module + `/sora"`,
 			`emulator/faults/x.go imports sora: emulator may import nothing of the project`},
 		{"an emulator part imports another it has no row for", "emulator/webhook/x.go", `package webhook; import _ "` + module + `/emulator/push"`,

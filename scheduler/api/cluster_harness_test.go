@@ -23,6 +23,7 @@ import (
 	"github.com/soracron/soracron/scheduler"
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -151,7 +152,7 @@ func (w *clusterWorld) startAt(node, endpoint string, wait bool) *replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics := scheduler.NewMetrics()
+	metrics := metrics.New()
 	client, err := sora.New(sora.Config{URL: cfg.Sora.URL, Timeout: time.Second, Attempts: cfg.Sora.Attempts(),
 		OnRequest: metrics.ObserveRequest})
 	if err != nil {

@@ -16,7 +16,9 @@ import (
 	"github.com/soracron/soracron/internal/syncio"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler"
+	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -79,7 +81,7 @@ func newHarness(t *testing.T, yaml string) *harness {
 	}
 
 	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	metrics := scheduler.NewMetrics()
+	metrics := metrics.New()
 	client, err := sora.New(sora.Config{URL: cfg.Sora.URL, Timeout: cfg.Sora.Timeout, Attempts: cfg.Sora.Attempts(),
 		OnRequest: metrics.ObserveRequest})
 	if err != nil {
@@ -164,12 +166,12 @@ func outcomeIs(o history.Outcome) func(history.Run) bool {
 	return func(r history.Run) bool { return r.Outcome == o }
 }
 
-// fakeClock is the shared fake clock as a scheduler.Clock: its time only
+// fakeClock is the shared fake clock as a clock.Clock: its time only
 // moves with Advance.
 type fakeClock struct{ *clocktest.Clock }
 
-// NewTimer returns a timer of the fake clock as a scheduler.Timer.
-func (c *fakeClock) NewTimer(d time.Duration) scheduler.Timer { return c.Clock.NewTimer(d) }
+// NewTimer returns a timer of the fake clock as a clock.Timer.
+func (c *fakeClock) NewTimer(d time.Duration) clock.Timer { return c.Clock.NewTimer(d) }
 
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t testing.TB, timeout time.Duration, cond func() bool, format string, args ...any) {

@@ -31,7 +31,8 @@ const (
 // ClaimRequest says what to claim.
 type ClaimRequest struct {
 	Job string
-	// Trigger is TriggerSchedule or TriggerManual.
+	// Trigger is TriggerSchedule or TriggerManual (TriggerEvent: use
+	// ClaimEvent, which derives the ID from the event).
 	Trigger string
 	// Scheduled is the tick of a scheduled claim; zero for a manual one.
 	Scheduled time.Time

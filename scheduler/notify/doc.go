@@ -13,8 +13,9 @@
 // "dropped") and failures are logged with the receiver's host only (its
 // URL may carry a secret).
 //
-// The body is a small JSON document with a "text" field, so Slack- and
-// Teams-compatible incoming webhooks show a readable line:
+// The body (NewMessage builds it from the run as recorded) is a small JSON
+// document with a "text" field, so Slack- and Teams-compatible incoming
+// webhooks show a readable line:
 //
 //	{"event": "failed", "job": "mark-busy", "run_id": 42, "outcome": "failed",
 //	 "trigger": "schedule", "error": "...", "scheduled": "...", "start": "...",

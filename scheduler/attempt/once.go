@@ -1,4 +1,4 @@
-package scheduler
+package attempt
 
 import (
 	"context"
@@ -6,7 +6,9 @@ import (
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/history"
+	"github.com/soracron/soracron/scheduler/redact"
 )
 
 // OnceOptions configure RunOnce.
@@ -15,7 +17,7 @@ type OnceOptions struct {
 	// discards them.
 	Logger *slog.Logger
 	// Clock times the retries' backoff; the system clock when nil.
-	Clock Clock
+	Clock clock.Clock
 	// Secrets are redacted from the logs and the error (the
 	// configuration's Sora.SecretValues).
 	Secrets []string
@@ -37,25 +39,24 @@ type OnceResult struct {
 // of the runner is an error. It waits for no overlapping run: it is meant
 // for `soracron run --job`.
 func RunOnce(ctx context.Context, r Runner, j *jobs.Job, opts OnceOptions) (OnceResult, error) {
-	clock := opts.Clock
-	if clock == nil {
-		clock = systemClock{}
+	clk := opts.Clock
+	if clk == nil {
+		clk = clock.System{}
 	}
 	base := opts.Logger
 	if base == nil {
 		base = slog.New(slog.DiscardHandler)
 	}
-	red := newRedactor(opts.Secrets)
-	s := &Scheduler{runner: r, clock: clock, redact: red,
-		log: slog.New(&redactHandler{h: base.Handler(), r: red})}
+	red := redact.New(opts.Secrets)
+	log := slog.New(red.Handler(base.Handler()))
 	var out OnceResult
 	for attempt := 1; ; attempt++ {
 		attrs := []slog.Attr{slog.String(keyJob, j.Name)}
 		if attempt > 1 {
 			attrs = append(attrs, slog.Int(keyAttempt, attempt))
 		}
-		logger := slog.New(s.log.Handler().WithAttrs(attrs))
-		res, err := s.call(ctx, engine.Request{
+		logger := slog.New(log.Handler().WithAttrs(attrs))
+		res, err := Call(ctx, r, engine.Request{
 			Script: j.Script, Args: j.CopyArgs(), DryRun: j.DryRun, Timeout: j.Timeout,
 			Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger,
 			Isolation: engine.Isolation(j.Isolation), MemoryLimit: j.MemoryLimit,
@@ -63,19 +64,19 @@ func RunOnce(ctx context.Context, r Runner, j *jobs.Job, opts OnceOptions) (Once
 		if res == nil {
 			res = &engine.Result{}
 		}
-		outcome, errText := s.classify(ctx, res, err)
+		outcome, errText := Classify(ctx, res, err)
 		out = OnceResult{Result: res, Outcome: outcome, Attempts: attempt}
-		if !shouldRetry(j, attempt, outcome, err) {
+		if !Retry(j, attempt, outcome, err) {
 			if err != nil {
-				return out, &redactedError{msg: red.replace(errText), err: err}
+				return out, &redactedError{msg: red.String(errText), err: err}
 			}
 			return out, nil
 		}
 		logger.Warn("the run failed; retrying", slog.String(keyOutcome, string(outcome)),
 			slog.String(keyError, errText), slog.Int(keyAttempt, attempt+1),
 			slog.Int(keyMaxAttempts, j.Retries.Max+1), slog.Duration(keyBackoff, j.Retries.Backoff))
-		if !sleep(clock, j.Retries.Backoff, ctx.Done()) {
-			return out, &redactedError{msg: red.replace(errText), err: err}
+		if !clock.Sleep(clk, j.Retries.Backoff, ctx.Done()) {
+			return out, &redactedError{msg: red.String(errText), err: err}
 		}
 	}
 }

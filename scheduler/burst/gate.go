@@ -1,4 +1,4 @@
-package scheduler
+package burst
 
 import (
 	"sync"
@@ -8,14 +8,14 @@ import (
 // maxGateWait bounds how long history writes wait for runs to start.
 const maxGateWait = 250 * time.Millisecond
 
-// startGate (nil: no gate) holds history writes, and the work that follows
+// Gate (nil: no gate) holds history writes, and the work that follows
 // the end of a run, back while runs are starting. When many jobs are due at
 // the same instant (1,000 jobs on "@every 1s"), the CPU first goes to
 // starting their scripts, and the bookkeeping and database work follows;
 // otherwise every start waits behind the work of the runs started before
 // it. The gate closes when a run is dispatched while none is starting, and
 // the work it holds waits at most until maxGateWait after that.
-type startGate struct {
+type Gate struct {
 	mu      sync.Mutex
 	n       int           // runs dispatched whose script has not started
 	open    chan struct{} // closed while n == 0
@@ -23,14 +23,15 @@ type startGate struct {
 	timer   *time.Timer   // closes expired
 }
 
-func newStartGate() *startGate {
-	g := &startGate{open: make(chan struct{})}
+// NewGate returns an open gate.
+func NewGate() *Gate {
+	g := &Gate{open: make(chan struct{})}
 	close(g.open)
 	return g
 }
 
-// add counts a run about to start.
-func (g *startGate) add() {
+// Add counts a run about to start.
+func (g *Gate) Add() {
 	if g == nil {
 		return
 	}
@@ -45,8 +46,8 @@ func (g *startGate) add() {
 	g.mu.Unlock()
 }
 
-// done counts a run that started (or will not).
-func (g *startGate) done() {
+// Done counts a run that started (or will not).
+func (g *Gate) Done() {
 	if g == nil {
 		return
 	}
@@ -59,9 +60,9 @@ func (g *startGate) done() {
 	g.mu.Unlock()
 }
 
-// wait returns once no run is starting, or once the gate has been closed
+// Wait returns once no run is starting, or once the gate has been closed
 // for maxGateWait.
-func (g *startGate) wait() {
+func (g *Gate) Wait() {
 	if g == nil {
 		return
 	}

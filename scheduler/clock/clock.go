@@ -1,10 +1,8 @@
-package scheduler
+package clock
 
 import "time"
 
-// Clock is the time source of the scheduler: when jobs are due, retry
-// backoffs and the shutdown grace period. Tests inject a fake clock; script
-// timeouts are enforced by the engine in real time.
+// Clock is the time source of the scheduler.
 type Clock interface {
 	// Now returns the current time.
 	Now() time.Time
@@ -20,14 +18,14 @@ type Timer interface {
 	Stop() bool
 }
 
-// systemClock is the real clock, the default.
-type systemClock struct{}
+// System is the real clock.
+type System struct{}
 
 // Now returns time.Now().
-func (systemClock) Now() time.Time { return time.Now() }
+func (System) Now() time.Time { return time.Now() }
 
 // NewTimer returns a time.Timer.
-func (systemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
+func (System) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
 
 // systemTimer is a time.Timer as a Timer.
 type systemTimer struct{ t *time.Timer }
@@ -35,8 +33,8 @@ type systemTimer struct{ t *time.Timer }
 func (t systemTimer) C() <-chan time.Time { return t.t.C }
 func (t systemTimer) Stop() bool          { return t.t.Stop() }
 
-// sleep waits for d on clock, returning false if done is closed first.
-func sleep(clock Clock, d time.Duration, done ...<-chan struct{}) bool {
+// Sleep waits for d on clock, returning false if done is closed first.
+func Sleep(clock Clock, d time.Duration, done ...<-chan struct{}) bool {
 	if d <= 0 {
 		return true
 	}
