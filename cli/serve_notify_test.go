@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -33,6 +34,13 @@ func (r *receiver) got() []map[string]any {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]map[string]any(nil), r.bodies...)
+}
+
+// header returns the headers of the i-th notification received.
+func (r *receiver) header(i int) http.Header {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.hdrs[i]
 }
 
 const notifyJobs = `
@@ -69,10 +77,9 @@ func TestServeNotifications(t *testing.T) {
 	}))
 	t.Cleanup(hang.Close)
 	t.Cleanup(func() { close(release) })
-	var fails sync.Map
+	var fails atomic.Int32
 	e500 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, _ := fails.LoadOrStore("n", new(int))
-		*(n.(*int))++
+		fails.Add(1)
 		w.WriteHeader(500)
 	}))
 	t.Cleanup(e500.Close)
@@ -86,7 +93,10 @@ func TestServeNotifications(t *testing.T) {
 	for len(s.runs("flip")) < 5 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	time.Sleep(300 * time.Millisecond) // deliveries are asynchronous
+	// Deliveries are asynchronous: wait for the two expected.
+	for deadline := time.Now().Add(15 * time.Second); len(ok.got()) < 2 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	got := ok.got()
 	if len(got) != 2 {
 		t.Fatalf("notifications = %v, want a failure and a recovery", got)
@@ -101,12 +111,15 @@ func TestServeNotifications(t *testing.T) {
 	if rec["event"] != "recovered" || rec["outcome"] != "ok" || !strings.Contains(rec["text"].(string), "recovered") {
 		t.Errorf("recovery notification = %v", rec)
 	}
-	if h := ok.hdrs[0].Get("X-Hook-Token"); h != "hook-s3cret-token" {
+	if h := ok.header(0).Get("X-Hook-Token"); h != "hook-s3cret-token" {
 		t.Errorf("X-Hook-Token = %q", h)
 	}
 
 	// A receiver that hangs and one that answers 500 delay no run: the runs
-	// after the failure started on time.
+	// after the failure started on time. A delivery to the hanging receiver
+	// lasts its 10 s timeout, so a run it held back would be later than
+	// this bound, which leaves room for a loaded machine.
+	const notifyBlock = 5 * time.Second
 	var v struct {
 		Runs []struct {
 			Outcome          string
@@ -115,22 +128,28 @@ func TestServeNotifications(t *testing.T) {
 	}
 	s.get("/api/runs?job=flip&limit=1000", &v)
 	for _, r := range v.Runs {
-		if late := r.Start.Sub(r.Scheduled); late > 900*time.Millisecond {
+		if late := r.Start.Sub(r.Scheduled); late > notifyBlock {
 			t.Errorf("run scheduled %s started %s late", r.Scheduled, late)
 		}
 	}
 	deadline = time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if n, ok := fails.Load("n"); ok && *(n.(*int)) >= 2 {
+		if fails.Load() >= 2 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if n, ok := fails.Load("n"); !ok || *(n.(*int)) < 2 {
+	if fails.Load() < 2 {
 		t.Error("the delivery to the receiver answering 500 was not retried")
 	}
-	if code, body := getStatus(t, s.api+"/metrics", ""); code != 200 ||
-		!strings.Contains(body, `soracron_notifications_total{outcome="ok"} 2`) {
+	// The counter moves once the receiver's answer is read.
+	const delivered = `soracron_notifications_total{outcome="ok"} 2`
+	code, body := getStatus(t, s.api+"/metrics", "")
+	for deadline := time.Now().Add(10 * time.Second); code == 200 && !strings.Contains(body, delivered) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		code, body = getStatus(t, s.api+"/metrics", "")
+	}
+	if code != 200 || !strings.Contains(body, delivered) {
 		t.Errorf("metrics: %d %s", code, grepLines(body, "soracron_notifications_total"))
 	}
 	s.stop()

@@ -154,6 +154,7 @@ type apiRun struct {
 	Error     string
 	Trigger   string
 	Scheduled *time.Time
+	Start     *time.Time
 }
 
 func (r *serveRun) runs(job string) []apiRun {

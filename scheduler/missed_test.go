@@ -59,9 +59,11 @@ jobs:
 `, harnessOptions{})
 			// The process is paused for 45 s: ticks 10s to 40s are due at once.
 			h.tick(45 * time.Second)
-			waitFor(t, 10*time.Second, func() bool { return len(h.runs("one")) == len(tc.ok)+len(tc.missed) },
-				"%d records", len(tc.ok)+len(tc.missed))
-			time.Sleep(50 * time.Millisecond)
+			// The missed records are written in the background, and the
+			// run is recorded running before its outcome.
+			want := len(tc.ok) + len(tc.missed)
+			waitFor(t, 15*time.Second, func() bool { return h.count("one", finished) == want },
+				"%d finished records (have %v)", want, lazyRuns{h, "one"})
 			got := outcomes(h, "one")
 			if !sameOffsets(got[history.OutcomeOK], tc.ok) || !sameOffsets(got[history.OutcomeMissed], tc.missed) {
 				t.Fatalf("outcomes %v, want ok %v missed %v", got, tc.ok, tc.missed)
@@ -116,8 +118,8 @@ jobs:
 					}
 				}
 				return n == want
-			}, "%d records", want)
-			time.Sleep(50 * time.Millisecond)
+			}, "%d records (have %v)", want, lazyRuns{h, "one"})
+			// Run returns once every record is written: an extra one would show.
 			cancel()
 			if err := <-done; err != nil {
 				t.Fatal(err)

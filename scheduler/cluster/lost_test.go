@@ -36,13 +36,15 @@ func TestLostRun(t *testing.T) {
 			var l cluster.Lost
 			select {
 			case l = <-lost:
-			case <-time.After(6 * time.Second):
+			case <-time.After(20 * time.Second):
 				t.Fatal("the lost run was not recovered")
 			}
 			gap := time.Since(died)
 			t.Logf("recovered after %s (TTL 2s)", gap)
-			if gap < time.Second || gap > 4*time.Second {
-				t.Errorf("recovered after %s, want within TTL + 2s", gap)
+			// Not before the lease expires; soon after it, with room for a
+			// loaded machine (etcd and the replicas share its cores).
+			if gap < time.Second || gap > 10*time.Second {
+				t.Errorf("recovered after %s, want after the TTL and within 5 TTLs", gap)
 			}
 			if l.Record.ID != cl.ID || l.Record.State != cluster.StateInterrupted || l.Record.Node != "dead" {
 				t.Errorf("lost record %+v", l.Record)

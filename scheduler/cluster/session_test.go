@@ -78,7 +78,12 @@ func TestDuplicateNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	time.Sleep(time.Second)
+	// Its first attempt at a session finds the name taken; until then it
+	// has no session either.
+	waitFor(t, 15*time.Second, "Health to say the name is in use", func() bool {
+		err := c.Health()
+		return err != nil && strings.Contains(err.Error(), "in use")
+	})
 	if err := c.Health(); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Fatalf("Health = %v, want the name in use", err)
 	}

@@ -99,7 +99,9 @@ func TestFindStops(t *testing.T) {
 			defer cancel()
 			start := time.Now()
 			_, err = p.Find([]byte(c.src), 0, ctx.Err)
-			if elapsed := time.Since(start); elapsed > 500*time.Millisecond {
+			// Unstopped, these run far longer; the bound leaves room for a
+			// loaded machine.
+			if elapsed := time.Since(start); elapsed > 2*time.Second {
 				t.Errorf("stopped after %s", elapsed)
 			}
 			var perr *Error
