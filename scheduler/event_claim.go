@@ -33,10 +33,10 @@ func eventIdentity(ev *Event) cluster.EventIdentity {
 	return id
 }
 
-// startEventClaimed claims the run of job for its event ev and starts it
-// if this replica won the claim; nil when it did not start (taken by
-// another replica, skipped by forbid, no session, the job is gone).
-func (s *Scheduler) startEventClaimed(job string, ev *Event) *chain {
+// claimEvent claims the run of job for its event ev; nil when this
+// replica is not to start it (taken by another replica, skipped by forbid,
+// no session, the job is gone).
+func (s *Scheduler) claimEvent(job string, ev *Event) *cluster.Claim {
 	j := s.config().Job(job)
 	if j == nil {
 		s.log.Warn("event run not started", slog.String(keyJob, job), slog.String(keyEventType, ev.Type),
@@ -60,22 +60,5 @@ func (s *Scheduler) startEventClaimed(job string, ev *Event) *chain {
 		go s.recordSkip(skipRecord{job: j, trigger: history.TriggerEvent, node: cl.RunningOn})
 		return nil
 	}
-	var l launch
-	s.mu.Lock()
-	js := s.jobs[j.Name]
-	var c *chain
-	if js == nil || js.job == nil {
-		err = fmt.Errorf("%w %q (removed by a reload)", ErrUnknownJob, j.Name)
-	} else if c, err = s.startLocked(js, history.TriggerEvent, time.Time{}, cl, &l); c != nil {
-		c.event = ev.Fields
-	}
-	s.mu.Unlock()
-	l.start(s)
-	if err != nil {
-		s.abandon(cl, err.Error())
-		s.log.Warn("event run not started", slog.String(keyJob, j.Name), slog.String(keyEventType, ev.Type),
-			slog.String(keyConnectionID, ev.ConnectionID), slog.Any(keyError, err))
-		return nil
-	}
-	return c
+	return cl
 }

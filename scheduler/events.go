@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/eventq"
 	"github.com/soracron/soracron/scheduler/history"
 )
@@ -75,7 +76,7 @@ func newEventQueue(s *Scheduler) *eventq.Queue {
 // while this replica has no etcd session (it could not claim the runs;
 // the event is not remembered, so a retry is not a duplicate), and nil
 // otherwise (also when no job runs on it). In cluster mode each run is
-// claimed before it starts (see startEventClaimed).
+// claimed before it starts (see claimEvent).
 func (s *Scheduler) Event(ev Event) error {
 	if ev.Received.IsZero() {
 		ev.Received = s.clock.Now()
@@ -84,11 +85,15 @@ func (s *Scheduler) Event(ev Event) error {
 }
 
 // startEvent starts the run of job for its event ev, applying the job's
-// concurrency policy; nil when it did not start (the job is gone, skipped
-// by forbid, or the daemon is stopping).
+// concurrency policy (in cluster mode, after its claim: claimEvent); nil
+// when it did not start (the job is gone, skipped by forbid, claimed by
+// another replica, or the daemon is stopping).
 func (s *Scheduler) startEvent(job string, ev *Event) *chain {
+	var claim *cluster.Claim
 	if s.cl != nil {
-		return s.startEventClaimed(job, ev)
+		if claim = s.claimEvent(job, ev); claim == nil {
+			return nil
+		}
 	}
 	var l launch
 	s.mu.Lock()
@@ -97,15 +102,15 @@ func (s *Scheduler) startEvent(job string, ev *Event) *chain {
 	var err error
 	if js == nil || js.job == nil {
 		err = fmt.Errorf("%w %q (removed by a reload)", ErrUnknownJob, job)
-	} else {
-		c, err = s.startLocked(js, history.TriggerEvent, time.Time{}, nil, &l)
-		if c != nil {
-			c.event = ev.Fields
-		}
+	} else if c, err = s.startLocked(js, history.TriggerEvent, time.Time{}, claim, &l); c != nil {
+		c.event = ev.Fields
 	}
 	s.mu.Unlock()
 	l.start(s)
 	if err != nil {
+		if claim != nil {
+			s.abandon(claim, err.Error())
+		}
 		s.log.Warn("event run not started", slog.String(keyJob, job), slog.String(keyEventType, ev.Type),
 			slog.String(keyConnectionID, ev.ConnectionID), slog.Any(keyError, err))
 		return nil

@@ -158,7 +158,7 @@ type jobState struct {
 	// read from the history (or set by a run since).
 	last       *history.Run
 	lastLoaded bool
-	// bad is true when its newest run ended badly (see badOutcome): the
+	// bad is true when its newest run ended badly (see notify.Bad): the
 	// next ok run is a recovery.
 	bad bool
 	// lastOK is the end of its newest run that ended ok.
