@@ -14,7 +14,7 @@ import (
 // follow each other on the same replica, so this ordering is local.
 
 // maxEndWait bounds the wait of a claim for the ends in flight.
-const maxEndWait = 2 * time.Second
+const maxEndWait = 500 * time.Millisecond
 
 // ending is the Finishes in flight of one job.
 type ending struct {
