@@ -85,6 +85,7 @@ return before, ok, getmetatable(t)`, "lazy false nil", 1},
 		{"json.encode", `return require("json").encode(t)`, `{"a":1,"b":[2]}`, 1},
 		{"json.encode twice", `local json = require("json"); json.encode(t); return json.encode({t})`, `[{"a":1,"b":[2]}]`, 1},
 		{"length", `return #t`, "0", 0},
+		{"json.object", `local json = require("json"); json.object(t); return json.encode(t), json.is_object(t)`, `{"a":1,"b":[2]} true`, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

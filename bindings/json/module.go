@@ -49,7 +49,7 @@ import (
 // the index (use json.null for gaps); a marked object must have string keys.
 // A table whose metatable has no __jsontype is inferred like an unmarked
 // one. Tables are read raw: metamethods such as __index or __pairs are
-// ignored. ToLua inserts Go map members in sorted key order and Decode
+// ignored (a lazy table, see NewLazyMetatable, is filled first). ToLua inserts Go map members in sorted key order and Decode
 // in document order, so pairs() iterates deterministically.
 //
 // Numbers. Lua numbers are float64. A JSON number becomes a Lua number when
@@ -327,6 +327,7 @@ func jsonMark(L *lua.LState, mt *lua.LTable) int {
 	case *lua.LNilType:
 		t = L.CreateTable(0, 0)
 	case *lua.LTable:
+		Fill(v) // a lazy table becomes a plain one
 		if v.Metatable != lua.LNil && markerKind(v) == kindNone {
 			L.ArgError(1, "table already has a metatable that is not a json marker")
 		}

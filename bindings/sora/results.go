@@ -14,7 +14,7 @@ import (
 // tables the script may never read.
 type lazyResults struct {
 	L     *lua.LState
-	mt    *lua.LTable            // the metatable of the results not filled yet
+	mt    *lua.LTable            // the metatable of the results not filled yet, made by the first add
 	reply map[*lua.LTable][]byte // a result not filled yet -> its reply
 }
 
@@ -27,12 +27,12 @@ func newLazyResults(L *lua.LState, n int) *lazyResults {
 // add returns the result of a request whose reply (which Decode accepts)
 // is reply.
 func (lr *lazyResults) add(reply []byte) *lua.LTable {
-	// Sized for ok and value: a Go map of two is only its header until
-	// the first field is set, where a table made without the size would
-	// get a map of 32 at its first field.
 	if lr.mt == nil {
 		lr.mt = luajson.NewLazyMetatable(lr.L, lr)
 	}
+	// Sized for ok and value: a Go map of two is only its header until
+	// the first field is set, where a table made without the size would
+	// get a map of 32 at its first field.
 	t := lr.L.CreateTable(0, 2)
 	t.Metatable = lr.mt
 	lr.reply[t] = reply
