@@ -105,6 +105,20 @@ func (tm *ptyTerm) expect(want string) {
 	tm.t.Fatalf("no %q in the terminal after 15s; it shows:\n%q", want, tm.out.String()[tm.seen:])
 }
 
+// shows reports whether the program writes want, after what expect
+// matched, within d; it matches nothing.
+func (tm *ptyTerm) shows(want string, d time.Duration) bool {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		tm.mu.Lock()
+		found := strings.Contains(tm.out.String()[tm.seen:], want)
+		tm.mu.Unlock()
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
 func TestReplTerminal(t *testing.T) {
 	tm := startTerm(t, "repl", "--emulator")
 	tm.expect("Tab completes, Ctrl-D exits.")
@@ -143,8 +157,16 @@ func TestReplTerminal(t *testing.T) {
 	tm.typ("n = 41\r")
 	tm.expect("> ")
 	tm.typ("while true do end\r")
-	time.Sleep(200 * time.Millisecond)
-	tm.typ("\x03")
+	// A Ctrl-C that comes before the statement starts (the terminal still
+	// in raw mode, or the line not yet handed over) finds nothing to
+	// stop: press it again until the statement stops.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond) // most often enough for it to start
+		tm.typ("\x03")
+		if tm.shows("interrupted", 2*time.Second) {
+			break
+		}
+	}
 	tm.expect("interrupted")
 	tm.expect("> ")
 	tm.typ("n + 1\r")

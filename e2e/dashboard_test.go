@@ -169,7 +169,8 @@ func TestDashboard(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/ui/"), chromedp.WaitVisible(`tr[data-job="tick"]`)); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond) // the event stream is open
+		// The page refreshes its rows when its event stream opens too, so
+		// a run started before that still shows.
 		resp, err := http.Post(base+"/api/jobs/tick/run", "application/json", nil)
 		if err != nil {
 			t.Fatal(err)

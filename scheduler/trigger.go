@@ -76,6 +76,15 @@ func (s *Scheduler) TriggerWith(ctx context.Context, name string, opts TriggerOp
 	}
 	select {
 	case r := <-c.first:
+		if r.err != nil {
+			// The run did not start (it could not be recorded): answer
+			// once it no longer counts as running, or a retry at once
+			// would be refused by forbid.
+			select {
+			case <-c.done:
+			case <-ctx.Done():
+			}
+		}
 		return r.id, r.err
 	case <-ctx.Done():
 		return 0, ctx.Err()

@@ -83,7 +83,7 @@ func TestClaimEventPolicy(t *testing.T) {
 		if !errors.Is(context.Cause(running.Context()), cluster.ErrReplaced) {
 			t.Errorf("cause %v", context.Cause(running.Context()))
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("the replaced event run was not cancelled")
 	}
 	finishOK(t, running)
@@ -115,7 +115,7 @@ func TestLostEventRun(t *testing.T) {
 		if l.Record.ID != cl.ID || l.Record.State != cluster.StateInterrupted || l.Rerun != nil {
 			t.Errorf("lost %+v, rerun %+v: want interrupted, no rerun", l.Record, l.Rerun)
 		}
-	case <-time.After(8 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("the lost event run was not recovered")
 	}
 }

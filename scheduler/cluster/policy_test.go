@@ -95,7 +95,7 @@ func TestReplace(t *testing.T) {
 	}
 	select {
 	case <-old.Context().Done():
-	case <-time.After(3 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("the replaced run was not cancelled")
 	}
 	if cause := context.Cause(old.Context()); !errors.Is(cause, cluster.ErrReplaced) {
@@ -119,7 +119,7 @@ func TestReplace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(3 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("WaitPredecessors did not return after the replaced run ended")
 	}
 	finishOK(t, nw)

@@ -45,7 +45,7 @@ func TestSessionLoss(t *testing.T) {
 	}
 	select {
 	case <-cl.Context().Done():
-	case <-time.After(3 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("the run was not cancelled when the session was lost")
 	}
 	if !errors.Is(context.Cause(cl.Context()), cluster.ErrSessionLost) {
@@ -54,7 +54,7 @@ func TestSessionLoss(t *testing.T) {
 	if err := cl.Finish(ctx, cluster.Outcome{State: "cancelled"}); !errors.Is(err, cluster.ErrSessionLost) {
 		t.Fatalf("Finish after loss: %v", err)
 	}
-	waitFor(t, 5*time.Second, "a new session", func() bool { return a.Health() == nil })
+	waitFor(t, 20*time.Second, "a new session", func() bool { return a.Health() == nil })
 	cl, err = a.Claim(ctx, sched("job", 2, cluster.Forbid))
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func TestSuspensions(t *testing.T) {
 		select {
 		case m := <-seen:
 			return m
-		case <-time.After(5 * time.Second):
+		case <-time.After(20 * time.Second):
 			t.Fatalf("no suspensions seen: %s", what)
 			return nil
 		}
@@ -61,7 +61,7 @@ func TestSuspensions(t *testing.T) {
 	cancel()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("WatchSuspensions did not return when its context ended")
 	}
 }

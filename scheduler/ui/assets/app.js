@@ -54,6 +54,9 @@ function liveJobs() {
   }
   var es = new EventSource("/ui/events");
   es.onmessage = function () { refresh(); };
+  // A change made before the stream opened (or while it reconnected) sent
+  // no message to this page.
+  es.onopen = function () { refresh(); };
 }
 
 // Run now dialog.
