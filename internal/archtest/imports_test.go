@@ -66,6 +66,8 @@ var shared = []string{"internal/syncio", "internal/clocktest"}
 // the daemon's parts: package scheduler imports them, none imports it, and
 // each imports only the parts below it.
 var narrower = map[string][]string{
+	"bindings/json/internal/syntax": {},
+
 	"engine/internal/pattern":   {},
 	"engine/internal/source":    {},
 	"engine/internal/stdlib":    {"engine/internal/pattern", "engine/internal/source"},
