@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/scheduler/cluster"
+	"github.com/soracron/soracron/scheduler/clusterrun"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -43,7 +44,7 @@ func (s *Scheduler) claimEvent(job string, ev *Event) *cluster.Claim {
 			slog.Any(keyError, fmt.Errorf("%w %q (removed by a reload)", ErrUnknownJob, job)))
 		return nil
 	}
-	cl, err := s.cl.ClaimEvent(context.Background(), j.Name, clusterPolicy(j), eventIdentity(ev))
+	cl, err := s.cl.ClaimEvent(context.Background(), j.Name, clusterrun.Policy(j), eventIdentity(ev))
 	switch {
 	case errors.Is(err, cluster.ErrTaken):
 		s.log.Debug("event run claimed by another replica (or an earlier delivery); not started here",

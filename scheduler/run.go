@@ -61,15 +61,12 @@ func (s *Scheduler) runChain(c *chain) {
 // with outcome and err, is followed by another (attempt.Retry): never
 // when the run could not be recorded.
 func shouldRetry(j *jobs.Job, n int, outcome history.Outcome, err error) bool {
-	return !errors.Is(err, errNotRecorded) && attempt.Retry(j, n, outcome, err)
+	return !errors.Is(err, ErrNotRecorded) && attempt.Retry(j, n, outcome, err)
 }
 
 // ErrNotRecorded: the history could not record the run (e.g. the state's
 // disk is full), so it did not start.
 var ErrNotRecorded = errors.New("the run could not be recorded, so it did not start")
-
-// errNotRecorded is the error of an attempt that could not be recorded.
-var errNotRecorded = ErrNotRecorded
 
 func stopReason(ctx context.Context, stop <-chan struct{}) string {
 	if err := context.Cause(ctx); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/soracron/soracron/scheduler/catchup"
 	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/cluster"
+	"github.com/soracron/soracron/scheduler/clusterrun"
 	"github.com/soracron/soracron/scheduler/compile"
 	"github.com/soracron/soracron/scheduler/eventq"
 	"github.com/soracron/soracron/scheduler/fanout"
@@ -132,8 +133,8 @@ type Scheduler struct {
 	susp     *suspension.Keeper // stores the suspensions, orders their changes
 
 	mu        sync.Mutex
-	suspended map[string]time.Time   // suspended jobs (by the API) and since when
-	early     map[string]*earlyClaim // cluster mode: early claims of next ticks, by job
+	suspended map[string]time.Time         // suspended jobs (by the API) and since when
+	early     map[string]*clusterrun.Early // cluster mode: early claims of next ticks, by job
 	cfg       *jobs.Config
 	jobs      map[string]*jobState // current jobs, and removed ones still running
 	started   bool
@@ -193,7 +194,7 @@ func New(opts Options) (*Scheduler, error) {
 		stop:     make(chan struct{}),
 
 		jobs:  make(map[string]*jobState),
-		early: map[string]*earlyClaim{},
+		early: map[string]*clusterrun.Early{},
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}

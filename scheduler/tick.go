@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/scheduler/catchup"
+	"github.com/soracron/soracron/scheduler/clusterrun"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -131,7 +132,7 @@ func (s *Scheduler) dispatchDue() time.Time {
 			s.wg.Add(1)
 			js.claiming++
 			if r := s.cl.Rank(j.Name); r > 0 {
-				tc.after = time.Duration(r) * s.cl.Grace()
+				tc.after = clusterrun.TakeOverDelay(r, s.cl.Grace())
 				l.later = append(l.later, tc)
 				continue
 			}

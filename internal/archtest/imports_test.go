@@ -78,6 +78,8 @@ var narrower = map[string][]string{
 	"scheduler/burst":   {},
 	"scheduler/catchup": {"jobs", "scheduler/history"},
 	"scheduler/clock":   {},
+	"scheduler/clusterrun": {"jobs", "scheduler/catchup", "scheduler/clock", "scheduler/cluster",
+		"scheduler/history"},
 	"scheduler/compile": {"engine", "jobs"},
 	"scheduler/eventq":  {},
 	"scheduler/fanout":  {},
