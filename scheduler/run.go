@@ -15,6 +15,7 @@ import (
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/attempt"
 	"github.com/soracron/soracron/scheduler/clock"
+	"github.com/soracron/soracron/scheduler/fanout"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/scheduler/runlog"
 )
@@ -107,7 +108,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	buf.OnLine = func(line history.LogLine, index int) {
 		if s.listening() {
 			if id := idp.Peek(); id > 0 {
-				s.publish(Change{Kind: ChangeLog, Job: j.Name, RunID: id, Log: &line, Index: index})
+				s.publish(fanout.Change{Kind: fanout.ChangeLog, Job: j.Name, RunID: id, Log: &line, Index: index})
 			}
 		}
 	}
@@ -209,7 +210,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	c.lastRec.Job, c.lastRec.Trigger, c.lastRec.Scheduled, c.lastRec.Start = j.Name, c.trigger, c.scheduled, started
 	c.lastRec.Logs = nil
 	s.live.Set(id, nil)
-	s.publish(Change{Kind: ChangeRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
+	s.publish(fanout.Change{Kind: fanout.ChangeRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
 	return outcome, runErr
 }
 
@@ -228,7 +229,7 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *runlog.ID, bu
 	} else {
 		c.setRunID(id)
 		s.live.Set(id, buf)
-		s.publish(Change{Kind: ChangeRunStarted, Job: j.Name, RunID: id})
+		s.publish(fanout.Change{Kind: fanout.ChangeRunStarted, Job: j.Name, RunID: id})
 	}
 	idp.Resolve(id, err)
 	if n == 1 {

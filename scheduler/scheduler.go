@@ -127,8 +127,8 @@ type Scheduler struct {
 	wake       chan struct{}  // nudges the schedule loop after a Reload
 	stop       chan struct{}  // closed when shutdown begins
 
-	changes  fanout.Hub[Change] // subscribers of Subscribe
-	live     runlog.Live        // log buffers of the running runs
+	changes  fanout.Hub[fanout.Change] // subscribers of Subscribe
+	live     runlog.Live               // log buffers of the running runs
 	notifier *notify.Notifier
 	susp     *suspension.Keeper // stores the suspensions, orders their changes
 
@@ -299,7 +299,7 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 		slog.Any(keyAdded, added), slog.Any(keyRemoved, removed), slog.Any(keyChanged, changed))
 	s.nudge()
 	s.prewarm.Kick(0)
-	s.publish(Change{Kind: ChangeJob})
+	s.publish(fanout.Change{Kind: fanout.ChangeJob})
 	return nil
 }
 

@@ -82,7 +82,7 @@ var narrower = map[string][]string{
 		"scheduler/history"},
 	"scheduler/compile": {"engine", "jobs"},
 	"scheduler/eventq":  {},
-	"scheduler/fanout":  {},
+	"scheduler/fanout":  {"scheduler/history"},
 	"scheduler/metrics": {"sora"},
 	"scheduler/notify":  {"jobs", "scheduler/history"},
 	"scheduler/redact":  {"scheduler/history"},
