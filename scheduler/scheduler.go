@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"slices"
 	"sync"
 	"time"
-
-	"github.com/robfig/cron/v3"
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
@@ -318,10 +315,10 @@ func (s *Scheduler) apply(cfg *jobs.Config, scripts map[string]*engine.Script, n
 			added = append(added, j.Name)
 		case js.job == nil:
 			added = append(added, j.Name)
-		case !sameJob(js.job, j):
+		case !js.job.SameSettings(j):
 			changed = append(changed, j.Name)
 		}
-		if js.job == nil || !sameSchedule(js.job, j) {
+		if js.job == nil || !js.job.SameSchedule(j) {
 			js.next = time.Time{}
 			if j.Enabled {
 				js.next = s.firstRun(j, now)
@@ -346,26 +343,8 @@ func (s *Scheduler) apply(cfg *jobs.Config, scripts map[string]*engine.Script, n
 	return added, removed, changed
 }
 
-// sameSchedule reports whether a and b fire at the same times.
-func sameSchedule(a, b *jobs.Job) bool {
-	return a.ScheduleSpec == b.ScheduleSpec && a.Location.String() == b.Location.String() && a.Enabled == b.Enabled
-}
-
-// sameJob reports whether a and b have the same settings.
-func sameJob(a, b *jobs.Job) bool {
-	return sameSchedule(a, b) && a.Script == b.Script && a.Timeout == b.Timeout &&
-		a.ConcurrencyPolicy == b.ConcurrencyPolicy && a.Retries == b.Retries && a.DryRun == b.DryRun &&
-		a.Concurrency == b.Concurrency && reflect.DeepEqual(a.Args, b.Args) && slices.Equal(a.On, b.On)
-}
-
-// firstRun is the first run time of j strictly after now. In cluster mode
-// an "@every" schedule is aligned on multiples of its interval (since
-// Go's zero time), so that replicas started at different times compute the
-// same ticks; single-node, "@every" counts from the start, as robfig/cron
-// does.
+// firstRun is the first run time of j strictly after now (catchup.First;
+// aligned in cluster mode).
 func (s *Scheduler) firstRun(j *jobs.Job, now time.Time) time.Time {
-	if cd, ok := j.Schedule.(cron.ConstantDelaySchedule); ok && s.cl != nil && cd.Delay > 0 {
-		return now.Truncate(cd.Delay).Add(cd.Delay)
-	}
-	return catchup.Next(j, now)
+	return catchup.First(j, now, s.cl != nil)
 }

@@ -141,7 +141,7 @@ func (s *Scheduler) dispatchDue() time.Time {
 			continue
 		}
 		if n > 1 {
-			ticks, total := missedTicks(j, first, scheduled)
+			ticks, total := catchup.Ticks(j, first, scheduled)
 			s.recordMissed(missed{job: j, ticks: ticks, total: total, reason: catchup.DowntimeReason(j, now.Sub(first))})
 		}
 		if reason != "" {

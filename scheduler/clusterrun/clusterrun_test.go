@@ -285,3 +285,23 @@ func TestTakeOver(t *testing.T) {
 		}
 	})
 }
+
+func TestEventIdentity(t *testing.T) {
+	tests := []struct {
+		name      string
+		timestamp string
+		want      time.Time
+	}{
+		{"RFC 3339", "2026-01-01T00:00:00.5Z", at(500)},
+		{"no timestamp", "", time.Time{}},
+		{"not RFC 3339", "yesterday", time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := EventIdentity("k", tt.timestamp)
+			if id.Key != "k" || !id.At.Equal(tt.want) {
+				t.Errorf("EventIdentity = %+v, want key k at %v", id, tt.want)
+			}
+		})
+	}
+}

@@ -52,3 +52,14 @@ func Finished(f history.Run) cluster.Outcome {
 func NotStarted(why string) cluster.Outcome {
 	return cluster.Outcome{State: string(history.OutcomeCancelled), Error: "not started: " + why}
 }
+
+// EventIdentity is an event's identity for cluster.ClaimEvent: its key
+// (eventq.Event.Key), and its timestamp when it reads as RFC 3339 (Sora's
+// webhooks send one in UTC, "2006-01-02T15:04:05.999999Z").
+func EventIdentity(key, timestamp string) cluster.EventIdentity {
+	id := cluster.EventIdentity{Key: key}
+	if at, err := time.Parse(time.RFC3339Nano, timestamp); err == nil {
+		id.At = at
+	}
+	return id
+}
