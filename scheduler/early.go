@@ -36,31 +36,17 @@ func (s *Scheduler) earlyLocked(js *jobState, now time.Time, l *launch, wait *ti
 		return
 	}
 	e := clusterrun.NewEarly(j, js.next)
-	s.early[j.Name] = e
+	s.early.Add(e)
 	l.early = append(l.early, e)
 }
 
-// takeEarlyLocked returns the early claim of j's tick scheduled, if there
-// is one, and forgets it. s.mu is held.
-func (s *Scheduler) takeEarlyLocked(j *jobs.Job, scheduled time.Time) *clusterrun.Early {
-	e := s.early[j.Name]
-	if e == nil || !e.Tick.Equal(scheduled) {
-		return nil
-	}
-	delete(s.early, j.Name)
-	return e
-}
-
-// staleEarlyLocked forgets the early claims whose tick passed without
-// being dispatched here, or all when the daemon stops, and adds them to
-// l.release. s.mu is held.
+// staleEarlyLocked releases (l.release) the early claims whose ticks were
+// not dispatched here (clusterrun.Pending.Stale). s.mu is held.
 func (s *Scheduler) staleEarlyLocked(now time.Time, l *launch) {
-	for name, e := range s.early {
-		if js := s.jobs[name]; s.stopping || !e.Tick.After(now) || js == nil || js.job == nil {
-			delete(s.early, name)
-			l.release = append(l.release, e)
-		}
-	}
+	l.release = append(l.release, s.early.Stale(now, s.stopping, func(name string) bool {
+		js := s.jobs[name]
+		return js == nil || js.job == nil
+	})...)
 }
 
 // claimEarly sends the early claims (one batch). It does not wait for

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -203,7 +202,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	if err := s.store.Finish(context.Background(), rec); err != nil {
 		s.log.Error("cannot record the end of a run; retrying every second", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id),
 			slog.Any(keyError, err))
-		go s.retryFinish(rec)
+		go attempt.FinishLater(s.store.Finish, s.log, rec, time.Second)
 	}
 	s.setLast(c.js, rec, c, n, started)
 	c.lastRec = rec
@@ -295,23 +294,5 @@ func (s *Scheduler) setLast(js *jobState, rec history.Run, c *chain, attempt int
 	}
 	if rec.Outcome == history.OutcomeOK && rec.End.After(js.lastOK) {
 		js.lastOK = rec.End
-	}
-}
-
-// retryFinish records the end of a run whose Finish failed (e.g. the disk
-// was full), every second until it succeeds or the history is closed, so a
-// finished run does not stay running once space returns. (A run still
-// running when the process ends is marked interrupted by the next start.)
-func (s *Scheduler) retryFinish(rec history.Run) {
-	for {
-		time.Sleep(time.Second)
-		err := s.store.Finish(context.Background(), rec)
-		if err == nil {
-			s.log.Info("recorded the end of a run after all", slog.Int64(keyRunID, rec.ID))
-			return
-		}
-		if errors.Is(err, history.ErrClosed) || errors.Is(err, history.ErrNotFound) || strings.Contains(err.Error(), "run is already ") {
-			return
-		}
 	}
 }

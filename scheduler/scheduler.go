@@ -130,8 +130,8 @@ type Scheduler struct {
 	susp     *suspension.Keeper // stores the suspensions, orders their changes
 
 	mu        sync.Mutex
-	suspended map[string]time.Time         // suspended jobs (by the API) and since when
-	early     map[string]*clusterrun.Early // cluster mode: early claims of next ticks, by job
+	suspended map[string]time.Time // suspended jobs (by the API) and since when
+	early     clusterrun.Pending   // cluster mode: early claims of next ticks, by job
 	cfg       *jobs.Config
 	jobs      map[string]*jobState // current jobs, and removed ones still running
 	started   bool
@@ -191,7 +191,7 @@ func New(opts Options) (*Scheduler, error) {
 		stop:     make(chan struct{}),
 
 		jobs:  make(map[string]*jobState),
-		early: map[string]*clusterrun.Early{},
+		early: clusterrun.Pending{},
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}

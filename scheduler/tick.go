@@ -127,7 +127,7 @@ func (s *Scheduler) dispatchDue() time.Time {
 			tc := tickClaim{js: js, job: j, scheduled: scheduled, miss: reason}
 			js.prev = scheduled
 			if n == 1 && reason == "" {
-				tc.early = s.takeEarlyLocked(j, scheduled)
+				tc.early = s.early.Take(j.Name, scheduled)
 			}
 			s.wg.Add(1)
 			js.claiming++

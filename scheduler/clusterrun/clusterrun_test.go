@@ -305,3 +305,48 @@ func TestEventIdentity(t *testing.T) {
 		})
 	}
 }
+
+func TestPending(t *testing.T) {
+	a, b := &jobs.Job{Name: "a"}, &jobs.Job{Name: "b"}
+	tests := []struct {
+		name      string
+		now       time.Time
+		all       bool
+		gone      string
+		wantStale []string
+	}{
+		{"none due", at(0), false, "", nil},
+		{"a's tick passed", at(1000), false, "", []string{"a"}},
+		{"b removed", at(0), false, "b", []string{"b"}},
+		{"stopping", at(0), true, "", []string{"a", "b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Pending{}
+			p.Add(NewEarly(a, at(1000)))
+			p.Add(NewEarly(b, at(2000)))
+			var got []string
+			for _, e := range p.Stale(tt.now, tt.all, func(job string) bool { return job == tt.gone }) {
+				got = append(got, e.Job.Name)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.wantStale) || len(p) != 2-len(tt.wantStale) {
+				t.Errorf("Stale = %v (%d left), want %v", got, len(p), tt.wantStale)
+			}
+		})
+	}
+	t.Run("take", func(t *testing.T) {
+		p := Pending{}
+		e := NewEarly(a, at(1000))
+		p.Add(e)
+		if got := p.Take("a", at(2000)); got != nil {
+			t.Errorf("Take of another tick = %v, want nil", got)
+		}
+		if got := p.Take("b", at(1000)); got != nil {
+			t.Errorf("Take of another job = %v, want nil", got)
+		}
+		if got := p.Take("a", at(1000)); got != e || len(p) != 0 {
+			t.Errorf("Take = %v (%d left), want the claim, none left", got, len(p))
+		}
+	})
+}

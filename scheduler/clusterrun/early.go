@@ -83,3 +83,36 @@ func (e *Early) Unused() *cluster.Claim {
 	}
 	return cl
 }
+
+// Pending are the early claims sent whose ticks are not dispatched yet, at
+// most one per job, by job name. The daemon holds its lock around every
+// use.
+type Pending map[string]*Early
+
+// Add records e, the early claim of its job's next tick.
+func (p Pending) Add(e *Early) { p[e.Job.Name] = e }
+
+// Take returns the early claim of job's tick, if there is one, and forgets
+// it.
+func (p Pending) Take(job string, tick time.Time) *Early {
+	e := p[job]
+	if e == nil || !e.Tick.Equal(tick) {
+		return nil
+	}
+	delete(p, job)
+	return e
+}
+
+// Stale forgets and returns the early claims to release: those whose tick
+// passed (at now) without being dispatched, those of the jobs gone
+// (removed by a reload), or all of them when all (the daemon stops).
+func (p Pending) Stale(now time.Time, all bool, gone func(job string) bool) []*Early {
+	var out []*Early
+	for name, e := range p {
+		if all || !e.Tick.After(now) || gone(name) {
+			delete(p, name)
+			out = append(out, e)
+		}
+	}
+	return out
+}
