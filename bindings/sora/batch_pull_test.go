@@ -19,9 +19,9 @@ import (
 // request's place.
 func TestBatchPull(t *testing.T) {
 	tests := []struct {
-		name string
-		dry  bool
-		code string   // returns next_request; ids is args.ids (4 connections of channel "v")
+		name  string
+		dry   bool
+		code  string   // returns next_request; ids is args.ids (4 connections of channel "v")
 		want  []string // each connection's metadata on the server after the batch (nil: not checked)
 		after string   // the script's end, given results and sum
 		out   string   // what it returns
