@@ -89,7 +89,7 @@ func TestRunQuick(t *testing.T) {
 		})
 	}
 	for _, want := range []string{
-		"**Checks: all checks passed** (15 runs",
+		"**Checks: all checks passed** (19 runs",
 		"## Targets",
 		"## Cold start",
 		"write phase: requests/s",
