@@ -14,7 +14,8 @@ import (
 // holds all its request tables at once. Its misuse (a return that is
 // neither a table nor nil, an error inside the function, a bad request) is
 // raised as an argument error naming the request's place, as for a table
-// of requests; the requests already sent stay sent.
+// of requests; the requests done stay done, those in flight are cancelled
+// (plan.Pool.Run on a panic of next).
 type puller struct {
 	fn   *lua.LFunction
 	done bool // the function returned nil
