@@ -31,7 +31,7 @@ func testDowntime(t *testing.T, clustered bool) {
 	for _, n := range names {
 		rs = append(rs, e.start(n, clustered))
 	}
-	waitFor(t, 10*time.Second, "a first run", func() bool { return len(e.runsByTick("none")) > 0 })
+	waitFor(t, 30*time.Second, "a first run", func() bool { return len(e.runsByTick("none")) > 0 })
 	// Stop just after a tick; stay down across 5 ticks; start again 1 s
 	// into a tick period, so that the latest missed tick is more than 1 s
 	// late (a tick started within 1 s is on time, whatever catch_up says).
