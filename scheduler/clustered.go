@@ -71,8 +71,8 @@ func (s *Scheduler) claimTicks(tcs []tickClaim) {
 	stopping := s.stopping
 	s.mu.Unlock()
 	if stopping {
-		for range tcs {
-			s.wg.Done()
+		for _, tc := range tcs {
+			s.tickSettled(tc)
 		}
 		return
 	}
@@ -109,11 +109,11 @@ func (s *Scheduler) takeOver(tcs []tickClaim) {
 		group := tcs[:n]
 		tcs = tcs[n:]
 		if !clock.Sleep(s.clock, group[0].after-s.clock.Now().Sub(start), s.stop) {
-			for range group {
-				s.wg.Done()
+			for _, tc := range group {
+				s.tickSettled(tc)
 			}
-			for range tcs {
-				s.wg.Done()
+			for _, tc := range tcs {
+				s.tickSettled(tc)
 			}
 			return
 		}
@@ -121,10 +121,18 @@ func (s *Scheduler) takeOver(tcs []tickClaim) {
 	}
 }
 
+// tickSettled counts a due tick as settled (claimed, or not to be).
+func (s *Scheduler) tickSettled(tc tickClaim) {
+	s.mu.Lock()
+	tc.js.claiming--
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
 // claimed starts, skips or records missed a due tick if this replica won
 // its claim. s.wg counts it.
 func (s *Scheduler) claimed(tc tickClaim, cl *cluster.Claim, err error) {
-	defer s.wg.Done()
+	defer s.tickSettled(tc)
 	j := tc.job
 	switch {
 	case errors.Is(err, cluster.ErrTaken):

@@ -25,6 +25,10 @@ import (
 // earlyLead is how long before its tick a job's next tick is claimed.
 const earlyLead = 500 * time.Millisecond
 
+// earlyRetry is how often a job that was busy when its early claim was
+// due is looked at again.
+const earlyRetry = 50 * time.Millisecond
+
 // earlyClaim is the early claim of one tick.
 type earlyClaim struct {
 	job  *jobs.Job
@@ -36,7 +40,9 @@ type earlyClaim struct {
 }
 
 // earlyLocked claims js's next tick early if it is time to (see above),
-// or lowers *wait to when it will be. s.mu is held.
+// or lowers *wait to when it will be. A job whose run is in progress, or
+// whose previous tick is still being claimed, is looked at again every
+// earlyRetry until its tick. s.mu is held.
 func (s *Scheduler) earlyLocked(js *jobState, now time.Time, l *launch, wait *time.Duration) {
 	j := js.job
 	if js.prev.IsZero() || s.stopping || s.early[j.Name] != nil || !js.next.After(now) {
@@ -45,12 +51,17 @@ func (s *Scheduler) earlyLocked(js *jobState, now time.Time, l *launch, wait *ti
 	if _, ok := s.suspended[j.Name]; ok {
 		return
 	}
-	if len(js.running) > 0 && j.ConcurrencyPolicy != jobs.Allow {
-		return // it would be busy: claimed when due
-	}
 	at := js.next.Add(-min(earlyLead, js.next.Sub(js.prev)/2))
 	if now.Before(at) {
 		*wait = min(*wait, at.Sub(now))
+		return
+	}
+	if js.claiming > 0 || (len(js.running) > 0 && j.ConcurrencyPolicy != jobs.Allow) {
+		// Busy (it would decide nothing), or its previous tick is not
+		// decided yet (claims go in the order of the ticks).
+		if js.next.Sub(now) > earlyRetry {
+			*wait = min(*wait, earlyRetry)
+		}
 		return
 	}
 	if s.cl.Health() != nil || s.cl.Rank(j.Name) != 0 {
@@ -84,12 +95,11 @@ func (s *Scheduler) staleEarlyLocked(now time.Time, l *launch) {
 	}
 }
 
-// claimEarly sends the early claims (one batch, after the claims of the
-// ticks before: s.claimMu). s.wg counts the call.
+// claimEarly sends the early claims (one batch). It does not wait for
+// s.claimMu: a job's tick is claimed early only once the claims of its
+// ticks before are settled (jobState.claiming). s.wg counts the call.
 func (s *Scheduler) claimEarly(es []*earlyClaim) {
 	defer s.wg.Done()
-	s.claimMu.Lock()
-	defer s.claimMu.Unlock()
 	reqs := make([]cluster.ClaimRequest, len(es))
 	for i, e := range es {
 		reqs[i] = cluster.ClaimRequest{Job: e.job.Name, Trigger: history.TriggerSchedule, Scheduled: e.tick,

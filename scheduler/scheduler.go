@@ -156,8 +156,10 @@ type jobState struct {
 	script  *engine.Script
 	next    time.Time
 	running map[*chain]struct{}
-	// prev is the tick dispatched last (cluster mode: see earlyLocked).
-	prev time.Time
+	// prev is the tick dispatched last, claiming how many of its ticks
+	// are being claimed (cluster mode: see earlyLocked).
+	prev     time.Time
+	claiming int
 	// last is the newest run that started; lastLoaded says whether it was
 	// read from the history (or set by a run since).
 	last       *history.Run

@@ -130,12 +130,14 @@ func (s *Scheduler) dispatchDue() time.Time {
 				tc.early = s.takeEarlyLocked(j, scheduled)
 			}
 			s.wg.Add(1)
+			js.claiming++
 			if r := s.cl.Rank(j.Name); r > 0 {
 				tc.after = time.Duration(r) * s.cl.Grace()
 				l.later = append(l.later, tc)
 				continue
 			}
 			l.claims = append(l.claims, tc)
+			s.earlyLocked(js, now, &l, &wait) // when to claim the next one
 			continue
 		}
 		if n > 1 {
