@@ -151,17 +151,29 @@ func checkProperty(t *testing.T, script string, p propertyCase) {
 		Latency: emulator.Latency{Min: p.latency}}}}); err != nil {
 		t.Fatal(err)
 	}
-	// The connections in gone leave the channel once it has been listed.
+	// The connections in gone leave the channel once it has been listed:
+	// the List reply is taken whole, they leave, and only then is the
+	// reply sent, so no write can reach one of them before it leaves
+	// (update_all reads the List as a stream and starts writing before
+	// the reply has ended).
 	var once sync.Once
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e.ServeHTTP(w, r)
-		if r.Header.Get("x-sora-target") == sora.TargetList {
-			once.Do(func() {
-				for id := range gone {
-					e.RemoveConnection("prop", id)
-				}
-			})
+		if r.Header.Get("x-sora-target") != sora.TargetList {
+			e.ServeHTTP(w, r)
+			return
 		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, r)
+		once.Do(func() {
+			for id := range gone {
+				e.RemoveConnection("prop", id)
+			}
+		})
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
 	}))
 	defer srv.Close()
 	client := newClient(t, srv.URL+"/", 2, 5*time.Second)

@@ -12,14 +12,16 @@
 // computes the following one from the job's robfig/cron schedule, and
 // sleeps until the earliest next time (at most 30s, so that jumps of the
 // wall clock are noticed). Ticks missed while the process was paused are
-// recorded missed or caught up as the job's catch_up says (missed.go).
+// recorded missed or caught up as the job's catch_up says (missed.go,
+// package scheduler/catchup).
 //
 // policy: for each due job, startLocked (policy.go) applies the job's
 // concurrency_policy against its runs in progress: forbid records a
 // skipped run, allow starts another, replace cancels the running ones and
 // starts a run that waits for them to end. Trigger (trigger.go) goes
 // through the same policy for manual runs, events.go for the runs of
-// Sora's events.
+// Sora's events (queued in order per connection by package
+// scheduler/eventq).
 //
 // launch: the decisions are made under the scheduler's lock and collected
 // in a launch (launch.go); the goroutines start once the lock is released.
@@ -55,8 +57,10 @@
 // scheduler/metrics); notifications are delivered in the background
 // (package scheduler/notify, notifications.go); the changes of runs and
 // jobs reach live views through Subscribe (watch.go, package
-// scheduler/fanout). In cluster mode (clustered.go) every tick and manual
-// run is claimed first through etcd (package scheduler/cluster).
+// scheduler/fanout). Suspended jobs start no scheduled run (suspend.go;
+// package scheduler/suspension stores them, in etcd in cluster mode). In
+// cluster mode (clustered.go) every tick and manual run is claimed first
+// through etcd (package scheduler/cluster).
 //
 // Reload swaps the configuration atomically; runs in progress keep the
 // configuration they started with.

@@ -1,5 +1,7 @@
 package scheduler
 
+import "github.com/soracron/soracron/scheduler/attempt"
+
 // Attribute keys of the daemon's log lines.
 const (
 	keyJob          = "job"
@@ -40,7 +42,4 @@ const (
 
 // PlanMessage is the message of the log line that records a dry run's
 // plan: its attribute "changes" is the list of bindings/plan.Change.
-const PlanMessage = "dry-run plan"
-
-// keyChanges is the attribute of the plan's log line.
-const keyChanges = "changes"
+const PlanMessage = attempt.PlanMessage

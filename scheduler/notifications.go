@@ -19,16 +19,6 @@ type NotifyOptions struct {
 	Backoff time.Duration
 }
 
-// badOutcome reports whether o is worth a notification (and makes the next
-// ok run a recovery).
-func badOutcome(o history.Outcome) bool {
-	switch o {
-	case history.OutcomeFailed, history.OutcomeTimeout, history.OutcomeInterrupted, history.OutcomeMissed, history.OutcomePartial:
-		return true
-	}
-	return false
-}
-
 func newNotifier(s *Scheduler, o NotifyOptions) *notify.Notifier {
 	return notify.New(notify.Options{
 		Client:     o.Client,
@@ -49,7 +39,7 @@ func (s *Scheduler) loadLastOutcomes() error {
 	}
 	for name, o := range m {
 		if js := s.jobs[name]; js != nil {
-			js.bad = badOutcome(o)
+			js.bad = notify.Bad(o)
 		}
 	}
 	return nil
@@ -58,31 +48,22 @@ func (s *Scheduler) loadLastOutcomes() error {
 // notifyOutcome sends the notifications of a run of js that ended (after
 // its retries, or recorded missed) as rec says.
 func (s *Scheduler) notifyOutcome(js *jobState, j *jobs.Job, rec history.Run) {
-	var event string
 	s.mu.Lock()
 	cfg := s.cfg
-	switch {
-	case badOutcome(rec.Outcome):
-		event = string(rec.Outcome)
-		js.bad = true
-	case rec.Outcome == history.OutcomeOK && js.bad:
-		event = jobs.NotifyRecovered
-		js.bad = false
-	}
+	var event string
+	event, js.bad = notify.Event(rec.Outcome, js.bad)
 	s.mu.Unlock()
 	if event == "" || s.notifier == nil {
 		return
 	}
-	hooks := append(append([]*jobs.Webhook(nil), cfg.Notify.Webhooks...), j.Notify...)
-	if len(hooks) == 0 {
+	targets := notify.Targets(cfg.Notify.Webhooks, j.Notify, event)
+	if len(targets) == 0 {
 		return
 	}
 	rec.Error = s.redact.String(rec.Error)
 	m := notify.NewMessage(event, j.Name, rec, cfg.Notify.BaseURL)
-	for _, h := range hooks {
-		if h.Wants(event) {
-			s.notifier.Send(notify.Target{URL: h.URL, Headers: h.Headers}, m)
-		}
+	for _, t := range targets {
+		s.notifier.Send(t, m)
 	}
 }
 

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -167,30 +166,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	// same time.
 	s.gate.Wait()
 
-	rec := history.Run{End: end, Outcome: outcome, Error: s.redact.String(errText)}
-	if res != nil {
-		for _, v := range res.Stats.Calls {
-			rec.Calls += v
-		}
-		rec.CallsByAction = res.Stats.Calls
-		rec.Writes = res.Stats.Writes
-		if runErr == nil && res.HasValue {
-			if data, err := json.Marshal(res.Value); err != nil {
-				logger.Warn("the return value cannot be stored as JSON", slog.Any(keyError, err))
-			} else {
-				rec.Result = s.redact.JSON(data)
-			}
-		}
-	}
-	if res != nil && res.Plan != nil {
-		// The plan of a dry run is kept as its last log line (the
-		// dashboard shows it as a diff; secrets are redacted).
-		logger.Info(PlanMessage, slog.Any(keyChanges, res.Plan.Changes))
-	}
-	var se *engine.ScriptError
-	if errors.As(runErr, &se) && se.Traceback != "" && se.Kind == engine.Runtime {
-		logger.Error("script error", slog.String(keyError, errText), slog.String(keyTraceback, se.Traceback))
-	}
+	rec := attempt.Row(res, runErr, end, outcome, errText, s.redact, logger)
 	dur := rec.End.Sub(started)
 	level := slog.LevelInfo
 	if outcome != history.OutcomeOK {

@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -17,15 +16,18 @@ import (
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/attempt"
 	"github.com/soracron/soracron/scheduler/burst"
+	"github.com/soracron/soracron/scheduler/catchup"
 	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/compile"
+	"github.com/soracron/soracron/scheduler/eventq"
 	"github.com/soracron/soracron/scheduler/fanout"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/scheduler/metrics"
 	"github.com/soracron/soracron/scheduler/notify"
 	"github.com/soracron/soracron/scheduler/redact"
 	"github.com/soracron/soracron/scheduler/runlog"
+	"github.com/soracron/soracron/scheduler/suspension"
 )
 
 // DefaultShutdownTimeout is the default of Options.ShutdownTimeout.
@@ -40,8 +42,6 @@ const (
 	// cancelGrace is how long (in real time) shutdown waits for cancelled
 	// runs to stop, and a new run for the run it replaces.
 	cancelGrace = 10 * time.Second
-	// maxMissed bounds the count of missed runs computed after a long pause.
-	maxMissed = 100000
 )
 
 // Causes of cancelled runs, recorded as their error.
@@ -126,13 +126,10 @@ type Scheduler struct {
 	wake       chan struct{}  // nudges the schedule loop after a Reload
 	stop       chan struct{}  // closed when shutdown begins
 
-	changes   fanout.Hub[Change] // subscribers of Subscribe
-	live      runlog.Live        // log buffers of the running runs
-	notifier  *notify.Notifier
-	suspendMu sync.Mutex // orders Suspend and Resume
-	// suspKnown: cluster mode, the suspensions of etcd were read (no tick
-	// is claimed before).
-	suspKnown atomic.Bool
+	changes  fanout.Hub[Change] // subscribers of Subscribe
+	live     runlog.Live        // log buffers of the running runs
+	notifier *notify.Notifier
+	susp     *suspension.Keeper // stores the suspensions, orders their changes
 
 	mu        sync.Mutex
 	suspended map[string]time.Time   // suspended jobs (by the API) and since when
@@ -143,8 +140,7 @@ type Scheduler struct {
 	stopping  bool
 	active    int // chains in progress
 
-	evMu   sync.Mutex
-	events eventState
+	events *eventq.Queue // Sora's events waiting for their runs
 }
 
 // jobState is the scheduler's state of one job name.
@@ -164,7 +160,7 @@ type jobState struct {
 	// read from the history (or set by a run since).
 	last       *history.Run
 	lastLoaded bool
-	// bad is true when its newest run ended badly (see badOutcome): the
+	// bad is true when its newest run ended badly (see notify.Bad): the
 	// next ok run is a recovery.
 	bad bool
 	// lastOK is the end of its newest run that ended ok.
@@ -196,13 +192,14 @@ func New(opts Options) (*Scheduler, error) {
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 
-		jobs:   make(map[string]*jobState),
-		events: eventState{lanes: map[string][]laneTask{}, seen: map[string]struct{}{}},
-		early:  map[string]*earlyClaim{},
+		jobs:  make(map[string]*jobState),
+		early: map[string]*earlyClaim{},
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
 	}
+	s.events = newEventQueue(s)
+	s.susp = newKeeper(s)
 	s.prewarm = burst.NewLoop(s.gate, s.dueSoon, s.clock.Now, s.stop)
 	if s.metrics == nil {
 		s.metrics = metrics.New()
@@ -369,14 +366,5 @@ func (s *Scheduler) firstRun(j *jobs.Job, now time.Time) time.Time {
 	if cd, ok := j.Schedule.(cron.ConstantDelaySchedule); ok && s.cl != nil && cd.Delay > 0 {
 		return now.Truncate(cd.Delay).Add(cd.Delay)
 	}
-	return nextRun(j, now)
-}
-
-// nextRun is the first run time of j strictly after now; zero if none.
-func nextRun(j *jobs.Job, now time.Time) time.Time {
-	next := j.Schedule.Next(now)
-	if next.IsZero() || !next.After(now) {
-		return time.Time{}
-	}
-	return next.Round(0)
+	return catchup.Next(j, now)
 }

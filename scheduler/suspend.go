@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/soracron/soracron/scheduler/suspension"
 )
 
 // Suspend suspends the job name: its scheduled ticks start no run (and
@@ -33,33 +35,35 @@ func (s *Scheduler) setSuspended(ctx context.Context, name string, on bool) erro
 	if !known {
 		return fmt.Errorf("%w %q", ErrUnknownJob, name)
 	}
-	// The suspension lock orders the writes of concurrent calls, so that
-	// the memory follows the database.
-	s.suspendMu.Lock()
-	defer s.suspendMu.Unlock()
-	since := s.clock.Now()
-	var err error
-	switch {
-	case s.cl != nil && on:
-		since, err = s.cl.Suspend(ctx, name, since)
-	case s.cl != nil:
-		err = s.cl.Resume(ctx, name)
-	case on:
-		err = s.store.Suspend(ctx, name, since)
-	default:
-		err = s.store.Resume(ctx, name)
-	}
-	if err != nil {
+	if err := s.susp.Set(ctx, name, on); err != nil {
 		return err
 	}
-	s.applySuspended(name, on, since, "")
 	s.nudge()
 	return nil
 }
 
+// newKeeper returns the keeper of the daemon's suspensions (package
+// suspension): in the history, or in etcd in cluster mode.
+func newKeeper(s *Scheduler) *suspension.Keeper {
+	var cl suspension.Cluster
+	if s.cl != nil {
+		cl = s.cl
+	}
+	return suspension.New(s.store, cl, suspension.Hooks{
+		Now:   s.clock.Now,
+		Apply: s.applySuspended,
+		Suspended: func() []string {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return slices.Collect(maps.Keys(s.suspended))
+		},
+	})
+}
+
 // applySuspended sets the suspension of name in memory, and logs and
 // publishes a change. via names where the change came from: "" for this
-// replica's API, "etcd" for the cluster's watch. s.suspendMu is held.
+// replica's API, "etcd" for the cluster's watch. It is called by s.susp,
+// under its lock.
 func (s *Scheduler) applySuspended(name string, on bool, since time.Time, via string) {
 	s.mu.Lock()
 	was, had := s.suspended[name]
@@ -97,28 +101,12 @@ const keyVia = "via"
 // watchSuspensions follows the suspensions of the cluster until ctx is
 // done (cluster mode): a job suspended or resumed through any replica is
 // so on this one within moments. Until they are first read, this replica
-// claims no tick (see suspKnown).
+// claims no tick (see suspension.Keeper.Known).
 func (s *Scheduler) watchSuspensions(ctx context.Context) {
 	defer s.wg.Done()
-	s.cl.WatchSuspensions(ctx, func(m map[string]time.Time) {
-		s.suspendMu.Lock()
-		s.mu.Lock()
-		var resumed []string
-		for name := range s.suspended {
-			if _, ok := m[name]; !ok {
-				resumed = append(resumed, name)
-			}
-		}
-		s.mu.Unlock()
-		for _, name := range resumed {
-			s.applySuspended(name, false, time.Time{}, "etcd")
-		}
-		for name, since := range m {
-			s.applySuspended(name, true, since, "etcd")
-		}
-		s.suspendMu.Unlock()
-		if s.suspKnown.CompareAndSwap(false, true) {
-			s.log.Debug("suspended jobs read from etcd", slog.Int(keyJobs, len(m)))
+	s.susp.Follow(ctx, func(n int, first bool) {
+		if first {
+			s.log.Debug("suspended jobs read from etcd", slog.Int(keyJobs, n))
 		}
 		s.nudge()
 	})
@@ -130,20 +118,15 @@ func (s *Scheduler) watchSuspensions(ctx context.Context) {
 func (s *Scheduler) loadSuspended() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	m, err := s.store.Suspended(ctx)
+	m, ignored, err := s.susp.Load(ctx)
 	if err != nil {
 		return err
 	}
-	if s.cl == nil {
-		s.suspended = m
-		return nil
-	}
-	s.suspended = map[string]time.Time{}
-	if len(m) > 0 {
-		names := slices.Sorted(maps.Keys(m))
+	s.suspended = m
+	if len(ignored) > 0 {
 		s.log.Warn("jobs suspended in this replica's state database are not suspended in cluster mode, where "+
 			"suspensions are kept in etcd for every replica: suspend them again if they should be",
-			slog.Any(keyJobs, names))
+			slog.Any(keyJobs, ignored))
 	}
 	return nil
 }

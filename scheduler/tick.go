@@ -3,11 +3,10 @@ package scheduler
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/catchup"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -68,7 +67,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // A job whose ticks came while nothing could start them (the daemon was
 // down or paused; in cluster mode, no replica held a session) has several
 // due at once: the latest runs if its catch_up and starting_deadline allow
-// (missReason), the others are recorded missed. In cluster mode each due
+// (catchup.Reason), the others are recorded missed. In cluster mode each due
 // tick is claimed first (claimTick); while this replica has no session,
 // the ticks stay due.
 func (s *Scheduler) dispatchDue() time.Time {
@@ -80,7 +79,7 @@ func (s *Scheduler) dispatchDue() time.Time {
 	wait := maxWait
 	// In cluster mode the ticks wait for a session, and for the
 	// suspensions of etcd.
-	clusterDown := s.cl != nil && (s.cl.Health() != nil || !s.suspKnown.Load())
+	clusterDown := s.cl != nil && (s.cl.Health() != nil || !s.susp.Known())
 	for _, js := range s.jobs {
 		j := js.job
 		if j == nil || js.next.IsZero() {
@@ -97,20 +96,20 @@ func (s *Scheduler) dispatchDue() time.Time {
 			continue // stays due; a new session nudges the loop
 		}
 		first := js.next
-		scheduled, n := latestDue(j, first, now)
+		scheduled, n := catchup.LatestDue(j, first, now)
 		late := now.Sub(scheduled)
 		if late := now.Sub(first); late > s.grace {
 			s.log.Warn("scheduled runs were missed (was the daemon paused, the host suspended, or etcd unreachable?)",
 				slog.String(keyJob, j.Name), slog.Time(keyScheduled, first), slog.Int(keyMissed, n),
 				slog.Duration(keyLate, late))
 		}
-		reason := missReason(j, late)
-		js.next = nextRun(j, now)
+		reason := catchup.Reason(j, late)
+		js.next = catchup.Next(j, now)
 		if s.cl != nil {
 			// The same ticks on every replica: the next after the one due.
-			js.next = nextRun(j, scheduled)
+			js.next = catchup.Next(j, scheduled)
 			for !js.next.IsZero() && !js.next.After(now) {
-				js.next = nextRun(j, js.next)
+				js.next = catchup.Next(j, js.next)
 			}
 		}
 		if !js.next.IsZero() {
@@ -142,9 +141,7 @@ func (s *Scheduler) dispatchDue() time.Time {
 		}
 		if n > 1 {
 			ticks, total := missedTicks(j, first, scheduled)
-			s.recordMissed(missed{job: j, ticks: ticks, total: total,
-				reason: fmt.Sprintf("missed: due while the daemon was not running (%s late); catch_up %s runs at most the latest",
-					now.Sub(first).Round(time.Millisecond), j.CatchUp)})
+			s.recordMissed(missed{job: j, ticks: ticks, total: total, reason: catchup.DowntimeReason(j, now.Sub(first))})
 		}
 		if reason != "" {
 			s.recordMissed(missed{job: j, ticks: []time.Time{scheduled}, total: 1, reason: reason})
@@ -156,19 +153,4 @@ func (s *Scheduler) dispatchDue() time.Time {
 		s.staleEarlyLocked(now, &l)
 	}
 	return now.Add(wait)
-}
-
-// latestDue returns the latest run time of j in [first, now] and how many
-// run times that range holds (capped at maxMissed).
-func latestDue(j *jobs.Job, first, now time.Time) (time.Time, int) {
-	latest, n := first, 1
-	for n < maxMissed {
-		t := j.Schedule.Next(latest)
-		if t.IsZero() || !t.After(latest) || t.After(now) {
-			break
-		}
-		latest = t.Round(0)
-		n++
-	}
-	return latest, n
 }

@@ -2,6 +2,8 @@ package json
 
 import (
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/bindings/json/internal/syntax"
 )
 
 // Filler fills in the fields of lazy tables (see NewLazyMetatable): Fill
@@ -68,7 +70,7 @@ func Fill(t *lua.LTable) {
 // (it is valid UTF-8, valid JSON, nested at most MaxDepth deep), without
 // building any value: a caller can then keep data and decode it later.
 func Decodable(data []byte) bool {
-	if !valid(data) && documentError(data) != nil { // as Decode checks it
+	if !syntax.Valid(data) && documentError(data) != nil { // as Decode checks it
 		return false
 	}
 	depth, inString := 0, false

@@ -2,6 +2,8 @@ package json
 
 import (
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/bindings/json/internal/syntax"
 )
 
 // DecodeMembers decodes into vals[i] the member keys[i] of the JSON object
@@ -15,7 +17,7 @@ import (
 // array has none of the members.
 func DecodeMembers(L *lua.LState, data []byte, keys []string, vals []lua.LValue) (container bool, err error) {
 	clear(vals)
-	if !valid(data) {
+	if !syntax.Valid(data) {
 		if err := documentError(data); err != nil {
 			return false, err
 		}

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/bindings/json/internal/syntax"
 )
 
 // Decode decodes one JSON document straight into Lua values of L (no Go
@@ -43,7 +45,7 @@ type jsonScanner struct {
 // document decodes data, which must hold exactly one JSON value; depth is
 // the nesting around it.
 func (d *jsonScanner) document(data []byte, depth int) (lua.LValue, error) {
-	if !valid(data) {
+	if !syntax.Valid(data) {
 		if err := documentError(data); err != nil {
 			return nil, err
 		}

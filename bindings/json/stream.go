@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/bindings/json/internal/syntax"
 )
 
 // DecodeReader decodes the one JSON document read from r into Lua values,
@@ -203,7 +205,7 @@ func ForEachElement(r io.Reader, fn func(elem []byte) error) error {
 // element checks and converts raw, one value of an array, at nesting
 // depth; errors name its place.
 func (d *jsonScanner) element(raw []byte, depth int) (lua.LValue, error) {
-	if !valid(raw) {
+	if !syntax.Valid(raw) {
 		if !utf8.Valid(raw) {
 			return nil, d.path.errAt(detail(ErrSyntax, fmt.Sprintf("invalid JSON: not valid UTF-8 at byte %d of the value", invalidUTF8Offset(raw))))
 		}

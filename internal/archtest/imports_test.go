@@ -66,6 +66,8 @@ var shared = []string{"internal/syncio", "internal/clocktest"}
 // the daemon's parts: package scheduler imports them, none imports it, and
 // each imports only the parts below it.
 var narrower = map[string][]string{
+	"bindings/json/internal/syntax": {},
+
 	"engine/internal/pattern":   {},
 	"engine/internal/source":    {},
 	"engine/internal/stdlib":    {"engine/internal/pattern", "engine/internal/source"},
@@ -74,13 +76,17 @@ var narrower = map[string][]string{
 	"scheduler/attempt": {"bindings/sora", "engine", "jobs", "scheduler/clock", "scheduler/cluster", "scheduler/history",
 		"scheduler/redact"},
 	"scheduler/burst":   {},
+	"scheduler/catchup": {"jobs", "scheduler/history"},
 	"scheduler/clock":   {},
 	"scheduler/compile": {"engine", "jobs"},
+	"scheduler/eventq":  {},
 	"scheduler/fanout":  {},
 	"scheduler/metrics": {"sora"},
 	"scheduler/notify":  {"jobs", "scheduler/history"},
 	"scheduler/redact":  {"scheduler/history"},
 	"scheduler/runlog":  {"scheduler/history"},
+	// suspension uses the history through an interface; its test opens one.
+	"scheduler/suspension": {"scheduler/history"},
 }
 
 // onlyImportedBy restricts who may import a package: the HTTP API wraps the

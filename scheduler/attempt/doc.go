@@ -4,7 +4,7 @@
 // error; Classify maps its result and error to the outcome recorded in the
 // history (ok, partial, failed, timeout, cancelled, interrupted) and the
 // error text; Retry says whether the job's retries policy makes another
-// attempt. RunOnce makes a job's attempts in the foreground, with its
+// attempt; Row is what the history records of its end. RunOnce makes a job's attempts in the foreground, with its
 // retries and their backoff but without concurrency policy or history.
 package attempt
 
@@ -19,4 +19,6 @@ const (
 	keyBackoff     = "backoff"
 	keyPanic       = "panic"
 	keyStack       = "stack"
+	keyTraceback   = "traceback"
+	keyChanges     = "changes"
 )

@@ -2,6 +2,10 @@
 // out, was interrupted, missed its schedule, ended partial, or recovered)
 // to webhooks, in the background.
 //
+// Which runs notify whom: Event says what a run's outcome tells (a bad
+// outcome, Bad, or the recovery of an ok run after a bad one), Targets
+// which webhooks of the notify section and of the job want it.
+//
 // Send never blocks: it hands a Message for a receiver to a goroutine of
 // its own and returns. Each message is POSTed as JSON, a failed delivery (a
 // network error, a timeout or a status other than 2xx) retried with

@@ -1,4 +1,4 @@
-package json
+package syntax
 
 import "unicode/utf8"
 
@@ -6,20 +6,20 @@ import "unicode/utf8"
 // with arrays and objects nested deeper.
 const maxNesting = 10000
 
-// The states of valid.
+// The states of Valid.
 const (
 	wantValue  = iota // a value (at the top, after '[' or ',' in an array, after ':')
 	afterValue        // ',' or the closing bracket of the enclosing container, or the end
 	wantKey           // a member's key (after '{' or ',' in an object)
 )
 
-// valid reports whether data is one JSON document in valid UTF-8: exactly
+// Valid reports whether data is one JSON document in valid UTF-8: exactly
 // what utf8.Valid(data) && encoding/json.Valid(data) accept (the fuzz test
 // FuzzValid holds it to that), in one pass and several times faster, so
 // that decoding a big List reply element by element does not spend most
 // of its time checking syntax. Decode falls back to those two on false,
 // for the error message.
-func valid(data []byte) bool {
+func Valid(data []byte) bool {
 	var stackBuf [64]byte // '[' or '{' of each open container
 	stack := stackBuf[:0]
 	n := len(data)

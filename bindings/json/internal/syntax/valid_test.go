@@ -1,4 +1,4 @@
-package json
+package syntax
 
 import (
 	stdjson "encoding/json"
@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// stdValid is what valid must agree with.
+// stdValid is what Valid must agree with.
 func stdValid(data []byte) bool { return utf8.Valid(data) && stdjson.Valid(data) }
 
 func TestValid(t *testing.T) {
@@ -63,8 +63,8 @@ func TestValid(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got, want := valid([]byte(tc.doc)), stdValid([]byte(tc.doc)); got != want {
-				t.Errorf("valid(%.40q) = %v, utf8.Valid && encoding/json.Valid = %v", tc.doc, got, want)
+			if got, want := Valid([]byte(tc.doc)), stdValid([]byte(tc.doc)); got != want {
+				t.Errorf("Valid(%.40q) = %v, utf8.Valid && encoding/json.Valid = %v", tc.doc, got, want)
 			}
 		})
 	}
@@ -76,8 +76,8 @@ func FuzzValid(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if got, want := valid(data), stdValid(data); got != want {
-			t.Fatalf("valid(%q) = %v, utf8.Valid && encoding/json.Valid = %v", data, got, want)
+		if got, want := Valid(data), stdValid(data); got != want {
+			t.Fatalf("Valid(%q) = %v, utf8.Valid && encoding/json.Valid = %v", data, got, want)
 		}
 	})
 }
