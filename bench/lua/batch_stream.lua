@@ -2,7 +2,8 @@
 -- sora.batch, holding only what it needs: one list of the connection ids
 -- only (sora.list's fields), then sora.batch pulling each put_item request
 -- from a function as the pool has room, so that only about concurrency
--- request tables live at once.
+-- request tables live at once; each connection's table is let go once its
+-- request is pulled.
 --
 -- args: channel_id (default "sora"), key, value, concurrency.
 -- Returns {connections, writes, failed, list_seconds, build_seconds,
@@ -17,11 +18,12 @@ assert(type(key) == "string" and value ~= nil, "args.key and args.value are requ
 local t0 = time.now()
 local conns = assert(sora.list(ch, { fields = { "connection_id" } }))
 local t1 = time.now()
-local i = 0
+local n, i = #conns, 0
 local _, s = sora.batch(function()
   i = i + 1
   local c = conns[i]
   if c then
+    conns[i] = nil
     return { action = "put_item", channel_id = ch, connection_id = c.connection_id, key = key, value = value }
   end
 end, { concurrency = tonumber(args.concurrency) })
@@ -31,6 +33,6 @@ if s.failed > 0 then
   error(string.format("%d of %d requests failed", s.failed, s.requests))
 end
 return {
-  connections = #conns, writes = s.ok, failed = s.failed,
+  connections = n, writes = s.ok, failed = s.failed,
   list_seconds = t1 - t0, build_seconds = 0, seconds = t2 - t1,
 }
