@@ -30,6 +30,10 @@ var rows = []struct {
 	{"soracron run: sora.batch", 4},
 	{"soracron run: sora.batch", 16},
 	{"soracron run: sora.batch", 64},
+	{"soracron run: sora.batch, requests pulled", 1},
+	{"soracron run: sora.batch, requests pulled", 4},
+	{"soracron run: sora.batch, requests pulled", 16},
+	{"soracron run: sora.batch, requests pulled", 64},
 	{"plain Go client (sora.Client)", 1},
 	{"plain Go client (sora.Client)", 4},
 	{"plain Go client (sora.Client)", 16},
@@ -85,7 +89,7 @@ func TestRunQuick(t *testing.T) {
 		})
 	}
 	for _, want := range []string{
-		"**Checks: all checks passed** (15 runs",
+		"**Checks: all checks passed** (19 runs",
 		"## Targets",
 		"## Cold start",
 		"write phase: requests/s",
@@ -227,6 +231,7 @@ func TestRunVariants(t *testing.T) {
 		{"Go client row", "| plain Go client (sora.Client) | 4 | 50 |", true},
 		{"all checked", "**Checks: all checks passed** (2 runs", true},
 		{"no batch row", "| soracron run: sora.batch |", false},
+		{"no batch_stream row", "| soracron run: sora.batch, requests pulled |", false},
 		{"no put_item loop row", "| soracron run: sora.put_item loop |", false},
 		{"no Python row", "| Python 3", false},
 		{"no curl row", "| bash loop of curl", false},

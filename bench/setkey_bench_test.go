@@ -33,7 +33,7 @@ const benchConns = 1000
 //
 // shows the client's CPU only. ns/write is wall time per write request.
 func BenchmarkSetKey(b *testing.B) {
-	for _, variant := range []string{"goclient", "put_item_loop", "update_all", "batch"} {
+	for _, variant := range []string{"goclient", "put_item_loop", "update_all", "batch", "batch_stream"} {
 		concs := []int{1, 4, 16, 64}
 		if variant == "put_item_loop" {
 			concs = []int{1}

@@ -34,7 +34,7 @@ func TestEmulatorEventWebhookFlag(t *testing.T) {
 	if stderr := strings.Join(run.lines, "\n"); !strings.Contains(stderr, "sending event webhooks to http://hook:xxxxx@") {
 		t.Errorf("stderr does not name the webhook URL with its password hidden:\n%s", stderr)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for {
 		mu.Lock()
 		n := len(got)

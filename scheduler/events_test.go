@@ -59,7 +59,7 @@ func TestEventRuns(t *testing.T) {
 		if md, _ := h.emu.Metadata("sora", a); md["order"] != "E1;" {
 			t.Errorf("metadata of %s: %v", a, md)
 		}
-		waitFor(t, 5*time.Second, func() bool { return h.s.EventQueued() == 0 }, "queue empty")
+		waitFor(t, 15*time.Second, func() bool { return h.s.EventQueued() == 0 }, "queue empty")
 		if n := len(h.runs("rooms")); n != 1 {
 			t.Errorf("%d runs of rooms, want 1 (lobby does not match room-*)", n)
 		}

@@ -31,6 +31,7 @@ var variants = []variant{
 	{key: "put_item_loop", name: "soracron run: sora.put_item loop", soracron: true, seq: true},
 	{key: "update_all", name: "soracron run: sora.update_all", soracron: true},
 	{key: "batch", name: "soracron run: sora.batch", soracron: true},
+	{key: "batch_stream", name: "soracron run: sora.batch, requests pulled", soracron: true},
 	{key: "goclient", name: "plain Go client (sora.Client)"},
 	{key: "python", name: "Python 3 http.client, keep-alive", seq: true},
 	{key: "curl", name: "bash loop of curl", seq: true},

@@ -40,32 +40,61 @@ func (s *Module) pool() plan.Pool {
 // sora.handled. In a dry run the requests take effect in order, as if sent
 // one after the other; only their reads go to the server (concurrently,
 // but for lists, read as they take effect).
+//
+// requests may instead be a function returning the next request, nil
+// when there are no more (see pullRequests): requests are then pulled as
+// the pool has room for them, so that only about concurrency of them live
+// at once.
 func (s *Module) luaBatch(L *lua.LState) int {
-	list := L.CheckTable(1)
+	gen, isGen := L.Get(1).(*lua.LFunction)
+	var list *lua.LTable
+	if !isGen {
+		list = L.CheckTable(1)
+	}
 	o := s.checkOpts(L, 2, "concurrency")
-	reqs := readBatch(L, list)
-	n := len(reqs)
 	ctx := ctxOf(L)
-	results := make([]lua.LValue, n)
+	var reqs []plan.Request
+	var results []lua.LValue
+	var writes []bool // whether request i writes, for the summary
 	var lazy *lazyResults
-	if s.overlay != nil {
-		ptrs := make([]*plan.Request, n)
+	switch {
+	case s.overlay != nil:
+		if isGen {
+			reqs = pullAll(L, gen)
+		} else {
+			reqs = readBatch(L, list)
+		}
+		ptrs := make([]*plan.Request, len(reqs))
+		writes = make([]bool, len(reqs))
 		for i := range reqs {
 			if reqs[i].Body == nil {
 				reqs[i].Body, _ = appendBody(nil, &reqs[i]) // readRequest checked the strings
 			}
 			ptrs[i] = &reqs[i]
+			writes[i] = reqs[i].Write
 		}
+		results = make([]lua.LValue, len(reqs))
 		s.dryBatch(L, ctx, ptrs, o.concurrency, results)
-	} else {
-		lazy = newLazyResults(L, n)
-		s.sendBatch(L, ctx, reqs, o.concurrency, results, lazy)
+	case isGen:
+		lazy = newLazyResults(L, 0)
+		p := &puller{fn: gen}
+		results, writes = s.sendBatch(L, ctx, p.next(L), o.concurrency, -1, lazy)
+	default:
+		reqs = readBatch(L, list)
+		lazy = newLazyResults(L, len(reqs))
+		results, writes = s.sendBatch(L, ctx, func(i int) *plan.Request {
+			if i >= len(reqs) {
+				return nil
+			}
+			return &reqs[i]
+		}, o.concurrency, len(reqs), lazy)
 	}
+	n := len(results)
 	out := L.CreateTable(n, 0)
 	ok, gone := 0, 0
 	var ids []int
 	for i, v := range results {
-		if v == nil {
+		if v == nil { // only with a table of requests: all pulled ones have a result
 			v = s.resultValue(L, &reqs[i], nil, &sora.TransportError{Target: reqs[i].Target, Err: plan.NotSent(ctx)})
 		}
 		rt := v.(*lua.LTable)
@@ -75,7 +104,7 @@ func (s *Module) luaBatch(L *lua.LState) int {
 			s.mu.Lock()
 			ids = append(ids, s.carriers[e]...)
 			s.mu.Unlock()
-			if reqs[i].Write && lua.LVAsString(e.RawGetString("type")) == errTypeGone {
+			if writes[i] && lua.LVAsString(e.RawGetString("type")) == errTypeGone {
 				gone++
 			}
 		}
@@ -119,29 +148,51 @@ type batchTask struct {
 	one [1]*plan.Request
 }
 
-// sendBatch sends reqs from the pool and stores the result of each in
-// results. Each body is encoded as its request is dispatched, into a
-// buffer reused once the request is done; a done request drops its body
-// and value, and its reply is kept for a lazy result (decoded into Lua
-// when the script first uses it; a reply that would not decode is
-// decoded now, its error the result). A list is read when its turn
-// comes, on the calling goroutine (the only one that may build Lua
-// values), and decoded as it arrives: a big channel's reply is never held
-// whole.
-func (s *Module) sendBatch(L *lua.LState, ctx context.Context, reqs []plan.Request, conc int, results []lua.LValue, lazy *lazyResults) {
-	n := len(reqs)
-	bar := s.newProgress("sora.batch", n)
+// sendBatch sends the requests pull gives (the i-th from 0, nil when
+// there are no more; total is their number, -1 when not known) from the
+// pool and returns the result of each and whether it writes. pull is
+// called on the Lua goroutine as the pool has room, in order. Each body
+// is encoded as its request is dispatched, into a buffer reused once the
+// request is done; a done request drops its body and value, and its reply
+// is kept for a lazy result (decoded into Lua when the script first uses
+// it; a reply that would not decode is decoded now, its error the
+// result). A list is read when its turn comes, on the calling goroutine
+// (the only one that may build Lua values), and decoded as it arrives: a
+// big channel's reply is never held whole. A request not sent because
+// ctx ended (only when total is known) has a nil result.
+func (s *Module) sendBatch(L *lua.LState, ctx context.Context, pull func(i int) *plan.Request, conc, total int, lazy *lazyResults) (results []lua.LValue, writes []bool) {
+	size := conc
+	if total >= 0 {
+		results, writes = make([]lua.LValue, total), make([]bool, total)
+		size = plan.Size(conc, total)
+	}
+	bar := s.newProgress("sora.batch", total)
 	defer bar.close()
 	var free [][]byte // body buffers of the requests done
 	i := 0
-	s.pool().Run(ctx, plan.Size(conc, n), func() *plan.Task {
-		for i < n && reqs[i].Action == actList {
+	var r *plan.Request // the next request, pulled but not sent
+	// take pulls the next request, if none is waiting, and records it.
+	take := func() *plan.Request {
+		if r == nil {
+			if r = pull(i); r != nil && i >= len(results) {
+				results, writes = append(results, nil), append(writes, false)
+			}
+			if r != nil {
+				writes[i] = r.Write
+			}
+		}
+		return r
+	}
+	s.pool().Run(ctx, size, func() *plan.Task {
+		for {
+			if ctx.Err() != nil {
+				return nil // not sent: cancelled (and pull may run Lua, which would raise)
+			}
+			if take() == nil || r.Action != actList {
+				break
+			}
 			// A list is read here, on the Lua goroutine, and decoded as
 			// it arrives, while the requests in flight go on.
-			if ctx.Err() != nil {
-				return nil // not sent: cancelled
-			}
-			r := &reqs[i]
 			if r.Body == nil {
 				r.Body, _ = appendBody(nil, r) // readRequest checked the strings
 			}
@@ -150,12 +201,11 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, reqs []plan.Reque
 			s.countReq(r, err)
 			results[i] = s.resultValue(L, r, v, err)
 			bar.add(1, btoi(err != nil))
-			i++
+			i, r = i+1, nil
 		}
-		if i >= n {
+		if r == nil {
 			return nil
 		}
-		r := &reqs[i]
 		if r.Body == nil { // not a call with its own params
 			var buf []byte
 			if k := len(free); k > 0 {
@@ -167,7 +217,7 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, reqs []plan.Reque
 		t := &batchTask{}
 		t.one[0] = r
 		t.Idx, t.Reqs = i, t.one[:]
-		i++
+		i, r = i+1, nil
 		return &t.Task
 	}, func(t *plan.Task) {
 		r := t.Reqs[0]
@@ -186,6 +236,10 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, reqs []plan.Reque
 		r.Body = nil
 		bar.add(1, btoi(err != nil))
 	})
+	if r != nil && results[i] == nil { // pulled, then the run ended
+		results[i] = s.resultValue(L, r, nil, &sora.TransportError{Target: r.Target, Err: plan.NotSent(ctx)})
+	}
+	return results, writes
 }
 
 // resultValue is one entry of batch's results.

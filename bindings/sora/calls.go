@@ -13,10 +13,21 @@ import (
 	"github.com/soracron/soracron/sora"
 )
 
-// sora.list(channel_id)
+// sora.list(channel_id [, {fields = {...}}])
 func (s *Module) luaList(L *lua.LState) int {
 	ch := L.CheckString(1)
-	return s.single(L, mustRequest(L, actList, ch, "", "", nil, false))
+	o := s.checkOpts(L, 2, "fields")
+	r := mustRequest(L, actList, ch, "", "", nil, false)
+	if o.fields == nil {
+		return s.single(L, r)
+	}
+	v, err := s.listFields(L, r, o.fields)
+	s.countReq(r, err)
+	if err != nil {
+		return s.pushWriteError(L, r, err)
+	}
+	L.Push(v)
+	return 1
 }
 
 // sora.get(channel_id, connection_id)

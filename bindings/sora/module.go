@@ -46,7 +46,7 @@ type Options struct {
 //
 // The Lua API (local sora = require("sora")):
 //
-//	sora.list(channel_id)                                  -> {{connection_id, client_id, bundle_id, metadata}, ...}
+//	sora.list(channel_id [, opts])                         -> {{connection_id, client_id, bundle_id, metadata}, ...}
 //	sora.get(channel_id, connection_id)                    -> metadata
 //	sora.put(channel_id, connection_id, metadata [, opts]) -> metadata after
 //	sora.delete(channel_id, connection_id [, opts])        -> metadata before
@@ -54,13 +54,14 @@ type Options struct {
 //	sora.delete_item(channel_id, connection_id, key [, opts])     -> metadata after
 //	sora.update(channel_id, connection_id, fn [, opts])    -> metadata after, writes
 //	sora.update_all(channel_id, fn [, opts])               -> summary
-//	sora.batch(requests [, opts])                          -> results, summary
+//	sora.batch(requests [, opts])                          -> results, summary (requests: a table, or a function giving the next)
 //	sora.call(target [, params])                           -> decoded reply
 //	sora.dry_run                                           -- true in a dry run
 //
 // opts of the writes and of update is {push = bool}; update_all takes
 // {push = bool, concurrency = n} and batch {concurrency = n} (default
-// Options.Concurrency); an unknown option is an error, to catch typos.
+// Options.Concurrency); list takes {fields = {name, ...}} (only those
+// fields of each connection); an unknown option is an error, to catch typos.
 //
 // Operational failures return nil, err where err is a table {op, status,
 // type, message, target} (plus key for a failed write of update and

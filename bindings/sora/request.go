@@ -134,6 +134,7 @@ func encodeValue(v lua.LValue) ([]byte, error) {
 type callOpts struct {
 	push        bool
 	concurrency int
+	fields      []string // sora.list's fields; nil for all
 }
 
 // checkOpts reads the options table at argument n (absent or nil is
@@ -162,6 +163,8 @@ func (s *Module) checkOpts(L *lua.LState, n int, allowed ...string) callOpts {
 					L.ArgError(n, "concurrency must be a positive integer, got "+v.String())
 				}
 				o.concurrency = int(c)
+			case "fields":
+				o.fields = checkFields(L, n, v)
 			}
 		})
 		return o
@@ -169,6 +172,30 @@ func (s *Module) checkOpts(L *lua.LState, n int, allowed ...string) callOpts {
 		L.ArgError(n, "options table expected, got "+t.Type().String())
 	}
 	return o
+}
+
+// checkFields reads the fields option of sora.list (at argument n): a
+// non-empty list of strings.
+func checkFields(L *lua.LState, n int, v lua.LValue) []string {
+	fail := func() { L.ArgError(n, "fields must be a non-empty list of field names (strings), got "+v.String()) }
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		fail()
+	}
+	entries := 0
+	t.ForEach(func(lua.LValue, lua.LValue) { entries++ })
+	if entries == 0 || entries != t.Len() {
+		fail() // empty, or not only t[1..n]
+	}
+	fields := make([]string, entries)
+	for i := range fields {
+		name, ok := t.RawGetInt(i + 1).(lua.LString)
+		if !ok {
+			fail()
+		}
+		fields[i] = string(name)
+	}
+	return fields
 }
 
 // requestFields are the fields a request table of sora.batch may have.

@@ -55,7 +55,7 @@ func TestSuspendAcrossReplicas(t *testing.T) {
 	waitFor(t, 20*time.Second, "ticks running", func() bool { return count() >= 2 })
 
 	soracron(t, "suspend", "tick", "--server", a.api)
-	waitFor(t, 10*time.Second, "b shows tick suspended", func() bool { return b.suspended(t, "tick") })
+	waitFor(t, 30*time.Second, "b shows tick suspended", func() bool { return b.suspended(t, "tick") })
 	// From now on both replicas have it suspended: no tick after now may
 	// be claimed (the cluster's records give each run's tick).
 	suspended := time.Now()
@@ -68,10 +68,10 @@ func TestSuspendAcrossReplicas(t *testing.T) {
 
 	b.stop(t)
 	b = e.start("b", true)
-	waitFor(t, 10*time.Second, "the restarted b shows tick suspended", func() bool { return b.suspended(t, "tick") })
+	waitFor(t, 30*time.Second, "the restarted b shows tick suspended", func() bool { return b.suspended(t, "tick") })
 
 	soracron(t, "resume", "tick", "--server", b.api)
-	waitFor(t, 10*time.Second, "a shows tick resumed", func() bool { return !a.suspended(t, "tick") })
+	waitFor(t, 30*time.Second, "a shows tick resumed", func() bool { return !a.suspended(t, "tick") })
 	before := count()
 	waitFor(t, 20*time.Second, "ticks running again", func() bool { return count() >= before+2 })
 	e.checkOnce("tick")
@@ -116,7 +116,7 @@ func TestSIGHUPKeepsClusterSection(t *testing.T) {
 		}
 	}
 	for _, r := range rs {
-		waitFor(t, 10*time.Second, r.name+" logs the changed keys of the cluster section", func() bool {
+		waitFor(t, 30*time.Second, r.name+" logs the changed keys of the cluster section", func() bool {
 			return r.logs.contains(`the cluster section changed: not applied`) &&
 				r.logs.contains(`changed="[prefix session_ttl]"`)
 		})

@@ -57,7 +57,7 @@ func TestKill9(t *testing.T) {
 		job("quick", 0, ""))
 	rs := map[string]*replica{"a": e.start("a", true), "b": e.start("b", true), "c": e.start("c", true)}
 	var victim string
-	waitFor(t, 10*time.Second, "a replica running long", func() bool { victim = holder(t, rs["a"], "long"); return victim != "" })
+	waitFor(t, 30*time.Second, "a replica running long", func() bool { victim = holder(t, rs["a"], "long"); return victim != "" })
 	time.Sleep(2 * time.Second) // some quick ticks before
 	killed := time.Now()
 	if err := rs[victim].cmd.Process.Kill(); err != nil {
@@ -71,7 +71,7 @@ func TestKill9(t *testing.T) {
 		}
 	}
 	var lost, rerun record
-	waitFor(t, ttl+5*time.Second, "the lost run recorded interrupted and rerun", func() bool {
+	waitFor(t, 30*time.Second, "the lost run recorded interrupted and rerun", func() bool {
 		lost, rerun = record{}, record{}
 		for _, r := range survivor.runs(t, "job=long") {
 			switch {
@@ -118,11 +118,11 @@ func TestSIGSTOP(t *testing.T) {
 		job("quick", 0, ""))
 	rs := map[string]*replica{"a": e.start("a", true), "b": e.start("b", true)}
 	var victim string
-	waitFor(t, 10*time.Second, "a replica running long", func() bool { victim = holder(t, rs["a"], "long"); return victim != "" })
+	waitFor(t, 30*time.Second, "a replica running long", func() bool { victim = holder(t, rs["a"], "long"); return victim != "" })
 	// Stopped while long sleeps, not while it records its tick: a Sora
 	// request in flight at SIGSTOP times out at SIGCONT and may fail the
 	// run before the replica sees its session lost.
-	waitFor(t, 5*time.Second, "long to record its tick", func() bool { return len(e.runsByTick("long")) > 0 })
+	waitFor(t, 30*time.Second, "long to record its tick", func() bool { return len(e.runsByTick("long")) > 0 })
 	v := rs[victim]
 	if err := v.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
@@ -131,10 +131,10 @@ func TestSIGSTOP(t *testing.T) {
 	if err := v.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the stopped replica to see its session lost", func() bool {
+	waitFor(t, 30*time.Second, "the stopped replica to see its session lost", func() bool {
 		return v.logs.contains("etcd session lost")
 	})
-	waitFor(t, 5*time.Second, "its long run recorded interrupted locally", func() bool {
+	waitFor(t, 30*time.Second, "its long run recorded interrupted locally", func() bool {
 		for _, r := range v.runs(t, "scope=local&job=long") {
 			if r.Outcome == "interrupted" && strings.Contains(r.Error, "etcd session lost") {
 				return true
@@ -142,7 +142,7 @@ func TestSIGSTOP(t *testing.T) {
 		}
 		return false
 	})
-	waitFor(t, 10*time.Second, "a new session", func() bool { return v.get(t, "/healthz", nil) == http.StatusOK })
+	waitFor(t, 30*time.Second, "a new session", func() bool { return v.get(t, "/healthz", nil) == http.StatusOK })
 	time.Sleep(2 * time.Second)
 	for _, r := range rs {
 		r.stop(t)
@@ -166,7 +166,7 @@ func TestEtcdDown(t *testing.T) {
 	var health struct {
 		Status, Reason string
 	}
-	waitFor(t, ttl+3*time.Second, "/healthz to report the lost session", func() bool {
+	waitFor(t, 30*time.Second, "/healthz to report the lost session", func() bool {
 		return rs[0].get(t, "/healthz", &health) == http.StatusServiceUnavailable
 	})
 	if health.Status != "unavailable" || !strings.Contains(health.Reason, "etcd") {

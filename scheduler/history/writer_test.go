@@ -179,7 +179,7 @@ func TestGroupCommitCancel(t *testing.T) {
 // waitQueued waits until n ops are queued for the writer.
 func waitQueued(t *testing.T, s *Store, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for {
 		s.mu.Lock()
 		q := len(s.queue)

@@ -1,0 +1,38 @@
+-- batch_stream.lua: set one key on every connection of a channel with
+-- sora.batch, holding only what it needs: one list of the connection ids
+-- only (sora.list's fields), then sora.batch pulling each put_item request
+-- from a function as the pool has room, so that only about concurrency
+-- request tables live at once; each connection's table is let go once its
+-- request is pulled.
+--
+-- args: channel_id (default "sora"), key, value, concurrency.
+-- Returns {connections, writes, failed, list_seconds, build_seconds,
+-- seconds}; seconds times the sora.batch call, which builds the requests
+-- as it sends them (build_seconds is 0).
+local sora = require("sora")
+local time = require("time")
+
+local ch, key, value = args.channel_id or "sora", args.key, args.value
+assert(type(key) == "string" and value ~= nil, "args.key and args.value are required")
+
+local t0 = time.now()
+local conns = assert(sora.list(ch, { fields = { "connection_id" } }))
+local t1 = time.now()
+local n, i = #conns, 0
+local _, s = sora.batch(function()
+  i = i + 1
+  local c = conns[i]
+  if c then
+    conns[i] = nil
+    return { action = "put_item", channel_id = ch, connection_id = c.connection_id, key = key, value = value }
+  end
+end, { concurrency = tonumber(args.concurrency) })
+local t2 = time.now()
+
+if s.failed > 0 then
+  error(string.format("%d of %d requests failed", s.failed, s.requests))
+end
+return {
+  connections = n, writes = s.ok, failed = s.failed,
+  list_seconds = t1 - t0, build_seconds = 0, seconds = t2 - t1,
+}
