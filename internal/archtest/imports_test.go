@@ -71,7 +71,7 @@ var narrower = map[string][]string{
 	"engine/internal/pattern":   {},
 	"engine/internal/source":    {},
 	"engine/internal/stdlib":    {"engine/internal/pattern", "engine/internal/source"},
-	"engine/internal/isolation": {"bindings/plan", "bindings/sora", "sora"},
+	"engine/internal/isolation": {"bindings/plan", "bindings/run", "bindings/sora", "sora"},
 
 	"scheduler/attempt": {"bindings/sora", "engine", "jobs", "scheduler/clock", "scheduler/cluster", "scheduler/history",
 		"scheduler/redact"},
