@@ -12,6 +12,8 @@ import (
 
 	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/bindings/plan"
+	"github.com/soracron/soracron/bindings/sora/progress"
+	"github.com/soracron/soracron/bindings/sora/soraerr"
 )
 
 // Change is what the callback of UpdateAll asks for one connection.
@@ -91,8 +93,8 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 	change func(i int) (Change, error), id func(i int) string) (_ *UpdateAllSummary, err error) {
 	const op = "sora.update_all"
 	sum := &UpdateAllSummary{Connections: n}
-	bar := s.newProgress(op, n)
-	defer bar.close()
+	bar := progress.New(s.opts.Progress, op, n)
+	defer bar.Close()
 	var cbErr error
 	i := 0 // the next connection to change; those from i on are not reached
 	next := func() *plan.Task {
@@ -105,7 +107,7 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 			i++
 			if len(c.Writes) == 0 {
 				sum.Unchanged++
-				bar.add(1, 0)
+				bar.Add(1, 0)
 				continue
 			}
 			sum.Changed++
@@ -118,7 +120,7 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 				}
 				sum.Writes += len(c.Writes)
 				sum.Written = append(sum.Written, c.ConnectionID)
-				bar.add(1, 0)
+				bar.Add(1, 0)
 				continue
 			}
 			return &plan.Task{Idx: i - 1, Reqs: c.Writes}
@@ -133,9 +135,9 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 		switch {
 		case t.Err == nil:
 			sum.Written = append(sum.Written, id)
-		case isUnsent(t.Err):
+		case soraerr.IsUnsent(t.Err):
 			sum.NotReached = append(sum.NotReached, id)
-		case isGone(t.Err):
+		case soraerr.IsGone(t.Err):
 			sum.Gone = append(sum.Gone, id)
 		default:
 			sum.Failed++
@@ -167,7 +169,7 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 		attrs = append(attrs, s.idAttrs(channelID, sum)...)
 		if sum.Failed > 0 {
 			e := sum.Errors[0]
-			attrs = append(attrs, "error", classify(e.Err, e.Target).format(op, e.Key))
+			attrs = append(attrs, "error", soraerr.Classify(e.Err, e.Target).Format(op, e.Key))
 		}
 		s.log.Warn(msg, attrs...)
 	}()
@@ -179,7 +181,7 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 		pool.DoneOnPanic = true
 		sum.Stopped = pool.Run(ctx, plan.Size(concurrency, n), next, func(t *plan.Task) {
 			done(t)
-			bar.add(1, btoi(t.Err != nil))
+			bar.Add(1, btoi(t.Err != nil))
 		})
 	}
 	completed = true
