@@ -69,7 +69,7 @@ var narrower = map[string][]string{
 	"bindings/json/internal/syntax": {},
 	"bindings/sora/progress":        {},
 	"bindings/sora/soraerr":         {"bindings/json", "bindings/plan", "sora"},
-	"bindings/sora/updateall":       {"bindings/plan", "bindings/sora/soraerr"},
+	"bindings/sora/updateall":       {"bindings/plan", "bindings/sora/soraerr", "sora"},
 
 	"engine/internal/pattern":   {},
 	"engine/internal/source":    {},
