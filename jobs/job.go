@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"reflect"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -124,4 +126,18 @@ func (j *Job) NextRuns(from time.Time, n int) []time.Time {
 		runs = append(runs, t)
 	}
 	return runs
+}
+
+// SameSchedule reports whether j and o fire at the same times (a reload
+// reschedules a job whose schedule changed).
+func (j *Job) SameSchedule(o *Job) bool {
+	return j.ScheduleSpec == o.ScheduleSpec && j.Location.String() == o.Location.String() && j.Enabled == o.Enabled
+}
+
+// SameSettings reports whether j and o have the same settings, as a reload
+// reports the jobs changed.
+func (j *Job) SameSettings(o *Job) bool {
+	return j.SameSchedule(o) && j.Script == o.Script && j.Timeout == o.Timeout &&
+		j.ConcurrencyPolicy == o.ConcurrencyPolicy && j.Retries == o.Retries && j.DryRun == o.DryRun &&
+		j.Concurrency == o.Concurrency && reflect.DeepEqual(j.Args, o.Args) && slices.Equal(j.On, o.On)
 }

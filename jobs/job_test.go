@@ -88,3 +88,42 @@ func TestNextRuns(t *testing.T) {
 		}
 	})
 }
+
+func TestSameScheduleAndSettings(t *testing.T) {
+	tests := []struct {
+		name         string
+		change       func(j *Job)
+		wantSchedule bool
+		wantSettings bool
+	}{
+		{"unchanged", func(*Job) {}, true, true},
+		{"spec", func(j *Job) { j.ScheduleSpec = "@every 2m" }, false, false},
+		{"zone", func(j *Job) { j.Location = mustLoc(t, "Asia/Tokyo") }, false, false},
+		{"disabled", func(j *Job) { j.Enabled = false }, false, false},
+		{"script", func(j *Job) { j.Script = "b.lua" }, true, false},
+		{"timeout", func(j *Job) { j.Timeout = time.Hour }, true, false},
+		{"policy", func(j *Job) { j.ConcurrencyPolicy = Allow }, true, false},
+		{"args", func(j *Job) { j.Args = map[string]any{"k": "w"} }, true, false},
+		{"on", func(j *Job) { j.On = nil }, true, false},
+		{"name only", func(j *Job) { j.Name = "other" }, true, true},
+	}
+	base := func() *Job {
+		j := testJob(t, "@every 1m", "UTC")
+		j.Enabled, j.Script, j.Timeout, j.ConcurrencyPolicy = true, "a.lua", time.Minute, Forbid
+		j.Args = map[string]any{"k": "v"}
+		j.On = []Trigger{{Type: "connection.created"}}
+		return j
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := base(), base()
+			tt.change(b)
+			if got := a.SameSchedule(b); got != tt.wantSchedule {
+				t.Errorf("SameSchedule = %v, want %v", got, tt.wantSchedule)
+			}
+			if got := a.SameSettings(b); got != tt.wantSettings {
+				t.Errorf("SameSettings = %v, want %v", got, tt.wantSettings)
+			}
+		})
+	}
+}

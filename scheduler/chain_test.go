@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/jobs"
+	"github.com/soracron/soracron/scheduler/fanout"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -99,7 +100,7 @@ jobs:
 }
 
 // TestTriggerAfterRunFinishedChange triggers a forbid job again as soon as
-// its run's ChangeRunFinished arrives, a few times: never ErrConflict.
+// its run's fanout.ChangeRunFinished arrives, a few times: never ErrConflict.
 func TestTriggerAfterRunFinishedChange(t *testing.T) {
 	h := newHarness(t, jobsHeader+`
 jobs:
@@ -121,14 +122,14 @@ jobs:
 		for {
 			select {
 			case ch := <-sub.C:
-				if ch.Kind == ChangeRunFinished && ch.RunID == id {
+				if ch.Kind == fanout.ChangeRunFinished && ch.RunID == id {
 					if ch.Outcome != history.OutcomeOK {
 						t.Fatalf("run %d: %s", id, ch.Outcome)
 					}
 					break wait
 				}
 			case <-timeout:
-				t.Fatalf("run %d: no ChangeRunFinished", id)
+				t.Fatalf("run %d: no fanout.ChangeRunFinished", id)
 			}
 		}
 	}

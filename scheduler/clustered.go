@@ -1,18 +1,16 @@
 package scheduler
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/soracron/soracron/jobs"
-	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/cluster"
+	"github.com/soracron/soracron/scheduler/clusterrun"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -35,18 +33,7 @@ type tickClaim struct {
 	// still undecided then.
 	after time.Duration
 	// early is the early claim of the tick, if one was sent.
-	early *earlyClaim
-}
-
-// clusterPolicy maps a job's concurrency policy.
-func clusterPolicy(j *jobs.Job) cluster.Policy {
-	switch j.ConcurrencyPolicy {
-	case jobs.Allow:
-		return cluster.Allow
-	case jobs.Replace:
-		return cluster.Replace
-	}
-	return cluster.Forbid
+	early *clusterrun.Early
 }
 
 // claimTicks claims the due ticks (in batches: cluster.ClaimEach) and
@@ -78,9 +65,7 @@ func (s *Scheduler) claimTicks(tcs []tickClaim) {
 	}
 	reqs := make([]cluster.ClaimRequest, len(tcs))
 	for i, tc := range tcs {
-		reqs[i] = cluster.ClaimRequest{Job: tc.job.Name, Trigger: history.TriggerSchedule,
-			Scheduled: tc.scheduled, Policy: clusterPolicy(tc.job), Miss: tc.miss != "", Reason: tc.miss,
-			IfUndecided: tc.after > 0}
+		reqs[i] = clusterrun.TickRequest(tc.job, tc.scheduled, tc.miss, tc.after > 0)
 	}
 	t0 := time.Now()
 	var won atomic.Int64
@@ -99,26 +84,8 @@ func (s *Scheduler) claimTicks(tcs []tickClaim) {
 // are still undecided then: their owner did not claim them (it died, was
 // stopped or cut from etcd, or is slow). s.wg counts each tick.
 func (s *Scheduler) takeOver(tcs []tickClaim) {
-	slices.SortStableFunc(tcs, func(a, b tickClaim) int { return cmp.Compare(a.after, b.after) })
-	start := s.clock.Now()
-	for len(tcs) > 0 {
-		n := 1
-		for n < len(tcs) && tcs[n].after == tcs[0].after {
-			n++
-		}
-		group := tcs[:n]
-		tcs = tcs[n:]
-		if !clock.Sleep(s.clock, group[0].after-s.clock.Now().Sub(start), s.stop) {
-			for _, tc := range group {
-				s.tickSettled(tc)
-			}
-			for _, tc := range tcs {
-				s.tickSettled(tc)
-			}
-			return
-		}
-		s.claimTicks(group)
-	}
+	clusterrun.TakeOver(s.clock, s.stop, tcs, func(tc tickClaim) time.Duration { return tc.after }, s.claimTicks,
+		s.tickSettled)
 }
 
 // tickSettled counts a due tick as settled (claimed, or not to be).
@@ -134,27 +101,25 @@ func (s *Scheduler) tickSettled(tc tickClaim) {
 func (s *Scheduler) claimed(tc tickClaim, cl *cluster.Claim, err error) {
 	defer s.tickSettled(tc)
 	j := tc.job
-	switch {
-	case errors.Is(err, cluster.ErrTaken):
+	a := clusterrun.Decide(cl, err)
+	switch a {
+	case clusterrun.Taken:
 		return
-	case err != nil:
+	case clusterrun.Failed:
 		s.log.Warn("cannot claim a scheduled run; not started here", slog.String(keyJob, j.Name),
 			slog.Time(keyScheduled, tc.scheduled), slog.Any(keyError, err))
 		return
 	}
-	if !cl.Prev.IsZero() && cl.Prev.Unix() > 0 {
-		ticks, total := missedTicks(j, j.Schedule.Next(cl.Prev), tc.scheduled)
-		m := missed{job: j, ticks: ticks, total: total,
-			reason: "missed: no replica of the cluster could start it (all down, or none held an etcd session)"}
-		s.recordMissed(m)
-		if err := s.cl.RecordMissed(context.Background(), j.Name, ticks, total, m.reason); err != nil {
+	if ticks, total, ok := clusterrun.MissedBefore(j, cl, tc.scheduled); ok {
+		s.recordMissed(missed{job: j, ticks: ticks, total: total, reason: clusterrun.NoReplica})
+		if err := s.cl.RecordMissed(context.Background(), j.Name, ticks, total, clusterrun.NoReplica); err != nil {
 			s.log.Warn("cannot record missed runs in the cluster", slog.String(keyJob, j.Name), slog.Any(keyError, err))
 		}
 	}
-	switch cl.State {
-	case cluster.StateMissed:
+	switch a {
+	case clusterrun.Miss:
 		s.recordMissed(missed{job: j, ticks: []time.Time{tc.scheduled}, total: 1, reason: tc.miss})
-	case cluster.StateSkipped:
+	case clusterrun.Skip:
 		s.skipClaimed(j, tc.scheduled, cl.RunningOn)
 	default:
 		s.startClaimed(tc.js.name, history.TriggerSchedule, tc.scheduled, cl)
@@ -190,7 +155,7 @@ func (s *Scheduler) startClaimed(name, trigger string, scheduled time.Time, cl *
 
 // claimManual claims a manual run of j.
 func (s *Scheduler) claimManual(ctx context.Context, j *jobs.Job) (*cluster.Claim, error) {
-	cl, err := s.cl.Claim(ctx, cluster.ClaimRequest{Job: j.Name, Trigger: history.TriggerManual, Policy: clusterPolicy(j)})
+	cl, err := s.cl.Claim(ctx, clusterrun.ManualRequest(j))
 	switch {
 	case errors.Is(err, cluster.ErrConflict):
 		return nil, fmt.Errorf("%w: %w", ErrConflict, err)
@@ -204,8 +169,7 @@ func (s *Scheduler) claimManual(ctx context.Context, j *jobs.Job) (*cluster.Clai
 
 // abandon releases a claim whose run did not start.
 func (s *Scheduler) abandon(cl *cluster.Claim, why string) {
-	err := cl.Finish(context.Background(), cluster.Outcome{State: string(history.OutcomeCancelled), Error: "not started: " + why})
-	if err != nil {
+	if err := cl.Finish(context.Background(), clusterrun.NotStarted(why)); err != nil {
 		s.log.Warn("cannot release a claim", slog.String(keyJob, cl.Job), slog.Any(keyError, err))
 	}
 }
@@ -215,15 +179,10 @@ func (s *Scheduler) finishClaim(c *chain) {
 	if c.claim == nil {
 		return
 	}
-	f := c.final
-	if f.Outcome == "" {
-		f.Outcome = history.OutcomeCancelled
-	}
-	err := c.claim.Finish(context.Background(), cluster.Outcome{State: string(f.Outcome), End: f.End, Error: f.Error,
-		Calls: f.Calls, Writes: f.Writes, RunID: f.ID})
+	err := c.claim.Finish(context.Background(), clusterrun.Finished(c.final))
 	if err != nil && !errors.Is(err, cluster.ErrSessionLost) {
 		s.log.Warn("cannot record the end of a run in the cluster", slog.String(keyJob, c.job.Name),
-			slog.Int64(keyRunID, f.ID), slog.Any(keyError, err))
+			slog.Int64(keyRunID, c.final.ID), slog.Any(keyError, err))
 	}
 }
 
@@ -239,24 +198,15 @@ func (s *Scheduler) lostPolicy(name string) (bool, cluster.Policy, bool) {
 	if j == nil || s.stopping {
 		return false, cluster.Forbid, false
 	}
-	return j.OnLost == jobs.LostRerun, clusterPolicy(j), true
+	return j.OnLost == jobs.LostRerun, clusterrun.Policy(j), true
 }
 
 // onLost records locally a run lost by a replica, and starts its rerun if
 // this replica claimed it.
 func (s *Scheduler) onLost(l cluster.Lost) {
-	r := l.Record
-	trigger := r.Trigger
-	if trigger != history.TriggerManual && trigger != history.TriggerEvent {
-		trigger = history.TriggerSchedule
-	}
-	msg := r.Error
-	if r.Node != "" {
-		msg += fmt.Sprintf(" (its logs, if any, are in the history of node %s)", r.Node)
-	}
+	r, run := l.Record, clusterrun.LostRun(l.Record)
 	s.metrics.Runs.WithLabelValues(r.Job, string(history.OutcomeInterrupted)).Inc()
-	if _, err := s.store.Skip(context.Background(), history.Run{Job: r.Job, Trigger: trigger, Attempt: 1,
-		Scheduled: r.Scheduled, Start: r.Start, End: r.End, Outcome: history.OutcomeInterrupted, Error: msg}); err != nil {
+	if _, err := s.store.Skip(context.Background(), run); err != nil {
 		s.log.Error("cannot record a lost run", slog.String(keyJob, r.Job), slog.Any(keyError, err))
 	}
 	cl := l.Rerun
@@ -271,7 +221,7 @@ func (s *Scheduler) onLost(l cluster.Lost) {
 		}
 		return
 	}
-	s.startClaimed(r.Job, trigger, r.Scheduled, cl)
+	s.startClaimed(r.Job, run.Trigger, r.Scheduled, cl)
 }
 
 func (s *Scheduler) onSession(err error) {

@@ -422,7 +422,7 @@ func TestDaemonShouldRetry(t *testing.T) {
 		{"cancelled", job(2, true), 1, history.OutcomeCancelled, &engine.ScriptError{Kind: engine.Cancelled}, false},
 		{"ok", job(2, true), 1, history.OutcomeOK, nil, false},
 		{"syntax error", job(2, false), 1, history.OutcomeFailed, &engine.ScriptError{Kind: engine.Syntax}, false},
-		{"not recorded", job(2, false), 1, history.OutcomeFailed, fmt.Errorf("%w: disk full", errNotRecorded), false},
+		{"not recorded", job(2, false), 1, history.OutcomeFailed, fmt.Errorf("%w: disk full", ErrNotRecorded), false},
 		{"panic", job(1, false), 1, history.OutcomeFailed, &attempt.PanicError{Value: "x"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -59,8 +59,10 @@
 // jobs reach live views through Subscribe (watch.go, package
 // scheduler/fanout). Suspended jobs start no scheduled run (suspend.go;
 // package scheduler/suspension stores them, in etcd in cluster mode). In
-// cluster mode (clustered.go) every tick and manual run is claimed first
-// through etcd (package scheduler/cluster).
+// cluster mode (clustered.go, early.go) every tick and manual run is
+// claimed first through etcd (package scheduler/cluster); package
+// scheduler/clusterrun decides what to claim when, and what the answers
+// mean.
 //
 // Reload swaps the configuration atomically; runs in progress keep the
 // configuration they started with.

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/soracron/soracron/scheduler/cluster"
+	"github.com/soracron/soracron/scheduler/clusterrun"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -22,17 +22,6 @@ import (
 // event is refused (503, so that Sora's side sees it) while the replica has
 // no etcd session.
 
-// eventIdentity is ev's identity for cluster.ClaimEvent: its Key, and its
-// timestamp when it reads as RFC 3339 (Sora's webhooks send one in UTC,
-// "2006-01-02T15:04:05.999999Z").
-func eventIdentity(ev *Event) cluster.EventIdentity {
-	id := cluster.EventIdentity{Key: ev.Key()}
-	if at, err := time.Parse(time.RFC3339Nano, ev.Timestamp); err == nil {
-		id.At = at
-	}
-	return id
-}
-
 // claimEvent claims the run of job for its event ev; nil when this
 // replica is not to start it (taken by another replica, skipped by forbid,
 // no session, the job is gone).
@@ -43,7 +32,7 @@ func (s *Scheduler) claimEvent(job string, ev *Event) *cluster.Claim {
 			slog.Any(keyError, fmt.Errorf("%w %q (removed by a reload)", ErrUnknownJob, job)))
 		return nil
 	}
-	cl, err := s.cl.ClaimEvent(context.Background(), j.Name, clusterPolicy(j), eventIdentity(ev))
+	cl, err := s.cl.ClaimEvent(context.Background(), j.Name, clusterrun.Policy(j), clusterrun.EventIdentity(ev.Key(), ev.Timestamp))
 	switch {
 	case errors.Is(err, cluster.ErrTaken):
 		s.log.Debug("event run claimed by another replica (or an earlier delivery); not started here",

@@ -1,14 +1,16 @@
 package scheduler
 
+import "github.com/soracron/soracron/scheduler/clusterrun"
+
 // launch is the work decided under s.mu, started once it is released (so
 // that the goroutines started do not compete with the decisions).
 type launch struct {
 	chains  []*chain
 	skips   []skipRecord
-	claims  []tickClaim   // cluster mode: due ticks to claim (s.wg counts them)
-	later   []tickClaim   // cluster mode: due ticks to take over if undecided after their delay (s.wg counts them)
-	early   []*earlyClaim // cluster mode: next ticks to claim early
-	release []*earlyClaim // cluster mode: early claims whose ticks were not dispatched
+	claims  []tickClaim         // cluster mode: due ticks to claim (s.wg counts them)
+	later   []tickClaim         // cluster mode: due ticks to take over if undecided after their delay (s.wg counts them)
+	early   []*clusterrun.Early // cluster mode: next ticks to claim early
+	release []*clusterrun.Early // cluster mode: early claims whose ticks were not dispatched
 }
 
 // start starts the chains and records the skips, in the background.

@@ -10,12 +10,6 @@ import (
 	"github.com/soracron/soracron/scheduler/history"
 )
 
-// missedTicks returns the newest missed ticks of j from first until
-// before, oldest first, and their total count (catchup.Ticks).
-func missedTicks(j *jobs.Job, first, before time.Time) ([]time.Time, int) {
-	return catchup.Ticks(j, first, before)
-}
-
 // missed is a batch of missed ticks of a job to record.
 type missed struct {
 	job    *jobs.Job

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/attempt"
 	"github.com/soracron/soracron/scheduler/clock"
+	"github.com/soracron/soracron/scheduler/fanout"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/scheduler/runlog"
 )
@@ -61,15 +61,12 @@ func (s *Scheduler) runChain(c *chain) {
 // with outcome and err, is followed by another (attempt.Retry): never
 // when the run could not be recorded.
 func shouldRetry(j *jobs.Job, n int, outcome history.Outcome, err error) bool {
-	return !errors.Is(err, errNotRecorded) && attempt.Retry(j, n, outcome, err)
+	return !errors.Is(err, ErrNotRecorded) && attempt.Retry(j, n, outcome, err)
 }
 
 // ErrNotRecorded: the history could not record the run (e.g. the state's
 // disk is full), so it did not start.
 var ErrNotRecorded = errors.New("the run could not be recorded, so it did not start")
-
-// errNotRecorded is the error of an attempt that could not be recorded.
-var errNotRecorded = ErrNotRecorded
 
 func stopReason(ctx context.Context, stop <-chan struct{}) string {
 	if err := context.Cause(ctx); err != nil {
@@ -110,7 +107,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	buf.OnLine = func(line history.LogLine, index int) {
 		if s.listening() {
 			if id := idp.Peek(); id > 0 {
-				s.publish(Change{Kind: ChangeLog, Job: j.Name, RunID: id, Log: &line, Index: index})
+				s.publish(fanout.Change{Kind: fanout.ChangeLog, Job: j.Name, RunID: id, Log: &line, Index: index})
 			}
 		}
 	}
@@ -205,14 +202,14 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 	if err := s.store.Finish(context.Background(), rec); err != nil {
 		s.log.Error("cannot record the end of a run; retrying every second", slog.String(keyJob, j.Name), slog.Int64(keyRunID, id),
 			slog.Any(keyError, err))
-		go s.retryFinish(rec)
+		go attempt.FinishLater(s.store.Finish, s.log, rec, time.Second)
 	}
 	s.setLast(c.js, rec, c, n, started)
 	c.lastRec = rec
 	c.lastRec.Job, c.lastRec.Trigger, c.lastRec.Scheduled, c.lastRec.Start = j.Name, c.trigger, c.scheduled, started
 	c.lastRec.Logs = nil
 	s.live.Set(id, nil)
-	s.publish(Change{Kind: ChangeRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
+	s.publish(fanout.Change{Kind: fanout.ChangeRunFinished, Job: j.Name, RunID: id, Outcome: outcome})
 	return outcome, runErr
 }
 
@@ -231,7 +228,7 @@ func (s *Scheduler) begin(c *chain, n int, started time.Time, idp *runlog.ID, bu
 	} else {
 		c.setRunID(id)
 		s.live.Set(id, buf)
-		s.publish(Change{Kind: ChangeRunStarted, Job: j.Name, RunID: id})
+		s.publish(fanout.Change{Kind: fanout.ChangeRunStarted, Job: j.Name, RunID: id})
 	}
 	idp.Resolve(id, err)
 	if n == 1 {
@@ -297,23 +294,5 @@ func (s *Scheduler) setLast(js *jobState, rec history.Run, c *chain, attempt int
 	}
 	if rec.Outcome == history.OutcomeOK && rec.End.After(js.lastOK) {
 		js.lastOK = rec.End
-	}
-}
-
-// retryFinish records the end of a run whose Finish failed (e.g. the disk
-// was full), every second until it succeeds or the history is closed, so a
-// finished run does not stay running once space returns. (A run still
-// running when the process ends is marked interrupted by the next start.)
-func (s *Scheduler) retryFinish(rec history.Run) {
-	for {
-		time.Sleep(time.Second)
-		err := s.store.Finish(context.Background(), rec)
-		if err == nil {
-			s.log.Info("recorded the end of a run after all", slog.Int64(keyRunID, rec.ID))
-			return
-		}
-		if errors.Is(err, history.ErrClosed) || errors.Is(err, history.ErrNotFound) || strings.Contains(err.Error(), "run is already ") {
-			return
-		}
 	}
 }

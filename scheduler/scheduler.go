@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"slices"
 	"sync"
 	"time"
-
-	"github.com/robfig/cron/v3"
 
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
@@ -19,6 +16,7 @@ import (
 	"github.com/soracron/soracron/scheduler/catchup"
 	"github.com/soracron/soracron/scheduler/clock"
 	"github.com/soracron/soracron/scheduler/cluster"
+	"github.com/soracron/soracron/scheduler/clusterrun"
 	"github.com/soracron/soracron/scheduler/compile"
 	"github.com/soracron/soracron/scheduler/eventq"
 	"github.com/soracron/soracron/scheduler/fanout"
@@ -126,14 +124,14 @@ type Scheduler struct {
 	wake       chan struct{}  // nudges the schedule loop after a Reload
 	stop       chan struct{}  // closed when shutdown begins
 
-	changes  fanout.Hub[Change] // subscribers of Subscribe
-	live     runlog.Live        // log buffers of the running runs
+	changes  fanout.Hub[fanout.Change] // subscribers of Subscribe
+	live     runlog.Live               // log buffers of the running runs
 	notifier *notify.Notifier
 	susp     *suspension.Keeper // stores the suspensions, orders their changes
 
 	mu        sync.Mutex
-	suspended map[string]time.Time   // suspended jobs (by the API) and since when
-	early     map[string]*earlyClaim // cluster mode: early claims of next ticks, by job
+	suspended map[string]time.Time // suspended jobs (by the API) and since when
+	early     clusterrun.Pending   // cluster mode: early claims of next ticks, by job
 	cfg       *jobs.Config
 	jobs      map[string]*jobState // current jobs, and removed ones still running
 	started   bool
@@ -193,7 +191,7 @@ func New(opts Options) (*Scheduler, error) {
 		stop:     make(chan struct{}),
 
 		jobs:  make(map[string]*jobState),
-		early: map[string]*earlyClaim{},
+		early: clusterrun.Pending{},
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
@@ -298,7 +296,7 @@ func (s *Scheduler) Reload(cfg *jobs.Config) error {
 		slog.Any(keyAdded, added), slog.Any(keyRemoved, removed), slog.Any(keyChanged, changed))
 	s.nudge()
 	s.prewarm.Kick(0)
-	s.publish(Change{Kind: ChangeJob})
+	s.publish(fanout.Change{Kind: fanout.ChangeJob})
 	return nil
 }
 
@@ -317,10 +315,10 @@ func (s *Scheduler) apply(cfg *jobs.Config, scripts map[string]*engine.Script, n
 			added = append(added, j.Name)
 		case js.job == nil:
 			added = append(added, j.Name)
-		case !sameJob(js.job, j):
+		case !js.job.SameSettings(j):
 			changed = append(changed, j.Name)
 		}
-		if js.job == nil || !sameSchedule(js.job, j) {
+		if js.job == nil || !js.job.SameSchedule(j) {
 			js.next = time.Time{}
 			if j.Enabled {
 				js.next = s.firstRun(j, now)
@@ -345,26 +343,8 @@ func (s *Scheduler) apply(cfg *jobs.Config, scripts map[string]*engine.Script, n
 	return added, removed, changed
 }
 
-// sameSchedule reports whether a and b fire at the same times.
-func sameSchedule(a, b *jobs.Job) bool {
-	return a.ScheduleSpec == b.ScheduleSpec && a.Location.String() == b.Location.String() && a.Enabled == b.Enabled
-}
-
-// sameJob reports whether a and b have the same settings.
-func sameJob(a, b *jobs.Job) bool {
-	return sameSchedule(a, b) && a.Script == b.Script && a.Timeout == b.Timeout &&
-		a.ConcurrencyPolicy == b.ConcurrencyPolicy && a.Retries == b.Retries && a.DryRun == b.DryRun &&
-		a.Concurrency == b.Concurrency && reflect.DeepEqual(a.Args, b.Args) && slices.Equal(a.On, b.On)
-}
-
-// firstRun is the first run time of j strictly after now. In cluster mode
-// an "@every" schedule is aligned on multiples of its interval (since
-// Go's zero time), so that replicas started at different times compute the
-// same ticks; single-node, "@every" counts from the start, as robfig/cron
-// does.
+// firstRun is the first run time of j strictly after now (catchup.First;
+// aligned in cluster mode).
 func (s *Scheduler) firstRun(j *jobs.Job, now time.Time) time.Time {
-	if cd, ok := j.Schedule.(cron.ConstantDelaySchedule); ok && s.cl != nil && cd.Delay > 0 {
-		return now.Truncate(cd.Delay).Add(cd.Delay)
-	}
-	return catchup.Next(j, now)
+	return catchup.First(j, now, s.cl != nil)
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/soracron/soracron/scheduler/fanout"
 	"github.com/soracron/soracron/scheduler/suspension"
 )
 
@@ -92,7 +93,7 @@ func (s *Scheduler) applySuspended(name string, on bool, since time.Time, via st
 		attrs = append(attrs, slog.String(keyVia, via))
 	}
 	s.log.Info(verb, attrs...)
-	s.publish(Change{Kind: ChangeJob, Job: name})
+	s.publish(fanout.Change{Kind: fanout.ChangeJob, Job: name})
 }
 
 // keyVia is the log attribute naming where a suspension came from.

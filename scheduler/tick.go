@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/scheduler/catchup"
+	"github.com/soracron/soracron/scheduler/clusterrun"
 	"github.com/soracron/soracron/scheduler/history"
 )
 
@@ -126,12 +127,12 @@ func (s *Scheduler) dispatchDue() time.Time {
 			tc := tickClaim{js: js, job: j, scheduled: scheduled, miss: reason}
 			js.prev = scheduled
 			if n == 1 && reason == "" {
-				tc.early = s.takeEarlyLocked(j, scheduled)
+				tc.early = s.early.Take(j.Name, scheduled)
 			}
 			s.wg.Add(1)
 			js.claiming++
 			if r := s.cl.Rank(j.Name); r > 0 {
-				tc.after = time.Duration(r) * s.cl.Grace()
+				tc.after = clusterrun.TakeOverDelay(r, s.cl.Grace())
 				l.later = append(l.later, tc)
 				continue
 			}
@@ -140,7 +141,7 @@ func (s *Scheduler) dispatchDue() time.Time {
 			continue
 		}
 		if n > 1 {
-			ticks, total := missedTicks(j, first, scheduled)
+			ticks, total := catchup.Ticks(j, first, scheduled)
 			s.recordMissed(missed{job: j, ticks: ticks, total: total, reason: catchup.DowntimeReason(j, now.Sub(first))})
 		}
 		if reason != "" {

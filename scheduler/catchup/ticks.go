@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/history"
 )
@@ -19,6 +21,18 @@ const MaxRecords = 20
 
 // maxTicks bounds the count of missed ticks computed after a long pause.
 const maxTicks = 100000
+
+// First is the first tick of j strictly after now, when the daemon
+// starts or the job is (re)scheduled. aligned (cluster mode) aligns an
+// "@every" schedule on multiples of its interval (since Go's zero time),
+// so that replicas started at different times compute the same ticks;
+// otherwise "@every" counts from now, as robfig/cron does.
+func First(j *jobs.Job, now time.Time, aligned bool) time.Time {
+	if cd, ok := j.Schedule.(cron.ConstantDelaySchedule); ok && aligned && cd.Delay > 0 {
+		return now.Truncate(cd.Delay).Add(cd.Delay)
+	}
+	return Next(j, now)
+}
 
 // Next is the first tick of j strictly after now; zero if none.
 func Next(j *jobs.Job, now time.Time) time.Time {

@@ -109,3 +109,26 @@ func TestTicksAndRows(t *testing.T) {
 		})
 	}
 }
+
+func TestFirst(t *testing.T) {
+	daily := &jobs.Job{Name: "d", Schedule: cron.Every(24 * time.Hour)}
+	tests := []struct {
+		name    string
+		job     *jobs.Job
+		now     time.Time
+		aligned bool
+		want    time.Time
+	}{
+		{"every, from now", every10s(), at(3), false, at(13)},
+		{"every, aligned", every10s(), at(3), true, at(10)},
+		{"every, aligned on a tick", every10s(), at(10), true, at(20)},
+		{"daily, aligned", daily, t0.Add(5 * time.Hour), true, t0.Add(24 * time.Hour)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := First(tt.job, tt.now, tt.aligned); !got.Equal(tt.want) {
+				t.Errorf("First = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/soracron/soracron/scheduler"
+	"github.com/soracron/soracron/scheduler/fanout"
 )
 
 // sseEvent is the data of a Server-Sent Event of /ui/events.
@@ -50,7 +50,7 @@ func (u *ui) events(w http.ResponseWriter, r *http.Request, _ *session) {
 			fmt.Fprint(w, ": ping\n\n")
 			fl.Flush()
 		case c := <-sub.C:
-			if c.Kind == scheduler.ChangeLog && (run == 0 || c.RunID != run) {
+			if c.Kind == fanout.ChangeLog && (run == 0 || c.RunID != run) {
 				continue
 			}
 			ev := sseEvent{Kind: string(c.Kind), Job: c.Job, RunID: c.RunID, Outcome: string(c.Outcome)}
