@@ -9,6 +9,8 @@ import (
 
 	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/bindings/plan"
+	"github.com/soracron/soracron/bindings/sora/progress"
+	"github.com/soracron/soracron/bindings/sora/soraerr"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -104,7 +106,7 @@ func (s *Module) luaBatch(L *lua.LState) int {
 			s.mu.Lock()
 			ids = append(ids, s.carriers[e]...)
 			s.mu.Unlock()
-			if writes[i] && lua.LVAsString(e.RawGetString("type")) == errTypeGone {
+			if writes[i] && lua.LVAsString(e.RawGetString("type")) == soraerr.TypeGone {
 				gone++
 			}
 		}
@@ -166,8 +168,8 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, pull func(i int) 
 		results, writes = make([]lua.LValue, total), make([]bool, total)
 		size = plan.Size(conc, total)
 	}
-	bar := s.newProgress("sora.batch", total)
-	defer bar.close()
+	bar := progress.New(s.opts.Progress, "sora.batch", total)
+	defer bar.Close()
 	var free [][]byte // body buffers of the requests done
 	i := 0
 	var r *plan.Request // the next request, pulled but not sent
@@ -200,7 +202,7 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, pull func(i int) 
 			r.Body = nil
 			s.countReq(r, err)
 			results[i] = s.resultValue(L, r, v, err)
-			bar.add(1, btoi(err != nil))
+			bar.Add(1, btoi(err != nil))
 			i, r = i+1, nil
 		}
 		if r == nil {
@@ -234,7 +236,7 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, pull func(i int) 
 		}
 		free = append(free, r.Body)
 		r.Body = nil
-		bar.add(1, btoi(err != nil))
+		bar.Add(1, btoi(err != nil))
 	})
 	if r != nil && results[i] == nil { // pulled, then the run ended
 		results[i] = s.resultValue(L, r, nil, &sora.TransportError{Target: r.Target, Err: plan.NotSent(ctx)})
@@ -304,7 +306,7 @@ func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Reque
 			slot = append(slot, f)
 		}
 	}
-	bar := s.newProgress("sora.batch (dry run)", len(reads))
+	bar := progress.New(s.opts.Progress, "sora.batch (dry run)", len(reads))
 	i := 0
 	s.pool().Run(ctx, plan.Size(conc, len(reads)), func() *plan.Task {
 		if i >= len(reads) {
@@ -314,9 +316,9 @@ func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Reque
 		return &plan.Task{Idx: i - 1, Reqs: reads[i-1 : i]}
 	}, func(t *plan.Task) {
 		slot[t.Idx].raw, slot[t.Idx].err = t.Reply, t.Err
-		bar.add(1, btoi(t.Err != nil))
+		bar.Add(1, btoi(t.Err != nil))
 	})
-	bar.close()
+	bar.Close()
 	if ctx.Err() != nil {
 		return // results stay nil: cancelled
 	}
@@ -325,8 +327,8 @@ func (s *Module) dryBatch(L *lua.LState, ctx context.Context, reqs []*plan.Reque
 	}
 	for i, r := range reqs {
 		if r.Op == "sora.call" && !sora.IsMetadata(r.Target) && !readOnlyTarget(r.Target) {
-			s.countReq(r, errDryRun)
-			results[i] = s.resultValue(L, r, nil, errDryRun)
+			s.countReq(r, soraerr.ErrDryRun)
+			results[i] = s.resultValue(L, r, nil, soraerr.ErrDryRun)
 			continue
 		}
 		v, err := s.dry(L, r, func(r *plan.Request) (json.RawMessage, error) {

@@ -10,6 +10,7 @@ import (
 
 	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/bindings/plan"
+	"github.com/soracron/soracron/bindings/sora/soraerr"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -98,8 +99,8 @@ func (s *Module) luaCall(L *lua.LState) int {
 			return s.single(L, r)
 		}
 		if !readOnlyTarget(full) {
-			s.countReq(&plan.Request{Action: sora.ActionName(full), Target: full}, errDryRun)
-			return pushError(L, "sora.call", full, errDryRun)
+			s.countReq(&plan.Request{Action: sora.ActionName(full), Target: full}, soraerr.ErrDryRun)
+			return pushError(L, "sora.call", full, soraerr.ErrDryRun)
 		}
 	}
 	body, err := encodeParams(params)
@@ -248,7 +249,7 @@ func (s *Module) dry(L *lua.LState, r *plan.Request, read func(*plan.Request) (j
 	if e == nil {
 		raw, err := fetch(r.ChannelID, r.ConnectionID)
 		if err != nil {
-			return nil, retarget(err, r.Target)
+			return nil, soraerr.Retarget(err, r.Target)
 		}
 		v, err := luajson.Decode(L, raw)
 		if err != nil {

@@ -12,11 +12,15 @@
 // UpdateAll is update_all as a Go operation, sora.update_all its Lua
 // wrapper.
 //
+// Its parts that need no Lua state are subpackages, none of which imports
+// this one: soraerr classifies errors into the fields of an error table,
+// updateall holds update_all's change, summary, accounting and warning,
+// progress the progress bar of large batch and update_all calls.
+//
 // Files: module.go (Module, options, Loader), calls.go (the single calls
 // and dry-run reads), request.go (request tables and options), update.go,
 // update_all.go, batch.go, results.go (batch's results, filled in when
-// first used), errors.go (the error tables), progress.go (the
-// progress bar of large batches), stats.go (Stats and the accounting of
-// update_all's connections), handled.go (failed writes, gone, and
+// first used), errors.go (the error tables), stats.go (Stats and the
+// accounting of update_all's connections), handled.go (failed writes and
 // sora.handled).
 package sora

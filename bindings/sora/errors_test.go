@@ -2,7 +2,6 @@ package sora
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -98,35 +97,6 @@ return md == nil, err.type, err.status, tostring(err)`)
 			}
 			if st := s.Stats(); st.Failures != 1 || st.Calls["get"] != 1 {
 				t.Errorf("stats = %+v", st)
-			}
-		})
-	}
-}
-
-// TestClassify checks the error type of errors that a script cannot observe
-// (a cancelled run stops at its next instruction).
-func TestClassify(t *testing.T) {
-	const target = sora.TargetGet
-	tests := []struct {
-		name string
-		err  error
-		want errorFields
-	}{
-		{"cancelled", &sora.TransportError{Target: target, Err: context.Canceled},
-			errorFields{typ: "cancelled", target: target, message: "context canceled"}},
-		{"cancelled after retries", fmt.Errorf("%w (after 2 attempts, last: x)", &sora.TransportError{Target: target, Err: context.Canceled}),
-			errorFields{typ: "cancelled", target: target, message: "context canceled (after 2 attempts, last: x)"}},
-		{"deadline", &sora.TransportError{Target: target, Err: context.DeadlineExceeded},
-			errorFields{typ: "timeout", target: target, message: "context deadline exceeded"}},
-		{"api", &sora.APIError{Status: 503, Target: target, Type: "busy", Message: "later"},
-			errorFields{status: 503, typ: "busy", target: target, message: "later"}},
-		{"dry run", errDryRun, errorFields{typ: "dry_run", target: target, message: errDryRun.Error()}},
-		{"other", errors.New("x"), errorFields{typ: "transport", target: target, message: "x"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := classify(tt.err, target); got != tt.want {
-				t.Errorf("classify = %+v, want %+v", got, tt.want)
 			}
 		})
 	}

@@ -1,12 +1,9 @@
 package sora
 
 import (
-	"errors"
-
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/soracron/soracron/bindings/plan"
-	"github.com/soracron/soracron/sora"
+	"github.com/soracron/soracron/bindings/sora/soraerr"
 )
 
 // Failed writes and sora.handled.
@@ -18,18 +15,6 @@ import (
 // registered with their ids. sora.handled(v) marks the ids of v handled. A
 // write to a connection that has left the channel (connection_not_found)
 // is not a failure: it is counted as gone.
-
-// errTypeGone is Sora's error_type of a connection that is not (or no
-// longer) in the channel.
-const errTypeGone = "connection_not_found"
-
-// isUnsent reports whether err is the error of a request never sent
-// because the run ended first.
-func isUnsent(err error) bool { return errors.Is(err, plan.ErrNotSent) }
-
-// isGone reports whether err is the reply of a write to a connection that
-// has left the channel.
-func isGone(err error) bool { return sora.ErrorType(err) == errTypeGone }
 
 // newFailure returns the id of a new failed write.
 func (s *Module) newFailure() int {
@@ -57,7 +42,7 @@ func (s *Module) register(v *lua.LTable, ids ...int) {
 // It returns the table and the id (0 when none).
 func (s *Module) writeErrorValue(L *lua.LState, op, target string, write bool, err error) (*lua.LTable, int) {
 	e := errorValue(L, op, target, err)
-	if !write || isGone(err) || isUnsent(err) {
+	if !write || soraerr.IsGone(err) || soraerr.IsUnsent(err) {
 		return e, 0
 	}
 	id := s.newFailure()

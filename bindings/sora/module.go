@@ -11,16 +11,13 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/soracron/soracron/bindings/plan"
+	"github.com/soracron/soracron/bindings/sora/soraerr"
 	"github.com/soracron/soracron/sora"
 )
 
 // DefaultConcurrency is the default number of requests sora.batch and
 // sora.update_all keep in flight.
 const DefaultConcurrency = 16
-
-// progressThreshold is the number of requests above which batch and
-// update_all show a progress bar (when Options.Progress is set).
-const progressThreshold = 200
 
 // Options configure the sora Lua module of one run.
 type Options struct {
@@ -159,7 +156,7 @@ func (s *Module) Stats() Stats {
 // failure).
 func (s *Module) countReq(r *plan.Request, err error) {
 	s.count(r.Action, r.Write, err)
-	if err != nil && !(r.Write && isGone(err)) {
+	if err != nil && !(r.Write && soraerr.IsGone(err)) {
 		s.recordFailure(r.Action, r, err)
 	}
 }
@@ -177,8 +174,8 @@ func (s *Module) recordFailure(action string, r *plan.Request, err error) {
 	if r != nil {
 		f.ChannelID, f.ConnectionID, f.Key, target = r.ChannelID, r.ConnectionID, r.Key, r.Target
 	}
-	ef := classify(err, target)
-	f.Type, f.Status, f.Error = ef.typ, ef.status, ef.format("", "")
+	ef := soraerr.Classify(err, target)
+	f.Type, f.Status, f.Error = ef.Type, ef.Status, ef.Format("", "")
 	s.failed = append(s.failed, f)
 }
 
@@ -194,7 +191,7 @@ func (s *Module) count(action string, write bool, err error) {
 		if write {
 			s.writes++
 		}
-	case write && isGone(err):
+	case write && soraerr.IsGone(err):
 		s.gone++
 	case write:
 		s.failures++

@@ -2,75 +2,18 @@ package sora
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"slices"
-	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
 	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/bindings/plan"
+	"github.com/soracron/soracron/bindings/sora/progress"
+	"github.com/soracron/soracron/bindings/sora/updateall"
 )
 
-// Change is what the callback of UpdateAll asks for one connection.
-type Change struct {
-	// ConnectionID names the connection.
-	ConnectionID string
-	// Writes are the connection's writes (put_item and delete_item requests
-	// of the channel), sent one after the other; none leaves the connection
-	// alone.
-	Writes []*plan.Request
-	// Orig is the connection's metadata as read before the change
-	// (canonical JSON object); a dry run seeds its overlay with it when the
-	// connection has no entry yet.
-	Orig []byte
-}
-
-// WriteError is a connection whose writes failed in UpdateAll.
-type WriteError struct {
-	// ConnectionID is the connection, Key the key of the failed write.
-	ConnectionID, Key string
-	// Target is the failed request's target.
-	Target string
-	// Err is the failure.
-	Err error
-}
-
-// UpdateAllSummary is the outcome of UpdateAll. Every connection is exactly
-// one of unchanged, written, failed, gone or not reached:
-// Unchanged+len(Written)+Failed+len(Gone)+len(NotReached) == Connections.
-type UpdateAllSummary struct {
-	// Connections is the number of connections considered.
-	Connections int
-	// Changed counts the connections with at least one write.
-	Changed int
-	// Unchanged counts the connections left alone (nothing to write, or
-	// skipped by the callback).
-	Unchanged int
-	// Writes counts the writes made (planned in a dry run).
-	Writes int
-	// Failed counts the connections with a write that failed after the
-	// client's retries, or was cut off by the end of the run.
-	Failed int
-	// Errors are the failures, in the order they were seen.
-	Errors []WriteError
-	// Written lists, sorted, the changed connections whose writes all
-	// succeeded; NotWritten the failed ones.
-	Written, NotWritten []string
-	// Gone lists, sorted, the connections whose write found them no longer
-	// in the channel (connection_not_found): not a failure.
-	Gone []string
-	// NotReached lists, sorted, the connections whose change was never
-	// sent (or never computed) because the run ended first.
-	NotReached []string
-	// Stopped is true when ctx ended before every change was sent.
-	Stopped bool
-}
-
-// counts returns the summary's connection accounting.
-func (sum *UpdateAllSummary) counts() ConnCounts {
+// connCounts returns the connection accounting of an update_all summary.
+func connCounts(sum *updateall.Summary) ConnCounts {
 	return ConnCounts{Connections: sum.Connections, Unchanged: sum.Unchanged, Written: len(sum.Written),
 		Failed: sum.Failed, Gone: len(sum.Gone), NotReached: len(sum.NotReached)}
 }
@@ -88,11 +31,11 @@ func (sum *UpdateAllSummary) counts() ConnCounts {
 // there are many); a progress bar shows on Options.Progress for more than
 // 200 connections.
 func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency int,
-	change func(i int) (Change, error), id func(i int) string) (_ *UpdateAllSummary, err error) {
+	change func(i int) (updateall.Change, error), id func(i int) string) (_ *updateall.Summary, err error) {
 	const op = "sora.update_all"
-	sum := &UpdateAllSummary{Connections: n}
-	bar := s.newProgress(op, n)
-	defer bar.close()
+	sum := &updateall.Summary{Connections: n}
+	bar := progress.New(s.opts.Progress, op, n)
+	defer bar.Close()
 	var cbErr error
 	i := 0 // the next connection to change; those from i on are not reached
 	next := func() *plan.Task {
@@ -105,7 +48,7 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 			i++
 			if len(c.Writes) == 0 {
 				sum.Unchanged++
-				bar.add(1, 0)
+				bar.Add(1, 0)
 				continue
 			}
 			sum.Changed++
@@ -118,58 +61,28 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 				}
 				sum.Writes += len(c.Writes)
 				sum.Written = append(sum.Written, c.ConnectionID)
-				bar.add(1, 0)
+				bar.Add(1, 0)
 				continue
 			}
 			return &plan.Task{Idx: i - 1, Reqs: c.Writes}
 		}
 		return nil
 	}
-	// done is plain Go (no LState): the pool also calls it for the tasks
-	// in flight when a Lua error unwinds.
-	done := func(t *plan.Task) {
-		id := t.Reqs[0].ConnectionID
-		sum.Writes += t.Done
-		switch {
-		case t.Err == nil:
-			sum.Written = append(sum.Written, id)
-		case isUnsent(t.Err):
-			sum.NotReached = append(sum.NotReached, id)
-		case isGone(t.Err):
-			sum.Gone = append(sum.Gone, id)
-		default:
-			sum.Failed++
-			sum.NotWritten = append(sum.NotWritten, id)
-			sum.Errors = append(sum.Errors, WriteError{ConnectionID: id, Key: t.Failed.Key, Target: t.Failed.Target, Err: t.Err})
-		}
-	}
 	completed := false
 	// Whatever ends UpdateAll (the end of the list, ctx, an error of the
 	// callback or a Lua error unwinding through here), account for every
 	// connection and, unless it all went well, say what became of each.
 	defer func() {
-		s.account(sum, n, i, id)
+		sum.Finish(n, i, id)
+		s.mu.Lock()
+		s.conns.add(connCounts(sum))
+		s.mu.Unlock()
 		stopped := sum.Stopped || ctx.Err() != nil
-		if completed && !stopped && sum.Failed == 0 {
-			return
+		if idsFile := sum.Warn(s.log, channelID, s.opts.ReportDir, completed, stopped, cbErr != nil); idsFile != "" {
+			s.mu.Lock()
+			s.conns.IDsFile = idsFile
+			s.mu.Unlock()
 		}
-		msg := "sora.update_all: writes failed"
-		switch {
-		case stopped:
-			// The run is ending (timeout or cancellation) and the
-			// script will not see the summary.
-			msg = "sora.update_all: stopped before the end"
-		case !completed || cbErr != nil:
-			msg = "sora.update_all: stopped by an error"
-		}
-		attrs := []any{"channel_id", channelID, "connections", sum.Connections, "written", len(sum.Written),
-			"failed", sum.Failed, "gone", len(sum.Gone), "not_reached", len(sum.NotReached), "unchanged", sum.Unchanged}
-		attrs = append(attrs, s.idAttrs(channelID, sum)...)
-		if sum.Failed > 0 {
-			e := sum.Errors[0]
-			attrs = append(attrs, "error", classify(e.Err, e.Target).format(op, e.Key))
-		}
-		s.log.Warn(msg, attrs...)
 	}()
 	if s.overlay != nil {
 		for next() != nil {
@@ -178,8 +91,8 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 		pool := s.pool()
 		pool.DoneOnPanic = true
 		sum.Stopped = pool.Run(ctx, plan.Size(concurrency, n), next, func(t *plan.Task) {
-			done(t)
-			bar.add(1, btoi(t.Err != nil))
+			sum.Done(t)
+			bar.Add(1, btoi(t.Err != nil))
 		})
 	}
 	completed = true
@@ -187,75 +100,6 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 		return sum, cbErr
 	}
 	return sum, nil
-}
-
-// account completes sum once UpdateAll's connections have been sent or
-// abandoned: the connections from next on were never reached; the lists
-// are sorted and the counts added to the module's Stats.
-func (s *Module) account(sum *UpdateAllSummary, n, next int, id func(int) string) {
-	for k := next; k < n; k++ {
-		sum.NotReached = append(sum.NotReached, id(k))
-	}
-	for _, l := range [][]string{sum.Written, sum.NotWritten, sum.Gone, sum.NotReached} {
-		slices.Sort(l)
-	}
-	s.mu.Lock()
-	s.conns.add(sum.counts())
-	s.mu.Unlock()
-}
-
-// idAttrs returns the log attributes naming the connections of each kind
-// but unchanged: their ids when there are at most maxLoggedIDs of each,
-// else the name of a JSON file that lists them all.
-func (s *Module) idAttrs(channelID string, sum *UpdateAllSummary) []any {
-	lists := []struct {
-		key string
-		ids []string
-	}{{"written", sum.Written}, {"failed", sum.NotWritten}, {"gone", sum.Gone}, {"not_reached", sum.NotReached}}
-	many := false
-	for _, l := range lists {
-		many = many || len(l.ids) > maxLoggedIDs
-	}
-	if many {
-		if name, err := s.writeIDsFile(channelID, sum); err == nil {
-			s.mu.Lock()
-			s.conns.IDsFile = name
-			s.mu.Unlock()
-			return []any{"ids_file", name}
-		} else {
-			s.log.Warn("sora.update_all: cannot write the file of connection ids", "error", err)
-		}
-	}
-	var attrs []any
-	for _, l := range lists {
-		if len(l.ids) > 0 {
-			attrs = append(attrs, l.key+"_ids", someIDs(l.ids))
-		}
-	}
-	return attrs
-}
-
-// writeIDsFile writes the ids of every kind of connection of sum to a new
-// JSON file in Options.ReportDir and returns its name.
-func (s *Module) writeIDsFile(channelID string, sum *UpdateAllSummary) (string, error) {
-	f, err := os.CreateTemp(s.opts.ReportDir, "soracron-update_all-*.json")
-	if err != nil {
-		return "", err
-	}
-	nonNil := func(l []string) []string {
-		if l == nil {
-			return []string{}
-		}
-		return l
-	}
-	err = json.NewEncoder(f).Encode(map[string]any{
-		"channel_id": channelID, "connections": sum.Connections, "unchanged": sum.Unchanged,
-		"written": nonNil(sum.Written), "failed": nonNil(sum.NotWritten), "gone": nonNil(sum.Gone), "not_reached": nonNil(sum.NotReached),
-	})
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return f.Name(), err
 }
 
 // sora.update_all(channel_id, fn [, {push = bool, concurrency = n}]) -> summary
@@ -285,19 +129,19 @@ func (s *Module) luaUpdateAll(L *lua.LState) int {
 	wantsConn := fn.IsG || fn.Proto.NumParameters >= 2 || fn.Proto.IsVarArg != 0 || conns.arr != nil
 	// change runs fn for the i-th connection; misuse raises a Lua error,
 	// which cancels the writes in flight.
-	change := func(i int) (Change, error) {
+	change := func(i int) (updateall.Change, error) {
 		var c *lua.LTable
 		var idv, mdv lua.LValue
 		if wantsConn {
 			var ok bool
 			if c, ok = conns.at(L, i).(*lua.LTable); !ok {
-				return Change{}, nil
+				return updateall.Change{}, nil
 			}
 			idv, mdv = c.RawGetString("connection_id"), c.RawGetString("metadata")
 		} else {
 			var ok bool
 			if idv, mdv, ok = conns.idAndMetadata(L, i); !ok {
-				return Change{}, nil
+				return updateall.Change{}, nil
 			}
 		}
 		id := lua.LVAsString(idv)
@@ -326,13 +170,13 @@ func (s *Module) luaUpdateAll(L *lua.LState) int {
 			nmd = callUpdate(L, op, fn, md, true, md)
 		}
 		if nmd == nil {
-			return Change{}, nil
+			return updateall.Change{}, nil
 		}
 		reqs, err := diffMetadata(old, nmd, ch, id, o.push)
 		if err != nil {
 			L.RaiseError("%s: connection %s: %v", op, id, err)
 		}
-		return Change{ConnectionID: id, Writes: reqs, Orig: orig}, nil
+		return updateall.Change{ConnectionID: id, Writes: reqs, Orig: orig}, nil
 	}
 	sum, err := s.UpdateAll(ctxOf(L), ch, conns.len(), o.concurrency, change, conns.id)
 	if err != nil {
@@ -344,7 +188,7 @@ func (s *Module) luaUpdateAll(L *lua.LState) int {
 
 // summaryValue is the Lua table of an UpdateAll summary; it and its
 // errors carry the failures for sora.handled.
-func (s *Module) summaryValue(L *lua.LState, op string, sum *UpdateAllSummary) *lua.LTable {
+func (s *Module) summaryValue(L *lua.LState, op string, sum *updateall.Summary) *lua.LTable {
 	errs := L.CreateTable(len(sum.Errors), 0)
 	luajson.MarkArray(L, errs)
 	var ids []int
@@ -386,16 +230,4 @@ func idArray(L *lua.LState, ids []string) *lua.LTable {
 	}
 	luajson.MarkArray(L, t)
 	return t
-}
-
-// maxLoggedIDs bounds the connection ids one log line lists.
-const maxLoggedIDs = 100
-
-// someIDs returns ids (sorted) for a log line: all of them up to
-// maxLoggedIDs, then the count of the rest.
-func someIDs(ids []string) string {
-	if len(ids) <= maxLoggedIDs {
-		return strings.Join(ids, ",")
-	}
-	return strings.Join(ids[:maxLoggedIDs], ",") + fmt.Sprintf(",... (%d more)", len(ids)-maxLoggedIDs)
 }

@@ -67,6 +67,9 @@ var shared = []string{"internal/syncio", "internal/clocktest"}
 // each imports only the parts below it.
 var narrower = map[string][]string{
 	"bindings/json/internal/syntax": {},
+	"bindings/sora/progress":        {},
+	"bindings/sora/soraerr":         {"bindings/json", "bindings/plan", "sora"},
+	"bindings/sora/updateall":       {"bindings/plan", "bindings/sora/soraerr", "sora"},
 
 	"engine/internal/pattern":   {},
 	"engine/internal/source":    {},
