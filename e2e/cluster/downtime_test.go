@@ -3,7 +3,6 @@ package cluster_test
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"testing"
 	"time"
 )
@@ -43,105 +42,125 @@ func testDowntime(t *testing.T, clustered bool) {
 	stopped := time.Now()
 	time.Sleep(time.Duration(5*every) * time.Second)
 	sleepUntilPhase(every, 0.9)
+	restarted := time.Now()
 	rs = rs[:0]
 	for _, n := range names {
 		rs = append(rs, e.start(n, clustered))
 	}
-	time.Sleep(time.Duration(2*every) * time.Second)
+	time.Sleep(time.Duration(3*every) * time.Second)
 	for _, job := range []string{"latest", "none"} {
-		recs := rs[0].runs(t, "job="+job)
-		byTick := map[int64][]record{}
-		// decided is when the first replica back decided the ticks due
-		// while down (the earliest start of their records).
-		var decided time.Time
-		for _, r := range recs {
-			if r.Scheduled != nil && r.Scheduled.After(stopped) && r.Start != nil &&
-				(decided.IsZero() || r.Start.Before(decided)) {
-				decided = *r.Start
-			}
-		}
-		var gap []int64 // ticks due before the replicas were back
-		for _, r := range recs {
-			if r.Scheduled == nil {
-				continue // the count of older missed ticks, if any
-			}
-			s := r.Scheduled.Unix()
-			byTick[s] = append(byTick[s], r)
-		}
-		var all []int64
-		for s := range byTick {
-			all = append(all, s)
-		}
-		sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-		for i, s := range all {
-			if len(byTick[s]) != 1 {
-				t.Errorf("%s: tick %d decided %d times: %+v", job, s, len(byTick[s]), byTick[s])
-			}
-			if i > 0 && s-all[i-1] != every {
-				t.Errorf("%s: no record of the ticks between %d and %d", job, all[i-1], s)
-			}
-			if s > stopped.Unix() && !time.Unix(s, 0).After(decided) {
-				gap = append(gap, s)
-			}
-		}
-		ran, missedN := 0, 0
-		var ranTick int64
-		for _, s := range gap {
-			switch o := byTick[s][0].Outcome; o {
-			case "ok", "running":
-				ran++
-				ranTick = s
-			case "missed":
-				missedN++
-			default:
-				t.Errorf("%s: tick %d %s", job, s, o)
-			}
-		}
-		t.Logf("%s: %d ticks due while down: %d ran (tick %d), %d missed", job, len(gap), ran, ranTick, missedN)
-		if len(gap) < 5 {
-			t.Errorf("%s: only %d ticks while down", job, len(gap))
-		}
-		if len(gap) == 0 {
-			continue
-		}
-		last := gap[len(gap)-1]
-		onTime := decided.Sub(time.Unix(last, 0)) <= time.Second // then it runs whatever catch_up says
-		switch {
-		case job == "latest" || onTime:
-			if ran != 1 || ranTick != last {
-				t.Errorf("%s: %d of the missed ticks ran (tick %d), want the latest one (%d) once", job, ran, ranTick, last)
-			}
-		default:
-			if ran != 0 {
-				t.Errorf("none: %d missed ticks ran, want none", ran)
-			}
-		}
-		// The emulator saw as many runs as the records say, none twice
-		// (runs may start and end between the reads: the count of the
-		// emulator is between the runs recorded ended before it and the
-		// runs recorded started after it; a run recorded running may not
-		// have written yet).
-		e.checkOnce(job)
-		runs := 0
-		for _, nodes := range e.runsByTick(job) {
-			runs += len(nodes)
-		}
-		count := func(recs []record, outcomes ...string) int {
-			n := 0
-			for _, r := range recs {
-				if r.Scheduled != nil && slices.Contains(outcomes, r.Outcome) {
-					n++
-				}
-			}
-			return n
-		}
-		if before, after := count(recs, "ok"), count(rs[0].runs(t, "job="+job), "ok", "running"); runs < before || runs > after {
-			t.Errorf("%s: %d runs in the emulator, %d ended records before, %d started after", job, runs, before, after)
-		}
+		checkDowntime(t, e, rs[0], job, every, stopped, restarted)
 	}
 	for _, r := range rs {
 		r.stop(t)
 	}
+}
+
+// checkDowntime checks the ticks of job after the replicas stopped at
+// stopped and began again at restarted. The ticks due while down are
+// those after stopped and before restarted; when the daemon decided them,
+// the latest due tick was the last of those or, if its start-up took long,
+// the one after. Every tick after the stop is decided exactly once; an
+// on-time tick (started at most 1 s after its tick) always runs; of the
+// ticks decided at start-up, catch_up latest runs exactly one late (the
+// latest one due) and records the others missed, catch_up none runs none
+// late. The emulator's writes, keyed by tick, match the records: each
+// tick that ran wrote once, a missed tick not at all.
+func checkDowntime(t *testing.T, e *env, r *replica, job string, every int64, stopped, restarted time.Time) {
+	t.Helper()
+	ran := func(rec record) bool { return rec.Outcome == "ok" || rec.Outcome == "running" }
+	// Records, then the emulator, then records again: a run may start or
+	// end between the reads.
+	before := byTick(r.runs(t, "job="+job))
+	writes := e.runsByTick(job)
+	after := byTick(r.runs(t, "job="+job))
+
+	var ticks, gap []int64 // every tick after the stop; those due while down
+	for s := range after {
+		if s > stopped.Unix() {
+			ticks = append(ticks, s)
+		}
+	}
+	slices.Sort(ticks)
+	for i, s := range ticks {
+		if n := len(after[s]); n != 1 {
+			t.Errorf("%s: tick %d decided %d times: %+v", job, s, n, after[s])
+		}
+		if i > 0 && s-ticks[i-1] != every {
+			t.Errorf("%s: no record of the ticks between %d and %d", job, ticks[i-1], s)
+		}
+		if time.Unix(s, 0).Before(restarted) {
+			gap = append(gap, s)
+		}
+	}
+	if len(gap) < 5 {
+		t.Fatalf("%s: only %d ticks due while down (%v), want 5 or more; ticks after the stop %v", job, len(gap), gap, ticks)
+	}
+	last := gap[len(gap)-1]
+	var late []int64 // ticks decided at start-up that ran late
+	for _, s := range ticks {
+		rec := after[s][0]
+		onTime := rec.Start != nil && rec.Start.Sub(time.Unix(s, 0)) <= time.Second
+		switch {
+		case ran(rec) && !onTime && s <= last+every:
+			late = append(late, s)
+		case ran(rec):
+		case rec.Outcome == "missed" && onTime:
+			t.Errorf("%s: tick %d recorded missed at %s, on time: it should have run", job, s, rec.Start)
+		case rec.Outcome == "missed":
+		default:
+			t.Errorf("%s: tick %d %s", job, s, rec.Outcome)
+		}
+	}
+	t.Logf("%s: ticks %v due while down (stopped %s, restarted %s), late runs %v", job, gap,
+		stopped.Format(time.TimeOnly), restarted.Format(time.TimeOnly), late)
+	switch job {
+	case "latest":
+		if len(late) != 1 || (late[0] != last && late[0] != last+every) {
+			t.Errorf("latest: late runs of ticks %v, want exactly one, of the latest tick due at start-up (%d or %d)", late, last, last+every)
+		}
+	case "none":
+		if len(late) != 0 {
+			t.Errorf("none: late runs of ticks %v, want none", late)
+		}
+	}
+	for _, s := range gap {
+		if len(late) == 1 && s == late[0] {
+			continue
+		}
+		if rec := after[s][0]; rec.Outcome != "missed" {
+			t.Errorf("%s: tick %d due while down is %s, want missed", job, s, rec.Outcome)
+		}
+	}
+	// The emulator: at most one write per tick; a tick recorded ended ok
+	// before the read wrote exactly once; a tick written ran.
+	e.checkOnce(job)
+	for _, s := range ticks {
+		n := len(writes[s])
+		switch rec := after[s][0]; {
+		case len(before[s]) == 1 && before[s][0].Outcome == "ok" && n != 1:
+			t.Errorf("%s: tick %d ran ok but wrote %d times", job, s, n)
+		case !ran(rec) && n != 0:
+			t.Errorf("%s: tick %d is %s but wrote %d times", job, s, rec.Outcome, n)
+		}
+	}
+	for s, nodes := range writes {
+		if s > stopped.Unix() && (len(after[s]) == 0 || !ran(after[s][0])) {
+			t.Errorf("%s: tick %d written (on %v) with no record of a run: %+v", job, s, nodes, after[s])
+		}
+	}
+}
+
+// byTick groups the records of scheduled runs by their tick (unix second).
+func byTick(recs []record) map[int64][]record {
+	out := map[int64][]record{}
+	for _, r := range recs {
+		if r.Scheduled != nil {
+			s := r.Scheduled.Unix()
+			out[s] = append(out[s], r)
+		}
+	}
+	return out
 }
 
 // sleepUntilPhase sleeps until the wall clock is frac of the way into a

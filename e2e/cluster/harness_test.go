@@ -58,12 +58,18 @@ func ticks(t *testing.T) int {
 	return 20
 }
 
-// recordLua writes "<job>_<second>_<node>" = its start time on the
-// connection args.conn; with sleep, it then sleeps that many seconds.
+// recordLua writes "<job>_<tick>_<node>_<id>" = its start time on the
+// connection args.conn, where tick is the second of the tick the run
+// serves (run.scheduled: a late catch-up run writes its own tick, not the
+// second it starts in), or its start second for a run with no tick (event,
+// manual), and id the run's id on its node, so that no run overwrites
+// another's key; with sleep, it then sleeps that many seconds.
 const recordLua = `local sora = require("sora")
 local time = require("time")
+local run = require("run")
 local now = time.now()
-local key = args.job .. "_" .. math.floor(now) .. "_" .. args.node
+local tick = math.floor(run.scheduled or now)
+local key = args.job .. "_" .. tick .. "_" .. (run.node or args.node) .. "_" .. tostring(run.id or 0)
 assert(sora.put_item("sora", args.conn, key, now))
 if args.sleep > 0 then time.sleep(args.sleep) end
 `
@@ -267,14 +273,15 @@ func (r *replica) runs(t *testing.T, query string) []record {
 	return out.Runs
 }
 
-// runsByTick returns, for job, the nodes that ran each tick (unix
-// second), from the emulator's metadata.
+// runsByTick returns, for job, the node of each run of each tick (unix
+// second), from the emulator's metadata: a tick run twice on one node
+// lists it twice.
 func (e *env) runsByTick(job string) map[int64][]string {
 	out := map[int64][]string{}
 	for _, c := range e.emu.Connections("sora") {
 		for k := range c.Metadata {
-			parts := strings.SplitN(k, "_", 3)
-			if len(parts) != 3 || parts[0] != job {
+			parts := strings.SplitN(k, "_", 4)
+			if len(parts) != 4 || parts[0] != job {
 				continue
 			}
 			sec, err := strconv.ParseInt(parts[1], 10, 64)
