@@ -5,6 +5,7 @@
 //	bindings/json  require("json"): the lossless JSON codec
 //	bindings/log   require("log"):  structured logs to the run's logger
 //	bindings/time  require("time"): the injected clock and a cancellable sleep
+//	bindings/run   require("run"):  the run's job, trigger, tick, id and node
 //	bindings/strings require("strings"): split, trim, replace and the like
 //	bindings/regexp  require("regexp"): Go RE2 regular expressions, cached
 //	bindings/base64  require("base64"): standard and URL-safe base64

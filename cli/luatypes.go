@@ -23,7 +23,7 @@ func newLuaTypesCmd(app *App) *cobra.Command {
 		Use:   "lua-types [DIR]",
 		Short: "Write Lua language server definitions of soracron's modules, for editors",
 		Long: `Write LuaLS (LuaCATS) definition files for every module and global soracron
-scripts see (sora, json, log, time, strings, regexp, base64, hex, crypto, http,
+scripts see (sora, json, log, time, run, strings, regexp, base64, hex, crypto, http,
 testing, args, event) into DIR (default "types"), and a .luarc.json in the
 current directory that points the Lua language server at them (Lua 5.1, no io
 or debug library). Editors with the language server then complete module

@@ -19,10 +19,10 @@ func TestLuaTypes(t *testing.T) {
 		return code, stderr.String()
 	}
 	code, stderr := run()
-	if code != 0 || !strings.Contains(stderr, "wrote 12 definition files in types") || !strings.Contains(stderr, "wrote .luarc.json") {
+	if code != 0 || !strings.Contains(stderr, "wrote 13 definition files in types") || !strings.Contains(stderr, "wrote .luarc.json") {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
-	for _, f := range []string{"sora.lua", "json.lua", "testing.lua", "http.lua", "globals.lua"} {
+	for _, f := range []string{"sora.lua", "json.lua", "testing.lua", "http.lua", "run.lua", "globals.lua"} {
 		data, err := os.ReadFile(filepath.Join("types", f))
 		if err != nil || !strings.HasPrefix(string(data), "---@meta") {
 			t.Errorf("types/%s: %v", f, err)

@@ -34,7 +34,7 @@ channel "sora", or the fixture given as --emulator=FILE). $SORA_API_TOKEN is sen
 "Authorization: Bearer TOKEN"; --header-file FILE holds headers, one "Name: value"
 a line, off the command line.
 
-The modules (sora, json, log, time, strings, regexp, base64, hex, crypto, http)
+The modules (sora, json, log, time, run, strings, regexp, base64, hex, crypto, http)
 are loaded into globals of the same names; args is an empty table. Tab completes
 globals and module members (json.en<Tab> -> json.encode). Each input is first tried as an expression ("return
 <input>"): its values are printed as indented JSON (nil as nil; values with no

@@ -44,7 +44,7 @@ func serveChild(ctx context.Context, req *isolation.Request, logger *slog.Logger
 		compiled = &Script{path: req.Script, src: req.Source, proto: p}
 	}
 	res, err := e.Run(ctx, Request{
-		Script: req.Script, Compiled: compiled, Args: req.Args, Event: req.Event, DryRun: req.DryRun, Timeout: req.Timeout,
+		Script: req.Script, Compiled: compiled, Args: req.Args, Event: req.Event, Run: req.Run, DryRun: req.DryRun, Timeout: req.Timeout,
 		Concurrency: req.Concurrency, HTTPAllow: req.HTTPAllow,
 		OnStart: onStart,
 	})

@@ -6,6 +6,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	luarun "github.com/soracron/soracron/bindings/run"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -55,6 +56,10 @@ func Describe(extra map[string]lua.LGFunction) (*API, error) {
 		vals, err := sess.DoString(context.Background(), "(describe)", "return require('"+name+"')")
 		if err != nil {
 			return nil, err
+		}
+		if name == "run" { // a read-only proxy whose fields may be nil
+			api.Modules[name] = luarun.Fields()
+			continue
 		}
 		if t, ok := vals[0].(*lua.LTable); ok {
 			fields := tableKeys(t)

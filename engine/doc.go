@@ -2,7 +2,7 @@
 //
 // Every run gets a fresh, sandboxed LState: only the safe parts of the
 // standard library, a require that loads preloaded modules (sora, json, log,
-// time, strings, regexp, base64, hex, crypto, http; see Modules) and .lua
+// time, run, strings, regexp, base64, hex, crypto, http; see Modules) and .lua
 // files under the script's own directory, a context carrying the run's
 // timeout and cancellation, and print routed to the run's logger.
 // The LState is built when the run starts, or ahead of it by Prewarm (still

@@ -22,8 +22,8 @@ import (
 
 // guardModule sets the typo guard on t, the table of module name.
 func guardModule(L *lua.LState, name string, t *lua.LTable) {
-	if _, ok := L.GetMetatable(t).(*lua.LTable); ok {
-		return // the module has its own metatable
+	if _, ok := t.Metatable.(*lua.LTable); ok {
+		return // the module has its own metatable (perhaps hidden by __metatable)
 	}
 	mt := L.CreateTable(0, 2)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {

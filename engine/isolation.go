@@ -81,7 +81,7 @@ func (e *Engine) runIsolated(ctx context.Context, req Request) (res *Result, err
 		logger = e.opts.Logger
 	}
 	end, err := isolation.Run(ctx, isolation.Child{Command: c.Command, Env: c.Env}, &isolation.Request{
-		Script: req.Script, Source: pinnedSource(req), Args: req.Args, Event: req.Event, DryRun: req.DryRun, Timeout: req.Timeout, Deadline: runDeadline,
+		Script: req.Script, Source: pinnedSource(req), Args: req.Args, Event: req.Event, Run: req.Run, DryRun: req.DryRun, Timeout: req.Timeout, Deadline: runDeadline,
 		Concurrency: req.Concurrency, HTTPAllow: req.HTTPAllow, HTTPSetting: e.opts.HTTPSetting,
 		MemoryLimit: limit, MaxStringBytes: e.opts.MaxStringBytes, Sora: isolation.NewSoraConfig(c.Sora),
 	}, logger, req.OnStart)

@@ -17,10 +17,10 @@ import (
 
 // moduleNames are the modules every sandbox preloads for require, in the
 // order the documentation lists them.
-var moduleNames = []string{"sora", "json", "log", "time", "strings", "regexp", "base64", "hex", "crypto", "http"}
+var moduleNames = []string{"sora", "json", "log", "time", "run", "strings", "regexp", "base64", "hex", "crypto", "http"}
 
 // Modules returns the names of the modules a script can require without a
-// file: sora, json, log, time, strings, regexp, base64, hex, crypto, http.
+// file: sora, json, log, time, run, strings, regexp, base64, hex, crypto, http.
 func Modules() []string { return slices.Clone(moduleNames) }
 
 // engineModules are the modules whose state is the engine's (shared by all

@@ -7,6 +7,7 @@ import (
 
 	luajson "github.com/soracron/soracron/bindings/json"
 	lualog "github.com/soracron/soracron/bindings/log"
+	luarun "github.com/soracron/soracron/bindings/run"
 	"github.com/soracron/soracron/engine/internal/stdlib"
 )
 
@@ -154,6 +155,7 @@ func (e *Engine) newSandbox() *sandbox {
 		return lualog.New(sb.run.logger).Loader(L)
 	}))
 	sb.preload.RawSetString("http", L.NewFunction(func(L *lua.LState) int { return sb.run.loadHTTP(L) }))
+	sb.preload.RawSetString("run", L.NewFunction(func(L *lua.LState) int { return luarun.New(sb.run.req.Run).Loader(L) }))
 	g.RawSetString("print", L.NewFunction(func(L *lua.LState) int { return sb.run.print(L) }))
 	g.RawSetString("pairs", stdlib.MetaPairs(L, g.RawGetString("pairs")))
 	g.RawSetString("require", L.NewFunction(func(L *lua.LState) int { return sb.run.require(L) }))

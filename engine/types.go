@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/bindings/plan"
+	luarun "github.com/soracron/soracron/bindings/run"
 	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/sora"
 )
@@ -73,6 +74,10 @@ type Request struct {
 	// HTTPAllow lists the hosts the http module may send requests to
 	// (none when empty: the module is off).
 	HTTPAllow []string
+	// Run is the run's context, the module run (require("run")): its job,
+	// trigger, scheduled tick, history id and node. The zero value is a
+	// script run by path: every field nil.
+	Run RunInfo
 	// Logger is the per-run logger (job and run ids attached); Options.Logger when nil.
 	Logger *slog.Logger
 	// Isolation is where the run executes: IsolationNone (or "") in this
@@ -90,6 +95,10 @@ type Request struct {
 	// daemon measures the start delay of scheduled runs with it.
 	OnStart func()
 }
+
+// RunInfo is the context of a run that the module run gives the script
+// (Request.Run): its job, trigger, scheduled tick, history id and node.
+type RunInfo = luarun.Info
 
 // ErrReturnedError is wrapped by the ScriptError of a script whose main
 // chunk returned nil and an error (return nil, err): the run failed.

@@ -73,7 +73,7 @@ func TestFilesNameExactlyTheModules(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("%s.lua defines %q, the module has %q", mod, got, want)
 			}
-			if !strings.Contains(src, "---@return") && mod != "log" {
+			if !strings.Contains(src, "---@return") && mod != "log" && mod != "run" { // log returns nothing, run has only values
 				t.Errorf("%s.lua has no return types", mod)
 			}
 		})

@@ -73,6 +73,12 @@ var sigs = map[string]string{
 	"crypto.uuid_v4":      "-> string",
 	"crypto.uuid_v7":      "-> string",
 
+	"run.job":       "= string?",
+	"run.trigger":   "= string?",
+	"run.scheduled": "= number?",
+	"run.id":        "= integer?",
+	"run.node":      "= string?",
+
 	"http.get":     "url: string, opts?: http.Opts -> http.Response?, http.Error?",
 	"http.post":    "url: string, body: string, opts?: http.Opts -> http.Response?, http.Error?",
 	"http.request": "method: string, url: string, opts?: http.RequestOpts -> http.Response?, http.Error?",

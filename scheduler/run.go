@@ -80,6 +80,15 @@ func stopReason(ctx context.Context, stop <-chan struct{}) string {
 	return ""
 }
 
+// nodeName is the cluster node name of the daemon, empty in single-node
+// mode (the module run's run.node).
+func (s *Scheduler) nodeName() string {
+	if s.cl == nil {
+		return ""
+	}
+	return s.cl.Node()
+}
+
 // attempt records and runs one attempt; it returns its outcome and error.
 //
 // The script starts at once: the history row is created concurrently
@@ -154,6 +163,7 @@ func (s *Scheduler) attempt(c *chain, n int) (history.Outcome, error) {
 		Script: j.Script, Compiled: c.script, Args: c.runArgs(), Event: c.event, DryRun: c.isDryRun(), Timeout: j.Timeout,
 		Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger, OnStart: onStart,
 		Isolation: engine.Isolation(j.Isolation), MemoryLimit: j.MemoryLimit,
+		Run: engine.RunInfo{Job: j.Name, Trigger: c.trigger, Scheduled: c.scheduled, Node: s.nodeName(), ID: idp.Peek},
 	}, logger)
 	end := s.clock.Now()
 	outcome, errText := attempt.Classify(c.ctx, res, runErr)

@@ -75,7 +75,7 @@ var narrower = map[string][]string{
 	"engine/internal/pattern":   {},
 	"engine/internal/source":    {},
 	"engine/internal/stdlib":    {"engine/internal/pattern", "engine/internal/source"},
-	"engine/internal/isolation": {"bindings/plan", "bindings/sora/stats", "sora"},
+	"engine/internal/isolation": {"bindings/plan", "bindings/run", "bindings/sora/stats", "sora"},
 
 	"scheduler/attempt": {"bindings/sora/stats", "engine", "jobs", "scheduler/clock", "scheduler/cluster", "scheduler/history",
 		"scheduler/redact"},

@@ -60,6 +60,7 @@ func RunOnce(ctx context.Context, r Runner, j *jobs.Job, opts OnceOptions) (Once
 			Script: j.Script, Args: j.CopyArgs(), DryRun: j.DryRun, Timeout: j.Timeout,
 			Concurrency: j.Concurrency, HTTPAllow: j.HTTPAllow, Logger: logger,
 			Isolation: engine.Isolation(j.Isolation), MemoryLimit: j.MemoryLimit,
+			Run: engine.RunInfo{Job: j.Name}, // no trigger, tick, id or node: not the daemon's run
 		}, logger)
 		if res == nil {
 			res = &engine.Result{}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/bindings/plan"
+	luarun "github.com/soracron/soracron/bindings/run"
 	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/sora"
 )
@@ -22,11 +23,13 @@ type Request struct {
 	Script string `json:"script"`
 	// Source, when set, is the pinned source of Script (the engine's
 	// Request.Compiled): the child compiles it and does not read the file.
-	Source  []byte         `json:"source,omitempty"`
-	Args    map[string]any `json:"args,omitempty"`
-	Event   map[string]any `json:"event,omitempty"`
-	DryRun  bool           `json:"dry_run,omitempty"`
-	Timeout time.Duration  `json:"timeout,omitempty"`
+	Source []byte         `json:"source,omitempty"`
+	Args   map[string]any `json:"args,omitempty"`
+	Event  map[string]any `json:"event,omitempty"`
+	// Run is the run's context (its history id does not cross).
+	Run     luarun.Info   `json:"run,omitzero"`
+	DryRun  bool          `json:"dry_run,omitempty"`
+	Timeout time.Duration `json:"timeout,omitempty"`
 	// Deadline is when the run ends, fixed by the parent before it starts
 	// the child: the child's start-up time counts against the timeout, so
 	// the child reports its own timeout before the parent kills it. Zero
