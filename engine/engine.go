@@ -16,6 +16,7 @@ import (
 	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/bindings/plan"
 	luasora "github.com/soracron/soracron/bindings/sora"
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/engine/internal/source"
 	"github.com/soracron/soracron/engine/internal/stdlib"
 )
@@ -97,7 +98,7 @@ func (e *Engine) load(ctx context.Context, path string) (*lua.FunctionProto, err
 // the statistics of what the script did before it failed.
 func (e *Engine) Run(ctx context.Context, req Request) (res *Result, err error) {
 	start := time.Now()
-	res = &Result{Stats: luasora.Stats{Calls: map[string]int{}, DryRun: req.DryRun}}
+	res = &Result{Stats: sorastats.Stats{Calls: map[string]int{}, DryRun: req.DryRun}}
 	if req.DryRun {
 		res.Plan = &plan.Plan{}
 	}

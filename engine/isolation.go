@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/bindings/plan"
-	luasora "github.com/soracron/soracron/bindings/sora"
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/engine/internal/isolation"
 )
 
@@ -56,7 +56,7 @@ func pinnedSource(req Request) []byte {
 // engine/internal/isolation, which starts, watches and kills it).
 func (e *Engine) runIsolated(ctx context.Context, req Request) (res *Result, err error) {
 	start := time.Now()
-	res = &Result{Stats: luasora.Stats{Calls: map[string]int{}, DryRun: req.DryRun}}
+	res = &Result{Stats: sorastats.Stats{Calls: map[string]int{}, DryRun: req.DryRun}}
 	if req.DryRun {
 		res.Plan = &plan.Plan{}
 	}

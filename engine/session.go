@@ -9,7 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/soracron/soracron/bindings/plan"
-	luasora "github.com/soracron/soracron/bindings/sora"
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/engine/internal/stdlib"
 )
 
@@ -150,9 +150,9 @@ func kindOf(err error) ErrorKind {
 }
 
 // Stats returns the sora module's calls so far (empty without a client).
-func (s *Session) Stats() luasora.Stats {
+func (s *Session) Stats() sorastats.Stats {
 	if s.r.sora == nil {
-		return luasora.Stats{Calls: map[string]int{}, DryRun: s.r.req.DryRun}
+		return sorastats.Stats{Calls: map[string]int{}, DryRun: s.r.req.DryRun}
 	}
 	return s.r.sora.Stats()
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/soracron/soracron/bindings/plan"
 	luarun "github.com/soracron/soracron/bindings/run"
-	luasora "github.com/soracron/soracron/bindings/sora"
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -111,7 +111,7 @@ type Result struct {
 	// HasValue is false when the script returned nothing.
 	HasValue bool
 	// Stats counts the API calls of the run.
-	Stats luasora.Stats
+	Stats sorastats.Stats
 	// Plan is the dry-run plan, nil unless the run was a dry run.
 	Plan *plan.Plan
 	// Duration is the wall time of the run.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/bindings/plan"
-	luasora "github.com/soracron/soracron/bindings/sora"
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/sora"
@@ -43,7 +43,7 @@ type requestInfo struct {
 // lastRun is what t.stats() and t.plan() report: the statistics of the
 // last t.run and the plan of the last dry run.
 type lastRun struct {
-	stats luasora.Stats
+	stats sorastats.Stats
 	plan  *plan.Plan
 }
 

@@ -15,12 +15,12 @@
 // Its parts that need no Lua state are subpackages, none of which imports
 // this one: soraerr classifies errors into the fields of an error table,
 // updateall holds update_all's change, summary, accounting and warning,
-// progress the progress bar of large batch and update_all calls.
+// progress the progress bar of large batch and update_all calls, stats
+// the Stats of a run (plain data the engine and the CLI report).
 //
-// Files: module.go (Module, options, Loader), calls.go (the single calls
-// and dry-run reads), request.go (request tables and options), update.go,
-// update_all.go, batch.go, results.go (batch's results, filled in when
-// first used), errors.go (the error tables), stats.go (Stats and the
-// accounting of update_all's connections), handled.go (failed writes and
-// sora.handled).
+// Files: module.go (Module, options, Loader, the accounting of calls),
+// calls.go (the single calls and dry-run reads), request.go (request
+// tables and options), update.go, update_all.go, batch.go, results.go
+// (batch's results, filled in when first used), errors.go (the error
+// tables), handled.go (failed writes and sora.handled).
 package sora

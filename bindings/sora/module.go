@@ -12,6 +12,7 @@ import (
 
 	"github.com/soracron/soracron/bindings/plan"
 	"github.com/soracron/soracron/bindings/sora/soraerr"
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -88,8 +89,8 @@ type Module struct {
 	writes        int
 	writeFailures int
 	gone          int
-	failed        []Failure // the first MaxFailed failures
-	conns         ConnCounts
+	failed        []sorastats.Failure // the first sorastats.MaxFailed failures
+	conns         sorastats.ConnCounts
 
 	// Failed writes, for sora.handled (handled.go).
 	nextFailure int
@@ -143,10 +144,10 @@ func (s *Module) Loader(L *lua.LState) int {
 }
 
 // Stats returns the calls made so far. It is safe to call at any time.
-func (s *Module) Stats() Stats {
+func (s *Module) Stats() sorastats.Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Calls: maps.Clone(s.calls), Failures: s.failures, Writes: s.writes, DryRun: s.opts.DryRun,
+	return sorastats.Stats{Calls: maps.Clone(s.calls), Failures: s.failures, Writes: s.writes, DryRun: s.opts.DryRun,
 		WriteFailures: s.writeFailures, Gone: s.gone, Handled: len(s.handled), Connections: s.conns,
 		Failed: slices.Clone(s.failed)}
 }
@@ -166,10 +167,10 @@ func (s *Module) countReq(r *plan.Request, err error) {
 func (s *Module) recordFailure(action string, r *plan.Request, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.failed) >= MaxFailed {
+	if len(s.failed) >= sorastats.MaxFailed {
 		return
 	}
-	f := Failure{Action: action}
+	f := sorastats.Failure{Action: action}
 	target := ""
 	if r != nil {
 		f.ChannelID, f.ConnectionID, f.Key, target = r.ChannelID, r.ConnectionID, r.Key, r.Target

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 )
 
 // TestSoraScripts runs the Lua test scripts of testdata against the
@@ -44,7 +46,7 @@ func TestSoraScripts(t *testing.T) {
 				if got := env.pushes(t); !slices.Equal(got, wantPushes) {
 					t.Errorf("pushes = %q, want %q", got, wantPushes)
 				}
-				want := Stats{Calls: map[string]int{
+				want := sorastats.Stats{Calls: map[string]int{
 					"list": 2, "get": 3, "put": 1, "put_item": 3, "delete_item": 3, "delete": 2,
 					"Sora_20201013.ListChannels": 1,
 				}, Writes: 9}
@@ -213,15 +215,15 @@ func TestSoraScripts(t *testing.T) {
 				if got := s.Plan().Text(); got != wantText {
 					t.Errorf("plan text =\n%s\nwant\n%s", got, wantText)
 				}
-				want := Stats{Calls: map[string]int{
+				want := sorastats.Stats{Calls: map[string]int{
 					"put_item": 8, "delete_item": 3, "get": 5, "delete": 1, "put": 1, "list": 3,
 					"Sora_20201013.ListChannels": 1, "Sora_20160711.PushChannel": 2,
 				}, Failures: 2, Gone: 2, Writes: 11, DryRun: true,
-					Connections: ConnCounts{Connections: 3, Unchanged: 2, Written: 1}}
+					Connections: sorastats.ConnCounts{Connections: 3, Unchanged: 2, Written: 1}}
 				got := s.Stats()
 				// The failures are described, with what they addressed (the
 				// writes to the missing connection are gone, not failures).
-				wantFailed := []Failure{
+				wantFailed := []sorastats.Failure{
 					{Action: "Sora_20160711.PushChannel", Type: "dry_run"},
 					{Action: "Sora_20160711.PushChannel", Type: "dry_run"},
 				}

@@ -12,12 +12,6 @@ import (
 	"github.com/soracron/soracron/bindings/sora/updateall"
 )
 
-// connCounts returns the connection accounting of an update_all summary.
-func connCounts(sum *updateall.Summary) ConnCounts {
-	return ConnCounts{Connections: sum.Connections, Unchanged: sum.Unchanged, Written: len(sum.Written),
-		Failed: sum.Failed, Gone: len(sum.Gone), NotReached: len(sum.NotReached)}
-}
-
 // UpdateAll sends the changes of n connections of channelID. change(i), for
 // i from 0 to n-1 and called on the calling goroutine (so it may use an
 // LState), returns the writes of the i-th connection; an error stops
@@ -75,7 +69,7 @@ func (s *Module) UpdateAll(ctx context.Context, channelID string, n, concurrency
 	defer func() {
 		sum.Finish(n, i, id)
 		s.mu.Lock()
-		s.conns.add(connCounts(sum))
+		s.conns.Add(sum.Counts())
 		s.mu.Unlock()
 		stopped := sum.Stopped || ctx.Err() != nil
 		if idsFile := sum.Warn(s.log, channelID, s.opts.ReportDir, completed, stopped, cbErr != nil); idsFile != "" {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/soracron/soracron/bindings/plan"
-	luasora "github.com/soracron/soracron/bindings/sora"
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/cli/plural"
 	"github.com/soracron/soracron/engine"
 )
@@ -24,8 +24,8 @@ type Summary struct {
 	Calls      map[string]int `json:"calls"`
 	CallsTotal int            `json:"calls_total"`
 	// Failures counts the failed calls; Failed describes the first ones.
-	Failures int               `json:"failures"`
-	Failed   []luasora.Failure `json:"failed"`
+	Failures int                 `json:"failures"`
+	Failed   []sorastats.Failure `json:"failed"`
 	// WriteFailures counts the writes that failed after retries, Handled
 	// those the script marked handled, Gone the writes to connections no
 	// longer in the channel (not failures).
@@ -33,7 +33,7 @@ type Summary struct {
 	Handled       int `json:"handled"`
 	Gone          int `json:"gone"`
 	// Connections accounts for the connections of update_all.
-	Connections *luasora.ConnCounts `json:"connections,omitempty"`
+	Connections *sorastats.ConnCounts `json:"connections,omitempty"`
 	// Writes counts the writes made (planned in a dry run).
 	Writes int  `json:"writes"`
 	DryRun bool `json:"dry_run"`
@@ -67,7 +67,7 @@ func NewSummary(res *engine.Result, runErr error) Summary {
 		s.Calls = map[string]int{}
 	}
 	if s.Failed == nil {
-		s.Failed = []luasora.Failure{}
+		s.Failed = []sorastats.Failure{}
 	}
 	if st.Connections.Connections > 0 {
 		c := st.Connections
@@ -108,7 +108,7 @@ func outcome(res *engine.Result, err error) string {
 }
 
 // statsLine renders Stats as "3 calls (1 list, 2 put_item), 0 failed, 2 writes".
-func statsLine(st luasora.Stats) string {
+func statsLine(st sorastats.Stats) string {
 	names := make([]string, 0, len(st.Calls))
 	total := 0
 	for n, c := range st.Calls {

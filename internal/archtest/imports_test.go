@@ -69,14 +69,15 @@ var narrower = map[string][]string{
 	"bindings/json/internal/syntax": {},
 	"bindings/sora/progress":        {},
 	"bindings/sora/soraerr":         {"bindings/json", "bindings/plan", "sora"},
-	"bindings/sora/updateall":       {"bindings/plan", "bindings/sora/soraerr", "sora"},
+	"bindings/sora/stats":           {},
+	"bindings/sora/updateall":       {"bindings/plan", "bindings/sora/soraerr", "bindings/sora/stats", "sora"},
 
 	"engine/internal/pattern":   {},
 	"engine/internal/source":    {},
 	"engine/internal/stdlib":    {"engine/internal/pattern", "engine/internal/source"},
-	"engine/internal/isolation": {"bindings/plan", "bindings/run", "bindings/sora", "sora"},
+	"engine/internal/isolation": {"bindings/plan", "bindings/run", "bindings/sora/stats", "sora"},
 
-	"scheduler/attempt": {"bindings/sora", "engine", "jobs", "scheduler/clock", "scheduler/cluster", "scheduler/history",
+	"scheduler/attempt": {"bindings/sora/stats", "engine", "jobs", "scheduler/clock", "scheduler/cluster", "scheduler/history",
 		"scheduler/redact"},
 	"scheduler/burst":   {},
 	"scheduler/catchup": {"jobs", "scheduler/history"},

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	luasora "github.com/soracron/soracron/bindings/sora"
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/jobs"
 	"github.com/soracron/soracron/scheduler/cluster"
@@ -51,7 +51,7 @@ func Classify(ctx context.Context, res *engine.Result, err error) (history.Outco
 
 // partialText is the error text of a partial run: how many writes failed,
 // and the first failure.
-func partialText(st luasora.Stats) string {
+func partialText(st sorastats.Stats) string {
 	n := st.Unhandled()
 	msg := fmt.Sprintf("partial: %d write", n)
 	if n != 1 {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	luasora "github.com/soracron/soracron/bindings/sora"
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/scheduler/cluster"
 	"github.com/soracron/soracron/scheduler/history"
@@ -19,8 +19,8 @@ func TestClassify(t *testing.T) {
 		return ctx
 	}
 	ok := &engine.Result{}
-	partial := &engine.Result{Stats: luasora.Stats{WriteFailures: 2, Handled: 0,
-		Failed: []luasora.Failure{{Error: "503"}}}}
+	partial := &engine.Result{Stats: sorastats.Stats{WriteFailures: 2, Handled: 0,
+		Failed: []sorastats.Failure{{Error: "503"}}}}
 	tests := []struct {
 		name     string
 		ctx      context.Context

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	luasora "github.com/soracron/soracron/bindings/sora"
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/engine"
 	"github.com/soracron/soracron/scheduler/history"
 	"github.com/soracron/soracron/scheduler/redact"
@@ -16,7 +16,7 @@ import (
 
 func TestRow(t *testing.T) {
 	end := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	stats := luasora.Stats{Calls: map[string]int{"list": 2, "put": 3}, Writes: 3}
+	stats := sorastats.Stats{Calls: map[string]int{"list": 2, "put": 3}, Writes: 3}
 	scriptErr := &engine.ScriptError{Kind: engine.Runtime, Message: "boom s3cret", Traceback: "stack traceback: main.lua:1"}
 	tests := []struct {
 		name      string

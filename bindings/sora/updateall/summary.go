@@ -5,6 +5,7 @@ import (
 
 	"github.com/soracron/soracron/bindings/plan"
 	"github.com/soracron/soracron/bindings/sora/soraerr"
+	"github.com/soracron/soracron/bindings/sora/stats"
 )
 
 // Change is what the callback of UpdateAll asks for one connection.
@@ -60,6 +61,13 @@ type Summary struct {
 	NotReached []string
 	// Stopped is true when ctx ended before every change was sent.
 	Stopped bool
+}
+
+// Counts returns the summary's connection accounting, as the run's Stats
+// add it up.
+func (sum *Summary) Counts() stats.ConnCounts {
+	return stats.ConnCounts{Connections: sum.Connections, Unchanged: sum.Unchanged, Written: len(sum.Written),
+		Failed: sum.Failed, Gone: len(sum.Gone), NotReached: len(sum.NotReached)}
 }
 
 // Done accounts for the task t of one connection's writes once it has

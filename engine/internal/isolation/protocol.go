@@ -7,7 +7,7 @@ import (
 
 	"github.com/soracron/soracron/bindings/plan"
 	luarun "github.com/soracron/soracron/bindings/run"
-	luasora "github.com/soracron/soracron/bindings/sora"
+	sorastats "github.com/soracron/soracron/bindings/sora/stats"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -68,11 +68,11 @@ type Memory struct {
 
 // Result is a run's result and error.
 type Result struct {
-	Value    any           `json:"value,omitempty"`
-	HasValue bool          `json:"has_value,omitempty"`
-	Stats    luasora.Stats `json:"stats"`
-	Plan     *plan.Plan    `json:"plan,omitempty"`
-	Error    *Error        `json:"error,omitempty"`
+	Value    any             `json:"value,omitempty"`
+	HasValue bool            `json:"has_value,omitempty"`
+	Stats    sorastats.Stats `json:"stats"`
+	Plan     *plan.Plan      `json:"plan,omitempty"`
+	Error    *Error          `json:"error,omitempty"`
 }
 
 // Error is a run's error: the fields of the engine's ScriptError, or a

@@ -1,7 +1,8 @@
-package sora
+package stats
 
-// Stats counts what a run asked of Sora. It is filled by the sora module and
-// reported by the engine at the end of every run.
+// Stats counts what a run asked of Sora. It is filled by the sora module
+// (package bindings/sora) and reported by the engine at the end of every
+// run.
 type Stats struct {
 	// Calls counts API calls by action name ("list", "get", "put", "delete",
 	// "put_item", "delete_item", or the target of sora.call).
@@ -73,8 +74,8 @@ type ConnCounts struct {
 	IDsFile string `json:"ids_file,omitempty"`
 }
 
-// add adds o's counts to c.
-func (c *ConnCounts) add(o ConnCounts) {
+// Add adds o's counts to c (and o's IDsFile, when set, replaces c's).
+func (c *ConnCounts) Add(o ConnCounts) {
 	c.Connections += o.Connections
 	c.Unchanged += o.Unchanged
 	c.Written += o.Written
