@@ -110,11 +110,7 @@ local results, sum = require("sora").batch(next_request)
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, v := range out {
-				got = append(got, v.String())
-			}
-			if g := strings.Join(got, " "); tt.err == "" && g != tt.out {
+			if g := joinValues(out); tt.err == "" && g != tt.out {
 				t.Errorf("got %q, want %q", g, tt.out)
 			}
 			for i, id := range ids {

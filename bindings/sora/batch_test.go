@@ -227,11 +227,7 @@ local results, sum = require("sora").batch({
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, v := range out {
-				got = append(got, v.String())
-			}
-			if s := strings.Join(got, " "); s != tt.want {
+			if s := joinValues(out); s != tt.want {
 				t.Errorf("got %q, want %q", s, tt.want)
 			}
 		})

@@ -207,6 +207,15 @@ func runSora(L *lua.LState, code string) ([]lua.LValue, error) {
 	return out, nil
 }
 
+// joinValues is the results of a script as text, separated by spaces.
+func joinValues(out []lua.LValue) string {
+	got := make([]string, len(out))
+	for i, v := range out {
+		got[i] = v.String()
+	}
+	return strings.Join(got, " ")
+}
+
 // argsJSON builds the args object of a script.
 func argsJSON(kv ...any) string {
 	m := map[string]any{}

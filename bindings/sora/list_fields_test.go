@@ -70,11 +70,7 @@ return #l, l[1].metadata`, "2 nil"},
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, v := range out {
-				got = append(got, v.String())
-			}
-			if g := strings.Join(got, " "); g != tt.want {
+			if g := joinValues(out); g != tt.want {
 				t.Errorf("got %q, want %q", g, tt.want)
 			}
 			if n := s.Stats().Calls["list"]; n < 1 {

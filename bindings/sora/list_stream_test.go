@@ -62,9 +62,14 @@ func runListPath(t *testing.T, s *Module, code, id string) (*lua.LTable, string)
 }
 
 // checkList checks that list holds the connections ids, each with empty
-// metadata but the one of dryID, whose metadata is {"k":"dry"}.
-func checkList(t *testing.T, list *lua.LTable, ids []string, dryID string) {
+// metadata but, when dry (the list path wrote it in a dry run), the first,
+// whose metadata is {"k":"dry"}.
+func checkList(t *testing.T, list *lua.LTable, ids []string, dry bool) {
 	t.Helper()
+	dryID := ""
+	if dry {
+		dryID = ids[0]
+	}
 	if got := list.Len(); got != len(ids) {
 		t.Fatalf("list of %d connections, want %d", got, len(ids))
 	}
@@ -107,11 +112,7 @@ func TestListReplyLarge(t *testing.T) {
 				if err != "" {
 					t.Fatal(err)
 				}
-				dryID := ""
-				if p.dry {
-					dryID = ids[0]
-				}
-				checkList(t, list, ids, dryID)
+				checkList(t, list, ids, p.dry)
 			})
 			t.Run("over the cap", func(t *testing.T) {
 				s := New(capped, Options{DryRun: p.dry, Logger: quietLogger})
@@ -174,11 +175,7 @@ func TestListReplyStreamed(t *testing.T) {
 			if err != "" {
 				t.Fatal(err)
 			}
-			dryID := ""
-			if p.dry {
-				dryID = ids[0]
-			}
-			checkList(t, list, ids, dryID)
+			checkList(t, list, ids, p.dry)
 		})
 	}
 }
