@@ -69,7 +69,9 @@ func (s *Module) luaBatch(L *lua.LState) int {
 		ptrs := make([]*plan.Request, len(reqs))
 		writes = make([]bool, len(reqs))
 		for i := range reqs {
-			if reqs[i].Body == nil {
+			// Only a list is sent as it is (a call has its params already);
+			// the writes take effect on the overlay, from their values.
+			if reqs[i].Body == nil && reqs[i].Action == actList {
 				reqs[i].Body, _ = appendBody(nil, &reqs[i]) // readRequest checked the strings
 			}
 			ptrs[i] = &reqs[i]

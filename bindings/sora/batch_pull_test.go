@@ -172,9 +172,9 @@ return sum.ok, ahead`)
 			if ahead, limit := int(out[1].(lua.LNumber)), 2*tt.conc+1; ahead > limit {
 				t.Errorf("%d requests pulled ahead of the server, want at most %d", ahead, limit)
 			}
-			for _, id := range []string{ids[0], ids[tt.n-1]} {
-				if env.metadata(t, "p", id) == "{}" {
-					t.Errorf("connection %s not written", id)
+			for i, id := range ids {
+				if got, want := env.metadata(t, "p", id), fmt.Sprintf(`{"k":%d}`, i+1); got != want {
+					t.Errorf("connection %d: %s, want %s", i+1, got, want)
 				}
 			}
 		})

@@ -160,12 +160,7 @@ func (s *Module) send(L *lua.LState, r *plan.Request) int {
 		return s.pushWriteError(L, r, err)
 	}
 	v, err := luajson.Decode(L, raw)
-	// A write whose reply does not decode was made all the same.
-	if r.Write {
-		s.count(r.Action, true, nil)
-	} else {
-		s.countReq(r, err)
-	}
+	s.count(r.Action, true, nil) // a write whose reply does not decode was made all the same
 	if err != nil {
 		return pushError(L, r.Op, r.Target, err)
 	}
