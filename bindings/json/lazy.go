@@ -2,8 +2,6 @@ package json
 
 import (
 	lua "github.com/yuin/gopher-lua"
-
-	"github.com/soracron/soracron/bindings/json/internal/syntax"
 )
 
 // Filler fills in the fields of lazy tables (see NewLazyMetatable): Fill
@@ -70,24 +68,12 @@ func Fill(t *lua.LTable) {
 // (it is valid UTF-8, valid JSON, nested at most MaxDepth deep), without
 // building any value: a caller can then keep data and decode it later.
 func Decodable(data []byte) bool {
-	if !syntax.Valid(data) && documentError(data) != nil { // as Decode checks it
+	if checkDocument(data) != nil { // as Decode checks it
 		return false
 	}
-	depth, inString := 0, false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
-		}
+	depth := 0
+	for c := range structural(data) {
 		switch c {
-		case '"':
-			inString = true
 		case '{', '[':
 			if depth++; depth > MaxDepth {
 				return false
