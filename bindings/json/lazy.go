@@ -2,6 +2,8 @@ package json
 
 import (
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/bindings/json/internal/syntax"
 )
 
 // Filler fills in the fields of lazy tables (see NewLazyMetatable): Fill
@@ -68,6 +70,9 @@ func Fill(t *lua.LTable) {
 // (it is valid UTF-8, valid JSON, nested at most MaxDepth deep), without
 // building any value: a caller can then keep data and decode it later.
 func Decodable(data []byte) bool {
+	if syntax.ValidDepth(data, MaxDepth) { // syntax and depth in one pass
+		return true
+	}
 	if checkDocument(data) != nil { // as Decode checks it
 		return false
 	}
