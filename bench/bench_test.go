@@ -42,6 +42,37 @@ var rows = []struct {
 	{"bash loop of curl (sample: 20 requests)", 1},
 }
 
+// runBench runs bench/run with args and returns its stdout, failing the
+// test if it fails. The tools it drives must be installed: in CI (CI set)
+// a missing one fails the test, elsewhere it skips it naming the package.
+func runBench(t *testing.T, args ...string) *bytes.Buffer {
+	t.Helper()
+	for _, tool := range []struct{ name, from string }{
+		{"bash", "Debian package bash"}, {"go", "the Go toolchain"},
+		{"curl", "Debian package curl"}, {"python3", "Debian package python3"},
+	} {
+		if _, err := exec.LookPath(tool.name); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("CI needs %s (%s): %v", tool.name, tool.from, err)
+			}
+			t.Skipf("%s not found (%s): %v", tool.name, tool.from, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "./run", args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Interrupt rather than kill on timeout, so bench/run's trap stops the
+	// emulator it started.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench/run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	return &stdout
+}
+
 // TestRunQuick runs `bench/run --quick -n 100 -r 1` end to end (build,
 // emulator process, every variant, checks, table) and checks the table has
 // every row and that every run wrote what it claims.
@@ -49,25 +80,8 @@ func TestRunQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds soracron and runs every client; skipped with -short")
 	}
-	for _, tool := range []string{"bash", "go", "curl", "python3"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found: %v", tool, err)
-		}
-	}
 	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "./run", "--quick", "-n", "100", "-r", "1", "--out", out)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// Interrupt rather than kill on timeout, so bench/run's trap stops the
-	// emulator it started.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	err := cmd.Run()
-	if err != nil {
-		t.Fatalf("bench/run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-	}
+	stdout := runBench(t, "--quick", "-n", "100", "-r", "1", "--out", out)
 	md, err := os.ReadFile(filepath.Join(out, "results.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -119,23 +133,9 @@ func TestRunSizes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds soracron and runs every client; skipped with -short")
 	}
-	for _, tool := range []string{"bash", "go", "curl", "python3"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found: %v", tool, err)
-		}
-	}
 	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "./run", "--quick", "--sizes", "50,100", "-r", "1", "--concurrency", "4",
+	stdout := runBench(t, "--quick", "--sizes", "50,100", "-r", "1", "--concurrency", "4",
 		"--curl-sample", "5", "--cold", "1", "--out", out)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("bench/run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-	}
 	md, err := os.ReadFile(filepath.Join(out, "results.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -204,23 +204,8 @@ func TestRunVariants(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds soracron and runs clients; skipped with -short")
 	}
-	for _, tool := range []string{"bash", "go", "curl", "python3"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found: %v", tool, err)
-		}
-	}
-	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "./run", "--quick", "-n", "50", "-r", "1", "--concurrency", "4",
-		"--variants", "goclient,update_all", "--cold", "1", "--out", out)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("bench/run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-	}
+	stdout := runBench(t, "--quick", "-n", "50", "-r", "1", "--concurrency", "4",
+		"--variants", "goclient,update_all", "--cold", "1", "--out", t.TempDir())
 	table := stdout.String()
 	for _, tt := range []struct {
 		name, text string
