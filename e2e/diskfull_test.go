@@ -33,29 +33,21 @@ func TestServeDiskFull(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", stateDir).Run() })
 
-	e := emulator.New(emulator.Options{})
-	srv, err := emulator.Start(e, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	c, err := e.AddConnection(emulator.Connection{ChannelID: "sora"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, srv, ids := startEmulator(t, emulator.Faults{}, 1)
+	conn := ids[0]
 	script := "local sora = require('sora')\nlocal md = assert(sora.get('sora', args.conn))\nassert(sora.put_item('sora', args.conn, 'runs', (md.runs or 0) + 1))\n"
 	if err := os.WriteFile(filepath.Join(dir, "count.lua"), []byte(script), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	jobsPath := filepath.Join(dir, "jobs.yaml")
-	yaml := fmt.Sprintf("sora: {url: %q}\njobs:\n  - {name: count, schedule: \"0 0 1 1 *\", script: count.lua, args: {conn: %s}}\n", srv.URL, c.ConnectionID)
+	yaml := fmt.Sprintf("sora: {url: %q}\njobs:\n  - {name: count, schedule: \"0 0 1 1 *\", script: count.lua, args: {conn: %s}}\n", srv.URL, conn)
 	if err := os.WriteFile(jobsPath, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	state := filepath.Join(stateDir, "state.db")
 	cmd, api := startServe(t, "serve", "-c", jobsPath, "--listen", "127.0.0.1:0", "--state", state)
 	runs := func() int {
-		md, ok := e.Metadata("sora", c.ConnectionID)
+		md, ok := e.Metadata("sora", conn)
 		if !ok {
 			t.Fatal("the connection is gone")
 		}

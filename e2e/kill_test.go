@@ -53,16 +53,8 @@ type apiRun struct {
 // "interrupted" — none is left "running". (cli/serve_kill_test.go checks
 // that a restarted serve runs the job again once.)
 func TestKillServeKeepsHistory(t *testing.T) {
-	e := emulator.New(emulator.Options{})
-	srv, err := emulator.Start(e, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	c, err := e.AddConnection(emulator.Connection{ChannelID: "sora"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, srv, ids := startEmulator(t, emulator.Faults{}, 1)
+	conn := ids[0]
 	dir := t.TempDir()
 	scripts := map[string]string{
 		"long.lua":  "require('time').sleep(600)\n",
@@ -78,7 +70,7 @@ func TestKillServeKeepsHistory(t *testing.T) {
 jobs:
   - {name: long, schedule: "@every 1s", script: long.lua, timeout: 10m}
   - {name: quick, schedule: "@every 1s", script: quick.lua, args: {conn: %s}}
-`, srv.URL, c.ConnectionID)
+`, srv.URL, conn)
 	if err := os.WriteFile(jobs, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

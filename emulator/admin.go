@@ -96,12 +96,19 @@ func (e *Emulator) writeValue(w http.ResponseWriter, status int, v any) {
 	e.writeJSON(w, status, buf.Bytes())
 }
 
-// decodeAdmin decodes a JSON request body strictly into v.
+// decodeAdmin decodes a JSON request body strictly into v. A body cut
+// short says so in words rather than as a bare EOF.
 func decodeAdmin(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		switch {
+		case errors.Is(err, io.EOF):
+			return errors.New("invalid body: empty, want a JSON object")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return errors.New("invalid body: unexpected EOF: the JSON ended before the value was complete")
+		}
 		return fmt.Errorf("invalid body: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {

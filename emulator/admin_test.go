@@ -56,6 +56,9 @@ func TestAdminAPI(t *testing.T) {
 		{"unknown field", `{"channel_id":"sora","colour":"red"}`, 400, ErrBadRequest, "colour"},
 		{"metadata not an object", `{"channel_id":"sora","metadata":[1]}`, 400, ErrBadRequest, "metadata"},
 		{"not JSON", `{`, 400, ErrBadRequest, "invalid body"},
+		{"cut short", `{`, 400, ErrBadRequest, "ended before the value was complete"},
+		{"cut short in a string", `{"channel_id":"so`, 400, ErrBadRequest, "ended before the value was complete"},
+		{"empty", ``, 400, ErrBadRequest, "empty"},
 		{"two values", `{"channel_id":"sora"}{}`, 400, ErrBadRequest, "more than one"},
 	}
 	for _, tt := range bad {

@@ -353,6 +353,8 @@ func TestFaultsAdminAPI(t *testing.T) {
 		{"latency", `{"rules":[{"latency":"soon"}]}`, `invalid body: latency "soon": want a duration like 50ms or a range like 5ms-50ms`},
 		{"unknown field", `{"rules":[{"fail_ratio":0.5}]}`, `invalid body: json: unknown field "fail_ratio"`},
 		{"not JSON", `{`, "invalid body: unexpected EOF"},
+		{"cut short", `{"rules":[{"fail_rate":0.`, "invalid body: unexpected EOF: the JSON ended before the value was complete"},
+		{"empty", ``, "invalid body: empty, want a JSON object"},
 		{"rules and a top-level rule", `{"fail_rate":1,"rules":[{"drop_rate":1}]}`, `invalid body: give either "rules": [...] or the fields of one rule`},
 		{"drop after apply rate", `{"rules":[{"drop_after_apply_rate":-1}]}`, "faults: rules[0]: drop_after_apply_rate -1: want a share from 0 to 1"},
 	}

@@ -38,6 +38,9 @@ func DecodeRunRequest(r *http.Request) (scheduler.TriggerOptions, error) {
 	dec.DisallowUnknownFields()
 	var req RunRequest
 	if err := dec.Decode(&req); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = errors.New("unexpected EOF: the JSON ended before the value was complete")
+		}
 		return scheduler.TriggerOptions{}, fmt.Errorf(`body: want {"args": {...}, "dry_run": true|false}: %w`, err)
 	}
 	if dec.More() {

@@ -105,5 +105,22 @@ func TestSuspendResume(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) { c.post("/api/jobs/stamp/run", tc.body, 400, nil) })
 		}
+		// A body cut short names the body and says it ended early, not a
+		// bare "unexpected EOF".
+		for _, tc := range []struct{ name, body string }{
+			{"cut short", `{`},
+			{"cut short in args", `{"args": {"minutes": 1`},
+			{"cut short in a string", `{"args": {"who": "a`},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var e struct {
+					Error string `json:"error"`
+				}
+				c.post("/api/jobs/stamp/run", tc.body, 400, &e)
+				if !strings.HasPrefix(e.Error, "body: ") || !strings.Contains(e.Error, "the JSON ended before the value was complete") {
+					t.Errorf("error %q, want the body named and the end of the JSON said", e.Error)
+				}
+			})
+		}
 	})
 }
