@@ -23,6 +23,7 @@ type oldValue struct {
 func snapshotMetadata(md *lua.LTable) (map[string]oldValue, error) {
 	snap := map[string]oldValue{}
 	var err error
+	luajson.Fill(md)
 	md.ForEach(func(k, v lua.LValue) {
 		key, ok := k.(lua.LString)
 		if !ok {
@@ -68,6 +69,7 @@ func diffMetadata(old map[string]oldValue, md *lua.LTable, channelID, connection
 	var changes []change
 	seen := 0
 	var err error
+	luajson.Fill(md) // a lazy table (a batch's result) returned untouched is written filled
 	md.ForEach(func(k, v lua.LValue) {
 		if err != nil {
 			return
