@@ -70,24 +70,15 @@ func Fill(t *lua.LTable) {
 // (it is valid UTF-8, valid JSON, nested at most MaxDepth deep), without
 // building any value: a caller can then keep data and decode it later.
 func Decodable(data []byte) bool {
-	if !syntax.Valid(data) && documentError(data) != nil { // as Decode checks it
+	if syntax.ValidDepth(data, MaxDepth) { // syntax and depth in one pass
+		return true
+	}
+	if checkDocument(data) != nil { // as Decode checks it
 		return false
 	}
-	depth, inString := 0, false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
-		}
+	depth := 0
+	for c := range structural(data) {
 		switch c {
-		case '"':
-			inString = true
 		case '{', '[':
 			if depth++; depth > MaxDepth {
 				return false

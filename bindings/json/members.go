@@ -2,8 +2,6 @@ package json
 
 import (
 	lua "github.com/yuin/gopher-lua"
-
-	"github.com/soracron/soracron/bindings/json/internal/syntax"
 )
 
 // DecodeMembers decodes into vals[i] the member keys[i] of the JSON object
@@ -17,10 +15,8 @@ import (
 // array has none of the members.
 func DecodeMembers(L *lua.LState, data []byte, keys []string, vals []lua.LValue) (container bool, err error) {
 	clear(vals)
-	if !syntax.Valid(data) {
-		if err := documentError(data); err != nil {
-			return false, err
-		}
+	if err := checkDocument(data); err != nil {
+		return false, err
 	}
 	d := jsonScanner{L: L, st: jsonStateOf(L), data: data}
 	d.skipSpace()

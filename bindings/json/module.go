@@ -269,21 +269,9 @@ func jsonEncode(L *lua.LState) int {
 // indentation after every opening bracket, comma and before every closing
 // bracket, a space after every colon.
 func indentedSize(b []byte, n int) int {
-	size, depth, inString := len(b), 0, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
-		}
+	size, depth := len(b), 0
+	for c := range structural(b) {
 		switch c {
-		case '"':
-			inString = true
 		case '{', '[':
 			depth++
 			size += 1 + depth*n

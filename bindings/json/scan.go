@@ -45,13 +45,20 @@ type jsonScanner struct {
 // document decodes data, which must hold exactly one JSON value; depth is
 // the nesting around it.
 func (d *jsonScanner) document(data []byte, depth int) (lua.LValue, error) {
-	if !syntax.Valid(data) {
-		if err := documentError(data); err != nil {
-			return nil, err
-		}
+	if err := checkDocument(data); err != nil {
+		return nil, err
 	}
 	d.data, d.pos = data, 0
 	return d.value(depth)
+}
+
+// checkDocument is Decode's syntax check of data: nil when data is one
+// JSON document in valid UTF-8, else the error that words what is wrong.
+func checkDocument(data []byte) error {
+	if syntax.Valid(data) {
+		return nil
+	}
+	return documentError(data)
 }
 
 // documentError is the syntax error of data, an input valid refused; nil

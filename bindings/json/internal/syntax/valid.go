@@ -20,6 +20,14 @@ const (
 // of its time checking syntax. Decode falls back to those two on false,
 // for the error message.
 func Valid(data []byte) bool {
+	return ValidDepth(data, maxNesting)
+}
+
+// ValidDepth is Valid that also refuses arrays and objects nested more than
+// depth deep (at most encoding/json's limit, which Valid uses), so that a
+// caller with a smaller limit checks both in the one pass.
+func ValidDepth(data []byte, depth int) bool {
+	depth = min(depth, maxNesting)
 	var stackBuf [64]byte // '[' or '{' of each open container
 	stack := stackBuf[:0]
 	n := len(data)
@@ -36,7 +44,7 @@ func Valid(data []byte) bool {
 			}
 			switch c := data[i]; {
 			case c == '{' || c == '[':
-				if len(stack) >= maxNesting {
+				if len(stack) >= depth {
 					return false
 				}
 				stack = append(stack, c)

@@ -70,6 +70,30 @@ func TestValid(t *testing.T) {
 	}
 }
 
+func TestValidDepth(t *testing.T) {
+	cases := []struct {
+		name  string
+		doc   string
+		depth int
+		want  bool
+	}{
+		{"at the limit", "[[1]]", 2, true},
+		{"over the limit", "[[1]]", 1, false},
+		{"objects over the limit", `{"a":{"b":1}}`, 1, false},
+		{"brackets in a string", `["[[["]`, 1, true},
+		{"scalar at depth 0", `1`, 0, true},
+		{"invalid within the limit", "[1,]", 5, false},
+		{"over encoding/json's limit", strings.Repeat("[", maxNesting+1) + strings.Repeat("]", maxNesting+1), maxNesting + 5, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ValidDepth([]byte(tc.doc), tc.depth); got != tc.want {
+				t.Errorf("ValidDepth(%.40q, %d) = %v, want %v", tc.doc, tc.depth, got, tc.want)
+			}
+		})
+	}
+}
+
 // FuzzValid holds valid to utf8.Valid && encoding/json.Valid on any input.
 func FuzzValid(f *testing.F) {
 	for _, s := range []string{`{"a":[1,null,3],"b":{},"c":[]}`, `"\u00e9\n"`, `-0.5E-7`, "[\"\xe6\x97\xa5\"]", `{"a":{"b":[true,false]}}`} {
