@@ -136,5 +136,8 @@ jobs:
 	h.waitRuns("stamp", n, "ok", outcomeIs(history.OutcomeOK))
 	if _, err := h.s.Trigger(context.Background(), "stamp"); errors.Is(err, ErrConflict) {
 		t.Fatal("the last run is seen finished but still counts as running")
+	} else if err != nil {
+		t.Fatal(err)
 	}
+	h.waitRuns("stamp", n+1, "ok", outcomeIs(history.OutcomeOK))
 }

@@ -46,6 +46,10 @@ func TestClaimEvent(t *testing.T) {
 			case !tc.taken && err != nil:
 				t.Fatalf("second claim: %v", err)
 			case !tc.taken:
+				if second.State != cluster.StateRunning || second.Record.Job != tc.job ||
+					second.Record.Trigger != cluster.TriggerEvent {
+					t.Errorf("second claim %+v, want a running event run of %s", second.Record, tc.job)
+				}
 				finishOK(t, second)
 			}
 		})

@@ -55,10 +55,8 @@ type Metrics struct {
 func New() *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
-		Runs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "soracron_runs_total",
-			Help: "Runs of jobs by final outcome (ok, partial, failed, timeout, cancelled, skipped, missed, interrupted); each retry attempt counts.",
-		}, []string{"job", "outcome"}),
+		Runs: counterVec("soracron_runs_total",
+			"Runs of jobs by final outcome (ok, partial, failed, timeout, cancelled, skipped, missed, interrupted); each retry attempt counts.", "job", "outcome"),
 		Duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "soracron_run_duration_seconds",
 			Help:    "Wall time of the runs that started.",
@@ -69,61 +67,46 @@ func New() *Metrics {
 			Help:    "Delay between the scheduled time of a scheduled run and the start of its script.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 60},
 		}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "soracron_sora_requests_total",
-			Help: "HTTP attempts to the Sora API by action and status (the HTTP status, or \"error\" when no reply came).",
-		}, []string{"action", "status"}),
-		Skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "soracron_skipped_overlaps_total",
-			Help: "Scheduled runs skipped because the previous run was still running (concurrency_policy: forbid).",
-		}, []string{"job"}),
-		NotRecorded: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "soracron_runs_not_recorded_total",
-			Help: "Runs not started because the history could not record them (e.g. the state's disk is full).",
-		}, []string{"job"}),
-		Missed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "soracron_missed_runs_total",
-			Help: "Scheduled times recorded missed: not started within starting_deadline, or not caught up (catch_up).",
-		}, []string{"job"}),
-		Session: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "soracron_cluster_session",
-			Help: "Cluster mode: 1 while this replica holds its etcd session (it starts runs), 0 otherwise.",
-		}),
-		Jobs: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "soracron_jobs",
-			Help: "Jobs in the configuration (enabled or not).",
-		}),
-		Running: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "soracron_running_runs",
-			Help: "Runs in progress (including retries waiting for their backoff).",
-		}),
-		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "soracron_config_reloads_total",
-			Help: "Configuration reloads by result (ok, error).",
-		}, []string{"result"}),
-		reloadFailed: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "soracron_config_last_reload_failed",
-			Help: "1 when the last configuration reload was refused (the previous configuration is still in use).",
-		}),
-		Events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "soracron_events_total",
-			Help: "Events of Sora's event webhook received, by type and result (accepted, duplicate, rejected: queue full, unavailable: no etcd session, no_job).",
-		}, []string{"type", "result"}),
-		EventQueue: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "soracron_event_queue_depth",
-			Help: "Events accepted whose runs have not all ended yet (bounded by event_webhook.queue).",
-		}),
+		requests: counterVec("soracron_sora_requests_total",
+			"HTTP attempts to the Sora API by action and status (the HTTP status, or \"error\" when no reply came).", "action", "status"),
+		Skipped: counterVec("soracron_skipped_overlaps_total",
+			"Scheduled runs skipped because the previous run was still running (concurrency_policy: forbid).", "job"),
+		NotRecorded: counterVec("soracron_runs_not_recorded_total",
+			"Runs not started because the history could not record them (e.g. the state's disk is full).", "job"),
+		Missed: counterVec("soracron_missed_runs_total",
+			"Scheduled times recorded missed: not started within starting_deadline, or not caught up (catch_up).", "job"),
+		Session: gauge("soracron_cluster_session",
+			"Cluster mode: 1 while this replica holds its etcd session (it starts runs), 0 otherwise."),
+		Jobs: gauge("soracron_jobs",
+			"Jobs in the configuration (enabled or not)."),
+		Running: gauge("soracron_running_runs",
+			"Runs in progress (including retries waiting for their backoff)."),
+		reloads: counterVec("soracron_config_reloads_total",
+			"Configuration reloads by result (ok, error).", "result"),
+		reloadFailed: gauge("soracron_config_last_reload_failed",
+			"1 when the last configuration reload was refused (the previous configuration is still in use)."),
+		Events: counterVec("soracron_events_total",
+			"Events of Sora's event webhook received, by type and result (accepted, duplicate, rejected: queue full, unavailable: no etcd session, no_job).", "type", "result"),
+		EventQueue: gauge("soracron_event_queue_depth",
+			"Events accepted whose runs have not all ended yet (bounded by event_webhook.queue)."),
+		Notifications: counterVec("soracron_notifications_total",
+			"Notifications (notify webhooks) by result: ok, failed (every attempt failed) or dropped (queue full, or shutdown).", "outcome"),
 	}
-	m.Notifications = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "soracron_notifications_total",
-		Help: "Notifications (notify webhooks) by result: ok, failed (every attempt failed) or dropped (queue full, or shutdown).",
-	}, []string{"outcome"})
-	m.reg.MustRegister(m.Notifications)
-	m.reg.MustRegister(m.Runs, m.Duration, m.StartDelay, m.requests, m.Skipped, m.Missed, m.NotRecorded, m.Session, m.Jobs, m.Running,
+	m.reg.MustRegister(m.Runs, m.Notifications, m.Duration, m.StartDelay, m.requests, m.Skipped, m.Missed, m.NotRecorded, m.Session, m.Jobs, m.Running,
 		m.reloads, m.reloadFailed, m.Events, m.EventQueue,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// counterVec returns a counter vector of the given name, help and labels.
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+// gauge returns a gauge of the given name and help.
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
 }
 
 // Handler serves the metrics in the Prometheus text format.

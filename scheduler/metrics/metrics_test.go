@@ -101,8 +101,9 @@ func TestObserveRequestAndReload(t *testing.T) {
 	m := New()
 	m.ObserveRequest(sora.RequestInfo{Status: 503})
 	m.ObserveRequest(sora.RequestInfo{})
-	if got := series(t, m, "soracron_sora_requests_total"); len(got) != 2 {
-		t.Errorf("requests = %v, want a 503 and an error series", got)
+	if got := series(t, m, "soracron_sora_requests_total"); len(got) != 2 || got["action=,status=503"] != 1 ||
+		got["action=,status=error"] != 1 {
+		t.Errorf("requests = %v, want one 503 and one error", got)
 	}
 	m.ObserveReload(false)
 	if got := series(t, m, "soracron_config_last_reload_failed")[""]; got != 1 {
