@@ -53,7 +53,14 @@ func (a *api) webhook(w http.ResponseWriter, r *http.Request) {
 	dec.UseNumber()
 	var fields map[string]any
 	if err := dec.Decode(&fields); err != nil || fields == nil {
-		writeError(w, http.StatusBadRequest, "the body must be a JSON object (an event of Sora's event webhook)")
+		msg := "the body must be a JSON object (an event of Sora's event webhook)"
+		switch {
+		case errors.Is(err, io.EOF):
+			msg += ": the body is empty"
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			msg += ": the JSON ended before the object was complete"
+		}
+		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
 	str := func(k string) string { v, _ := fields[k].(string); return v }

@@ -50,6 +50,8 @@ jobs:
 		{"no authentication", created, nil, "", "", 401, "basic authentication"},
 		{"wrong password", created, nil, "sora", "nope", 401, "basic authentication"},
 		{"not JSON", `{`, nil, "sora", "hook-pw", 400, "JSON object"},
+		{"cut short", `{"type":"connection.crea`, nil, "sora", "hook-pw", 400, "the JSON ended before the object was complete"},
+		{"empty", ``, nil, "sora", "hook-pw", 400, "the body is empty"},
 		{"a form post from a web page", created, map[string]string{"Content-Type": "text/plain"}, "sora", "hook-pw", 415, "application/json"},
 		{"no type anywhere", `{"id":"X"}`, nil, "sora", "hook-pw", 400, "no event type"},
 		{"accepted", created, nil, "sora", "hook-pw", 200, `"accepted"`},
