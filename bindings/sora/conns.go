@@ -39,19 +39,32 @@ func (s *Module) listConns(L *lua.LState, r *plan.Request) (*connList, error) {
 		return &connList{arr: arr}, nil
 	}
 	cl := &connList{}
-	err := s.client.Stream(ctxOf(L), r.Target, r.RawBody(), func(body io.Reader) error {
+	err := s.streamList(L, r, func() {
 		cl.text, cl.start = cl.text[:0], append(cl.start[:0], 0)
-		return luajson.ForEachElement(body, func(elem []byte) error {
-			cl.text = append(cl.text, elem...)
-			cl.start = append(cl.start, len(cl.text))
-			return nil
-		})
+	}, func(_ int, elem []byte) error {
+		cl.text = append(cl.text, elem...)
+		cl.start = append(cl.start, len(cl.text))
+		return nil
 	})
 	s.countReq(r, err)
 	if err != nil {
 		return nil, err
 	}
 	return cl, nil
+}
+
+// streamList sends the List request r and calls each with every
+// connection's JSON text as it arrives (i from 1). A retry reads the reply
+// again: start is called before each reading.
+func (s *Module) streamList(L *lua.LState, r *plan.Request, start func(), each func(i int, elem []byte) error) error {
+	return s.client.Stream(ctxOf(L), r.Target, r.RawBody(), func(body io.Reader) error {
+		start()
+		i := 0
+		return luajson.ForEachElement(body, func(elem []byte) error {
+			i++
+			return each(i, elem)
+		})
+	})
 }
 
 // len is the number of connections.

@@ -2,7 +2,6 @@ package sora
 
 import (
 	"fmt"
-	"io"
 	"slices"
 
 	lua "github.com/yuin/gopher-lua"
@@ -32,43 +31,40 @@ func (s *Module) listFields(L *lua.LState, r *plan.Request, fields []string) (lu
 	}
 	vals := make([]lua.LValue, len(keys))
 	var out *lua.LTable
-	err := s.client.Stream(ctxOf(L), r.Target, r.RawBody(), func(body io.Reader) error {
+	err := s.streamList(L, r, func() {
 		out = L.CreateTable(0, 0) // afresh: a retry reads the reply again
-		i := 0
-		return luajson.ForEachElement(body, func(elem []byte) error {
-			i++
-			if len(elem) == 0 || elem[0] != '{' {
-				v, err := luajson.Decode(L, elem)
-				if err != nil {
-					return fmt.Errorf("list reply, connection %d: %w", i, err)
-				}
-				out.RawSetInt(i, v)
-				return nil
-			}
-			if _, err := luajson.DecodeMembers(L, elem, keys, vals); err != nil {
+	}, func(i int, elem []byte) error {
+		if len(elem) == 0 || elem[0] != '{' {
+			v, err := luajson.Decode(L, elem)
+			if err != nil {
 				return fmt.Errorf("list reply, connection %d: %w", i, err)
 			}
-			if mdAt >= 0 {
-				if id, ok := vals[idAt].(lua.LString); ok {
-					if e := s.overlay.Entry(r.ChannelID, string(id)); e != nil {
-						md, err := s.toLua(L, e)
-						if err != nil {
-							return err
-						}
-						vals[mdAt] = md
-					}
-				}
-			}
-			c := L.CreateTable(0, len(fields))
-			for k, f := range fields {
-				if vals[k] != nil {
-					c.RawSetString(f, vals[k])
-				}
-			}
-			luajson.MarkObject(L, c)
-			out.RawSetInt(i, c)
+			out.RawSetInt(i, v)
 			return nil
-		})
+		}
+		if _, err := luajson.DecodeMembers(L, elem, keys, vals); err != nil {
+			return fmt.Errorf("list reply, connection %d: %w", i, err)
+		}
+		if mdAt >= 0 {
+			if id, ok := vals[idAt].(lua.LString); ok {
+				if e := s.overlay.Entry(r.ChannelID, string(id)); e != nil {
+					md, err := s.toLua(L, e)
+					if err != nil {
+						return err
+					}
+					vals[mdAt] = md
+				}
+			}
+		}
+		c := L.CreateTable(0, len(fields))
+		for k, f := range fields {
+			if vals[k] != nil {
+				c.RawSetString(f, vals[k])
+			}
+		}
+		luajson.MarkObject(L, c)
+		out.RawSetInt(i, c)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -73,8 +73,8 @@ return #l, l[1].metadata`, "2 nil"},
 			if g := joinValues(out); g != tt.want {
 				t.Errorf("got %q, want %q", g, tt.want)
 			}
-			if n := s.Stats().Calls["list"]; n < 1 {
-				t.Errorf("stats count %d lists, want at least 1", n)
+			if n, want := s.Stats().Calls["list"], strings.Count(tt.code, "sora.list("); n != want {
+				t.Errorf("stats count %d lists, want %d", n, want)
 			}
 		})
 	}
