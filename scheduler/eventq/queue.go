@@ -106,11 +106,14 @@ func (q *Queue) Add(ev Event) error {
 	q.hooks.Depth(q.pending)
 	p := &ev
 	lane := ev.lane()
-	idle := len(q.lanes[lane]) == 0
+	// A lane's key stays in the map while its runner lives (run deletes it
+	// when it finds the lane empty), so an empty but present lane still has
+	// its runner: starting another would run a task twice.
+	_, running := q.lanes[lane]
 	for i, name := range names {
 		q.lanes[lane] = append(q.lanes[lane], task{job: name, ev: p, last: i == len(names)-1})
 	}
-	if idle {
+	if !running {
 		q.hooks.Go(func() { q.run(lane) })
 	}
 	return nil

@@ -3,6 +3,7 @@ package eventq
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -209,4 +210,37 @@ func TestDedupForgetsTheOldest(t *testing.T) {
 		t.Errorf("event 0, forgotten: %v, want accepted", err)
 	}
 	r.wg.Wait()
+}
+
+// TestOneRunnerPerLane adds events to one connection while its runs end at
+// once, so that an event often arrives just as the lane's runner has taken
+// the last task off: every event must start exactly once, in order (a
+// second runner on the lane would start a task twice, or take from an empty
+// lane).
+func TestOneRunnerPerLane(t *testing.T) {
+	r := newRig([]string{"j"}, 100000)
+	const n = 2000
+	for i := range n {
+		if err := r.q.Add(ev("c1", fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+		if i%7 == 0 {
+			runtime.Gosched()
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for r.q.Pending() > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.started) != n {
+		t.Fatalf("%d starts for %d events", len(r.started), n)
+	}
+	for i, s := range r.started {
+		if want := "j/" + fmt.Sprint(i); s != want {
+			t.Fatalf("start %d is %s, want %s", i, s, want)
+		}
+	}
 }
