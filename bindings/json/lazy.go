@@ -8,7 +8,8 @@ import (
 
 // Filler fills in the fields of lazy tables (see NewLazyMetatable): Fill
 // sets the fields of t raw, keeping those already set, and sets t's
-// metatable to nil, so that t is from then on a plain table.
+// metatable to that of the plain table (nil, or the json object marker),
+// so that t is from then on a plain table.
 type Filler interface {
 	Fill(t *lua.LTable)
 }
@@ -20,7 +21,8 @@ const lazyField = "__lazy"
 // NewLazyMetatable returns the metatable of tables whose fields are filled
 // in by f when first used, so that many tables can exist before their
 // contents are built: reading or assigning a field, and pairs (the
-// engine's honours __pairs), fill the table first, and so do Encode,
+// engine's honours __pairs), fill the table first (a read that f, a
+// Peeker, answers without filling does not), and so do Encode,
 // FromLuaPath and Fill. rawget, rawset and next do not: they see an empty
 // table until it is filled. The metatable is protected (getmetatable
 // returns "lazy", setmetatable fails) until the table is filled.
@@ -29,6 +31,12 @@ func NewLazyMetatable(L *lua.LState, f Filler) *lua.LTable {
 	mt.RawSetString(lazyField, &lua.LUserData{Value: f, Metatable: lua.LNil})
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		t := L.CheckTable(1)
+		if p, ok := f.(Peeker); ok {
+			if v, ok := p.Peek(t, L.Get(2)); ok {
+				L.Push(v)
+				return 1
+			}
+		}
 		f.Fill(t)
 		L.Push(t.RawGet(L.Get(2)))
 		return 1

@@ -22,6 +22,20 @@ import (
 // Decode. An error of r is returned as is (wrapped), so that a caller who
 // capped r can tell its own error from bad JSON.
 func DecodeReader(L *lua.LState, r io.Reader) (lua.LValue, error) {
+	return decodeReader(L, r, nil)
+}
+
+// DecodeReaderLazy is DecodeReader that keeps each object element of a
+// top-level array as its text and gives it as a lazy table of objs (see
+// Objects), which it checks as Decode would: a List reply of a big channel
+// costs its text, not a table for every connection.
+func DecodeReaderLazy(L *lua.LState, r io.Reader, objs *Objects) (lua.LValue, error) {
+	return decodeReader(L, r, objs)
+}
+
+// decodeReader is DecodeReader, with the object elements of a top-level
+// array added to objs when it is not nil.
+func decodeReader(L *lua.LState, r io.Reader, objs *Objects) (lua.LValue, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	first, err := peekNonSpace(br)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -51,7 +65,12 @@ func DecodeReader(L *lua.LState, r io.Reader) (lua.LValue, error) {
 			return nil, streamError(err)
 		}
 		d.path.pushIdx(i)
-		v, err := d.element(elem, 1)
+		var v lua.LValue
+		if objs != nil && elem[0] == '{' {
+			v, err = objs.add(&d, elem, 1)
+		} else {
+			v, err = d.element(elem, 1)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -162,6 +162,23 @@ func newSoraState(t testing.TB, ctx context.Context, s *Module, args string) *lu
 		}
 		return 0
 	}))
+	// pairs as the engine installs it: it honours __pairs (Lua 5.2),
+	// which lazy tables (a live List's connections, a batch's results)
+	// fill themselves in.
+	next := L.GetGlobal("next")
+	L.SetGlobal("pairs", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		if mt, ok := L.GetMetaField(t, "__pairs").(*lua.LFunction); ok {
+			L.Push(mt)
+			L.Push(t)
+			L.Call(1, 3)
+			return 3
+		}
+		L.Push(next)
+		L.Push(t)
+		L.Push(lua.LNil)
+		return 3
+	}))
 	check := L.NewTable()
 	check.RawSetString("eq", L.NewFunction(func(L *lua.LState) int {
 		got, err := luajson.Encode(L.Get(1))

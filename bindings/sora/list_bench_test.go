@@ -10,8 +10,10 @@ import (
 )
 
 // BenchmarkListDecode reads the List reply of a 100,000-connection channel
-// (about 14 MB) into Lua tables: streamed as soracron does (readLive), the
-// whole reply read first and then decoded (the way before streaming), and
+// (about 14 MB) into Lua tables: streamed and decoded (readLive, as a dry
+// run does), streamed and kept as lazy tables (readLazy, as sora.list
+// does), the whole reply read first and then decoded (the way before
+// streaming), and
 // the plain Go client's List into Go structs as the baseline. B/op is the
 // memory allocated per read (the buffered way allocates the reply's bytes
 // on top of the tables); live-MiB is what the decoded value keeps.
@@ -47,6 +49,32 @@ func BenchmarkListDecode(b *testing.B) {
 		var v any
 		for b.Loop() {
 			lv, err := s.readLive(ctx, L, r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			v = lv
+		}
+		live(b, before, v)
+	})
+	b.Run("lazy", func(b *testing.B) { // sora.list outside a dry run
+		b.ReportAllocs()
+		before := heap()
+		var v any
+		for b.Loop() {
+			lv, err := s.readLazy(ctx, L, r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			v = lv
+		}
+		live(b, before, v)
+	})
+	b.Run("lazy-fields", func(b *testing.B) { // sora.list with fields = {"connection_id"}
+		b.ReportAllocs()
+		before := heap()
+		var v any
+		for b.Loop() {
+			lv, err := s.listFields(L, r, []string{"connection_id"})
 			if err != nil {
 				b.Fatal(err)
 			}

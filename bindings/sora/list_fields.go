@@ -12,14 +12,15 @@ import (
 
 // listFields sends the List request r and returns its connections with
 // only the members fields each (sora.list's opts.fields): the reply is
-// read as a stream, one connection at a time, and each is decoded by
-// luajson.DecodeMembers, which builds the members asked for and only
-// checks the others' syntax. A connection table with string keys costs
-// about a kilobyte in gopher-lua, so a script that needs only the ids of
-// a big channel keeps a fraction of it. An element that is not an object
-// is decoded whole. In a dry run the overlay's metadata replaces the
+// read as a stream, one connection at a time. Outside a dry run each
+// connection is kept as the text of the members asked for and given as a
+// lazy table (luajson.Objects.AddMembers), so that the ids of a big
+// channel cost little more than their text; in a dry run each is decoded
+// by luajson.DecodeMembers, which builds the members asked for and only
+// checks the others' syntax, and the overlay's metadata replaces the
 // reply's, as for a whole List, when metadata is asked for (the
-// connection_id is then decoded too, to find the connection).
+// connection_id is then decoded too, to find the connection). An element
+// that is not an object is decoded whole.
 func (s *Module) listFields(L *lua.LState, r *plan.Request, fields []string) (lua.LValue, error) {
 	keys, idAt, mdAt := fields, -1, -1
 	if s.overlay != nil {
@@ -31,9 +32,19 @@ func (s *Module) listFields(L *lua.LState, r *plan.Request, fields []string) (lu
 	}
 	vals := make([]lua.LValue, len(keys))
 	var out *lua.LTable
+	var objs *luajson.Objects
 	err := s.streamList(L, r, func() {
 		out = L.CreateTable(0, 0) // afresh: a retry reads the reply again
+		objs = luajson.NewObjects(L)
 	}, func(i int, elem []byte) error {
+		if s.overlay == nil { // kept as the text of the members asked for
+			v, err := objs.AddMembers(elem, 1, fields)
+			if err != nil {
+				return fmt.Errorf("list reply, connection %d: %w", i, err)
+			}
+			out.RawSetInt(i, v)
+			return nil
+		}
 		if len(elem) == 0 || elem[0] != '{' {
 			v, err := luajson.Decode(L, elem)
 			if err != nil {

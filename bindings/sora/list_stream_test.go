@@ -10,6 +10,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/emulator"
 	"github.com/soracron/soracron/sora"
 )
@@ -79,6 +80,7 @@ func checkList(t *testing.T, list *lua.LTable, ids []string, dry bool) {
 	}
 	for i := 1; i <= list.Len(); i++ {
 		c := list.RawGetInt(i).(*lua.LTable)
+		luajson.Fill(c) // a live List's connections are lazy tables
 		id := lua.LVAsString(c.RawGetString("connection_id"))
 		if !want[id] {
 			t.Fatalf("connection %d: id %q not in the channel, or twice", i, id)

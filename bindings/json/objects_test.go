@@ -1,0 +1,270 @@
+package json
+
+import (
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// objectDocs are arrays whose object elements DecodeReaderLazy keeps as
+// text: every read of a lazy table must give what the table Decode builds
+// holds.
+var objectDocs = []struct {
+	name string
+	doc  string
+}{
+	{"connections", `[{"client_id":"c1","bundle_id":"b1","connection_id":"A","metadata":{"k":"v","n":[1,2]}},` +
+		`{"client_id":"c2","connection_id":"B","metadata":{}}]`},
+	{"scalars of every kind", `[{"s":"x","i":42,"neg":-7,"f":1.5,"e":1e3,"t":true,"n":false,"z":null,"empty":""}]`},
+	{"big numbers", `[{"big":12345678901234567890,"long":1234567890123456,"negz":-0,"small":5e-324}]`},
+	{"escaped keys and values", `[{"a\"b":"q\"uote","\u00e9t\u00e9":"\u2603","tab\t":"\ud83d\ude00","a\\":"bs"}]`},
+	{"duplicate keys: the last wins", `[{"k":1,"k":"two","m":{"a":1},"m":[3]}]`},
+	{"white space everywhere", "[ { \"a\" : 1 , \"b\" :\t{ \"c\" : [ ] } , \"d\" : \"x\" } ,\n{ } ]"},
+	{"other elements", `[1,"s",null,true,[{"a":1}],{"a":{"b":{"c":null}}}]`},
+	{"empty array", `[]`},
+	{"nested containers", `[{"arr":[{"x":1},{"y":[true,null]}],"obj":{"deep":{"deeper":"v"}}}]`},
+	{"not an array", `{"a":{"b":1}}`},
+}
+
+// TestObjectsReads reads every key (and some absent ones) of every lazy
+// object through Lua indexing, before and after filling: each read is what
+// Decode's table holds, a read of a string, number, boolean or null
+// leaves the table unfilled, and the filled table encodes as Decode's.
+func TestObjectsReads(t *testing.T) {
+	for _, tt := range objectDocs {
+		t.Run(tt.name, func(t *testing.T) {
+			L := lua.NewState()
+			defer L.Close()
+			eager, err := DecodeReader(L, strings.NewReader(tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs := NewObjects(L)
+			lazy, err := DecodeReaderLazy(L, strings.NewReader(tt.doc), objs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			et, ok := eager.(*lua.LTable)
+			if !ok {
+				t.Fatalf("decoded %s, want a table", eager.Type())
+			}
+			lt := lazy.(*lua.LTable)
+			if got, want := lt.Len(), et.Len(); got != want {
+				t.Fatalf("%d elements, want %d", got, want)
+			}
+			keys := []lua.LValue{lua.LString("absent"), lua.LNumber(1), lua.LTrue}
+			et.ForEach(func(_, e lua.LValue) {
+				if o, ok := e.(*lua.LTable); ok {
+					o.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
+				}
+			})
+			for i := 1; i <= et.Len(); i++ {
+				e, l := et.RawGetInt(i), lt.RawGetInt(i)
+				if _, ok := e.(*lua.LTable); !ok {
+					if !sameJSON(t, l, e) {
+						t.Errorf("element %d = %v, want %v", i, l, e)
+					}
+					continue
+				}
+				for _, k := range keys {
+					lt, _ := l.(*lua.LTable)
+					_, wasLazy := objs.text[lt]
+					got := L.GetTable(l, k)
+					want := lua.LValue(lua.LNil)
+					if o, ok := e.(*lua.LTable); ok {
+						want = o.RawGet(k)
+					}
+					if !sameJSON(t, got, want) {
+						t.Errorf("element %d, [%v] = %v, want %v", i, k, got, want)
+					}
+					_, table := want.(*lua.LTable)
+					_, number := want.(*lua.LUserData)
+					_, isLazy := objs.text[lt]
+					if filled := wasLazy && !isLazy; filled != (wasLazy && (table || number && !isJSONNull(want))) {
+						t.Errorf("element %d, [%v]: filled %v, want it filled only for a table or json.number", i, k, filled)
+					}
+				}
+			}
+			le, err := Encode(lazy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ee, _ := Encode(eager)
+			if string(le) != string(ee) {
+				t.Errorf("lazy list encodes as %s\nwant %s", le, ee)
+			}
+			if objs.Len() != 0 {
+				t.Errorf("%d tables not filled after Encode", objs.Len())
+			}
+			for i := 1; i <= lt.Len(); i++ { // filled: the same metatable as Decode's
+				if l, ok := lt.RawGetInt(i).(*lua.LTable); ok {
+					if e := et.RawGetInt(i).(*lua.LTable); l.Metatable != e.Metatable {
+						t.Errorf("element %d: metatable %v after filling, want %v", i, l.Metatable, e.Metatable)
+					}
+				}
+			}
+		})
+	}
+}
+
+// sameJSON reports whether a and b are the same value, tables compared by
+// their encoding.
+func sameJSON(t *testing.T, a, b lua.LValue) bool {
+	t.Helper()
+	if _, ok := a.(*lua.LTable); !ok {
+		if na, ok := NumberText(a); ok {
+			nb, _ := NumberText(b)
+			return na == nb
+		}
+		return a == b
+	}
+	ea, err := Encode(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb, _ := Encode(b)
+	return string(ea) == string(eb)
+}
+
+// TestObjectsErrors: DecodeReaderLazy refuses what DecodeReader refuses,
+// with the same message, and takes the nesting limit at the same depth.
+func TestObjectsErrors(t *testing.T) {
+	deep := func(n int) string { return strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) }
+	tests := []struct {
+		name string
+		doc  string
+		ok   bool
+	}{
+		{"nesting at the limit", "[" + deep(MaxDepth-1) + "]", true},
+		{"nesting over the limit", "[" + deep(MaxDepth) + "]", false},
+		{"syntax error in an object", `[{"a":1},{"a" 2}]`, false},
+		{"invalid UTF-8 in an object", "[{\"a\":\"\xff\"}]", false},
+		{"not closed", `[{"a":1}`, false},
+		{"bad separator", `[{"a":1} {"b":2}]`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			L := lua.NewState()
+			defer L.Close()
+			_, want := DecodeReader(L, strings.NewReader(tt.doc))
+			v, got := DecodeReaderLazy(L, strings.NewReader(tt.doc), NewObjects(L))
+			if (want == nil) != tt.ok {
+				t.Fatalf("DecodeReader: %v, the test wants ok = %v", want, tt.ok)
+			}
+			if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Fatalf("DecodeReaderLazy: %v\nwant %v", got, want)
+			}
+			if tt.ok {
+				if _, err := Encode(v); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestObjectsInLua: what a script sees of lazy objects (pairs, which
+// the engine's honours __pairs for, is tested with the engine in
+// bindings/sora).
+func TestObjectsInLua(t *testing.T) {
+	const doc = `[{"connection_id":"A","n":1,"metadata":{"k":"v"}},{"connection_id":"B","metadata":{}}]`
+	tests := []struct {
+		name string
+		code string
+	}{
+		{"scalar reads leave it lazy", `
+			local c = list[1]
+			assert(c.connection_id == "A" and c.n == 1 and c.none == nil)
+			assert(getmetatable(c) == "lazy", tostring(getmetatable(c)))
+			assert(rawget(c, "connection_id") == nil and next(c) == nil)`},
+		{"a table field fills it once", `
+			local c = list[1]
+			local md = c.metadata
+			assert(md.k == "v" and c.metadata == md)
+			md.k = "w"
+			assert(list[1].metadata.k == "w")
+			assert(rawget(c, "connection_id") == "A")
+			assert(json.is_object(c) and type(getmetatable(c)) == "table")`},
+		{"assigning fills it", `
+			local c = list[2]
+			c.extra = true
+			assert(c.connection_id == "B" and rawget(c, "metadata") ~= nil and c.extra)
+			assert(json.encode(c) == '{"connection_id":"B","extra":true,"metadata":{}}', json.encode(c))`},
+		{"a field set raw before filling wins", `
+			local c = list[1]
+			rawset(c, "connection_id", "X")
+			assert(c.connection_id == "X")
+			assert(json.encode(c) == '{"connection_id":"X","metadata":{"k":"v"},"n":1}', json.encode(c))`},
+		{"setmetatable fails", `
+			assert(not pcall(setmetatable, list[1], {}))`},
+		{"encode fills every one", `
+			assert(json.encode(list) == '[{"connection_id":"A","metadata":{"k":"v"},"n":1},{"connection_id":"B","metadata":{}}]', json.encode(list))`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			L := lua.NewState()
+			defer L.Close()
+			L.PreloadModule("json", Loader)
+			if err := L.DoString(`json = require("json")`); err != nil {
+				t.Fatal(err)
+			}
+			v, err := DecodeReaderLazy(L, strings.NewReader(doc), NewObjects(L))
+			if err != nil {
+				t.Fatal(err)
+			}
+			L.SetGlobal("list", v)
+			if err := L.DoString(tt.code); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestObjectsAddMembers keeps the members asked for, as DecodeMembers
+// decodes them, and nothing else.
+func TestObjectsAddMembers(t *testing.T) {
+	keysets := [][]string{{"connection_id"}, {"metadata", "connection_id"}, {"a\"b", "été", "k", "m"}, {"none"}}
+	for _, tt := range objectDocs {
+		for _, keys := range keysets {
+			t.Run(tt.name+"/"+strings.Join(keys, ","), func(t *testing.T) {
+				L := lua.NewState()
+				defer L.Close()
+				objs := NewObjects(L)
+				i := 0
+				err := ForEachElement(strings.NewReader(tt.doc), func(elem []byte) error {
+					i++
+					got, err := objs.AddMembers(elem, 1, keys)
+					if err != nil {
+						return err
+					}
+					want, _ := DecodeReader(L, strings.NewReader("["+string(elem)+"]"))
+					wv := want.(*lua.LTable).RawGetInt(1)
+					if elem[0] == '{' {
+						vals := make([]lua.LValue, len(keys))
+						if _, err := DecodeMembers(L, elem, keys, vals); err != nil {
+							return err
+						}
+						wt := L.CreateTable(0, 0)
+						for k, key := range keys {
+							if vals[k] != nil {
+								wt.RawSetString(key, vals[k])
+							}
+						}
+						MarkObject(L, wt)
+						wv = wt
+					}
+					if !sameJSON(t, got, wv) {
+						ge, _ := Encode(got)
+						we, _ := Encode(wv)
+						t.Errorf("element %d: %s, want %s", i, ge, we)
+					}
+					return nil
+				})
+				if err != nil && tt.name != "not an array" {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package sora
+
+import (
+	"context"
+	"testing"
+)
+
+// TestListLazy: a live List's connections are lazy tables (see
+// luajson.Objects) and read as the decoded ones would, through every path
+// that gives a script a List: sora.list, with and without fields, a batch's
+// list and a batch's call of List.
+func TestListLazy(t *testing.T) {
+	env := startEmulator(t)
+	env.add(t, connA, `{"x":1,"nested":{"deep":[1,2]}}`)
+	env.add(t, connB, `{}`)
+	lists := []struct{ name, code string }{
+		{"sora.list", `assert(sora.list("sora"))`},
+		{"sora.list with fields", `assert(sora.list("sora", {fields = {"connection_id", "metadata"}}))`},
+		{"batch list", `sora.batch({{action = "list", channel_id = "sora"}})[1].value`},
+		{"batch call of List", `sora.batch({{action = "call", target = "ListSignalingNotifyMetadata", params = {channel_id = "sora"}}})[1].value`},
+	}
+	checks := []struct{ name, code, want string }{
+		{"ids read without filling", `
+local ids = {}
+for _, c in ipairs(l) do ids[c.connection_id] = getmetatable(c) end
+return ids[args.a], ids[args.b]`, "lazy lazy"},
+		{"raw functions see an unfilled table empty", `
+return rawget(l[1], "connection_id"), next(l[1]), (pcall(setmetatable, l[1], {}))`, "nil nil false"},
+		{"metadata fills once", `
+local byid = {}
+for _, c in ipairs(l) do byid[c.connection_id] = c end
+local a = byid[args.a]
+local md = a.metadata
+md.y = 2
+return a.metadata == md, a.metadata.y, a.metadata.nested.deep[2], rawget(a, "connection_id") == args.a, json.is_object(a)`, "true 2 2 true true"},
+		{"pairs fills", `
+local n = 0
+for k, v in pairs(l[1]) do n = n + 1 end
+return n >= 2, rawget(l[1], "metadata") ~= nil`, "true true"},
+		{"json.encode fills every one", `
+local s = json.encode(l)
+for _, c in ipairs(l) do assert(rawget(c, "connection_id")) end
+return #json.decode(s)`, "2"},
+		{"assigning fills", `
+l[1].mark = true
+return l[1].mark, rawget(l[1], "connection_id") ~= nil`, "true true"},
+	}
+	for _, lt := range lists {
+		t.Run(lt.name, func(t *testing.T) {
+			for _, c := range checks {
+				t.Run(c.name, func(t *testing.T) {
+					s := New(env.client, Options{Logger: quietLogger})
+					L := newSoraState(t, context.Background(), s, argsJSON("a", connA, "b", connB))
+					out, err := runSora(L, `local sora, json = require("sora"), require("json")
+local l = `+lt.code+"\n"+c.code)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if g := joinValues(out); g != c.want {
+						t.Errorf("got %q, want %q", g, c.want)
+					}
+				})
+			}
+		})
+	}
+}
