@@ -1,9 +1,9 @@
 -- batch_stream.lua: set one key on every connection of a channel with
 -- sora.batch, holding only what it needs: one list of the connection ids
--- only (sora.list's fields), then sora.batch pulling each put_item request
--- from a function as the pool has room, so that only about concurrency
--- request tables live at once; each connection's table is let go once its
--- request is pulled.
+-- only (sora.list's fields; each connection kept as the text of its id
+-- until read), then sora.batch pulling each put_item request from a
+-- function as the pool has room, so that only about concurrency request
+-- tables live at once.
 --
 -- args: channel_id (default "sora"), key, value, concurrency.
 -- Returns {connections, writes, failed, list_seconds, build_seconds,
@@ -23,7 +23,6 @@ local _, s = sora.batch(function()
   i = i + 1
   local c = conns[i]
   if c then
-    conns[i] = nil
     return { action = "put_item", channel_id = ch, connection_id = c.connection_id, key = key, value = value }
   end
 end, { concurrency = tonumber(args.concurrency) })
