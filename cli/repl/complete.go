@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	luajson "github.com/soracron/soracron/bindings/json"
 )
 
 // completer completes the REPL's input with readline: the name being typed
@@ -26,6 +28,7 @@ func (c completer) Do(line []rune, pos int) ([][]rune, int) {
 	} else {
 		t := c.r.sess.State().G.Global
 		for _, name := range path {
+			luajson.Fill(t) // a lazy table (a List's connection) shows its fields
 			next, ok := t.RawGetString(name).(*lua.LTable)
 			if !ok {
 				return nil, 0
@@ -69,6 +72,7 @@ func nameAt(text string) (path []string, partial string) {
 
 // tableKeys returns the keys of t that are names.
 func tableKeys(t *lua.LTable) []string {
+	luajson.Fill(t)
 	var keys []string
 	t.ForEach(func(k, _ lua.LValue) {
 		if s, ok := k.(lua.LString); ok && isLuaName(string(s)) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/engine"
 )
 
@@ -20,6 +21,15 @@ func TestReplCompleter(t *testing.T) {
 	}
 	defer r.sess.Close()
 	r.feed(t.Context(), "conf = {timeout = 1, target = 2}")
+	// A List's connections are lazy tables (their fields built when first
+	// needed): completion shows their fields all the same.
+	L := r.sess.State()
+	conns, err := luajson.DecodeReaderLazy(L, strings.NewReader(`[{"connection_id":"A","metadata":{"seat":1}}]`), luajson.NewObjects(L))
+	if err != nil {
+		t.Fatal(err)
+	}
+	L.SetGlobal("conns", conns)
+	r.feed(t.Context(), "c, c2 = conns[1], conns[1]")
 	c := completer{r}
 	tests := []struct {
 		line    string
@@ -36,6 +46,8 @@ func TestReplCompleter(t *testing.T) {
 		{"crypto.uuid_v", []string{"4", "7"}, 6},
 		{"nosuch.x", nil, 0},
 		{"conf.timeout.x", nil, 0},
+		{"c.conn", []string{"ection_id"}, 4},
+		{"c2.metadata.se", []string{"at"}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
