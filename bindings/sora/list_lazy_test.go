@@ -2,6 +2,7 @@ package sora
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -62,5 +63,20 @@ local l = `+lt.code+"\n"+c.code)
 				})
 			}
 		})
+	}
+}
+
+// TestLazyTableAsRequest: a lazy table given where sora.batch reads a
+// request is read with its fields, not as an empty table.
+func TestLazyTableAsRequest(t *testing.T) {
+	env := startEmulator(t)
+	env.add(t, connA, `{}`)
+	s := New(env.client, Options{Logger: quietLogger})
+	L := newSoraState(t, context.Background(), s, "")
+	_, err := runSora(L, `local sora = require("sora")
+local l = assert(sora.list("sora"))
+sora.batch({l[1]})`)
+	if err == nil || !strings.Contains(err.Error(), "requests[1]: unknown field") {
+		t.Fatalf("got %v, want the request's fields named", err)
 	}
 }

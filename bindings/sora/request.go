@@ -253,6 +253,7 @@ func readRequest(L *lua.LState, n int, where func() string, t *lua.LTable, actio
 	fail := func(format string, args ...any) {
 		L.ArgError(n, where()+": "+fmt.Sprintf(format, args...))
 	}
+	luajson.Fill(t) // a lazy table (a List's connection, a result) is read filled
 	t.ForEach(func(k, _ lua.LValue) {
 		if name, ok := k.(lua.LString); !ok || !slices.Contains(requestFields, string(name)) {
 			fail("unknown field %s", k)
