@@ -1,6 +1,7 @@
 package json
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -267,4 +268,97 @@ func TestObjectsAddMembers(t *testing.T) {
 			})
 		}
 	}
+}
+
+// FuzzObjects: for any document, DecodeReaderLazy fails exactly when
+// DecodeReader does, with the same message; every field read of every lazy
+// object (each key of the object, and one it lacks) gives what the eagerly
+// decoded object holds; and the lazy value encodes as the eager one, and so
+// does its copy with only some members (AddMembers).
+func FuzzObjects(f *testing.F) {
+	for _, d := range objectDocs {
+		f.Add([]byte(d.doc))
+	}
+	f.Add([]byte(`[{"a":1e400,"b":"\ud800","c":{"d":[{}]},"a":-0.0}, {"\u0000":null}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		L := lua.NewState(lua.Options{SkipOpenLibs: true})
+		defer L.Close()
+		eager, werr := DecodeReader(L, bytes.NewReader(data))
+		objs := NewObjects(L)
+		lazy, gerr := DecodeReaderLazy(L, bytes.NewReader(data), objs)
+		if (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
+			t.Fatalf("DecodeReaderLazy error %v, DecodeReader's %v", gerr, werr)
+		}
+		if werr != nil {
+			return
+		}
+		et, ok := eager.(*lua.LTable)
+		if !ok {
+			return
+		}
+		lt := lazy.(*lua.LTable)
+		for i := 1; i <= et.Len(); i++ {
+			e, ok := et.RawGetInt(i).(*lua.LTable)
+			if !ok {
+				continue
+			}
+			l := lt.RawGetInt(i)
+			keys := []lua.LValue{lua.LString("\x00absent")}
+			e.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
+			for _, k := range keys {
+				if got, want := L.GetTable(l, k), e.RawGet(k); !sameJSON(t, got, want) {
+					t.Fatalf("element %d, [%q] = %v, want %v", i, k, got, want)
+				}
+			}
+		}
+		le, err := Encode(lazy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ee, _ := Encode(eager)
+		if !bytes.Equal(le, ee) {
+			t.Fatalf("lazy encodes as %s, want %s", le, ee)
+		}
+		// Only some members: the first key of each object, when it has one.
+		var keys []string
+		et.ForEach(func(_, v lua.LValue) {
+			if o, ok := v.(*lua.LTable); ok {
+				if k, _ := o.Next(lua.LNil); k != lua.LNil {
+					keys = append(keys, k.String())
+				}
+			}
+		})
+		st := jsonStateOf(L)
+		if et.Metatable != st.array {
+			return // an object document: AddMembers is for List elements
+		}
+		i := 0
+		err = ForEachElement(bytes.NewReader(data), func(elem []byte) error {
+			i++
+			got, err := objs.AddMembers(elem, 1, keys)
+			if err != nil {
+				return err
+			}
+			want := et.RawGetInt(i)
+			if e, ok := want.(*lua.LTable); ok && e.Metatable == st.object {
+				w := L.CreateTable(0, 0)
+				for _, k := range keys {
+					if v := e.RawGetString(k); v != lua.LNil {
+						w.RawSetString(k, v)
+					}
+				}
+				MarkObject(L, w)
+				want = w
+			}
+			if !sameJSON(t, got, want) {
+				ge, _ := Encode(got)
+				we, _ := Encode(want)
+				t.Fatalf("element %d with members %q: %s, want %s", i, keys, ge, we)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("AddMembers of an accepted document: %v", err)
+		}
+	})
 }
