@@ -63,15 +63,44 @@ func NewLazyMetatable(L *lua.LState, f Filler) *lua.LTable {
 // NewLazyMetatable): code that walks tables raw (ForEach, Next) calls it
 // first.
 func Fill(t *lua.LTable) {
+	if f := fillerOf(t); f != nil {
+		f.Fill(t)
+	}
+}
+
+// Field returns the field key of t as t[key] gives it, without running
+// any Lua: raw for a plain table; for a lazy one, a Peeker's answer, or
+// the field after filling t. Go code that reads a field of a table that
+// may be lazy (a List's connection_id) calls it rather than RawGetString.
+func Field(t *lua.LTable, key string) lua.LValue {
+	if v := t.RawGetString(key); v != lua.LNil {
+		return v
+	}
+	f := fillerOf(t)
+	if f == nil {
+		return lua.LNil
+	}
+	if p, ok := f.(Peeker); ok {
+		if v, ok := p.Peek(t, lua.LString(key)); ok {
+			return v
+		}
+	}
+	f.Fill(t)
+	return t.RawGetString(key)
+}
+
+// fillerOf returns the Filler of t when t is a lazy table not filled yet.
+func fillerOf(t *lua.LTable) Filler {
 	mt, ok := t.Metatable.(*lua.LTable)
 	if !ok {
-		return
+		return nil
 	}
 	if ud, ok := mt.RawGetString(lazyField).(*lua.LUserData); ok {
 		if f, ok := ud.Value.(Filler); ok {
-			f.Fill(t)
+			return f
 		}
 	}
+	return nil
 }
 
 // Decodable reports whether Decode would decode data without an error

@@ -362,3 +362,31 @@ func FuzzObjects(f *testing.F) {
 		}
 	})
 }
+
+// TestField reads fields as t[key] would, without running Lua: a lazy
+// table stays unfilled for a scalar and is filled for a table.
+func TestField(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	objs := NewObjects(L)
+	v, err := DecodeReaderLazy(L, strings.NewReader(`[{"id":"A","n":2,"md":{"k":1}}]`), objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := v.(*lua.LTable).RawGetInt(1).(*lua.LTable)
+	if got := Field(c, "id"); got != lua.LString("A") || objs.Len() != 1 {
+		t.Fatalf("Field(id) = %v with %d unfilled, want A and the table unfilled", got, objs.Len())
+	}
+	if got := Field(c, "none"); got != lua.LNil || objs.Len() != 1 {
+		t.Fatalf("Field(none) = %v with %d unfilled, want nil and the table unfilled", got, objs.Len())
+	}
+	md, ok := Field(c, "md").(*lua.LTable)
+	if !ok || objs.Len() != 0 || c.RawGetString("md") != md || md.RawGetString("k") != lua.LNumber(1) {
+		t.Fatalf("Field(md) = %v with %d unfilled, want the filled table's md", md, objs.Len())
+	}
+	plain := L.CreateTable(0, 1)
+	plain.RawSetString("id", lua.LString("B"))
+	if got := Field(plain, "id"); got != lua.LString("B") {
+		t.Fatalf("Field of a plain table = %v, want B", got)
+	}
+}

@@ -230,8 +230,9 @@ func (s *Module) dry(L *lua.LState, r *plan.Request, read func(*plan.Request) (j
 	ov := s.overlay
 	switch r.Action {
 	case actList:
-		// Streamed like a live List, then the overlay applied to it.
-		v, err := s.readLive(ctxOf(L), L, r)
+		// Streamed and kept as text like a live List, then the overlay
+		// applied to it.
+		v, err := s.readLazy(ctxOf(L), L, r)
 		if err != nil {
 			return nil, err
 		}
@@ -295,8 +296,9 @@ func (s *Module) toLua(L *lua.LState, e *plan.Entry) (lua.LValue, error) {
 	return luajson.Decode(L, s.overlay.Current(e))
 }
 
-// applyList replaces, in a decoded List reply, the metadata of connections
-// the overlay has.
+// applyList replaces, in a List reply (lazy tables or decoded), the
+// metadata of connections the overlay has; a lazy connection the run did
+// not write stays unfilled.
 func (s *Module) applyList(L *lua.LState, channelID string, list lua.LValue) error {
 	t, ok := list.(*lua.LTable)
 	if !ok {
@@ -308,12 +310,13 @@ func (s *Module) applyList(L *lua.LState, channelID string, list lua.LValue) err
 		if !ok {
 			continue
 		}
-		id, _ := c.RawGetString("connection_id").(lua.LString)
+		id, _ := luajson.Field(c, "connection_id").(lua.LString) // a lazy table stays unfilled
 		if e := s.overlay.Entry(channelID, string(id)); e != nil {
 			md, err := s.toLua(L, e)
 			if err != nil {
 				return err
 			}
+			luajson.Fill(c)
 			c.RawSetString("metadata", md)
 		}
 	}

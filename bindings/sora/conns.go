@@ -15,7 +15,8 @@ import (
 // keeps each connection as its JSON text and decodes it into Lua only
 // when the callback gets to it, so that a big channel's tables do not all
 // live at once; in a dry run (whose reads must see the overlay) it is the
-// decoded List.
+// List as sora.list gives it: lazy tables (luajson.Objects), the
+// overlay's metadata in those the run wrote.
 type connList struct {
 	arr   *lua.LTable // the decoded List, in a dry run
 	text  []byte      // the connections' JSON texts, one after the other
@@ -108,7 +109,7 @@ func (cl *connList) idAndMetadata(L *lua.LState, i int) (id, md lua.LValue, ok b
 func (cl *connList) id(i int) string {
 	if cl.arr != nil {
 		if c, ok := cl.arr.RawGetInt(i + 1).(*lua.LTable); ok {
-			return lua.LVAsString(c.RawGetString("connection_id"))
+			return lua.LVAsString(luajson.Field(c, "connection_id")) // runs no Lua
 		}
 		return ""
 	}

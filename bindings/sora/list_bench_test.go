@@ -10,9 +10,9 @@ import (
 )
 
 // BenchmarkListDecode reads the List reply of a 100,000-connection channel
-// (about 14 MB) into Lua tables: streamed and decoded (readLive, as a dry
-// run does), streamed and kept as lazy tables (readLazy, as sora.list
-// does), the whole reply read first and then decoded (the way before
+// (about 14 MB) into Lua tables: streamed and decoded (readLive),
+// streamed and kept as lazy tables (readLazy, as sora.list does, also in
+// a dry run), the whole reply read first and then decoded (the way before
 // streaming), and
 // the plain Go client's List into Go structs as the baseline. B/op is the
 // memory allocated per read (the buffered way allocates the reply's bytes

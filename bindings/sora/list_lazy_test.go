@@ -1,7 +1,11 @@
 package sora
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -78,5 +82,81 @@ local l = assert(sora.list("sora"))
 sora.batch({l[1]})`)
 	if err == nil || !strings.Contains(err.Error(), "requests[1]: unknown field") {
 		t.Fatalf("got %v, want the request's fields named", err)
+	}
+}
+
+// TestListLazyDryRun: in a dry run, a List's connections are lazy too, and
+// those the run wrote show the overlay's metadata; update_all reads them
+// (ids and metadata) and names the ones it did not reach.
+func TestListLazyDryRun(t *testing.T) {
+	tests := []struct{ name, code, want string }{
+		{"sora.list", `
+assert(sora.put_item("sora", args.a, "k", "dry"))
+local byid = {}
+for _, c in ipairs(assert(sora.list("sora"))) do byid[c.connection_id] = c end
+local b = getmetatable(byid[args.b])
+return byid[args.a].metadata.k, byid[args.a].metadata.x, b, byid[args.b].metadata.x`, "dry 1 lazy 2"},
+		{"batch list", `
+assert(sora.put_item("sora", args.b, "k", "dry"))
+local l = sora.batch({{action = "list", channel_id = "sora"}})[1].value
+local byid = {}
+for _, c in ipairs(l) do byid[c.connection_id] = c end
+return getmetatable(byid[args.a]), byid[args.b].metadata.k`, "lazy dry"},
+		{"update_all", `
+local s = assert(sora.update_all("sora", function(md, c)
+  assert(type(c.connection_id) == "string")
+  md.seen = c.connection_id
+  return md
+end))
+local byid = {}
+for _, c in ipairs(assert(sora.list("sora"))) do byid[c.connection_id] = c end
+return s.writes, byid[args.a].metadata.seen == args.a, byid[args.b].metadata.seen == args.b`, "2 true true"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := startEmulator(t)
+			env.add(t, connA, `{"x":1}`)
+			env.add(t, connB, `{"x":2}`)
+			s := New(env.client, Options{Logger: quietLogger, DryRun: true})
+			L := newSoraState(t, context.Background(), s, argsJSON("a", connA, "b", connB))
+			out, err := runSora(L, `local sora = require("sora")
+`+tt.code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := joinValues(out); g != tt.want {
+				t.Errorf("got %q, want %q", g, tt.want)
+			}
+		})
+	}
+}
+
+// TestUpdateAllDryRunNotReached: a dry run's update_all stopped by its
+// callback names the connections it did not reach, whose tables it never
+// filled (their ids are read from the text).
+func TestUpdateAllDryRunNotReached(t *testing.T) {
+	env := startEmulator(t)
+	ids := env.emu.Generate("g", 3)
+	var logs bytes.Buffer
+	s := New(env.client, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), DryRun: true})
+	L := newSoraState(t, context.Background(), s, "")
+	_, err := runSora(L, `local n = 0
+require("sora").update_all("g", function(md, c)
+  n = n + 1
+  if n == 2 then error("stop here") end
+  md.k = 1
+  return md
+end)`)
+	if err == nil || !strings.Contains(err.Error(), "stop here") {
+		t.Fatalf("got %v, want the callback's error", err)
+	}
+	// The connection whose callback raised and the one after it.
+	m := regexp.MustCompile(`not_reached_ids=(\S*)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no not_reached_ids in the log:\n%s", logs.String())
+	}
+	got := strings.Split(m[1], ",")
+	if len(got) != 2 || !slices.Contains(ids, got[0]) || !slices.Contains(ids, got[1]) || got[0] == got[1] {
+		t.Fatalf("not_reached_ids %q, want 2 of %q; log:\n%s", got, ids, logs.String())
 	}
 }

@@ -131,7 +131,7 @@ func (s *Module) luaUpdateAll(L *lua.LState) int {
 			if c, ok = conns.at(L, i).(*lua.LTable); !ok {
 				return updateall.Change{}, nil
 			}
-			idv, mdv = c.RawGetString("connection_id"), c.RawGetString("metadata")
+			idv, mdv = luajson.Field(c, "connection_id"), luajson.Field(c, "metadata") // a dry run's List is lazy
 		} else {
 			var ok bool
 			if idv, mdv, ok = conns.idAndMetadata(L, i); !ok {
