@@ -95,6 +95,12 @@ func TestServeDashboardLogin(t *testing.T) {
 	if resp, body := do("POST", "/ui/jobs/stamp/run", `{"args": [1]}`, json); resp.StatusCode != 400 {
 		t.Errorf("run with args not an object = %d %s", resp.StatusCode, body)
 	}
+	// A body cut short says so, as the API's run does (not a bare
+	// "unexpected EOF").
+	if resp, body := do("POST", "/ui/jobs/stamp/run", `{"args": {"who": "a`, json); resp.StatusCode != 400 ||
+		!strings.Contains(body, "body: ") || !strings.Contains(body, "the JSON ended before the value was complete") {
+		t.Errorf("run with a body cut short = %d %s", resp.StatusCode, body)
+	}
 	if resp, body := do("POST", "/ui/jobs/stamp/run", `{"args": {}, "dry_run": true}`, map[string]string{"Content-Type": "application/json"}); resp.StatusCode != 403 {
 		t.Errorf("run without the CSRF header = %d %s", resp.StatusCode, body)
 	}

@@ -1,21 +1,15 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 
 	"github.com/soracron/soracron/scheduler"
 )
 
-// maxRunBody bounds the body of POST /api/jobs/{name}/run.
-const maxRunBody = 1 << 20
-
-// RunRequest is the optional JSON body of POST /api/jobs/{name}/run.
+// RunRequest is the optional JSON body of POST /api/jobs/{name}/run
+// (scheduler.DecodeTriggerOptions reads it).
 type RunRequest struct {
 	// Args are merged over the job's args for this run.
 	Args map[string]any `json:"args,omitempty"`
@@ -24,29 +18,10 @@ type RunRequest struct {
 }
 
 // DecodeRunRequest reads the optional RunRequest of r: an empty body is
-// no options; numbers keep their exact JSON text.
+// no options; numbers keep their exact JSON text (see
+// scheduler.DecodeTriggerOptions, which the dashboard uses too).
 func DecodeRunRequest(r *http.Request) (scheduler.TriggerOptions, error) {
-	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxRunBody))
-	if err != nil {
-		return scheduler.TriggerOptions{}, fmt.Errorf("body: %w", err)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return scheduler.TriggerOptions{}, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	dec.DisallowUnknownFields()
-	var req RunRequest
-	if err := dec.Decode(&req); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			err = errors.New("unexpected EOF: the JSON ended before the value was complete")
-		}
-		return scheduler.TriggerOptions{}, fmt.Errorf(`body: want {"args": {...}, "dry_run": true|false}: %w`, err)
-	}
-	if dec.More() {
-		return scheduler.TriggerOptions{}, errors.New("body: unexpected data after the JSON object")
-	}
-	return scheduler.TriggerOptions{Args: req.Args, DryRun: req.DryRun}, nil
+	return scheduler.DecodeTriggerOptions(r.Body)
 }
 
 // suspend and resume answer POST /api/jobs/{name}/suspend and /resume

@@ -151,18 +151,12 @@ func (u *ui) render(w http.ResponseWriter, name string, data any) {
 // runNow starts a run: body {"args": {...}, "dry_run": bool} (JSON).
 func (u *ui) runNow(w http.ResponseWriter, r *http.Request, _ *session) {
 	name := r.PathValue("name")
-	var req struct {
-		Args   map[string]any `json:"args"`
-		DryRun bool           `json:"dry_run"`
-	}
-	dec := json.NewDecoder(r.Body)
-	dec.UseNumber()
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "arguments: want a JSON object: " + err.Error()})
+	opts, err := scheduler.DecodeTriggerOptions(r.Body) // as the API's run reads it
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	id, err := u.s.TriggerWith(r.Context(), name, scheduler.TriggerOptions{Args: req.Args, DryRun: req.DryRun})
+	id, err := u.s.TriggerWith(r.Context(), name, opts)
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusAccepted, map[string]any{"run_id": id})
