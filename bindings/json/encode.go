@@ -10,6 +10,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/soracron/soracron/bindings/json/internal/numtext"
 	"github.com/soracron/soracron/sora"
 )
 
@@ -58,7 +59,7 @@ func (e *jsonEncoder) write(v lua.LValue) error {
 		}
 	case lua.LNumber:
 		var ok bool
-		if e.buf, ok = appendJSONNumber(e.buf, float64(v)); !ok {
+		if e.buf, ok = numtext.Append(e.buf, float64(v)); !ok {
 			return e.path.errAt(numberError(float64(v)))
 		}
 	case lua.LBool:
@@ -181,7 +182,7 @@ func (c *fromLua) value(v lua.LValue) (any, error) {
 		if f == math.Trunc(f) && math.Abs(f) < 1e15 && (f != 0 || !math.Signbit(f)) {
 			return stdjson.Number(strconv.FormatInt(int64(f), 10)), nil
 		}
-		b, ok := appendJSONNumber(c.num[:0], f)
+		b, ok := numtext.Append(c.num[:0], f)
 		if !ok {
 			return nil, c.path.errAt(numberError(f))
 		}

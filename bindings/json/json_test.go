@@ -372,12 +372,3 @@ func TestJSONPathString(t *testing.T) {
 		})
 	}
 }
-
-func TestSignificantDigits(t *testing.T) {
-	for s, want := range map[string]int{"0": 0, "-0.0": 0, "1": 1, "100": 1, "0.00120": 2, "-12.5e3": 3,
-		"9007199254740993": 16, "1.0000000000000001": 17, "120034": 6} {
-		if got := significantDigits(s); got != want || got != len(decimalOf(s).digits) {
-			t.Errorf("significantDigits(%q) = %d, want %d", s, got, want)
-		}
-	}
-}

@@ -114,7 +114,7 @@ func Decodable(data []byte) bool {
 		return false
 	}
 	depth := 0
-	for c := range structural(data) {
+	for c := range syntax.Structural(data) {
 		switch c {
 		case '{', '[':
 			if depth++; depth > MaxDepth {

@@ -7,6 +7,8 @@ import (
 	"math"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/soracron/soracron/bindings/json/internal/syntax"
 )
 
 // Loader is the loader of the Lua module "json" (register it with
@@ -270,7 +272,7 @@ func jsonEncode(L *lua.LState) int {
 // bracket, a space after every colon.
 func indentedSize(b []byte, n int) int {
 	size, depth := len(b), 0
-	for c := range structural(b) {
+	for c := range syntax.Structural(b) {
 		switch c {
 		case '{', '[':
 			depth++

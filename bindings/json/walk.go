@@ -322,33 +322,6 @@ func typeError(v lua.LValue) error {
 	return detail(ErrValue, v.Type().String()+" cannot be encoded as JSON")
 }
 
-// appendJSONNumber appends the JSON form of f (see Loader); ok is false
-// for NaN and ±Inf.
-func appendJSONNumber(b []byte, f float64) (_ []byte, ok bool) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return b, false
-	}
-	if f == math.Trunc(f) {
-		if math.Abs(f) < 1e15 {
-			if f == 0 && math.Signbit(f) {
-				return append(b, '-', '0'), true
-			}
-			return strconv.AppendInt(b, int64(f), 10), true
-		}
-		return strconv.AppendFloat(b, f, 'f', 0, 64), true // exact digits
-	}
-	if math.Abs(f) >= 1e-6 {
-		return strconv.AppendFloat(b, f, 'f', -1, 64), true
-	}
-	b = strconv.AppendFloat(b, f, 'e', -1, 64)
-	// Like encoding/json: 1e-07 -> 1e-7.
-	if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-		b[n-2] = b[n-1]
-		b = b[:n-1]
-	}
-	return b, true
-}
-
 // numberError is the error for a float that has no JSON form.
 func numberError(f float64) error {
 	return detail(ErrNumber, strconv.FormatFloat(f, 'g', -1, 64)+" is not a valid JSON number")

@@ -66,11 +66,12 @@ var shared = []string{"internal/syncio", "internal/clocktest"}
 // the daemon's parts: package scheduler imports them, none imports it, and
 // each imports only the parts below it.
 var narrower = map[string][]string{
-	"bindings/json/internal/syntax": {},
-	"bindings/sora/progress":        {},
-	"bindings/sora/soraerr":         {"bindings/json", "bindings/plan", "sora"},
-	"bindings/sora/stats":           {},
-	"bindings/sora/updateall":       {"bindings/plan", "bindings/sora/soraerr", "bindings/sora/stats", "sora"},
+	"bindings/json/internal/numtext": {},
+	"bindings/json/internal/syntax":  {},
+	"bindings/sora/progress":         {},
+	"bindings/sora/soraerr":          {"bindings/json", "bindings/plan", "sora"},
+	"bindings/sora/stats":            {},
+	"bindings/sora/updateall":        {"bindings/plan", "bindings/sora/soraerr", "bindings/sora/stats", "sora"},
 
 	"engine/internal/pattern":   {},
 	"engine/internal/source":    {},

@@ -1,12 +1,12 @@
-package json
+package syntax
 
 import "iter"
 
-// structural yields, in order, the bytes of the JSON text b that stand
+// Structural yields, in order, the bytes of the JSON text b that stand
 // outside strings: brackets, commas, colons, white space and the bytes of
 // numbers and literals. Strings, their quotes and escapes are skipped, so
 // a caller counting nesting or separators need not track them.
-func structural(b []byte) iter.Seq[byte] {
+func Structural(b []byte) iter.Seq[byte] {
 	return func(yield func(byte) bool) {
 		inString := false
 		for i := 0; i < len(b); i++ {
