@@ -21,8 +21,8 @@ const lazyField = "__lazy"
 // NewLazyMetatable returns the metatable of tables whose fields are filled
 // in by f when first used, so that many tables can exist before their
 // contents are built: reading or assigning a field, and pairs (the
-// engine's honours __pairs), fill the table first (a read that f, a
-// Peeker, answers without filling does not), and so do Encode,
+// engine's honours __pairs), fill the table first (a read that f, an
+// Indexer, answers without filling does not), and so do Encode,
 // FromLuaPath and Fill. rawget, rawset and next do not: they see an empty
 // table until it is filled. The metatable is protected (getmetatable
 // returns "lazy", setmetatable fails) until the table is filled.
@@ -31,11 +31,9 @@ func NewLazyMetatable(L *lua.LState, f Filler) *lua.LTable {
 	mt.RawSetString(lazyField, &lua.LUserData{Value: f, Metatable: lua.LNil})
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		t := L.CheckTable(1)
-		if p, ok := f.(Peeker); ok {
-			if v, ok := p.Peek(t, L.Get(2)); ok {
-				L.Push(v)
-				return 1
-			}
+		if ix, ok := f.(Indexer); ok {
+			L.Push(ix.Index(t, L.Get(2)))
+			return 1
 		}
 		f.Fill(t)
 		L.Push(t.RawGet(L.Get(2)))
@@ -69,8 +67,8 @@ func Fill(t *lua.LTable) {
 }
 
 // Field returns the field key of t as t[key] gives it, without running
-// any Lua: raw for a plain table; for a lazy one, a Peeker's answer, or
-// the field after filling t. Go code that reads a field of a table that
+// any Lua: raw for a plain table; for a lazy one, an Indexer's answer,
+// or the field after filling t. Go code that reads a field of a table that
 // may be lazy (a List's connection_id) calls it rather than RawGetString.
 func Field(t *lua.LTable, key string) lua.LValue {
 	if v := t.RawGetString(key); v != lua.LNil {
@@ -80,10 +78,8 @@ func Field(t *lua.LTable, key string) lua.LValue {
 	if f == nil {
 		return lua.LNil
 	}
-	if p, ok := f.(Peeker); ok {
-		if v, ok := p.Peek(t, lua.LString(key)); ok {
-			return v
-		}
+	if ix, ok := f.(Indexer); ok {
+		return ix.Index(t, lua.LString(key))
 	}
 	f.Fill(t)
 	return t.RawGetString(key)

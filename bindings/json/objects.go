@@ -8,15 +8,15 @@ import (
 	"github.com/soracron/soracron/bindings/json/internal/syntax"
 )
 
-// Peeker is a Filler that can answer some field reads of a lazy table
-// without filling it (see NewLazyMetatable).
-type Peeker interface {
+// Indexer is a Filler that answers a read of a field itself, filling the
+// table only when it must (see NewLazyMetatable).
+type Indexer interface {
 	Filler
-	// Peek returns the value of field k of t, which is not filled yet,
-	// and true when it can without filling t (k is absent, or its value
-	// is a string, a boolean, null or a plain number); false when t must
-	// be filled first (the value is a table, or a json.number).
-	Peek(t *lua.LTable, k lua.LValue) (lua.LValue, bool)
+	// Index returns t[k] for t not filled yet, as the filled t would hold
+	// it. It fills t first only when the value must be one Lua value
+	// shared by every read (a table, a json.number); a string, a
+	// boolean, null, a plain number or an absent field leave t unfilled.
+	Index(t *lua.LTable, k lua.LValue) lua.LValue
 }
 
 // objectsChunk is the size of the chunks Objects keeps texts in.
@@ -104,29 +104,14 @@ func (o *Objects) AddMembers(obj []byte, depth int, keys []string) (lua.LValue, 
 	}
 	o.buf = append(o.buf[:0], '{')
 	d.data, d.pos = obj, 1
-	d.skipSpace()
-	if d.data[d.pos] != '}' {
-		for {
-			d.skipSpace()
-			start := d.pos
-			match := d.keyIn(keys...)
-			d.skipSpace()
-			d.pos++ // ':'
-			d.skipValue(1)
-			if match {
-				if len(o.buf) > 1 {
-					o.buf = append(o.buf, ',')
-				}
-				o.buf = append(o.buf, obj[start:d.pos]...)
+	d.rawMembers(keys, func(match bool, start, _, end int) {
+		if match {
+			if len(o.buf) > 1 {
+				o.buf = append(o.buf, ',')
 			}
-			d.skipSpace()
-			c := d.data[d.pos] // ',' or '}'
-			d.pos++
-			if c == '}' {
-				break
-			}
+			o.buf = append(o.buf, obj[start:end]...)
 		}
-	}
+	})
 	o.buf = append(o.buf, '}')
 	return o.insert(o.buf), nil // members of a checked object
 }
@@ -137,10 +122,13 @@ func (o *Objects) Len() int { return len(o.text) }
 // Fill builds the fields of t (a table of o) from its object, keeping any
 // field set raw before, and gives it the json object marker as metatable.
 func (o *Objects) Fill(t *lua.LTable) {
-	text, ok := o.text[t]
-	if !ok {
-		return
+	if text, ok := o.text[t]; ok {
+		o.fill(t, text)
 	}
+}
+
+// fill is Fill of t, whose object is text.
+func (o *Objects) fill(t *lua.LTable, text []byte) {
 	delete(o.text, t)
 	if k, _ := t.Next(lua.LNil); k != lua.LNil { // fields set raw before: they win
 		t.Metatable = lua.LNil
@@ -160,39 +148,36 @@ func (o *Objects) Fill(t *lua.LTable) {
 	t.Metatable = o.st.object
 }
 
-// Peek implements Peeker.
-func (o *Objects) Peek(t *lua.LTable, k lua.LValue) (lua.LValue, bool) {
+// Index implements Indexer: the value of a string, boolean, null or plain
+// number is decoded from the text at each read.
+func (o *Objects) Index(t *lua.LTable, k lua.LValue) lua.LValue {
 	text, ok := o.text[t]
 	if !ok {
-		return lua.LNil, false
+		return t.RawGet(k) // filled already
 	}
 	key, ok := k.(lua.LString)
 	if !ok {
-		return lua.LNil, true // an object's keys are strings
+		return lua.LNil // an object's keys are strings
 	}
 	d := jsonScanner{L: o.L, st: o.st, data: text, pos: 1}
 	at := d.find(string(key))
 	if at < 0 {
-		return lua.LNil, true
+		return lua.LNil
 	}
-	switch text[at] {
-	case '{', '[':
-		return nil, false
+	if c := text[at]; c != '{' && c != '[' {
+		d.pos = at
+		v, err := d.value(1)
+		if ud, isUD := v.(*lua.LUserData); err == nil && (!isUD || ud == o.st.null) {
+			return v
+		} // a json.number: a new userdata at every read would not compare equal
 	}
-	d.pos = at
-	v, err := d.value(1)
-	if err != nil {
-		return nil, false
-	}
-	if ud, ok := v.(*lua.LUserData); ok && ud != o.st.null {
-		return nil, false // a json.number: one userdata for every read would not compare equal
-	}
-	return v, true
+	o.fill(t, text)
+	return t.RawGet(k)
 }
 
-// members calls fn with each member of the object whose '{' is just
-// before d.pos, in document order, and moves past its '}'; depth is the
-// nesting of the object.
+// members calls fn with each member of the (valid) object whose '{' is
+// just before d.pos, decoded, in document order, and moves past its '}';
+// depth is the nesting of the object. An error names the member.
 func (d *jsonScanner) members(depth int, fn func(key string, v lua.LValue)) error {
 	d.skipSpace()
 	if d.data[d.pos] == '}' {
@@ -204,10 +189,12 @@ func (d *jsonScanner) members(depth int, fn func(key string, v lua.LValue)) erro
 		key := d.string()
 		d.skipSpace()
 		d.pos++ // ':'
+		d.path.pushKey(key)
 		v, err := d.value(depth)
 		if err != nil {
 			return err
 		}
+		d.path.pop()
 		fn(key, v)
 		d.skipSpace()
 		c := d.data[d.pos] // ',' or '}'
@@ -242,30 +229,43 @@ func (d *jsonScanner) keyIn(keys ...string) bool {
 	return false
 }
 
-// find returns where the value of the last member named key starts in the
-// (valid) object whose '{' is just before d.pos, or -1. Keys without
-// escapes are compared in place.
-func (d *jsonScanner) find(key string) int {
-	at := -1
+// rawMembers calls fn for each member of the (valid) object whose '{' is
+// just before d.pos, in document order, with whether its key is one of
+// keys, where the member starts (its key's quote) and where its value
+// starts and ends, and moves past the '}'. Nothing is decoded.
+func (d *jsonScanner) rawMembers(keys []string, fn func(match bool, start, value, end int)) {
 	d.skipSpace()
 	if d.data[d.pos] == '}' {
-		return -1
+		d.pos++
+		return
 	}
 	for {
 		d.skipSpace()
-		match := d.keyIn(key)
+		start := d.pos
+		match := d.keyIn(keys...)
 		d.skipSpace()
 		d.pos++ // ':'
 		d.skipSpace()
-		if match {
-			at = d.pos
-		}
+		value := d.pos
 		d.skipValue(1)
+		fn(match, start, value, d.pos)
 		d.skipSpace()
 		c := d.data[d.pos] // ',' or '}'
 		d.pos++
 		if c == '}' {
-			return at
+			return
 		}
 	}
+}
+
+// find returns where the value of the last member named key starts in the
+// (valid) object whose '{' is just before d.pos, or -1.
+func (d *jsonScanner) find(key string) int {
+	at := -1
+	d.rawMembers([]string{key}, func(match bool, _, value, _ int) {
+		if match {
+			at = value
+		}
+	})
+	return at
 }

@@ -176,29 +176,8 @@ func (d *jsonScanner) array(depth int) (lua.LValue, error) {
 
 func (d *jsonScanner) object(depth int) (lua.LValue, error) {
 	base := len(d.kvs)
-	d.skipSpace()
-	if d.data[d.pos] == '}' {
-		d.pos++
-	} else {
-		for {
-			d.skipSpace()
-			key := d.string()
-			d.skipSpace()
-			d.pos++ // ':'
-			d.path.pushKey(key)
-			v, err := d.value(depth)
-			if err != nil {
-				return nil, err
-			}
-			d.path.pop()
-			d.kvs = append(d.kvs, kv{key, v})
-			d.skipSpace()
-			c := d.data[d.pos] // ',' or '}'
-			d.pos++
-			if c == '}' {
-				break
-			}
-		}
+	if err := d.members(depth, func(key string, v lua.LValue) { d.kvs = append(d.kvs, kv{key, v}) }); err != nil {
+		return nil, err
 	}
 	members := d.kvs[base:]
 	t := d.L.CreateTable(0, len(members))

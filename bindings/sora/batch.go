@@ -200,7 +200,7 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, pull func(i int) 
 			if r.Body == nil {
 				r.Body, _ = appendBody(nil, r) // readRequest checked the strings
 			}
-			v, err := s.readLazy(ctx, L, r)
+			v, err := s.readLive(ctx, L, r)
 			r.Body = nil
 			s.countReq(r, err)
 			results[i] = s.resultValue(L, r, v, err)

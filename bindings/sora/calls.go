@@ -146,7 +146,7 @@ func (s *Module) pushWriteError(L *lua.LState, r *plan.Request, err error) int {
 // send sends r and pushes the decoded reply, or nil, err.
 func (s *Module) send(L *lua.LState, r *plan.Request) int {
 	if !r.Write {
-		v, err := s.readLazy(ctxOf(L), L, r)
+		v, err := s.readLive(ctxOf(L), L, r)
 		s.countReq(r, err)
 		if err != nil {
 			return s.pushWriteError(L, r, err)
@@ -169,24 +169,14 @@ func (s *Module) send(L *lua.LState, r *plan.Request) int {
 }
 
 // readLive sends the read r and decodes its reply as it arrives: a List
-// of a big channel is never held whole next to its Lua values.
-func (s *Module) readLive(ctx context.Context, L *lua.LState, r *plan.Request) (lua.LValue, error) {
-	var v lua.LValue
-	err := s.client.Stream(ctx, r.Target, r.RawBody(), func(body io.Reader) error {
-		var err error
-		v, err = luajson.DecodeReader(L, body)
-		return err
-	})
-	return v, err
-}
-
-// readLazy is readLive for a reply the script gets as it is: each object
+// of a big channel is never held whole next to its Lua values. Each object
 // of a top-level array (a List's connections) is kept as its text and
 // given as a lazy table (luajson.Objects), so that a List of 100,000
 // connections costs its text rather than 100,000 tables of a kilobyte or
-// more, and reading c.connection_id builds none. Code that walks the
-// reply raw (a dry run's overlay) uses readLive.
-func (s *Module) readLazy(ctx context.Context, L *lua.LState, r *plan.Request) (lua.LValue, error) {
+// more, and reading c.connection_id builds none; any other reply is
+// decoded as it is. Go code reading such a connection uses luajson.Field
+// or luajson.Fill, not RawGet.
+func (s *Module) readLive(ctx context.Context, L *lua.LState, r *plan.Request) (lua.LValue, error) {
 	var v lua.LValue
 	err := s.client.Stream(ctx, r.Target, r.RawBody(), func(body io.Reader) error {
 		var err error
@@ -232,7 +222,7 @@ func (s *Module) dry(L *lua.LState, r *plan.Request, read func(*plan.Request) (j
 	case actList:
 		// Streamed and kept as text like a live List, then the overlay
 		// applied to it.
-		v, err := s.readLazy(ctxOf(L), L, r)
+		v, err := s.readLive(ctxOf(L), L, r)
 		if err != nil {
 			return nil, err
 		}

@@ -162,9 +162,10 @@ func newSoraState(t testing.TB, ctx context.Context, s *Module, args string) *lu
 		}
 		return 0
 	}))
-	// pairs as the engine installs it: it honours __pairs (Lua 5.2),
-	// which lazy tables (a live List's connections, a batch's results)
-	// fill themselves in.
+	// pairs as the engine installs it (engine/internal/stdlib.MetaPairs,
+	// which these tests cannot import: the engine imports this package):
+	// it honours __pairs (Lua 5.2), which lazy tables (a List's
+	// connections, a batch's results) fill themselves in.
 	next := L.GetGlobal("next")
 	L.SetGlobal("pairs", L.NewFunction(func(L *lua.LState) int {
 		t := L.CheckTable(1)
@@ -222,6 +223,19 @@ func runSora(L *lua.LState, code string) ([]lua.LValue, error) {
 	}
 	L.SetTop(top)
 	return out, nil
+}
+
+// wantResults runs code in L and fails t unless it succeeds with results
+// that read want (joinValues).
+func wantResults(t *testing.T, L *lua.LState, code, want string) {
+	t.Helper()
+	out, err := runSora(L, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := joinValues(out); g != want {
+		t.Errorf("got %q, want %q", g, want)
+	}
 }
 
 // joinValues is the results of a script as text, separated by spaces.

@@ -2,17 +2,21 @@ package sora
 
 import (
 	"context"
+	"io"
 	"runtime"
 	"testing"
+
+	lua "github.com/yuin/gopher-lua"
 
 	luajson "github.com/soracron/soracron/bindings/json"
 	"github.com/soracron/soracron/sora"
 )
 
 // BenchmarkListDecode reads the List reply of a 100,000-connection channel
-// (about 14 MB) into Lua tables: streamed and decoded (readLive),
-// streamed and kept as lazy tables (readLazy, as sora.list does, also in
-// a dry run), the whole reply read first and then decoded (the way before
+// (about 14 MB) into Lua tables: streamed and decoded whole
+// (DecodeReader, the way before lazy tables), streamed and kept as lazy
+// tables (readLive, as sora.list does, also in a dry run; and with
+// fields), the whole reply read first and then decoded (the way before
 // streaming), and
 // the plain Go client's List into Go structs as the baseline. B/op is the
 // memory allocated per read (the buffered way allocates the reply's bytes
@@ -43,73 +47,45 @@ func BenchmarkListDecode(b *testing.B) {
 		runtime.KeepAlive(keep)
 		b.ReportMetric(float64(after-min(before, after))/(1<<20), "live-MiB")
 	}
-	b.Run("streamed", func(b *testing.B) {
-		b.ReportAllocs()
-		before := heap()
-		var v any
-		for b.Loop() {
-			lv, err := s.readLive(ctx, L, r)
-			if err != nil {
-				b.Fatal(err)
-			}
-			v = lv
+	// Each way of reading, by name; the Go client's List is the baseline.
+	stream := func(decode func(io.Reader) (lua.LValue, error)) func() (any, error) {
+		return func() (any, error) {
+			var v lua.LValue
+			err := env.client.Stream(ctx, r.Target, r.RawBody(), func(body io.Reader) (err error) {
+				v, err = decode(body)
+				return err
+			})
+			return v, err
 		}
-		live(b, before, v)
-	})
-	b.Run("lazy", func(b *testing.B) { // sora.list outside a dry run
-		b.ReportAllocs()
-		before := heap()
-		var v any
-		for b.Loop() {
-			lv, err := s.readLazy(ctx, L, r)
-			if err != nil {
-				b.Fatal(err)
-			}
-			v = lv
-		}
-		live(b, before, v)
-	})
-	b.Run("lazy-fields", func(b *testing.B) { // sora.list with fields = {"connection_id"}
-		b.ReportAllocs()
-		before := heap()
-		var v any
-		for b.Loop() {
-			lv, err := s.listFields(L, r, []string{"connection_id"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			v = lv
-		}
-		live(b, before, v)
-	})
-	b.Run("buffered", func(b *testing.B) {
-		b.ReportAllocs()
-		before := heap()
-		var v any
-		for b.Loop() {
+	}
+	reads := []struct {
+		name string
+		read func() (any, error)
+	}{
+		{"streamed", stream(func(body io.Reader) (lua.LValue, error) { return luajson.DecodeReader(L, body) })},
+		{"lazy", func() (any, error) { return s.readLive(ctx, L, r) }}, // sora.list, also in a dry run
+		{"lazy-fields", func() (any, error) { return s.listFields(L, r, []string{"connection_id"}) }},
+		{"buffered", func() (any, error) {
 			raw, err := env.client.Call(ctx, r.Target, r.RawBody())
 			if err != nil {
-				b.Fatal(err)
+				return nil, err
 			}
-			lv, err := luajson.Decode(L, raw)
-			if err != nil {
-				b.Fatal(err)
+			return luajson.Decode(L, raw)
+		}},
+		{"go-client", func() (any, error) { return env.client.List(ctx, "big") }},
+	}
+	for _, rd := range reads {
+		b.Run(rd.name, func(b *testing.B) {
+			b.ReportAllocs()
+			before := heap()
+			var v any
+			for b.Loop() {
+				var err error
+				if v, err = rd.read(); err != nil {
+					b.Fatal(err)
+				}
 			}
-			v = lv
-		}
-		live(b, before, v)
-	})
-	b.Run("go-client", func(b *testing.B) {
-		b.ReportAllocs()
-		before := heap()
-		var v any
-		for b.Loop() {
-			conns, err := env.client.List(ctx, "big")
-			if err != nil {
-				b.Fatal(err)
-			}
-			v = conns
-		}
-		live(b, before, v)
-	})
+			live(b, before, v)
+		})
+	}
 }

@@ -56,14 +56,8 @@ return l[1].mark, rawget(l[1], "connection_id") ~= nil`, "true true"},
 				t.Run(c.name, func(t *testing.T) {
 					s := New(env.client, Options{Logger: quietLogger})
 					L := newSoraState(t, context.Background(), s, argsJSON("a", connA, "b", connB))
-					out, err := runSora(L, `local sora, json = require("sora"), require("json")
-local l = `+lt.code+"\n"+c.code)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if g := joinValues(out); g != c.want {
-						t.Errorf("got %q, want %q", g, c.want)
-					}
+					wantResults(t, L, `local sora, json = require("sora"), require("json")
+local l = `+lt.code+"\n"+c.code, c.want)
 				})
 			}
 		})
@@ -119,14 +113,8 @@ return s.writes, byid[args.a].metadata.seen == args.a, byid[args.b].metadata.see
 			env.add(t, connB, `{"x":2}`)
 			s := New(env.client, Options{Logger: quietLogger, DryRun: true})
 			L := newSoraState(t, context.Background(), s, argsJSON("a", connA, "b", connB))
-			out, err := runSora(L, `local sora = require("sora")
-`+tt.code)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if g := joinValues(out); g != tt.want {
-				t.Errorf("got %q, want %q", g, tt.want)
-			}
+			wantResults(t, L, `local sora = require("sora")
+`+tt.code, tt.want)
 		})
 	}
 }

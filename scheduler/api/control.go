@@ -17,13 +17,6 @@ type RunRequest struct {
 	DryRun bool `json:"dry_run,omitempty"`
 }
 
-// DecodeRunRequest reads the optional RunRequest of r: an empty body is
-// no options; numbers keep their exact JSON text (see
-// scheduler.DecodeTriggerOptions, which the dashboard uses too).
-func DecodeRunRequest(r *http.Request) (scheduler.TriggerOptions, error) {
-	return scheduler.DecodeTriggerOptions(r.Body)
-}
-
 // suspend and resume answer POST /api/jobs/{name}/suspend and /resume
 // with the job's new state.
 func (a *api) suspend(w http.ResponseWriter, r *http.Request) { a.setSuspended(w, r, true) }

@@ -107,7 +107,7 @@ func (a *api) run(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	opts, err := DecodeRunRequest(r)
+	opts, err := scheduler.DecodeTriggerOptions(r.Body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
