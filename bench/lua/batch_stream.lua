@@ -2,8 +2,9 @@
 -- sora.batch, holding only what it needs: one list of the connection ids
 -- only (sora.list's fields; each connection kept as the text of its id
 -- until read), then sora.batch pulling each put_item request from a
--- function as the pool has room, so that only about concurrency request
--- tables live at once.
+-- function as the pool has room: the function returns one request table,
+-- its connection_id changed for each request, so that no table is built
+-- per request.
 --
 -- args: channel_id (default "sora"), key, value, concurrency.
 -- Returns {connections, writes, failed, list_seconds, build_seconds,
@@ -19,11 +20,13 @@ local t0 = time.now()
 local conns = assert(sora.list(ch, { fields = { "connection_id" } }))
 local t1 = time.now()
 local n, i = #conns, 0
+local req = { action = "put_item", channel_id = ch, key = key, value = value }
 local _, s = sora.batch(function()
   i = i + 1
   local c = conns[i]
   if c then
-    return { action = "put_item", channel_id = ch, connection_id = c.connection_id, key = key, value = value }
+    req.connection_id = c.connection_id -- one table, read as it is returned
+    return req
   end
 end, { concurrency = tonumber(args.concurrency) })
 local t2 = time.now()

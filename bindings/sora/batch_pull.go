@@ -19,18 +19,28 @@ import (
 type puller struct {
 	fn   *lua.LFunction
 	done bool // the function returned nil
+	i    int  // the request being pulled, from 0, for where
+	// memo reuses the encoding of a string or boolean value given again
+	// (a table is encoded each time: Lua runs between two requests, so it
+	// may have changed).
+	memo valueMemo
 }
 
+// where names the request being pulled in an error.
+func (p *puller) where() string { return fmt.Sprintf("requests[%d]", p.i+1) }
+
 // next returns the pull function of sendBatch: it calls the Lua function
-// for request i (from 0) and reads the table it returns. Each value is
-// encoded on its own: Lua runs between two requests, so that a table seen
-// before may have changed (see valueMemo).
+// for request i (from 0) and reads the table it returns. The function may
+// return the same table each time, changed in between: its fields are
+// read when it is returned.
 func (p *puller) next(L *lua.LState) func(i int) *plan.Request {
+	p.memo.pulled = true
+	where := p.where
 	return func(i int) *plan.Request {
 		if p.done {
 			return nil
 		}
-		where := func() string { return fmt.Sprintf("requests[%d]", i+1) }
+		p.i = i
 		if err := L.CallByParam(lua.P{Fn: p.fn, NRet: 1, Protect: true}); err != nil {
 			msg := err.Error()
 			if e, ok := err.(*lua.ApiError); ok {
@@ -46,7 +56,7 @@ func (p *puller) next(L *lua.LState) func(i int) *plan.Request {
 			return nil
 		case *lua.LTable:
 			r := &plan.Request{}
-			readRequest(L, 1, where, t, "", r, nil)
+			readRequest(L, 1, where, t, "", r, &p.memo)
 			return r
 		default:
 			L.ArgError(1, fmt.Sprintf("%s must be a table or nil, got %s", where(), v.Type()))

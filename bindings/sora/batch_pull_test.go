@@ -43,6 +43,35 @@ return function()
   md.n = i
   if args.ids[i] then return {action = "put", channel_id = "v", connection_id = args.ids[i], metadata = md} end
 end`, []string{`{"n":1}`, `{"n":2}`, `{"n":3}`, `{"n":4}`}, `return sum.ok`, "4", ""},
+		{"one request table returned by every pull", false, `
+local i = 0
+local req = {action = "put_item", channel_id = "v", key = "k"}
+return function()
+  i = i + 1
+  if not args.ids[i] then return nil end
+  req.connection_id, req.value = args.ids[i], i % 2 == 0 and "even" or "odd"
+  return req
+end`, []string{`{"k":"odd"}`, `{"k":"even"}`, `{"k":"odd"}`, `{"k":"even"}`},
+			`return sum.requests, sum.ok, results[2].value.k`, "4 4 even", ""},
+		{"one request table and its value table changed by every pull", false, `
+local i, v = 0, {n = 0}
+local req = {action = "put_item", channel_id = "v", key = "k", value = v}
+return function()
+  i = i + 1
+  if not args.ids[i] then return nil end
+  req.connection_id, v.n = args.ids[i], i
+  return req
+end`, []string{`{"k":{"n":1}}`, `{"k":{"n":2}}`, `{"k":{"n":3}}`, `{"k":{"n":4}}`}, `return sum.ok`, "4", ""},
+		{"one request table returned by every pull, dry run", true, `
+local i = 0
+local req = {action = "put_item", channel_id = "v", connection_id = args.ids[1], key = "k"}
+return function()
+  i = i + 1
+  if i > 3 then return nil end
+  if i == 3 then return {action = "get", channel_id = "v", connection_id = args.ids[1]} end
+  req.value = "v" .. i
+  return req
+end`, []string{`{}`, `{}`, `{}`, `{}`}, `return sum.requests, sum.ok, results[3].value.k`, "3 3 v2", ""},
 		{"a list and a failure among writes", false, `
 local reqs = {
   {action = "put_item", channel_id = "v", connection_id = args.ids[1], key = "k", value = 1},

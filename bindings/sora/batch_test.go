@@ -160,6 +160,23 @@ local vals = {"x", "y", "x", 0}
 local reqs = {}
 for i, id in ipairs(args.ids) do reqs[i] = {action = "put_item", channel_id = "v", connection_id = id, key = "k", value = vals[i]} end
 return reqs`, []string{`{"k":"x"}`, `{"k":"y"}`, `{"k":"x"}`, `{"k":0}`}, ""},
+		{"same string as a value, then as metadata", `
+return {
+  {action = "put_item", channel_id = "v", connection_id = args.ids[1], key = "k", value = "x"},
+  {action = "put", channel_id = "v", connection_id = args.ids[2], metadata = "x"},
+}`, []string{`{}`, `{}`, `{}`, `{}`}, "requests[2]: metadata must be a table, got string"},
+		{"same array as a value, then as metadata", `
+local t = {1, 2}
+return {
+  {action = "put_item", channel_id = "v", connection_id = args.ids[1], key = "k", value = t},
+  {action = "put", channel_id = "v", connection_id = args.ids[2], metadata = t},
+}`, []string{`{}`, `{}`, `{}`, `{}`}, "requests[2]: metadata must be an object"},
+		{"same table as metadata, then as a value", `
+local t = {a = 1}
+return {
+  {action = "put", channel_id = "v", connection_id = args.ids[1], metadata = t},
+  {action = "put_item", channel_id = "v", connection_id = args.ids[2], key = "k", value = t},
+}`, []string{`{"a":1}`, `{"k":{"a":1}}`, `{}`, `{}`}, ""},
 		{"bad third request", `
 return {
   {action = "put_item", channel_id = "v", connection_id = args.ids[1], key = "k", value = 1},

@@ -218,28 +218,43 @@ func parseRequest(L *lua.LState, n int, where string, t *lua.LTable, action stri
 // setting the same value on many connections encodes it once (and shares
 // the bytes, which are never modified).
 type valueMemo struct {
-	v   lua.LValue
-	enc []byte
+	v        lua.LValue
+	metadata bool // v was encoded as metadata (put), else as a value (put_item)
+	enc      []byte
+	// pulled is set when Lua runs between two reads (requests pulled from
+	// a function): a table seen before may have changed since, so only
+	// strings and booleans, which cannot, are reused.
+	pulled bool
 }
 
-// encode returns the JSON of v encoded by enc, reusing the last one when v
-// is the same string, boolean or table (no Lua runs while a batch's
-// requests are read, so a table cannot change in between).
-func (m *valueMemo) encode(v lua.LValue, enc func(lua.LValue) ([]byte, error)) ([]byte, error) {
+// encode returns the JSON of v, encoded as a put's metadata
+// (encodeMetadata) or as a put_item's value (encodeValue), reusing the
+// last one when v is the same string, boolean or table encoded the same
+// way (a table only when no Lua runs between two reads, as while a table
+// of requests is read).
+func (m *valueMemo) encode(v lua.LValue, metadata bool) ([]byte, error) {
+	enc := encodeValue
+	if metadata {
+		enc = encodeMetadata
+	}
 	if m == nil {
 		return enc(v)
 	}
 	switch v.(type) {
-	case lua.LString, lua.LBool, *lua.LTable:
-		if m.enc != nil && m.v == v {
-			return m.enc, nil
+	case lua.LString, lua.LBool:
+	case *lua.LTable:
+		if m.pulled {
+			return enc(v)
 		}
 	default:
 		return enc(v)
 	}
+	if m.enc != nil && m.v == v && m.metadata == metadata {
+		return m.enc, nil
+	}
 	b, err := enc(v)
 	if err == nil {
-		m.v, m.enc = v, b
+		m.v, m.metadata, m.enc = v, metadata, b
 	}
 	return b, err
 }
@@ -310,9 +325,9 @@ func readRequest(L *lua.LState, n int, where func() string, t *lua.LTable, actio
 	var err error
 	switch action {
 	case actPutItem:
-		value, err = memo.encode(t.RawGetString("value"), encodeValue)
+		value, err = memo.encode(t.RawGetString("value"), false)
 	case actPut:
-		value, err = memo.encode(t.RawGetString("metadata"), encodeMetadata)
+		value, err = memo.encode(t.RawGetString("metadata"), true)
 	}
 	if err != nil {
 		fail("%v", err)
