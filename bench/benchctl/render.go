@@ -135,6 +135,7 @@ func render(recs []*rawRecord) (string, int) {
 		}
 		p("\n")
 	}
+	renderPaired(&b, gs, find)
 
 	if len(cold) > 0 {
 		var wall, cpu, rss []float64
