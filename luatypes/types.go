@@ -7,7 +7,7 @@ package luatypes
 // for a function (a result "T?" in a nil, err pair is written "T?, E?"), or
 // "= type" for a value.
 var sigs = map[string]string{
-	"sora.list":        "channel_id: string -> sora.Connection[]?, sora.Error?",
+	"sora.list":        "channel_id: string, opts?: sora.ListOpts -> sora.Connection[]?, sora.Error?",
 	"sora.get":         "channel_id: string, connection_id: string -> table?, sora.Error?",
 	"sora.put":         "channel_id: string, connection_id: string, metadata: table, opts?: sora.WriteOpts -> table?, sora.Error?",
 	"sora.delete":      "channel_id: string, connection_id: string, opts?: sora.WriteOpts -> table?, sora.Error?",
@@ -16,7 +16,7 @@ var sigs = map[string]string{
 	"sora.update":      "channel_id: string, connection_id: string, fn: fun(md: table): table|false|nil, opts?: sora.WriteOpts -> table?, integer|sora.Error",
 	"sora.update_all":  "channel_id: string, fn: fun(md: table, connection: sora.Connection): table|false|nil, opts?: sora.UpdateAllOpts -> sora.UpdateAllSummary?, sora.Error?",
 	"sora.handled":     "v: sora.Error|sora.UpdateAllSummary|sora.BatchSummary|sora.BatchResult[]|nil -> integer",
-	"sora.batch":       "requests: sora.BatchRequest[], opts?: sora.BatchOpts -> sora.BatchResult[]?, sora.BatchSummary|sora.Error",
+	"sora.batch":       "requests: sora.BatchRequest[]|fun(): sora.BatchRequest|nil, opts?: sora.BatchOpts -> sora.BatchResult[]?, sora.BatchSummary|sora.Error",
 	"sora.call":        "target: string, params?: table -> any, sora.Error?",
 	"sora.dry_run":     "= boolean",
 
@@ -107,11 +107,12 @@ var sigs = map[string]string{
 // its fields, each "name: type  doc".
 var classes = map[string][]class{
 	"sora": {
+		{"sora.ListOpts", "Options of sora.list.", []string{"fields?: string[]  the fields of each connection to keep (all when absent)"}},
 		{"sora.WriteOpts", "Options of the writes.", []string{"push?: boolean  push the change to the connection's client"}},
 		{"sora.UpdateAllOpts", "Options of sora.update_all.", []string{"push?: boolean  push each change", "concurrency?: integer  writes in flight (default --concurrency, 16)"}},
 		{"sora.BatchOpts", "Options of sora.batch.", []string{"concurrency?: integer  requests in flight"}},
 		{"sora.Connection", "A connection of sora.list.", []string{"connection_id: string", "client_id: string", "bundle_id: string", "metadata: table"}},
-		{"sora.BatchRequest", "A request of sora.batch.", []string{"action: string  list, get, put, delete, put_item or delete_item", "channel_id: string", "connection_id?: string", "key?: string", "value?: any", "metadata?: table", "push?: boolean"}},
+		{"sora.BatchRequest", "A request of sora.batch.", []string{"action: string  list, get, put, delete, put_item, delete_item or call", "channel_id?: string", "connection_id?: string", "key?: string", "value?: any", "metadata?: table", "push?: boolean", "target?: string  call: the target", "params?: table  call: its parameters"}},
 		{"sora.BatchResult", "A result of sora.batch.", []string{"ok: boolean", "value?: any", "err?: sora.Error"}},
 		{"sora.BatchSummary", "The summary of sora.batch.", []string{"requests: integer", "ok: integer", "failed: integer", "gone: integer  writes to connections no longer in the channel"}},
 		{"sora.UpdateAllSummary", "The summary of sora.update_all.", []string{"connections: integer", "changed: integer", "unchanged: integer", "writes: integer", "failed: integer", "gone: integer", "not_reached: integer", "errors: sora.Error[]", "written: string[]", "not_written: string[]", "gone_ids: string[]", "not_reached_ids: string[]"}},
