@@ -16,7 +16,7 @@ var sigs = map[string]string{
 	"sora.update":      "channel_id: string, connection_id: string, fn: fun(md: table): table|false|nil, opts?: sora.WriteOpts -> table?, integer|sora.Error",
 	"sora.update_all":  "channel_id: string, fn: fun(md: table, connection: sora.Connection): table|false|nil, opts?: sora.UpdateAllOpts -> sora.UpdateAllSummary?, sora.Error?",
 	"sora.handled":     "v: sora.Error|sora.UpdateAllSummary|sora.BatchSummary|sora.BatchResult[]|nil -> integer",
-	"sora.batch":       "requests: sora.BatchRequest[]|fun(): sora.BatchRequest|nil, opts?: sora.BatchOpts -> sora.BatchResult[]?, sora.BatchSummary|sora.Error",
+	"sora.batch":       "requests: sora.BatchRequest[]|fun(): sora.BatchRequest?, opts?: sora.BatchOpts -> sora.BatchResult[]?, sora.BatchSummary|sora.Error",
 	"sora.call":        "target: string, params?: table -> any, sora.Error?",
 	"sora.dry_run":     "= boolean",
 
