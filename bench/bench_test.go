@@ -105,6 +105,8 @@ func TestRunQuick(t *testing.T) {
 	for _, want := range []string{
 		"**Checks: all checks passed** (19 runs",
 		"## Targets",
+		"## Paired with the plain Go client",
+		"| soracron run: sora.batch, requests pulled | 64 | 1 |",
 		"## Cold start",
 		"write phase: requests/s",
 		"whole process: wall s",
