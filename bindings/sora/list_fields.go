@@ -12,15 +12,16 @@ import (
 
 // listFields sends the List request r and returns its connections with
 // only the members fields each (sora.list's opts.fields): the reply is
-// read as a stream, one connection at a time. Outside a dry run each
-// connection is kept as the text of the members asked for and given as a
-// lazy table (luajson.Objects.AddMembers), so that the ids of a big
-// channel cost little more than their text; in a dry run each is decoded
-// by luajson.DecodeMembers, which builds the members asked for and only
-// checks the others' syntax, and the overlay's metadata replaces the
-// reply's, as for a whole List, when metadata is asked for (the
-// connection_id is then decoded too, to find the connection). An element
-// that is not an object is decoded whole.
+// read as a stream, one connection at a time. Each connection is kept as
+// the text of the members asked for and given as a lazy table
+// (luajson.Objects.AddMembers), so that the ids of a big channel cost
+// little more than their text. In a dry run whose fields include metadata,
+// the overlay's metadata replaces the reply's, as for a whole List: a
+// connection the run wrote is filled and given it, found by its id (read
+// from the text, luajson.Field). Only when metadata is asked for without
+// connection_id is each connection decoded at once (luajson.DecodeMembers,
+// which builds the members asked for and the id, and only checks the
+// others' syntax). An element that is not an object is decoded whole.
 func (s *Module) listFields(L *lua.LState, r *plan.Request, fields []string) (lua.LValue, error) {
 	keys, idAt, mdAt := fields, -1, -1
 	if s.overlay != nil {
@@ -37,10 +38,21 @@ func (s *Module) listFields(L *lua.LState, r *plan.Request, fields []string) (lu
 		out = L.CreateTable(0, 0) // afresh: a retry reads the reply again
 		objs = luajson.NewObjects(L)
 	}, func(i int, elem []byte) error {
-		if s.overlay == nil { // kept as the text of the members asked for
+		if s.overlay == nil || mdAt < 0 || idAt < len(fields) { // kept as the text of the members asked for
 			v, err := objs.AddMembers(elem, 1, fields)
 			if err != nil {
 				return fmt.Errorf("list reply, connection %d: %w", i, err)
+			}
+			if c, ok := v.(*lua.LTable); ok && mdAt >= 0 && s.overlay != nil {
+				id, _ := luajson.Field(c, "connection_id").(lua.LString) // a lazy table stays unfilled
+				if e := s.overlay.Entry(r.ChannelID, string(id)); e != nil {
+					md, err := s.toLua(L, e)
+					if err != nil {
+						return err
+					}
+					luajson.Fill(c)
+					c.RawSetString("metadata", md)
+				}
 			}
 			out.RawSetInt(i, v)
 			return nil

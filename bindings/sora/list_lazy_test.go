@@ -96,6 +96,16 @@ local l = sora.batch({{action = "list", channel_id = "sora"}})[1].value
 local byid = {}
 for _, c in ipairs(l) do byid[c.connection_id] = c end
 return getmetatable(byid[args.a]), byid[args.b].metadata.k`, "lazy dry"},
+		{"sora.list with fields, the id and metadata", `
+assert(sora.put_item("sora", args.a, "k", "dry"))
+local byid = {}
+for _, c in ipairs(assert(sora.list("sora", {fields = {"connection_id", "metadata"}}))) do byid[c.connection_id] = c end
+local b = getmetatable(byid[args.b])
+return byid[args.a].metadata.k, byid[args.a].metadata.x, b, byid[args.b].metadata.x, byid[args.b].client_id`, "dry 1 lazy 2 nil"},
+		{"sora.list with fields, the ids only", `
+assert(sora.put_item("sora", args.a, "k", "dry"))
+local l = assert(sora.list("sora", {fields = {"connection_id"}}))
+return #l, getmetatable(l[1]), getmetatable(l[2]), l[1].metadata`, "2 lazy lazy nil"},
 		{"update_all", `
 local s = assert(sora.update_all("sora", function(md, c)
   assert(type(c.connection_id) == "string")
