@@ -68,10 +68,17 @@ func (o *Objects) Add(obj []byte, depth int) (lua.LValue, error) {
 // add is Add with the scanner (whose path names the place in errors) of
 // the document obj is part of.
 func (o *Objects) add(d *jsonScanner, obj []byte, depth int) (lua.LValue, error) {
-	if len(obj) == 0 || obj[0] != '{' || !syntax.ValidDepth(obj, MaxDepth-depth) {
+	if !lazyObject(obj, depth) {
 		return d.element(obj, depth)
 	}
 	return o.insert(obj), nil
+}
+
+// lazyObject reports whether obj, nested depth deep, is an object that
+// Decode accepts, to be kept as its text; anything else is decoded at once
+// (with its error, if any).
+func lazyObject(obj []byte, depth int) bool {
+	return len(obj) > 0 && obj[0] == '{' && syntax.ValidDepth(obj, MaxDepth-depth)
 }
 
 // insert returns a lazy table of obj, an object Decode accepts.
@@ -99,7 +106,7 @@ func (o *Objects) insert(obj []byte) *lua.LTable {
 // object Decode accepts is decoded as Add does, whole.
 func (o *Objects) AddMembers(obj []byte, depth int, keys []string) (lua.LValue, error) {
 	d := jsonScanner{L: o.L, st: o.st}
-	if len(obj) == 0 || obj[0] != '{' || !syntax.ValidDepth(obj, MaxDepth-depth) {
+	if !lazyObject(obj, depth) {
 		return d.element(obj, depth)
 	}
 	o.buf = append(o.buf[:0], '{')

@@ -66,7 +66,7 @@ func decodeReader(L *lua.LState, r io.Reader, objs *Objects) (lua.LValue, error)
 		}
 		d.path.pushIdx(i)
 		var v lua.LValue
-		if objs != nil && len(elem) > 0 && elem[0] == '{' {
+		if objs != nil { // an object kept as its text, anything else decoded
 			v, err = objs.add(&d, elem, 1)
 		} else {
 			v, err = d.element(elem, 1)

@@ -296,19 +296,32 @@ func (s *Module) applyList(L *lua.LState, channelID string, list lua.LValue) err
 	}
 	n := t.Len()
 	for i := 1; i <= n; i++ {
-		c, ok := t.RawGetInt(i).(*lua.LTable)
-		if !ok {
-			continue
-		}
-		id, _ := luajson.Field(c, "connection_id").(lua.LString) // a lazy table stays unfilled
-		if e := s.overlay.Entry(channelID, string(id)); e != nil {
-			md, err := s.toLua(L, e)
-			if err != nil {
-				return err
-			}
-			luajson.Fill(c)
-			c.RawSetString("metadata", md)
+		if err := s.applyConn(L, channelID, t.RawGetInt(i)); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// applyConn gives the connection c of a List reply (a lazy table or a
+// decoded one) the overlay's metadata when the run wrote it, filling it
+// then; another stays as it is, a lazy one unfilled (its id is read from
+// the text).
+func (s *Module) applyConn(L *lua.LState, channelID string, v lua.LValue) error {
+	c, ok := v.(*lua.LTable)
+	if !ok {
+		return nil
+	}
+	id, _ := luajson.Field(c, "connection_id").(lua.LString)
+	e := s.overlay.Entry(channelID, string(id))
+	if e == nil {
+		return nil
+	}
+	md, err := s.toLua(L, e)
+	if err != nil {
+		return err
+	}
+	luajson.Fill(c)
+	c.RawSetString("metadata", md)
 	return nil
 }

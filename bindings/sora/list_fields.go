@@ -43,15 +43,9 @@ func (s *Module) listFields(L *lua.LState, r *plan.Request, fields []string) (lu
 			if err != nil {
 				return fmt.Errorf("list reply, connection %d: %w", i, err)
 			}
-			if c, ok := v.(*lua.LTable); ok && mdAt >= 0 && s.overlay != nil {
-				id, _ := luajson.Field(c, "connection_id").(lua.LString) // a lazy table stays unfilled
-				if e := s.overlay.Entry(r.ChannelID, string(id)); e != nil {
-					md, err := s.toLua(L, e)
-					if err != nil {
-						return err
-					}
-					luajson.Fill(c)
-					c.RawSetString("metadata", md)
+			if mdAt >= 0 && s.overlay != nil {
+				if err := s.applyConn(L, r.ChannelID, v); err != nil {
+					return err
 				}
 			}
 			out.RawSetInt(i, v)
