@@ -33,9 +33,9 @@ func (s *Scheduler) Trigger(ctx context.Context, name string) (int64, error) {
 type TriggerOptions struct {
 	// Args are merged over the job's args (a key given here replaces the
 	// job's value of that key).
-	Args map[string]any
+	Args map[string]any `json:"args,omitempty"`
 	// DryRun makes the run a dry run even if the job is not.
-	DryRun bool
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // TriggerWith is Trigger with options.

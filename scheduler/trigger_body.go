@@ -32,11 +32,8 @@ func DecodeTriggerOptions(body io.Reader) (TriggerOptions, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
-	var req struct {
-		Args   map[string]any `json:"args"`
-		DryRun bool           `json:"dry_run"`
-	}
-	if err := dec.Decode(&req); err != nil {
+	var opts TriggerOptions
+	if err := dec.Decode(&opts); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			err = errors.New("unexpected EOF: the JSON ended before the value was complete")
 		}
@@ -45,5 +42,5 @@ func DecodeTriggerOptions(body io.Reader) (TriggerOptions, error) {
 	if dec.More() {
 		return TriggerOptions{}, errors.New("body: unexpected data after the JSON object")
 	}
-	return TriggerOptions{Args: req.Args, DryRun: req.DryRun}, nil
+	return opts, nil
 }

@@ -11,13 +11,13 @@ import (
 func TestDecodeTriggerOptions(t *testing.T) {
 	tests := []struct {
 		name, body string
-		want       string // the options as JSON, or the error's text
+		want       string // the options as JSON (their wire form), or the error's text
 		err        bool
 	}{
-		{"empty", ``, `{"Args":null,"DryRun":false}`, false},
-		{"white space", " \n\t", `{"Args":null,"DryRun":false}`, false},
+		{"empty", ``, `{}`, false},
+		{"white space", " \n\t", `{}`, false},
 		{"args and dry run", `{"args": {"n": 12345678901234567890, "who": "a"}, "dry_run": true}`,
-			`{"Args":{"n":12345678901234567890,"who":"a"},"DryRun":true}`, false},
+			`{"args":{"n":12345678901234567890,"who":"a"},"dry_run":true}`, false},
 		{"args not an object", `{"args": [1]}`, `body: want {"args": {...}, "dry_run": true|false}: json: cannot unmarshal array`, true},
 		{"unknown field", `{"arg": {}}`, `unknown field "arg"`, true},
 		{"cut short", `{`, `body: want {"args": {...}, "dry_run": true|false}: unexpected EOF: the JSON ended before the value was complete`, true},

@@ -8,14 +8,10 @@ import (
 	"github.com/soracron/soracron/scheduler"
 )
 
-// RunRequest is the optional JSON body of POST /api/jobs/{name}/run
-// (scheduler.DecodeTriggerOptions reads it).
-type RunRequest struct {
-	// Args are merged over the job's args for this run.
-	Args map[string]any `json:"args,omitempty"`
-	// DryRun makes this run a dry run.
-	DryRun bool `json:"dry_run,omitempty"`
-}
+// RunRequest is the optional JSON body of POST /api/jobs/{name}/run,
+// {"args": {...}, "dry_run": true|false}: the run's options, as
+// scheduler.DecodeTriggerOptions reads them.
+type RunRequest = scheduler.TriggerOptions
 
 // suspend and resume answer POST /api/jobs/{name}/suspend and /resume
 // with the job's new state.
