@@ -2,9 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -71,28 +68,7 @@ func TestRenderPaired(t *testing.T) {
 			for _, l := range tt.lines {
 				lines = append(lines, l...)
 			}
-			path := filepath.Join(t.TempDir(), "raw.jsonl")
-			if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			recs, err := readRaw(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			md, failed := render(recs)
-			if failed != 0 {
-				t.Fatalf("%d runs failed:\n%s", failed, md)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(md, w) {
-					t.Errorf("missing %q in:\n%s", w, md)
-				}
-			}
-			for _, w := range tt.wantNot {
-				if strings.Contains(md, w) {
-					t.Errorf("unexpected %q in:\n%s", w, md)
-				}
-			}
+			checkRender(t, lines, 0, tt.want, tt.wantNot)
 		})
 	}
 }

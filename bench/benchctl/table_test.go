@@ -115,29 +115,37 @@ func TestRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "raw.jsonl")
-			if err := os.WriteFile(path, []byte(strings.Join(tt.lines, "\n")+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			recs, err := readRaw(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			md, failed := render(recs)
-			if failed != tt.wantFailed {
-				t.Errorf("failed = %d, want %d", failed, tt.wantFailed)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(md, w) {
-					t.Errorf("missing %q in:\n%s", w, md)
-				}
-			}
-			for _, w := range tt.wantNot {
-				if strings.Contains(md, w) {
-					t.Errorf("unexpected %q in:\n%s", w, md)
-				}
-			}
+			checkRender(t, tt.lines, tt.wantFailed, tt.want, tt.wantNot)
 		})
+	}
+}
+
+// checkRender renders the raw file of lines and checks the number of
+// failed runs and that the report holds every line of want and none of
+// wantNot.
+func checkRender(t *testing.T, lines []string, wantFailed int, want, wantNot []string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "raw.jsonl")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readRaw(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, failed := render(recs)
+	if failed != wantFailed {
+		t.Errorf("failed = %d, want %d", failed, wantFailed)
+	}
+	for _, w := range want {
+		if !strings.Contains(md, w) {
+			t.Errorf("missing %q in:\n%s", w, md)
+		}
+	}
+	for _, w := range wantNot {
+		if strings.Contains(md, w) {
+			t.Errorf("unexpected %q in:\n%s", w, md)
+		}
 	}
 }
 

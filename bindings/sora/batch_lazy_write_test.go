@@ -1,9 +1,6 @@
 package sora
 
-import (
-	"context"
-	"testing"
-)
+import "testing"
 
 // TestBatchResultWritten: a batch's successful result is a lazy table
 // (filled in when first used); written to Sora untouched, as a value or as
@@ -34,11 +31,7 @@ func TestBatchResultWritten(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := startEmulator(t)
-			env.add(t, connA, `{}`)
-			env.add(t, connB, `{"x":1}`)
-			s := New(env.client, Options{Logger: quietLogger})
-			L := newSoraState(t, context.Background(), s, argsJSON("a", connA, "b", connB))
+			env, L := startTwoConns(t, argsJSON("a", connA, "b", connB))
 			_, err := runSora(L, `
 local sora = require("sora")
 local results = sora.batch({

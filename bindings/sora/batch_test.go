@@ -228,11 +228,7 @@ func TestBatchResultsLazy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := startEmulator(t)
-			env.add(t, connA, `{}`)
-			env.add(t, connB, `{"x":1}`)
-			s := New(env.client, Options{Logger: quietLogger})
-			L := newSoraState(t, context.Background(), s, argsJSON("a", connA, "b", connB, "missing", connMissing))
+			_, L := startTwoConns(t, argsJSON("a", connA, "b", connB, "missing", connMissing))
 			out, err := runSora(L, `
 local json = require("json")
 local results, sum = require("sora").batch({

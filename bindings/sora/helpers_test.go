@@ -80,6 +80,17 @@ func newSoraClient(t testing.TB, url string, cfg sora.Config) *sora.Client {
 	return c
 }
 
+// startTwoConns serves an emulator whose channel "sora" has connA with
+// metadata {} and connB with {"x":1}, and returns it with a state whose
+// sora module (quiet) is its client, args (JSON) given to the script.
+func startTwoConns(t *testing.T, args string) (*soraEnv, *lua.LState) {
+	t.Helper()
+	env := startEmulator(t)
+	env.add(t, connA, `{}`)
+	env.add(t, connB, `{"x":1}`)
+	return env, newSoraState(t, context.Background(), New(env.client, Options{Logger: quietLogger}), args)
+}
+
 // add adds connections with metadata (a JSON object) to channel "sora".
 func (env *soraEnv) add(t testing.TB, id, metadata string) {
 	t.Helper()
