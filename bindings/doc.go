@@ -14,6 +14,8 @@
 //	bindings/http    require("http"): HTTP requests to allowed hosts only
 //	bindings/plan  the dry-run overlay and plan, and the request pool of
 //	               sora.batch and sora.update_all (plain Go, no Lua state)
+//	bindings/internal/tableindex  where lazy tables (json's Objects,
+//	               sora.batch's results) keep their texts, found by place
 //
 // Each module package has the same shape: a Loader (a lua.LGFunction for
 // LState.PreloadModule), or a constructor taking the module's dependencies

@@ -5,6 +5,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/soracron/soracron/bindings/internal/tableindex"
 	"github.com/soracron/soracron/bindings/json/internal/syntax"
 )
 
@@ -18,9 +19,6 @@ type Indexer interface {
 	// boolean, null, a plain number or an absent field leave t unfilled.
 	Index(t *lua.LTable, k lua.LValue) lua.LValue
 }
-
-// objectsChunk is the size of the chunks Objects keeps texts in.
-const objectsChunk = 256 << 10
 
 // Objects are JSON objects kept as their text and given to Lua as lazy
 // tables (see NewLazyMetatable): a List reply of 100,000 connections is
@@ -39,21 +37,21 @@ const objectsChunk = 256 << 10
 // changes kept. Until filled, rawget and next see an empty table and
 // getmetatable returns "lazy".
 //
-// The texts are copied into chunks of objectsChunk bytes, which hold no
-// pointers for the garbage collector to scan; a table's text is kept until
-// it is filled or every table of the Objects is unreachable.
+// The texts are copied into chunks (tableindex), which hold no pointers
+// for the garbage collector to scan, and found from their table by its
+// place in the order added, so that a walk in that order needs no map; a
+// text is kept until every table of the Objects is unreachable.
 type Objects struct {
-	L     *lua.LState
-	st    *jsonState
-	mt    *lua.LTable            // made by the first Add
-	text  map[*lua.LTable][]byte // a table not filled yet -> its object's text
-	chunk []byte                 // where the next texts are appended
-	buf   []byte                 // scratch of AddMembers
+	L    *lua.LState
+	st   *jsonState
+	mt   *lua.LTable      // made by the first Add
+	text tableindex.Index // the tables not filled yet, in the order added, with their objects' texts
+	buf  []byte           // scratch of AddMembers
 }
 
 // NewObjects returns an empty set of lazy objects of L.
 func NewObjects(L *lua.LState) *Objects {
-	return &Objects{L: L, st: jsonStateOf(L), text: map[*lua.LTable][]byte{}}
+	return &Objects{L: L, st: jsonStateOf(L)}
 }
 
 // Add returns a lazy table of the JSON object obj, nested depth deep in
@@ -86,17 +84,12 @@ func (o *Objects) insert(obj []byte) *lua.LTable {
 	if o.mt == nil {
 		o.mt = NewLazyMetatable(o.L, o)
 	}
-	if len(obj) > cap(o.chunk)-len(o.chunk) {
-		o.chunk = make([]byte, 0, max(objectsChunk, len(obj)))
-	}
-	start := len(o.chunk)
-	o.chunk = append(o.chunk, obj...)
 	// Sized for a few fields: a Go map of at most 8 is only its header
 	// until the first field is set, where a table made without a size
 	// would get a map of 32 at its first field.
 	t := o.L.CreateTable(0, 8)
 	t.Metatable = o.mt
-	o.text[t] = o.chunk[start:len(o.chunk):len(o.chunk)]
+	o.text.Add(t, obj)
 	return t
 }
 
@@ -124,19 +117,19 @@ func (o *Objects) AddMembers(obj []byte, depth int, keys []string) (lua.LValue, 
 }
 
 // Len is the number of tables of o not filled yet.
-func (o *Objects) Len() int { return len(o.text) }
+func (o *Objects) Len() int { return o.text.Len() }
 
 // Fill builds the fields of t (a table of o) from its object, keeping any
 // field set raw before, and gives it the json object marker as metatable.
 func (o *Objects) Fill(t *lua.LTable) {
-	if text, ok := o.text[t]; ok {
+	if text, ok := o.text.Get(t); ok {
 		o.fill(t, text)
 	}
 }
 
 // fill is Fill of t, whose object is text.
 func (o *Objects) fill(t *lua.LTable, text []byte) {
-	delete(o.text, t)
+	o.text.Remove(t)
 	if k, _ := t.Next(lua.LNil); k != lua.LNil { // fields set raw before: they win
 		t.Metatable = lua.LNil
 		v, _ := Decode(o.L, text) // Add checked it decodes
@@ -158,7 +151,7 @@ func (o *Objects) fill(t *lua.LTable, text []byte) {
 // Index implements Indexer: the value of a string, boolean, null or plain
 // number is decoded from the text at each read.
 func (o *Objects) Index(t *lua.LTable, k lua.LValue) lua.LValue {
-	text, ok := o.text[t]
+	text, ok := o.text.Get(t)
 	if !ok {
 		return t.RawGet(k) // filled already
 	}

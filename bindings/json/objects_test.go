@@ -2,6 +2,7 @@ package json
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -70,7 +71,7 @@ func TestObjectsReads(t *testing.T) {
 				}
 				for _, k := range keys {
 					lt, _ := l.(*lua.LTable)
-					_, wasLazy := objs.text[lt]
+					_, wasLazy := objs.text.Get(lt)
 					got := L.GetTable(l, k)
 					want := lua.LValue(lua.LNil)
 					if o, ok := e.(*lua.LTable); ok {
@@ -81,7 +82,7 @@ func TestObjectsReads(t *testing.T) {
 					}
 					_, table := want.(*lua.LTable)
 					_, number := want.(*lua.LUserData)
-					_, isLazy := objs.text[lt]
+					_, isLazy := objs.text.Get(lt)
 					if filled := wasLazy && !isLazy; filled != (wasLazy && (table || number && !isJSONNull(want))) {
 						t.Errorf("element %d, [%v]: filled %v, want it filled only for a table or json.number", i, k, filled)
 					}
@@ -216,6 +217,48 @@ func TestObjectsInLua(t *testing.T) {
 			}
 			L.SetGlobal("list", v)
 			if err := L.DoString(tt.code); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestObjectsAnyOrder reads the lazy objects of a list in several orders,
+// filling some on the way: each read finds its own object's text.
+func TestObjectsAnyOrder(t *testing.T) {
+	var doc strings.Builder
+	doc.WriteString("[")
+	for i := 1; i <= 50; i++ {
+		if i > 1 {
+			doc.WriteString(",")
+		}
+		fmt.Fprintf(&doc, `{"i":%d,"m":{"i":%d}}`, i, i)
+	}
+	doc.WriteString("]")
+	orders := []struct{ name, code string }{
+		{"in order", `for i = 1, #list do order[#order + 1] = i end`},
+		{"backwards", `for i = #list, 1, -1 do order[#order + 1] = i end`},
+		{"odd then even", `for i = 1, #list, 2 do order[#order + 1] = i end; for i = 2, #list, 2 do order[#order + 1] = i end`},
+		{"each twice", `for i = 1, #list do order[#order + 1] = i; order[#order + 1] = i end`},
+	}
+	for _, o := range orders {
+		t.Run(o.name, func(t *testing.T) {
+			L := lua.NewState()
+			defer L.Close()
+			v, err := DecodeReaderLazy(L, strings.NewReader(doc.String()), NewObjects(L))
+			if err != nil {
+				t.Fatal(err)
+			}
+			L.SetGlobal("list", v)
+			err = L.DoString(`order = {}
+` + o.code + `
+for k, i in ipairs(order) do
+  local c = list[i]
+  if c.i ~= i then error(string.format("list[%d].i = %s", i, tostring(c.i))) end
+  -- every seventh read fills its table (a table field): the rest stay lazy
+  if k % 7 == 0 and c.m.i ~= i then error(string.format("list[%d].m.i = %s", i, tostring(c.m.i))) end
+end`)
+			if err != nil {
 				t.Fatal(err)
 			}
 		})

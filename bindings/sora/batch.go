@@ -82,7 +82,7 @@ func (s *Module) luaBatch(L *lua.LState) int {
 	case isGen:
 		lazy = newLazyResults(L, 0)
 		p := &puller{fn: gen}
-		results, writes = s.sendBatch(L, ctx, p.next(L), o.concurrency, -1, lazy)
+		results, writes = s.sendBatch(L, ctx, p.next(L), p.release, o.concurrency, -1, lazy)
 	default:
 		reqs = readBatch(L, list)
 		lazy = newLazyResults(L, len(reqs))
@@ -91,7 +91,7 @@ func (s *Module) luaBatch(L *lua.LState) int {
 				return nil
 			}
 			return &reqs[i]
-		}, o.concurrency, len(reqs), lazy)
+		}, nil, o.concurrency, len(reqs), lazy)
 	}
 	n := len(results)
 	out := L.CreateTable(n, 0)
@@ -155,7 +155,8 @@ type batchTask struct {
 // sendBatch sends the requests pull gives (the i-th from 0, nil when
 // there are no more; total is their number, -1 when not known) from the
 // pool and returns the result of each and whether it writes. pull is
-// called on the Lua goroutine as the pool has room, in order. Each body
+// called on the Lua goroutine as the pool has room, in order; release, if
+// not nil, is given each request once it is done, for pull to reuse. Each body
 // is encoded as its request is dispatched, into a buffer reused once the
 // request is done; a done request drops its body and value, and its reply
 // is kept for a lazy result (decoded into Lua when the script first uses
@@ -164,7 +165,7 @@ type batchTask struct {
 // (the only one that may build Lua values), and decoded as it arrives: a
 // big channel's reply is never held whole. A request not sent because
 // ctx ended (only when total is known) has a nil result.
-func (s *Module) sendBatch(L *lua.LState, ctx context.Context, pull func(i int) *plan.Request, conc, total int, lazy *lazyResults) (results []lua.LValue, writes []bool) {
+func (s *Module) sendBatch(L *lua.LState, ctx context.Context, pull func(i int) *plan.Request, release func(*plan.Request), conc, total int, lazy *lazyResults) (results []lua.LValue, writes []bool) {
 	size := conc
 	if total >= 0 {
 		results, writes = make([]lua.LValue, total), make([]bool, total)
@@ -172,7 +173,8 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, pull func(i int) 
 	}
 	bar := progress.New(s.opts.Progress, "sora.batch", total)
 	defer bar.Close()
-	var free [][]byte // body buffers of the requests done
+	var free [][]byte          // body buffers of the requests done
+	var freeTasks []*plan.Task // tasks done, each with its one-request Reqs
 	i := 0
 	var r *plan.Request // the next request, pulled but not sent
 	// take pulls the next request, if none is waiting, and records it.
@@ -218,17 +220,24 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, pull func(i int) 
 			r.Body, _ = appendBody(buf, r) // readRequest checked the strings
 		}
 		r.Value = nil // in the body now
-		t := &batchTask{}
-		t.one[0] = r
-		t.Idx, t.Reqs = i, t.one[:]
+		var t *plan.Task
+		if k := len(freeTasks); k > 0 {
+			t, freeTasks = freeTasks[k-1], freeTasks[:k-1]
+			*t = plan.Task{Reqs: t.Reqs[:1]}
+		} else {
+			bt := &batchTask{}
+			t = &bt.Task
+			t.Reqs = bt.one[:]
+		}
+		t.Idx, t.Reqs[0] = i, r
 		i, r = i+1, nil
-		return &t.Task
+		return t
 	}, func(t *plan.Task) {
 		r := t.Reqs[0]
 		err := t.Err
 		switch {
 		case err == nil && luajson.Decodable(t.Reply):
-			results[t.Idx] = lazy.add(t.Reply)
+			results[t.Idx] = lazy.add(t.Idx, t.Reply)
 		case err == nil:
 			var v lua.LValue
 			v, err = luajson.Decode(L, t.Reply) // fails: the error is the result
@@ -239,6 +248,11 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, pull func(i int) 
 		free = append(free, r.Body)
 		r.Body = nil
 		bar.Add(1, btoi(err != nil))
+		t.Reqs[0], t.Reply, t.Err, t.Failed = nil, nil, nil, nil
+		freeTasks = append(freeTasks, t)
+		if release != nil {
+			release(r)
+		}
 	})
 	if r != nil && results[i] == nil { // pulled, then the run ended
 		results[i] = s.resultValue(L, r, nil, &sora.TransportError{Target: r.Target, Err: plan.NotSent(ctx)})

@@ -24,7 +24,14 @@ type puller struct {
 	// (a table is encoded each time: Lua runs between two requests, so it
 	// may have changed).
 	memo valueMemo
+	// free are the requests sendBatch is done with (release), reused by
+	// the next pulls, so that a batch of any length allocates about
+	// concurrency of them.
+	free []*plan.Request
 }
+
+// release gives back a request sendBatch is done with.
+func (p *puller) release(r *plan.Request) { p.free = append(p.free, r) }
 
 // where names the request being pulled in an error.
 func (p *puller) where() string { return fmt.Sprintf("requests[%d]", p.i+1) }
@@ -55,7 +62,13 @@ func (p *puller) next(L *lua.LState) func(i int) *plan.Request {
 			p.done = true
 			return nil
 		case *lua.LTable:
-			r := &plan.Request{}
+			var r *plan.Request
+			if k := len(p.free); k > 0 {
+				r, p.free = p.free[k-1], p.free[:k-1]
+				*r = plan.Request{}
+			} else {
+				r = &plan.Request{}
+			}
 			readRequest(L, 1, where, t, "", r, &p.memo)
 			return r
 		default:

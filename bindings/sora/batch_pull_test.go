@@ -82,6 +82,21 @@ local reqs = {
 local i = 0
 return function() i = i + 1 return reqs[i] end`, []string{`{"k":1}`, `{}`, `{}`, `{}`},
 			`return sum.requests, sum.ok, sum.failed, sum.gone, #results[2].value, results[3].err.type`, "4 3 0 1 4 connection_not_found", ""},
+		{"requests of every kind, each after another kind (requests are reused)", false, `
+local kinds = {
+  function(id, i) return {action = "put_item", channel_id = "v", connection_id = id, key = "k", value = i, push = true} end,
+  function(id, i) return {action = "call", target = "Sora_20201124.PutSignalingNotifyMetadataItem",
+    params = {channel_id = "v", connection_id = id, key = "c" .. i, value = i}} end,
+  function(id, i) return {action = "delete_item", channel_id = "v", connection_id = id, key = "none"} end,
+  function(id, i) return {action = "list", channel_id = "v"} end,
+}
+local i = 0
+return function()
+  i = i + 1
+  if i > 16 then return nil end
+  return kinds[(i - 1) % 4 + 1](args.ids[math.floor((i - 1) / 4) + 1], i)
+end`, []string{`{"c2":2,"k":1}`, `{"c6":6,"k":5}`, `{"c10":10,"k":9}`, `{"c14":14,"k":13}`},
+			`return sum.requests, sum.ok, results[2].value.c2, #results[4].value`, "16 16 2 4", ""},
 		{"dry run", true, `
 local i = 0
 return function()

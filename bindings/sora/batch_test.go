@@ -225,6 +225,7 @@ func TestBatchResultsLazy(t *testing.T) {
 		{"summary", `return sum.requests, sum.ok, sum.failed, sum.gone`, "3 2 0 1"},
 		{"handled", `return require("sora").handled(results)`, "0"},
 		{"each result a table of its own", `return results[1] ~= results[3], results[1].value ~= results[3].value`, "true true"},
+		{"read backwards", `return results[3].value.x, results[1].value.k, results[3].ok`, "1 1 true"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,5 +245,54 @@ local results, sum = require("sora").batch({
 				t.Errorf("got %q, want %q", s, tt.want)
 			}
 		})
+	}
+}
+
+// TestBatchResultsAnyOrder: the lazy results of a batch whose replies come
+// back out of order are each found, whatever order the script reads them
+// in: each value is the reply to its own request.
+func TestBatchResultsAnyOrder(t *testing.T) {
+	orders := []struct{ name, code string }{
+		{"in order", `for i = 1, n do order[#order + 1] = i end`},
+		{"backwards", `for i = n, 1, -1 do order[#order + 1] = i end`},
+		{"odd then even", `for i = 1, n, 2 do order[#order + 1] = i end; for i = 2, n, 2 do order[#order + 1] = i end`},
+		{"each twice", `for i = 1, n do order[#order + 1] = i; order[#order + 1] = i end`},
+	}
+	for _, form := range []string{"table", "pulled"} {
+		for _, o := range orders {
+			t.Run(form+"/"+o.name, func(t *testing.T) {
+				_, L := startTwoConns(t, argsJSON("a", connA, "b", connB, "form", form))
+				out, err := runSora(L, `
+local sora = require("sora")
+local n, reqs = 60, {}
+for i = 1, n do
+  -- each request writes its own number under its own key, so that its
+  -- reply (the connection's metadata) names it
+  reqs[i] = {action = "put_item", channel_id = "sora", connection_id = (i % 2 == 0) and args.a or args.b, key = "n" .. i, value = i}
+end
+local results, sum
+if args.form == "pulled" then
+  local i = 0
+  results, sum = sora.batch(function() i = i + 1; return reqs[i] end, {concurrency = 16})
+else
+  results, sum = sora.batch(reqs, {concurrency = 16})
+end
+local order = {}
+`+o.code+`
+for _, i in ipairs(order) do
+  local r = results[i]
+  if not r.ok or r.value["n" .. i] ~= i then
+    error(string.format("results[%d]: ok %s, n%d = %s", i, tostring(r.ok), i, tostring(r.value["n" .. i])))
+  end
+end
+return sum.ok, #order`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := joinValues(out); !strings.HasPrefix(got, "60 ") {
+					t.Errorf("got %q, want 60 ok", got)
+				}
+			})
+		}
 	}
 }

@@ -3,6 +3,7 @@ package sora
 import (
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/soracron/soracron/bindings/internal/tableindex"
 	luajson "github.com/soracron/soracron/bindings/json"
 )
 
@@ -12,21 +13,28 @@ import (
 // where {ok = true, value = ...} with the decoded value takes well over a
 // kilobyte, so that a batch of 100,000 requests does not build 200,000
 // tables the script may never read.
+//
+// The replies are copied into chunks and found from their result by its
+// request's place (tableindex), so that a script reading them in order
+// finds each without a map, and the garbage collector has no reply of its
+// own to follow and free per request.
 type lazyResults struct {
 	L     *lua.LState
-	mt    *lua.LTable            // the metatable of the results not filled yet, made by the first add
-	reply map[*lua.LTable][]byte // a result not filled yet -> its reply
+	mt    *lua.LTable      // the metatable of the results not filled yet, made by the first add
+	reply tableindex.Index // the results not filled yet, at their request's place, with their replies
 }
 
 // newLazyResults returns the lazy results of a batch of n requests run by
-// L.
+// L (0 when not known).
 func newLazyResults(L *lua.LState, n int) *lazyResults {
-	return &lazyResults{L: L, reply: make(map[*lua.LTable][]byte, n)}
+	lr := &lazyResults{L: L}
+	lr.reply.Grow(n)
+	return lr
 }
 
-// add returns the result of a request whose reply (which Decode accepts)
-// is reply.
-func (lr *lazyResults) add(reply []byte) *lua.LTable {
+// add returns the result of request i (from 0), whose reply (which Decode
+// accepts) is reply.
+func (lr *lazyResults) add(i int, reply []byte) *lua.LTable {
 	if lr.mt == nil {
 		lr.mt = luajson.NewLazyMetatable(lr.L, lr)
 	}
@@ -35,28 +43,25 @@ func (lr *lazyResults) add(reply []byte) *lua.LTable {
 	// get a map of 32 at its first field.
 	t := lr.L.CreateTable(0, 2)
 	t.Metatable = lr.mt
-	lr.reply[t] = reply
+	lr.reply.Put(i, t, reply)
 	return t
 }
 
-// has reports whether t is a result of lr not filled yet (lr may be nil).
+// has reports whether t is a result of lr not filled yet (lr may be nil):
+// such a result has lr's metatable, which Fill removes and a script cannot
+// change (it is protected).
 func (lr *lazyResults) has(t *lua.LTable) bool {
-	if lr == nil {
-		return false
-	}
-	_, ok := lr.reply[t]
-	return ok
+	return lr != nil && lr.mt != nil && t.Metatable == lr.mt
 }
 
 // Fill makes t the table {ok = true, value = <the decoded reply>}, keeping
 // any field set raw before.
 func (lr *lazyResults) Fill(t *lua.LTable) {
 	t.Metatable = lua.LNil
-	reply, ok := lr.reply[t]
+	reply, ok := lr.reply.Remove(t)
 	if !ok {
 		return
 	}
-	delete(lr.reply, t)
 	v, err := luajson.Decode(lr.L, reply)
 	if err != nil {
 		v = lua.LNil // cannot happen: add takes replies that decode
