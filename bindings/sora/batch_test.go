@@ -220,11 +220,12 @@ func TestBatchResultsLazy(t *testing.T) {
 	}{
 		{"fields", `return results[1].ok, results[1].value.k, results[3].ok`, "true 1 true"},
 		{"encoded untouched", `return json.encode({results[1], results[3]})`, `[{"ok":true,"value":{"k":1}},{"ok":true,"value":{"k":1,"x":1}}]`},
-		{"raw access before use", `return rawget(results[1], "ok"), rawget(results[2], "ok"), results[1].ok, rawget(results[1], "ok")`, "nil false true true"},
+		{"raw access before use", `return rawget(results[1], "ok"), rawget(results[2], "ok"), results[1].ok, rawget(results[1], "ok"), results[1].value.k, rawget(results[1], "ok")`, "nil false true nil 1 true"},
 		{"assigned before use", `results[1].note = "n"; return results[1].note, results[1].ok, results[1].value.k`, "n true 1"},
 		{"summary", `return sum.requests, sum.ok, sum.failed, sum.gone`, "3 2 0 1"},
 		{"handled", `return require("sora").handled(results)`, "0"},
 		{"each result a table of its own", `return results[1] ~= results[3], results[1].value ~= results[3].value`, "true true"},
+		{"ok read without filling", `local ok = results[1].ok; return ok, getmetatable(results[1]), rawget(results[1], "ok"), results[1].none, getmetatable(results[1]), results[1].value.k, rawget(results[1], "ok")`, "true lazy nil nil lazy 1 true"},
 		{"read backwards", `return results[3].value.x, results[1].value.k, results[3].ok`, "1 1 true"},
 	}
 	for _, tt := range tests {

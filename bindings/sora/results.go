@@ -12,7 +12,7 @@ import (
 // result is an empty table (about 150 bytes) and its reply's JSON text,
 // where {ok = true, value = ...} with the decoded value takes well over a
 // kilobyte, so that a batch of 100,000 requests does not build 200,000
-// tables the script may never read.
+// tables the script may never read. Reading ok leaves it lazy (Index).
 //
 // The replies are copied into chunks and found from their result by its
 // request's place (tableindex), so that a script reading them in order
@@ -52,6 +52,21 @@ func (lr *lazyResults) add(i int, reply []byte) *lua.LTable {
 // change (it is protected).
 func (lr *lazyResults) has(t *lua.LTable) bool {
 	return lr != nil && lr.mt != nil && t.Metatable == lr.mt
+}
+
+// Index implements luajson.Indexer: a result's ok (and any field it does
+// not have) is read without filling it, so that a script checking every
+// result of a big batch (if not r.ok then ...) decodes no reply; value
+// fills it first.
+func (lr *lazyResults) Index(t *lua.LTable, k lua.LValue) lua.LValue {
+	switch k {
+	case lua.LString("ok"):
+		return lua.LTrue // a lazy result is a success (an ok set raw before is read raw)
+	case lua.LString("value"):
+		lr.Fill(t)
+		return t.RawGet(k)
+	}
+	return lua.LNil
 }
 
 // Fill makes t the table {ok = true, value = <the decoded reply>}, keeping
