@@ -6,11 +6,11 @@ import (
 )
 
 // paired compares each soracron run with the plain Go client's run of the
-// same repetition and concurrency. bench/run runs every client of one
-// repetition within the same minute or two, so on a shared machine whose
-// speed drifts by tens of percent between minutes the ratio of two runs
-// made side by side is steadier than the ratio of two medians taken over
-// the whole benchmark.
+// same repetition and concurrency. bench/run runs the Go client and then
+// every soracron variant at one concurrency in turn, seconds apart, so on
+// a shared machine whose speed drifts by tens of percent between minutes
+// the ratio of two runs made side by side is steadier than the ratio of
+// two medians taken over the whole benchmark.
 type paired struct {
 	write, whole, cpu spread // soracron / Go: write-phase speed, whole-process speed, CPU per request
 	n                 int    // repetitions with both runs
@@ -76,7 +76,7 @@ func renderPaired(b *strings.Builder, gs []*group, find func(string, int) *group
 		return
 	}
 	b.WriteString("## Paired with the plain Go client\n\n")
-	b.WriteString("Each soracron run divided by the plain Go client's run of the same repetition and concurrency, made minutes apart at most; median (min–max) over the repetitions. Speeds are soracron / Go (above 1: faster), CPU per request soracron / Go (above 1: more CPU).\n\n")
+	b.WriteString("Each soracron run divided by the plain Go client's run of the same repetition and concurrency, made just before it; median (min–max) over the repetitions. Speeds are soracron / Go (above 1: faster), CPU per request soracron / Go (above 1: more CPU).\n\n")
 	b.WriteString("| soracron variant | concurrency | pairs | write phase × Go | whole process × Go | client CPU per request × Go |\n")
 	b.WriteString("|---|--:|--:|--:|--:|--:|\n")
 	for _, r := range rows {
