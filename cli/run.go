@@ -97,6 +97,7 @@ the script finished but some Sora writes failed after retries.`,
 			if err := f.checkOutputs(); err != nil {
 				return err
 			}
+			defer withHeapFloor(app.Getenv)()
 			if f.job != "" {
 				return runJob(cmd.Context(), app, &f)
 			}
