@@ -7,9 +7,9 @@ import "runtime"
 const heapFloor = 4 << 20
 
 // withHeapFloor gives the garbage collector of one `soracron run` a floor:
-// a ballast of heapFloor bytes that it counts as live, so that the heap may
-// grow to about twice what the run keeps plus heapFloor before a
-// collection. Without it, a run that keeps 4 MiB (soracron's own state and
+// a ballast of heapFloor bytes that it counts as live, so that a collection
+// comes when the heap reaches about twice (what the run keeps +
+// heapFloor). Without it, a run that keeps 4 MiB (soracron's own state and
 // a 10,000-connection List as text) collects every 4 MiB it allocates: a
 // 10,000-connection update_all at concurrency 64 made 24 collections where
 // the plain Go client, which keeps its List as structs, made 14, and used
