@@ -327,11 +327,18 @@ func runServe(ctx context.Context, app *App, f *serveFlags) error {
 	logger.Info("soracron serve started", slog.String("config", f.config), slog.String("state", f.state),
 		slog.Int("jobs", len(cfg.Jobs)))
 	notify.ready(fmt.Sprintf("running %s from %s", countOf(len(cfg.Jobs), "job"), f.config))
+	// STOPPING=1 goes out as soon as shutdown begins (the scheduler then
+	// waits for the runs in progress), and serve does not return before it
+	// went: a process that exits first never sends it.
+	stoppingSent := make(chan struct{})
 	go func() {
+		defer close(stoppingSent)
 		<-runCtx.Done()
 		notify.stopping()
 	}()
 	runErr := sched.Run(runCtx)
+	cancel()
+	<-stoppingSent
 	shutCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
 	_ = srv.Shutdown(shutCtx)
