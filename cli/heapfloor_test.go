@@ -1,50 +1,33 @@
-package cli
+package cli_test
 
 import (
-	"encoding/json"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// runHelperEnv carries the arguments of `soracron run` to the helper
-// process (a re-executed test binary), whose garbage collector is its own.
-const runHelperEnv = "SORACRON_TEST_RUN_ARGS"
-
-// TestRunHelperProcess is not a test: it is the `soracron run` process of
-// TestRunHeapFloor.
-func TestRunHelperProcess(t *testing.T) {
-	raw := os.Getenv(runHelperEnv)
-	if raw == "" {
-		t.Skip("helper process only")
-	}
-	var args []string
-	if err := json.Unmarshal([]byte(raw), &args); err != nil {
-		t.Fatal(err)
-	}
-	os.Exit(Main(args, Stdio()))
-}
-
 // TestRunHeapFloor runs, as a process of its own, a script that allocates
 // some 30 MB it does not keep: with the heap floor the garbage collector
 // runs far fewer times (GODEBUG=gctrace=1 prints a line per collection;
-// 18 against 42 when written)
-// than with GOGC or GOMEMLIMIT set, which turn the floor off.
+// 18 against 42 when written) than with GOGC or GOMEMLIMIT set, which turn
+// the floor off.
 func TestRunHeapFloor(t *testing.T) {
-	script := writeScript(t, t.TempDir(), "garbage.lua", `
+	script := filepath.Join(t.TempDir(), "garbage.lua")
+	err := os.WriteFile(script, []byte(`
 local n = 0
 for i = 1, 300000 do
   local t = {i, tostring(i), {i}}
   n = n + #t
 end
-return n`)
+return n`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
 	collections := func(t *testing.T, env ...string) int {
 		t.Helper()
-		args, _ := json.Marshal([]string{"run", "--emulator", script})
-		cmd := exec.Command(os.Args[0], "-test.run=^TestRunHelperProcess$")
-		cmd.Env = append(os.Environ(), runHelperEnv+"="+string(args), "GODEBUG=gctrace=1", "GOGC=", "GOMEMLIMIT=")
-		cmd.Env = append(cmd.Env, env...)
+		cmd := mainCommand(t, []string{"run", "--emulator", script},
+			append([]string{"GODEBUG=gctrace=1", "GOGC=", "GOMEMLIMIT="}, env...)...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("soracron run: %v\n%s", err, out)

@@ -2,34 +2,11 @@ package cli_test
 
 import (
 	"bufio"
-	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/soracron/soracron/cli"
 )
-
-// serveHelperEnv carries the arguments of `soracron serve` to the helper
-// process (a re-executed test binary).
-const serveHelperEnv = "SORACRON_TEST_SERVE_ARGS"
-
-// TestServeHelperProcess is not a test: it is the `soracron serve` process
-// that TestServeInterruptedAfterKill kills.
-func TestServeHelperProcess(t *testing.T) {
-	raw := os.Getenv(serveHelperEnv)
-	if raw == "" {
-		t.Skip("helper process only")
-	}
-	var args []string
-	if err := json.Unmarshal([]byte(raw), &args); err != nil {
-		t.Fatal(err)
-	}
-	os.Exit(cli.Main(args, cli.Stdio()))
-}
 
 func TestServeInterruptedAfterKill(t *testing.T) {
 	_, url, conn := serveEmulator(t)
@@ -43,10 +20,7 @@ jobs:
     args: {seconds: 600}
 `, url, conn)
 	state := filepath.Join(dir, "state.db")
-	args, _ := json.Marshal([]string{"serve", "-c", jobs, "--listen", "127.0.0.1:0", "--state", state, "--log-level", "debug"})
-
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$")
-	cmd.Env = append(os.Environ(), serveHelperEnv+"="+string(args))
+	cmd := mainCommand(t, []string{"serve", "-c", jobs, "--listen", "127.0.0.1:0", "--state", state, "--log-level", "debug"})
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -248,8 +248,7 @@ func (s *Module) sendBatch(L *lua.LState, ctx context.Context, pull func(i int) 
 		free = append(free, r.Body)
 		r.Body = nil
 		bar.Add(1, btoi(err != nil))
-		t.Reqs[0], t.Reply, t.Err, t.Failed = nil, nil, nil, nil
-		freeTasks = append(freeTasks, t)
+		freeTasks = append(freeTasks, t) // reset when reused
 		if release != nil {
 			release(r)
 		}
